@@ -1,0 +1,39 @@
+import { composeServices } from '@apollo/composition';
+import type { DocumentNode, GraphQLError } from 'graphql';
+import { subgraphUrl, type Config } from '../subgraphs/common/config';
+import { builtInSubgraphs } from '../subgraphs';
+
+export interface SubgraphSource {
+  name: string;
+  /** Routing URL the gateway sends this subgraph's fetches to. */
+  url: string;
+  typeDefs: DocumentNode;
+}
+
+export class CompositionError extends Error {
+  override readonly name = 'CompositionError';
+  constructor(readonly errors: readonly GraphQLError[]) {
+    super(`Composition failed with ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(describeError).join('\n')}`);
+  }
+}
+
+/** One line per error: its code, message and where in which subgraph's SDL. */
+function describeError(error: GraphQLError): string {
+  const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'COMPOSITION_ERROR';
+  const where = (error.nodes ?? [])
+    .map((node) => node.loc && `${node.loc.source.name}:${node.loc.startToken.line}:${node.loc.startToken.column}`)
+    .filter(Boolean);
+  return `  [${code}] ${error.message}${where.length > 0 ? ` (at ${where.join(', ')})` : ''}`;
+}
+
+/** Composes subgraphs into a supergraph SDL with @apollo/composition; throws CompositionError when they do not fit. */
+export function composeSupergraph(subgraphs: readonly SubgraphSource[]): string {
+  const result = composeServices(subgraphs.map(({ name, url, typeDefs }) => ({ name, url, typeDefs })));
+  if (result.errors) throw new CompositionError(result.errors);
+  return result.supergraphSdl;
+}
+
+/** The subgraphs that ship with Once, at the URLs the configuration gives them. */
+export function builtInSources(config: Config): SubgraphSource[] {
+  return builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(config, name) }));
+}

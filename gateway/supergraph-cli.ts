@@ -1,0 +1,24 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../subgraphs/common/config';
+import { builtInSources, composeSupergraph, CompositionError } from './compose';
+
+/**
+ * `npm run supergraph` writes schema/supergraph.graphql, the composition of the built-in subgraphs at their
+ * default URLs; `--check` (part of `npm test`) fails when the committed file is stale.
+ */
+const FILE = new URL('../schema/supergraph.graphql', import.meta.url);
+
+try {
+  const composed = composeSupergraph(builtInSources(loadConfig({})));
+  if (process.argv.includes('--check')) {
+    if (readFileSync(FILE, 'utf8') !== composed) {
+      process.stderr.write('schema/supergraph.graphql is stale: run `npm run supergraph` and commit the result\n');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(FILE, composed);
+  }
+} catch (error) {
+  process.stderr.write(`${error instanceof CompositionError ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+/** The part of a database a repository needs: parameterised queries, rows back. */
+export interface Queryable {
+  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Session extends Queryable {
+  /** Runs a script of several statements (migrations); no parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * PostgreSQL, either a server (DATABASE_URL) or PGlite, PostgreSQL compiled to WebAssembly, in-process.
+ * Both speak the same SQL; dates come back as 'YYYY-MM-DD' strings and bigints as numbers on both.
+ */
+export interface Database extends Session {
+  readonly kind: 'postgres' | 'pglite';
+  transaction<T>(work: (tx: Session) => Promise<T>): Promise<T>;
+  /** Bulk load with COPY ... FROM in CSV format. */
+  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+const parsers = { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => Number(value) };
+
+function copyStatement(table: string, columns: readonly string[], source: string): string {
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT csv)`;
+}
+
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>,
+  log: Logger,
+): Promise<Database> {
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE, log);
+  const dataDir = `${config.DATA_DIR}/pglite`;
+  mkdirSync(dataDir, { recursive: true });
+  log.info({ dataDir }, 'no DATABASE_URL: using embedded PGlite');
+  return openPglite(dataDir);
+}
+
+export async function openPglite(dataDir?: string): Promise<Database> {
+  const lite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers });
+  const session = (target: Pick<PGlite, 'query' | 'exec'>): Session => ({
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      return (await target.query<Row>(text, params as unknown[] | undefined)).rows;
+    },
+    async exec(sql: string) {
+      await target.exec(sql);
+    },
+  });
+  return {
+    kind: 'pglite',
+    ...session(lite),
+    transaction: (work) => lite.transaction((tx) => work(session(tx))),
+    async copyCsv(table, columns, csv) {
+      await lite.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([csv]) });
+    },
+    close: () => lite.close(),
+  };
+}
+
+export function openPostgres(connectionString: string, max: number, log: Logger): Database {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === DATE_OID || oid === INT8_OID ? parsers[oid] : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString, max, types });
+  pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const session = (target: pg.Pool | pg.PoolClient): Session => ({
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      return (await target.query(text, params as unknown[] | undefined)).rows as Row[];
+    },
+    async exec(sql: string) {
+      await target.query(sql);
+    },
+  });
+  const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  };
+  return {
+    kind: 'postgres',
+    ...session(pool),
+    transaction: (work) =>
+      withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await work(session(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }),
+    copyCsv: (table, columns, csv) =>
+      withClient(async (client) => {
+        await pipeline(Readable.from([csv]), client.query(copyFrom(copyStatement(table, columns, 'STDIN'))));
+      }),
+    close: () => pool.end(),
+  };
+}
+
+/** Wraps a Queryable to count the statements that go through it (batching tests, per-request metrics). */
+export function countQueries(inner: Queryable): Queryable & { readonly count: number; reset(): void } {
+  let count = 0;
+  return {
+    query<Row>(text: string, params?: readonly unknown[]) {
+      count += 1;
+      return inner.query<Row>(text, params);
+    },
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger';
+
+/** Every error code a client of Once can see. Clients branch on these; never rename one. */
+export enum ErrorCode {
+  /** An argument is malformed or out of bounds; the message names the argument and the rule. */
+  BadUserInput = 'BAD_USER_INPUT',
+  /** The request body is not JSON or not a GraphQL request. */
+  BadRequest = 'BAD_REQUEST',
+  /** The request body is larger than MAX_BODY_BYTES. */
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  /** The gateway has no supergraph loaded yet, or is shutting down. */
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** Something unexpected; details are in the server log under the request id. */
+  InternalServerError = 'INTERNAL_SERVER_ERROR',
+}
+
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BadUserInput, ...(argument === undefined ? {} : { argument }) },
+  });
+}
+
+/**
+ * Apollo `formatError`: known codes pass as they are; an unexpected error is logged, and outside development its
+ * message is replaced so that no internals (SQL, stack, file paths) reach a client.
+ */
+export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (code !== undefined && code !== ErrorCode.InternalServerError) return formatted;
+    options.log.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
+    if (!options.mask) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.InternalServerError } };
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.InternalServerError },
+    };
+  };
+}

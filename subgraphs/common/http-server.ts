@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors';
+import type { Logger } from './logger';
+
+export interface RequestInfo {
+  /** From a well-formed `x-request-id` header, or new; echoed in the response and in every log line. */
+  requestId: string;
+  headers: IncomingMessage['headers'];
+}
+
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  /** Not yet started: the server starts it after it listens, so /health can say 503 until it is ready. */
+  apollo: ApolloServer<TContext>;
+  context: (request: RequestInfo) => Promise<TContext>;
+  host: string;
+  /** 0 picks a free port; the chosen one is in the returned url. */
+  port: number;
+  maxBodyBytes: number;
+  log: Logger;
+  /** Extra fields for GET /health, and headers for every GraphQL response. */
+  describe?: () => { health?: Record<string, unknown>; headers?: Record<string, string> };
+}
+
+export interface RunningServer {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  url: string;
+  /** Stops accepting connections, lets requests in flight finish (up to drainMs), then stops Apollo. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'stopping' };
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpServerOptions<TContext>,
+): Promise<RunningServer> {
+  const { apollo, log } = options;
+  let lifecycle: Lifecycle = { phase: 'starting' };
+
+  const server = createServer((request, response) => {
+    const requestId = requestIdOf(request);
+    response.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    response.on('finish', () =>
+      log.debug({ requestId, method: request.method, url: request.url, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'request'),
+    );
+    handle(request, response, requestId).catch((error: unknown) => {
+      if (error instanceof HttpError) return sendError(response, error.status, error.code, error.message);
+      log.error({ err: error, requestId }, 'request failed');
+      sendError(response, 500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const described = options.describe?.() ?? {};
+    if (url.pathname === '/health') {
+      const ok = lifecycle.phase === 'ready';
+      return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...described.health });
+    }
+    if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
+    if (lifecycle.phase !== 'ready') {
+      throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`);
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const body = request.method === 'POST' ? await readJsonBody(request, options.maxBodyBytes) : undefined;
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context({ requestId, headers: request.headers }),
+    });
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(described.headers ?? {})) response.setHeader(name, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  await listening;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
+
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+
+  try {
+    await apollo.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  lifecycle = { phase: 'ready' };
+
+  return {
+    url,
+    async stop(drainMs = 10_000) {
+      if (lifecycle.phase === 'stopping') return;
+      lifecycle = { phase: 'stopping' };
+      const forced = setTimeout(() => server.closeAllConnections(), drainMs);
+      await close();
+      clearTimeout(forced);
+      await apollo.stop();
+    },
+  };
+}
+
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.length === 0) return undefined;
+  if (!/json/i.test(request.headers['content-type'] ?? '')) return text;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, ErrorCode.BadRequest, `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, ErrorCode.PayloadTooLarge, `Request body is larger than the limit of ${limit} bytes (MAX_BODY_BYTES)`);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) return void response.end();
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(body));
+}
+
+function sendError(response: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+}

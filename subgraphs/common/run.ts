@@ -1,0 +1,76 @@
+import { loadConfig, subgraphPort, type Config } from './config';
+import { openDatabase, type Database } from './database';
+import { createLogger, type Logger } from './logger';
+import { migrate } from './migrate';
+import { startSubgraph, type SubgraphModule } from './subgraph';
+import type { RunningServer } from './http-server';
+
+export type Stop = () => Promise<void>;
+
+/**
+ * Runs a process's main: reads the configuration once (a bad key stops the process with a message naming it),
+ * then stops cleanly on SIGINT/SIGTERM. A failure to start is printed and exits non-zero.
+ */
+export async function runMain(name: string, main: (config: Config, log: Logger) => Promise<Stop>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const log = createLogger(name, config.LOG_LEVEL);
+  let stop: Stop;
+  try {
+    stop = await main(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, `${name} failed to start`);
+    process.stderr.write(`\n${name} failed to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+/** Opens the database and applies the migrations of every given subgraph. */
+export async function openMigratedDatabase(config: Config, log: Logger, modules: readonly SubgraphModule[]): Promise<Database> {
+  const db = await openDatabase(config, log);
+  for (const module of modules) {
+    const applied = await migrate(db, module.name, module.migrations);
+    if (applied.length > 0) log.info({ subgraph: module.name, applied }, 'migrations applied');
+  }
+  return db;
+}
+
+export interface RunningSubgraph {
+  module: SubgraphModule;
+  server: RunningServer;
+}
+
+/** Serves every given subgraph on its configured port (or port 0 when asked), sharing one database. */
+export async function startSubgraphs(
+  modules: readonly SubgraphModule[],
+  options: { db: Database; config: Config; log: Logger; anyPort?: boolean },
+): Promise<RunningSubgraph[]> {
+  const started: RunningSubgraph[] = [];
+  for (const module of modules) {
+    const port = options.anyPort ? 0 : subgraphPort(options.config, module.name);
+    const server = await startSubgraph(module, {
+      deps: { db: options.db, config: options.config },
+      port,
+      log: options.log.child({ subgraph: module.name }),
+    });
+    started.push({ module, server });
+  }
+  return started;
+}

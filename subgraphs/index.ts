@@ -1,0 +1,6 @@
+import { population } from './population';
+import { procedures } from './procedures';
+import { residence } from './residence';
+
+/** The agency subgraphs that ship with Once, in composition order. */
+export const builtInSubgraphs = [population, residence, procedures] as const;

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/run-subgraph';
+import { procedures } from '.';
+
+await runSubgraph(procedures);
