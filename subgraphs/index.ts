@@ -1,6 +1,7 @@
+import type { SubgraphModule } from './common/subgraph';
 import { population } from './population';
 import { procedures } from './procedures';
 import { residence } from './residence';
 
 /** The agency subgraphs that ship with Once, in composition order. */
-export const builtInSubgraphs = [population, residence, procedures] as const;
+export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures];

@@ -12,6 +12,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   /** The gateway has no supergraph loaded yet, or is shutting down. */
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** A subgraph could not be reached or did not answer in time; `extensions.serviceName` says which. */
+  SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   /** Something unexpected; details are in the server log under the request id. */
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }

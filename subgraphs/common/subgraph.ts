@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Config, SubgraphName } from './config';
 import type { Queryable } from './database';
 import { createErrorFormatter } from './errors';
@@ -30,13 +32,25 @@ export interface SubgraphModule<TContext extends BaseContext = BaseContext> {
   createContext(deps: SubgraphDeps, request: RequestInfo): TContext;
 }
 
-/** Reads the `schema.graphql` that sits beside the module at `moduleUrl`. */
+/** Reads the `schema.graphql` beside the module at `moduleUrl`, named `<folder>/schema.graphql` in error locations. */
 export function loadTypeDefs(moduleUrl: string): DocumentNode {
-  return parse(readFileSync(new URL('./schema.graphql', moduleUrl), 'utf8'));
+  const file = new URL('./schema.graphql', moduleUrl);
+  return parse(new Source(readFileSync(file, 'utf8'), `${basename(dirname(fileURLToPath(file)))}/schema.graphql`));
 }
 
 export function subgraphSchema<TContext extends BaseContext>(module: SubgraphModule<TContext>): GraphQLSchema {
   return buildSubgraphSchema([{ typeDefs: module.typeDefs, resolvers: module.resolvers }]);
+}
+
+/** The Apollo Server of one subgraph, as it runs in production: error masking, no Studio tracing. */
+export function createSubgraphServer<TContext extends BaseContext>(module: SubgraphModule<TContext>, config: Config, log: Logger): ApolloServer<TContext> {
+  return new ApolloServer<TContext>({
+    schema: subgraphSchema(module),
+    formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
+    includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    // Federated traces are for Apollo Studio, which Once does not report to.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
 }
 
 export async function startSubgraph<TContext extends BaseContext>(
@@ -44,15 +58,8 @@ export async function startSubgraph<TContext extends BaseContext>(
   options: { deps: SubgraphDeps; port: number; log: Logger },
 ): Promise<RunningServer> {
   const { config } = options.deps;
-  const apollo = new ApolloServer<TContext>({
-    schema: subgraphSchema(module),
-    formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log: options.log }),
-    includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
-    // Federated traces are for Apollo Studio, which Once does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
   return startGraphQLHttpServer({
-    apollo,
+    apollo: createSubgraphServer(module, config, options.log),
     context: async (request) => module.createContext(options.deps, request),
     host: config.HOST,
     port: options.port,

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+import { builtInSubgraphs } from '../subgraphs';
+import { openPostgres } from '../subgraphs/common/database';
+import { createLogger } from '../subgraphs/common/logger';
+import { migrate } from '../subgraphs/common/migrate';
+import { seedDatabase } from '../subgraphs/seed/load';
+import { TEST_SEED } from './helpers/fixtures';
+
+/** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const name = `once_test_${Date.now()}_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = openPostgres(url.toString(), 4, createLogger('test', 'silent'));
+  try {
+    for (const module of builtInSubgraphs) await migrate(db, module.name, module.migrations);
+    await seedDatabase(db, TEST_SEED);
+  } finally {
+    await db.close();
+  }
+  project.provide('databaseUrl', url.toString());
+  return async () => {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+}

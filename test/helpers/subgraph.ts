@@ -1,0 +1,25 @@
+import { countQueries, type Database } from '../../subgraphs/common/database';
+import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/common/subgraph';
+import { silentLog, testConfig } from './database';
+
+/**
+ * One subgraph in-process over the run's database, executing operations without a socket; `queries` counts the
+ * SQL statements it sends.
+ */
+export function subgraphHarness(module: SubgraphModule, db: Database) {
+  const config = testConfig();
+  const apollo = createSubgraphServer(module, config, silentLog);
+  const counted = countQueries(db);
+  const deps = { db: counted, config };
+  return {
+    queries: counted,
+    async execute<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>) {
+      const response = await apollo.executeOperation(
+        { query, variables },
+        { contextValue: module.createContext(deps, { requestId: 'test', headers: {} }) },
+      );
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return response.body.singleResult as { data?: Data | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
+    },
+  };
+}
