@@ -21,6 +21,13 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       Address: '../repository#AddressRecord',
     },
   },
+  audit: {
+    context: 'AuditContext',
+    mappers: {
+      AuditRecord: '../chain#AuditRecord as AuditRecordModel',
+      AuditVerification: '../verify#ChainVerification',
+    },
+  },
   procedures: {
     context: 'ProceduresContext',
     mappers: {
@@ -47,7 +54,7 @@ const config: CodegenConfig = {
           mappers,
           enumsAsTypes: true,
           useTypeImports: true,
-          scalars: { ID: 'string', Date: 'string', DateTime: 'string | Date' },
+          scalars: { ID: 'string', Date: 'string', DateTime: { input: 'string', output: 'string | Date' } },
         },
       },
     ]),

@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node loads graphql 16 through its CommonJS entry, and so do Apollo's CommonJS packages; Vite would pick the
+    // .mjs build for our own files, and two graphql realms cannot share a schema. Use Node's choice in tests too.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Creates one PostgreSQL database for the run (migrated and seeded) and drops it afterwards.

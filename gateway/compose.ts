@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import type { DocumentNode, GraphQLError } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import { subgraphUrl, type Config } from '../subgraphs/common/config';
 import { builtInSubgraphs } from '../subgraphs';
 
@@ -26,11 +26,16 @@ function describeError(error: GraphQLError): string {
   return `  [${code}] ${error.message}${where.length > 0 ? ` (at ${where.join(', ')})` : ''}`;
 }
 
-/** Composes subgraphs into a supergraph SDL with @apollo/composition; throws CompositionError when they do not fit. */
-export function composeSupergraph(subgraphs: readonly SubgraphSource[]): string {
+/** Composes subgraphs with @apollo/composition; throws CompositionError when they do not fit. */
+export function compose(subgraphs: readonly SubgraphSource[]): { supergraphSdl: string; apiSchema: GraphQLSchema } {
   const result = composeServices(subgraphs.map(({ name, url, typeDefs }) => ({ name, url, typeDefs })));
   if (result.errors) throw new CompositionError(result.errors);
-  return result.supergraphSdl;
+  return { supergraphSdl: result.supergraphSdl, apiSchema: result.schema.toAPISchema().toGraphQLJSSchema() };
+}
+
+/** The supergraph SDL of `subgraphs`; throws CompositionError when they do not fit. */
+export function composeSupergraph(subgraphs: readonly SubgraphSource[]): string {
+  return compose(subgraphs).supergraphSdl;
 }
 
 /** The subgraphs that ship with Once, at the URLs the configuration gives them. */

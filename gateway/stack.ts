@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { builtInSubgraphs } from '../subgraphs';
+import type { Config } from '../subgraphs/common/config';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { composeSupergraph } from './compose';
+import { gatewayMigrations, openAccessControl } from './access-control';
+import { compose } from './compose';
+import { ensureDemoCredentials } from './demo';
 import { startGateway } from './server';
 
-const SAMPLE_QUERY = `query Profile($id: ID!) {
+const SAMPLE_QUERY = `query Enrolment($id: ID!) {
   citizen(personalId: $id) {
     fullName dateOfBirth
     household { address { text } members { relationshipToHead citizen { fullName } } }
@@ -13,30 +17,59 @@ const SAMPLE_QUERY = `query Profile($id: ID!) {
   }
 }`;
 
+/** Fresh per-start secrets for the subgraphs of this process, unless SUBGRAPH_SECRETS names them. */
+function withSubgraphSecrets(config: Config): Config {
+  const secrets = { ...config.SUBGRAPH_SECRETS };
+  for (const { name } of builtInSubgraphs) secrets[name] ??= randomBytes(32).toString('hex');
+  return { ...config, SUBGRAPH_SECRETS: secrets };
+}
+
 /**
  * `npm start`: the whole system in one process. The database (PGlite when DATABASE_URL is unset) is migrated and,
- * when empty, seeded; the three subgraphs start on their ports; the gateway composes them and serves.
+ * when empty, seeded; the subgraphs start on their ports; the gateway composes them and serves with access control
+ * and audit on. First start also creates demo credentials, printed below.
  */
-await runMain('once', async (config, log) => {
-  const db = await openMigratedDatabase(config, log, builtInSubgraphs);
+await runMain('once', async (configured, log) => {
+  const config = withSubgraphSecrets(configured);
+  const db = await openMigratedDatabase(config, log, [...builtInSubgraphs, ...gatewayMigrations]);
   if ((await countCitizens(db)) === 0 && config.SEED_CITIZENS > 0) {
     const progress = createProgress('seed', config.SEED_CITIZENS, log);
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
   const subgraphs = await startSubgraphs(builtInSubgraphs, { db, config, log });
-  const supergraphSdl = composeSupergraph(subgraphs.map(({ module, server }) => ({ name: module.name, typeDefs: module.typeDefs, url: server.url })));
-  const gateway = await startGateway({ supergraphSdl, config, log });
+  const { supergraphSdl, apiSchema } = compose(subgraphs.map(({ module, server }) => ({ name: module.name, typeDefs: module.typeDefs, url: server.url })));
+  const access = openAccessControl(config, log, db);
+  const gateway = await startGateway({ supergraphSdl, config, log, access });
+
   const [sample] = await db.query<{ id: string }>(
     `SELECT d.holder_id AS id FROM procedures.issued_documents d
       WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
   );
+  const demo = await ensureDemoCredentials(db, config, apiSchema, sample?.id ?? '001090000001');
   log.info({ url: gateway.url, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
+  const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
   process.stdout.write(
-    `\nOnce gateway: ${gateway.url}\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: sample?.id ?? '001090000001' } })}'\n\n`,
+    [
+      '',
+      `Once gateway: ${gateway.url}`,
+      'A portal reads, for a procedure (here 1.900011, primary school enrolment), naming the officer and the case:',
+      `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.portalApiKey}' \\`,
+      `    -H 'x-once-officer: can-bo-01' -H 'x-once-purpose: 1.900011' -H 'x-once-case: HS-2026-0001' \\`,
+      `    -d '${body}'`,
+      `The citizen ${demo.citizenId} sees who read their data:`,
+      `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'authorization: Bearer ${demo.citizenToken}' \\`,
+      `    -d '{"query":"{ myAccessHistory { events { at agency procedureName caseNumber fields } } }"}'`,
+      'An auditor verifies the log:',
+      `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.auditorApiKey}' \\`,
+      `    -H 'x-once-officer: thanh-tra-01' -H 'x-once-purpose: AUDIT' -H 'x-once-case: TT-2026-01' \\`,
+      `    -d '{"query":"{ verifyAuditLog { ok checked firstBroken { seq reason } } }"}'`,
+      '',
+    ].join('\n'),
   );
   return async () => {
     await gateway.stop();
+    await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop()));
     await db.close();
   };

@@ -1,6 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../subgraphs/common/errors';
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER, type ForwardedHeader } from '../subgraphs/common/signing';
+import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
+import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 
 export interface SubgraphDataSourceOptions {
@@ -8,22 +11,54 @@ export interface SubgraphDataSourceOptions {
   url: string;
   /** Longest wait for one subgraph response before the fetch is aborted. */
   timeoutMs: number;
+  /** The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). */
+  secret?: string | undefined;
 }
 
-/** All gateway-to-subgraph behaviour: request id propagation, the per-fetch timeout, errors that name the subgraph. */
+type SubgraphResponse = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]['response'];
+
+/**
+ * All gateway-to-subgraph behaviour: forwarding who asks and why, signing, the per-fetch timeout, collecting the
+ * subjects for the audit record, and errors that name the subgraph.
+ */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly name: string;
   private readonly timeoutMs: number;
 
-  constructor({ name, url, timeoutMs }: SubgraphDataSourceOptions) {
-    const timedFetch = ((input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as RemoteGraphQLDataSource['fetcher'];
-    super({ url, fetcher: timedFetch });
+  constructor({ name, url, timeoutMs, secret }: SubgraphDataSourceOptions) {
+    const signedFetch = (input: string, init: RequestInit & { headers: Record<string, string>; body: string }) => {
+      if (secret) {
+        const timestamp = String(Date.now());
+        init.headers[TIMESTAMP_HEADER] = timestamp;
+        init.headers[SIGNATURE_HEADER] = sign(secret, timestamp, (header) => init.headers[header], init.body);
+      }
+      return fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    };
+    super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });
     this.name = name;
     this.timeoutMs = timeoutMs;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if ('requestId' in context && context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    if (!('trail' in context) || !request.http) return;
+    context.trail.subgraphs.add(this.name);
+    const forwarded: Record<ForwardedHeader, string | undefined> = {
+      'x-request-id': context.requestId,
+      'x-once-principal': principalLabel(context.principal),
+      'x-once-officer': context.purpose?.officer,
+      'x-once-purpose': context.purpose?.code,
+      'x-once-case': context.purpose?.caseNumber,
+    };
+    for (const [header, value] of Object.entries(forwarded)) if (value) request.http.headers.set(header, value);
+  }
+
+  override didReceiveResponse({ response, context }: { response: SubgraphResponse; context: GatewayContext }): SubgraphResponse {
+    const subjects = response.extensions?.[SUBJECTS_EXTENSION];
+    if (Array.isArray(subjects) && 'trail' in context) {
+      for (const subject of subjects) if (typeof subject === 'string') context.trail.subjects.add(subject);
+    }
+    if (response.extensions) delete response.extensions[SUBJECTS_EXTENSION];
+    return response;
   }
 
   /** A subgraph that cannot be reached or is too slow: say which and why, but not its address. */

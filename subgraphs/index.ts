@@ -1,7 +1,8 @@
+import { audit } from './audit';
 import type { SubgraphModule } from './common/subgraph';
 import { population } from './population';
 import { procedures } from './procedures';
 import { residence } from './residence';
 
-/** The agency subgraphs that ship with Once, in composition order. */
-export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures];
+/** The subgraphs that ship with Once, in composition order: three agencies' data, and the access log. */
+export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures, audit];

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
@@ -6,6 +9,8 @@ import { openPostgres } from '../subgraphs/common/database';
 import { createLogger } from '../subgraphs/common/logger';
 import { migrate } from '../subgraphs/common/migrate';
 import { seedDatabase } from '../subgraphs/seed/load';
+import { initLocalKeys } from '../gateway/access/tokens';
+import { gatewayMigrations } from '../gateway/access-control';
 import { TEST_SEED } from './helpers/fixtures';
 
 /** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */
@@ -14,10 +19,13 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** A JWKS for the run, and the private key beside it that tests sign tokens with. */
+    jwksFile: string;
+    privateKeyFile: string;
   }
 }
 
-async function admin(sql: string): Promise<void> {
+export async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
@@ -34,13 +42,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   url.pathname = `/${name}`;
   const db = openPostgres(url.toString(), 4, createLogger('test', 'silent'));
   try {
-    for (const module of builtInSubgraphs) await migrate(db, module.name, module.migrations);
+    for (const module of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, module.name, module.migrations);
     await seedDatabase(db, TEST_SEED);
   } finally {
     await db.close();
   }
+  const keys = mkdtempSync(join(tmpdir(), 'once-test-keys-'));
+  const { privateFile } = await initLocalKeys(join(keys, 'jwks.json'));
   project.provide('databaseUrl', url.toString());
+  project.provide('jwksFile', join(keys, 'jwks.json'));
+  project.provide('privateKeyFile', privateFile);
   return async () => {
+    rmSync(keys, { recursive: true, force: true });
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   };
 }

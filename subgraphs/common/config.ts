@@ -25,10 +25,12 @@ const schema = z.object({
   POPULATION_PORT: port.default(4001),
   RESIDENCE_PORT: port.default(4002),
   PROCEDURES_PORT: port.default(4003),
+  AUDIT_PORT: port.default(4004),
   /** Routing URLs of the subgraphs; default http://HOST:<NAME>_PORT/graphql. */
   POPULATION_URL: z.url().optional(),
   RESIDENCE_URL: z.url().optional(),
   PROCEDURES_URL: z.url().optional(),
+  AUDIT_URL: z.url().optional(),
   /** A supergraph SDL file for the gateway; unset: compose the built-in subgraphs at start. */
   SUPERGRAPH: z.string().min(1).optional(),
   /** How long the gateway waits for one subgraph response. */
@@ -37,6 +39,42 @@ const schema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   /** Most personal IDs one `citizens(personalIds)` call may ask for. */
   MAX_CITIZENS_PER_QUERY: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * Per-subgraph HMAC secrets, `name=secret,name=secret` (each at least 32 characters). The gateway signs every
+   * subgraph request with the subgraph's secret; a subgraph refuses to start without its own. `npm start` makes
+   * fresh ones when this is unset.
+   */
+  SUBGRAPH_SECRETS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const secrets: Record<string, string> = {};
+      for (const pair of (value ?? '').split(',').filter(Boolean)) {
+        const [name, secret] = pair.split('=', 2).map((part) => part.trim());
+        if (!name || !secret || secret.length < 32) {
+          context.addIssue({ code: 'custom', message: `each entry must be name=secret with a secret of at least 32 characters; got "${name ?? pair}"` });
+          return z.NEVER;
+        }
+        secrets[name] = secret;
+      }
+      return secrets;
+    }),
+  /** How far a signed request's timestamp may be from the subgraph's clock. */
+  SIGNATURE_MAX_SKEW_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Public keys that client and citizen JWTs are verified with: a JWKS file, or a JWKS URL. */
+  JWKS_FILE: z.string().min(1).optional(),
+  JWKS_URL: z.url().optional(),
+  /** Required `iss` and `aud` of every JWT. */
+  JWT_ISSUER: z.string().min(1).default('once'),
+  JWT_AUDIENCE: z.string().min(1).default('once-gateway'),
+  /** How long client, key and policy look-ups are cached in the gateway process. */
+  ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** PostgreSQL of the audit log; default DATABASE_URL (or the embedded database). */
+  AUDIT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Audit records are committed in groups: at most this long after the first one waits... */
+  AUDIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(4),
+  /** ...or as soon as this many wait. */
+  AUDIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Citizens generated when `npm start` finds an empty database. */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Seed of the synthetic data generator: the same seed gives the same data. */
@@ -58,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return result.data;
 }
 
-export type SubgraphName = 'population' | 'residence' | 'procedures';
+export type SubgraphName = 'population' | 'residence' | 'procedures' | 'audit';
 
 export function subgraphPort(config: Config, name: SubgraphName): number {
   switch (name) {
@@ -68,10 +106,12 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
       return config.RESIDENCE_PORT;
     case 'procedures':
       return config.PROCEDURES_PORT;
+    case 'audit':
+      return config.AUDIT_PORT;
   }
 }
 
 export function subgraphUrl(config: Config, name: SubgraphName): string {
-  const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL }[name];
+  const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL }[name];
   return configured ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`;
 }

@@ -6,6 +6,16 @@ import type { Logger } from './logger';
 export enum ErrorCode {
   /** An argument is malformed or out of bounds; the message names the argument and the rule. */
   BadUserInput = 'BAD_USER_INPUT',
+  /** No valid credentials: missing, malformed, expired or forged token or API key, or an unsigned subgraph call. */
+  Unauthenticated = 'UNAUTHENTICATED',
+  /** Authenticated, but the policy does not allow it; `extensions.denied` lists the coordinates. */
+  Forbidden = 'FORBIDDEN',
+  /** A client request without officer, purpose (procedure code) and case number. */
+  PurposeRequired = 'PURPOSE_REQUIRED',
+  /** The purpose names no procedure of the catalogue. */
+  UnknownPurpose = 'UNKNOWN_PURPOSE',
+  /** The audit log cannot record the request, so no data is returned (HTTP 503). */
+  AuditUnavailable = 'AUDIT_UNAVAILABLE',
   /** The request body is not JSON or not a GraphQL request. */
   BadRequest = 'BAD_REQUEST',
   /** The request body is larger than MAX_BODY_BYTES. */

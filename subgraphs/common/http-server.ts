@@ -14,7 +14,10 @@ export interface RequestInfo {
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** Not yet started: the server starts it after it listens, so /health can say 503 until it is ready. */
   apollo: ApolloServer<TContext>;
+  /** Runs before Apollo; an HttpError thrown here is answered with its status and code (authentication). */
   context: (request: RequestInfo) => Promise<TContext>;
+  /** Checks the raw body before it is parsed (request signatures); throws HttpError to refuse. */
+  verifyBody?: (body: string, request: RequestInfo) => void;
   host: string;
   /** 0 picks a free port; the chosen one is in the returned url. */
   port: number;
@@ -35,7 +38,8 @@ type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'stopping
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-class HttpError extends Error {
+/** A request refused before GraphQL runs, answered as `{ errors: [{ message, extensions: { code } }] }`. */
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
@@ -80,10 +84,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const body = request.method === 'POST' ? await readJsonBody(request, options.maxBodyBytes) : undefined;
+    const info: RequestInfo = { requestId, headers: request.headers };
+    const raw = request.method === 'POST' ? await readBody(request, options.maxBodyBytes) : '';
+    options.verifyBody?.(raw, info);
+    const body = request.method === 'POST' ? parseBody(raw, request) : undefined;
+    const context = await options.context(info);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context({ requestId, headers: request.headers }),
+      context: async () => context,
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     for (const [name, value] of Object.entries(described.headers ?? {})) response.setHeader(name, value);
@@ -136,7 +144,7 @@ function requestIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+async function readBody(request: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -146,7 +154,10 @@ async function readJsonBody(request: IncomingMessage, limit: number): Promise<un
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string, request: IncomingMessage): unknown {
   if (text.length === 0) return undefined;
   if (!/json/i.test(request.headers['content-type'] ?? '')) return text;
   try {

@@ -42,8 +42,15 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
   }
 }
 
-/** Opens the database and applies the migrations of every given subgraph. */
-export async function openMigratedDatabase(config: Config, log: Logger, modules: readonly SubgraphModule[]): Promise<Database> {
+/** Something that owns a PostgreSQL schema: a subgraph, or the gateway (access control). */
+export interface MigrationSet {
+  name: string;
+  /** Folder of `NNN_name.sql` files. */
+  migrations: string;
+}
+
+/** Opens the database and applies every given set of migrations. */
+export async function openMigratedDatabase(config: Config, log: Logger, modules: readonly MigrationSet[]): Promise<Database> {
   const db = await openDatabase(config, log);
   for (const module of modules) {
     const applied = await migrate(db, module.name, module.migrations);

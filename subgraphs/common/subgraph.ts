@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Config, SubgraphName } from './config';
 import type { Queryable } from './database';
-import { createErrorFormatter } from './errors';
-import { startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
+import { createErrorFormatter, ErrorCode } from './errors';
+import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
+import { signatureProblem } from './signing';
 import type { Logger } from './logger';
 
 /** What a subgraph needs from its process: its database and the configuration. */
@@ -18,11 +19,25 @@ export interface SubgraphDeps {
   config: Config;
 }
 
+/** The extension a subgraph reports, to the gateway's audit, the personal IDs it returned data about in. */
+export const SUBJECTS_EXTENSION = 'onceSubjects';
+
+/** Every subgraph's per-request context collects the personal IDs whose data it returns. */
+export interface SubgraphContext extends BaseContext {
+  subjects: Set<string>;
+}
+
+/** Adds what `rows` are about to `subjects` and passes the rows on. */
+export function noteSubjects<Row>(subjects: Set<string>, rows: Row[], about: (row: Row) => Iterable<string>): Row[] {
+  for (const row of rows) for (const subject of about(row)) subjects.add(subject);
+  return rows;
+}
+
 /**
  * One agency subgraph. Tests compose these in-process; `startSubgraph` serves one over HTTP.
  * `createContext` runs per request, so every DataLoader lives for one request only.
  */
-export interface SubgraphModule<TContext extends BaseContext = BaseContext> {
+export interface SubgraphModule<TContext extends SubgraphContext = SubgraphContext> {
   name: SubgraphName;
   typeDefs: DocumentNode;
   /** Typed per subgraph by its generated Resolvers type; erased here so that modules can be listed together. */
@@ -38,27 +53,58 @@ export function loadTypeDefs(moduleUrl: string): DocumentNode {
   return parse(new Source(readFileSync(file, 'utf8'), `${basename(dirname(fileURLToPath(file)))}/schema.graphql`));
 }
 
-export function subgraphSchema<TContext extends BaseContext>(module: SubgraphModule<TContext>): GraphQLSchema {
+export function subgraphSchema<TContext extends SubgraphContext>(module: SubgraphModule<TContext>): GraphQLSchema {
   return buildSubgraphSchema([{ typeDefs: module.typeDefs, resolvers: module.resolvers }]);
 }
 
 /** The Apollo Server of one subgraph, as it runs in production: error masking, no Studio tracing. */
-export function createSubgraphServer<TContext extends BaseContext>(module: SubgraphModule<TContext>, config: Config, log: Logger): ApolloServer<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: Config, log: Logger): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
     // Federated traces are for Apollo Studio, which Once does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), reportSubjects<TContext>()],
   });
 }
 
-export async function startSubgraph<TContext extends BaseContext>(
+function reportSubjects<TContext extends SubgraphContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || contextValue.subjects.size === 0) return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, [SUBJECTS_EXTENSION]: [...contextValue.subjects] };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Serves a subgraph over HTTP. It answers only requests the gateway signed with this subgraph's secret; it will not
+ * start without one.
+ */
+export async function startSubgraph<TContext extends SubgraphContext>(
   module: SubgraphModule<TContext>,
   options: { deps: SubgraphDeps; port: number; log: Logger },
 ): Promise<RunningServer> {
   const { config } = options.deps;
+  const secret = config.SUBGRAPH_SECRETS[module.name];
+  if (!secret) throw new Error(`SUBGRAPH_SECRETS has no secret for subgraph ${module.name}: it serves only requests the gateway signs`);
   return startGraphQLHttpServer({
+    verifyBody: (body, request) => {
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const problem = signatureProblem({ secret, header, body, now: Date.now(), maxSkewMs: config.SIGNATURE_MAX_SKEW_MS });
+      if (problem) {
+        options.log.warn({ requestId: request.requestId, principal: header('x-once-principal'), problem }, 'unsigned request refused');
+        throw new HttpError(401, ErrorCode.Unauthenticated, `Request refused: ${problem}`);
+      }
+    },
     apollo: createSubgraphServer(module, config, options.log),
     context: async (request) => module.createContext(options.deps, request),
     host: config.HOST,

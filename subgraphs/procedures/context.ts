@@ -1,9 +1,9 @@
 import type DataLoader from 'dataloader';
 import { keyedLoader } from '../common/loader';
-import type { SubgraphDeps } from '../common/subgraph';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
 import { createProceduresRepository, type CitizenProcedures, type DocumentRecord, type DossierRecord, type ProceduresRepository } from './repository';
 
-export interface ProceduresContext {
+export interface ProceduresContext extends SubgraphContext {
   proceduresOf: DataLoader<string, CitizenProcedures | null>;
   documents: DataLoader<string, DocumentRecord | null>;
   dossiers: DataLoader<string, DossierRecord | null>;
@@ -14,10 +14,15 @@ export interface ProceduresContext {
 
 export function createProceduresContext({ db }: SubgraphDeps): ProceduresContext {
   const repository = createProceduresRepository(db);
+  const subjects = new Set<string>();
   return {
-    proceduresOf: keyedLoader(repository.findByCitizens, (row) => row.personalId),
-    documents: keyedLoader(repository.findDocuments, (row) => row.documentId),
-    dossiers: keyedLoader(repository.findDossiers, (row) => row.dossierCode),
+    subjects,
+    proceduresOf: keyedLoader(
+      async (ids) => noteSubjects(subjects, await repository.findByCitizens(ids), (row) => (row.documents.length + row.dossiers.length > 0 ? [row.personalId] : [])),
+      (row) => row.personalId,
+    ),
+    documents: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findDocuments(ids), (row) => [row.holderId]), (row) => row.documentId),
+    dossiers: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findDossiers(ids), (row) => [row.applicantId]), (row) => row.dossierCode),
     repository,
     today: new Date().toISOString().slice(0, 10),
   };

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { composeSupergraph } from '../../gateway/compose';
+import { TEST_SECRETS } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -18,7 +19,7 @@ afterAll(() => stack?.stop());
 /** Runs `npm run gateway -- args` as a real process and collects what it prints. */
 function runGateway(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test' },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', DATABASE_URL: inject('databaseUrl'), JWKS_FILE: inject('jwksFile'), SUBGRAPH_SECRETS: TEST_SECRETS },
   });
   let stdout = '';
   let stderr = '';
@@ -44,7 +45,7 @@ describe('gateway process', () => {
     const gateway = runGateway(['--supergraph', file]);
     try {
       const url = await gateway.ready;
-      const response = await postGraphQL<{ procedures: unknown[] }>(url, { query: '{ procedures { code } }' });
+      const response = await postGraphQL<{ procedures: unknown[] }>(url, { query: '{ procedures { code } }' }, stack.portal.headers);
       expect(response.data?.procedures.length).toBeGreaterThan(0);
     } finally {
       gateway.child.kill('SIGTERM');

@@ -92,9 +92,9 @@ describe('the supergraph over real HTTP', () => {
   });
 
   it('echoes a well-formed request id and replaces a hostile one', async () => {
-    const echoed = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { 'x-request-id': 'portal-abc.123' });
+    const echoed = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { ...stack.portal.headers, 'x-request-id': 'portal-abc.123' });
     expect(echoed.headers.get('x-request-id')).toBe('portal-abc.123');
-    const replaced = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { 'x-request-id': 'x'.repeat(300) });
+    const replaced = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { ...stack.portal.headers, 'x-request-id': 'x'.repeat(300) });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -128,13 +128,13 @@ describe('bad input through the gateway', () => {
   });
 
   it('rejects a body that is not JSON', async () => {
-    const response = await postGraphQL(stack.gatewayUrl, '{"query": ');
+    const response = await postGraphQL(stack.gatewayUrl, '{"query": ', stack.portal.headers);
     expect(response.status).toBe(400);
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/^Request body is not valid JSON/) });
   });
 
   it('rejects a body over MAX_BODY_BYTES without reading it all', async () => {
-    const response = await postGraphQL(stack.gatewayUrl, { query: `{ __typename }${' '.repeat(1_100_000)}` });
+    const response = await postGraphQL(stack.gatewayUrl, { query: `{ __typename }${' '.repeat(1_100_000)}` }, stack.portal.headers);
     expect(response.status).toBe(413);
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, message: 'Request body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES)' });
   });

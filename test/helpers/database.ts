@@ -1,11 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../subgraphs/common/config';
 import { openPostgres, type Database } from '../../subgraphs/common/database';
 import { createLogger } from '../../subgraphs/common/logger';
 
-/** Configuration for tests: the run's own database, quiet logs, every port chosen by the OS. */
+/** Fixed per-subgraph secrets for tests; every subgraph refuses requests not signed with its own. */
+export const TEST_SECRETS = 'population=test-secret-population-0123456789abcdef,residence=test-secret-residence-0123456789abcdef,procedures=test-secret-procedures-0123456789abcdef,audit=test-secret-audit-0123456789abcdef';
+
+/** Configuration for tests: the run's own database and keys, quiet logs, every port chosen by the OS. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: inject('databaseUrl'), PORT: '0', ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    JWKS_FILE: inject('jwksFile'),
+    SUBGRAPH_SECRETS: TEST_SECRETS,
+    PORT: '0',
+    ...overrides,
+  });
 }
 
 export const silentLog = createLogger('test', 'silent');
@@ -19,4 +32,34 @@ export async function one<T>(db: Database, sql: string, params: unknown[] = []):
   const [row] = await db.query<{ value: T }>(sql, params);
   if (!row) throw new Error(`no test subject found by: ${sql}`);
   return row.value;
+}
+
+/**
+ * An empty database of its own, for tests that must damage what they test (the audit chain) without touching the
+ * run's shared one. Dropped by `drop()`.
+ */
+export async function scratchDatabase(): Promise<{ url: string; db: Database; drop(): Promise<void> }> {
+  const base = new URL(inject('databaseUrl'));
+  const name = `${base.pathname.slice(1)}_scratch_${randomBytes(3).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = openPostgres(url.toString(), 4, silentLog);
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.close();
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }

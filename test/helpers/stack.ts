@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
 import { countQueries, type Database } from '../../subgraphs/common/database';
 import type { RunningServer } from '../../subgraphs/common/http-server';
 import { startSubgraph } from '../../subgraphs/common/subgraph';
-import { composeSupergraph } from '../../gateway/compose';
+import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
+import { reachableCoordinates } from '../../gateway/access/coordinates';
+import { issueToken, readPrivateKey } from '../../gateway/access/tokens';
+import { openAccessControl } from '../../gateway/access-control';
+import { compose } from '../../gateway/compose';
 import { startGateway } from '../../gateway/server';
 import { openTestDatabase, silentLog, testConfig } from './database';
 
@@ -14,22 +21,39 @@ export interface GraphQLResponse<Data = Record<string, any>> {
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
 }
 
+export interface TestClient {
+  clientId: string;
+  apiKey: string;
+  /** Credentials plus officer, purpose and case headers. */
+  headers: Record<string, string>;
+}
+
+export const ENROLMENT = '1.900011';
+export const AGENCY_ROOTS = ['Query.citizen', 'Query.citizens', 'Query.residenceConfirmation', 'Query.household', 'Query.procedureRecord', 'Query.procedures'];
+
 export interface TestStack {
   gatewayUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
   /** SQL statements each subgraph has sent since the last reset. */
   queries: Record<SubgraphName, { readonly count: number; reset(): void }>;
   db: Database;
+  apiSchema: GraphQLSchema;
+  /** A portal granted every agency coordinate for purpose 1.900011; `graphql` sends its credentials. */
+  portal: TestClient;
+  /** A client of its own (unique id) with the given grants for `purpose`. */
+  newClient(options: { role?: string; purpose?: string; coordinates: readonly string[]; mayIntrospect?: boolean }): Promise<TestClient>;
+  /** A JWT signed with the run's key; negative ttl gives an expired one. */
+  token(kind: 'client' | 'citizen', subject: string, ttlSeconds?: number): Promise<string>;
   /** Stops one subgraph's server, to see how the gateway copes without it. */
   stopSubgraph(name: SubgraphName): Promise<void>;
-  /** POSTs a GraphQL request to the gateway (or `url`) over real HTTP. */
-  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, url?: string): Promise<GraphQLResponse<Data>>;
+  /** POSTs a GraphQL request to the gateway (or `url`) over real HTTP, as the test portal unless `headers` say otherwise. */
+  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
   stop(): Promise<void>;
 }
 
-/** The three subgraphs and the gateway as real HTTP servers on free ports, over the run's database. */
-export async function startTestStack(): Promise<TestStack> {
-  const config = testConfig();
+/** The subgraphs and the gateway, access control and audit on, as real HTTP servers on free ports over the run's database. */
+export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+  const config = testConfig(overrides);
   const db = openTestDatabase();
   const servers = new Map<SubgraphName, RunningServer>();
   const queries = {} as TestStack['queries'];
@@ -41,17 +65,34 @@ export async function startTestStack(): Promise<TestStack> {
     queries[module.name] = counted;
     subgraphUrls[module.name] = server.url;
   }
-  const supergraphSdl = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
-  const gateway = await startGateway({ supergraphSdl, config, log: silentLog, port: 0 });
+  const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
+  const access = openAccessControl(config, silentLog, db);
+  const gateway = await startGateway({ supergraphSdl, config, log: silentLog, access, port: 0 });
+
+  const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false }) => {
+    const clientId = `test-${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
+    await createClient(db, { clientId, name: `Test ${role}`, role, mayIntrospect });
+    if (coordinates.length > 0) await grant(db, { clientId, purpose, coordinates, legalBasis: 'test' });
+    const { apiKey } = await issueApiKey(db, clientId);
+    return { clientId, apiKey, headers: { 'x-api-key': apiKey, 'x-once-officer': 'officer-1', 'x-once-purpose': purpose, 'x-once-case': 'CASE-1' } };
+  };
+  const portal = await newClient({ coordinates: reachableCoordinates(apiSchema, AGENCY_ROOTS) });
+
   return {
     gatewayUrl: gateway.url,
     subgraphUrls,
     queries,
     db,
+    apiSchema,
+    portal,
+    newClient,
+    token: (kind, subject, ttlSeconds = 600) =>
+      issueToken(readPrivateKey(inject('privateKeyFile')), { kind, subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }),
     stopSubgraph: async (name) => servers.get(name)?.stop(),
-    graphql: (query, variables, url = gateway.url) => postGraphQL(url, { query, variables }),
+    graphql: (query, variables, headers = portal.headers) => postGraphQL(gateway.url, { query, variables }, headers),
     async stop() {
       await gateway.stop();
+      await access.close();
       await Promise.all([...servers.values()].map((server) => server.stop()));
       await db.close();
     },

@@ -15,7 +15,7 @@ export type Scalars = {
   /** A calendar date without time zone, written YYYY-MM-DD (ISO 8601). */
   Date: { input: string; output: string; }
   /** An instant, written as an ISO 8601 timestamp in UTC. */
-  DateTime: { input: string | Date; output: string | Date; }
+  DateTime: { input: string; output: string | Date; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 

@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../subgraphs/common/config';
+import { openPostgres, type Database } from '../subgraphs/common/database';
+import type { Logger } from '../subgraphs/common/logger';
+import type { MigrationSet } from '../subgraphs/common/run';
+import { audit } from '../subgraphs/audit';
+import { createAuthenticator, loadJwks } from './access/authenticate';
+import { AccessStore } from './access/store';
+import { createAuditWriter } from './audit/audit-writer';
+import type { AccessControl } from './server';
+
+/** The gateway's own tables (clients, keys, purposes, grants), and the audit log it writes. */
+export const gatewayMigrations: readonly MigrationSet[] = [
+  { name: 'gateway', migrations: fileURLToPath(new URL('./migrations', import.meta.url)) },
+  { name: audit.name, migrations: audit.migrations },
+];
+
+/** Where `npm run once -- keys init` keeps the local signing keys' public half. */
+export function defaultJwksFile(config: Config): string {
+  return `${config.DATA_DIR}/keys/jwks.json`;
+}
+
+/** Authentication, policy store and audit writer as the configuration says. */
+export function openAccessControl(config: Config, log: Logger, db: Database): AccessControl & { close(): Promise<void> } {
+  const jwksFile = config.JWKS_FILE ?? (existsSync(defaultJwksFile(config)) ? defaultJwksFile(config) : undefined);
+  const keys = loadJwks({ file: jwksFile, url: config.JWKS_URL });
+  if (!keys) log.warn('no JWKS_FILE or JWKS_URL: bearer tokens will be refused, API keys still work');
+  const store = new AccessStore(db, config.ACCESS_CACHE_MS);
+  const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
+  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log });
+  return {
+    authenticate: createAuthenticator({ store, keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    store,
+    audit: writer,
+    async close() {
+      await writer.close();
+      if (auditDb !== db) await auditDb.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../subgraphs/common/errors';
+import type { GatewayContext } from '../context';
+import { operationFields } from './operation-fields';
+import { deniedCoordinates, subjectsInArguments } from './policy';
+import type { AccessStore } from './store';
+
+const NO_GRANTS: ReadonlySet<string> = new Set();
+
+/**
+ * Checks every field coordinate an operation can touch against the caller's grants for the request's purpose,
+ * before any subgraph is called. One coordinate denied rejects the whole operation with FORBIDDEN and the list.
+ */
+export function createAccessPlugin(options: { store: AccessStore }): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          if (!operation) throw new GraphQLError('No operation to check', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
+          const fields = operationFields(schema, document, operation, request.variables ?? {});
+          const { principal, purpose, trail } = contextValue;
+          trail.coordinates = [...fields.coordinates];
+          for (const subject of subjectsInArguments(fields)) trail.subjects.add(subject);
+          const grants = principal.kind === 'client' && purpose ? await options.store.grantsFor(principal.client.clientId, purpose.code) : NO_GRANTS;
+          const denied = deniedCoordinates(principal, fields, grants);
+          if (denied.length === 0) return;
+          const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${purpose?.code}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
+          throw new GraphQLError(`${who}: ${denied.join(', ')}`, {
+            extensions: { code: ErrorCode.Forbidden, denied, http: { status: 403 } },
+          });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Queryable } from '../../subgraphs/common/database';
+import { generateApiKey } from './credentials';
+import type { ClientRole } from './principal';
+
+/** Changes to clients, keys and grants, for the CLI and first-run setup. Each names what it refused and why. */
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+}
+
+const COORDINATE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
+const ROLES: readonly ClientRole[] = ['PORTAL', 'AGENCY', 'AUDITOR', 'ADMIN'];
+
+export async function createClient(db: Queryable, client: { clientId: string; name: string; role: string; mayIntrospect?: boolean }): Promise<void> {
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(client.clientId)) throw new AdminError(`client id "${client.clientId}" must be 2-63 lowercase letters, digits or dashes`);
+  if (!ROLES.includes(client.role as ClientRole)) throw new AdminError(`role must be one of ${ROLES.join(', ')}; got "${client.role}"`);
+  const inserted = await db.query(
+    `INSERT INTO access.clients (client_id, name, role, may_introspect) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id) DO NOTHING RETURNING client_id`,
+    [client.clientId, client.name, client.role, client.mayIntrospect ?? false],
+  );
+  if (inserted.length === 0) throw new AdminError(`client "${client.clientId}" already exists`);
+}
+
+export async function disableClient(db: Queryable, clientId: string): Promise<void> {
+  const rows = await db.query('UPDATE access.clients SET disabled_at = now() WHERE client_id = $1 RETURNING client_id', [clientId]);
+  if (rows.length === 0) throw new AdminError(`no client "${clientId}"`);
+}
+
+export function listClients(db: Queryable) {
+  return db.query<{ clientId: string; name: string; role: string; mayIntrospect: boolean; disabled: boolean; keys: number }>(
+    `SELECT c.client_id AS "clientId", c.name, c.role, c.may_introspect AS "mayIntrospect", c.disabled_at IS NOT NULL AS disabled,
+            (SELECT count(*)::int FROM access.api_keys k WHERE k.client_id = c.client_id AND k.revoked_at IS NULL) AS keys
+       FROM access.clients c ORDER BY c.client_id`,
+  );
+}
+
+/** A new API key for the client; the returned key is the only time its secret is seen. */
+export async function issueApiKey(db: Queryable, clientId: string): Promise<{ keyId: string; apiKey: string }> {
+  const key = generateApiKey();
+  const rows = await db.query(
+    `INSERT INTO access.api_keys (key_id, client_id, secret_sha256) SELECT $1, client_id, $3 FROM access.clients WHERE client_id = $2 RETURNING key_id`,
+    [key.keyId, clientId, key.secretSha256],
+  );
+  if (rows.length === 0) throw new AdminError(`no client "${clientId}"`);
+  return { keyId: key.keyId, apiKey: key.apiKey };
+}
+
+export async function revokeApiKey(db: Queryable, keyId: string): Promise<void> {
+  const rows = await db.query('UPDATE access.api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING key_id', [keyId]);
+  if (rows.length === 0) throw new AdminError(`no active API key "${keyId}"`);
+}
+
+/** Lets the client read `coordinates` for `purpose`, recording the legal basis. Idempotent. */
+export async function grant(db: Queryable, request: { clientId: string; purpose: string; coordinates: readonly string[]; legalBasis: string }): Promise<void> {
+  const bad = request.coordinates.filter((coordinate) => !COORDINATE.test(coordinate));
+  if (bad.length > 0) throw new AdminError(`not schema coordinates (Type.field): ${bad.join(', ')}`);
+  if (request.coordinates.length === 0) throw new AdminError('name at least one coordinate to grant');
+  if (!request.legalBasis.trim()) throw new AdminError('a grant needs its legal basis');
+  const [known] = await db.query<{ client: boolean; purpose: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM access.clients WHERE client_id = $1) AS client, EXISTS (SELECT 1 FROM access.purposes WHERE code = $2) AS purpose`,
+    [request.clientId, request.purpose],
+  );
+  if (!known?.client) throw new AdminError(`no client "${request.clientId}"`);
+  if (!known.purpose) throw new AdminError(`no purpose "${request.purpose}" in access.purposes`);
+  await db.query(
+    `INSERT INTO access.grants (client_id, purpose, coordinate, legal_basis) SELECT $1, $2, unnest($3::text[]), $4
+       ON CONFLICT (client_id, purpose, coordinate) DO UPDATE SET legal_basis = EXCLUDED.legal_basis`,
+    [request.clientId, request.purpose, request.coordinates, request.legalBasis],
+  );
+}
+
+/** Withdraws grants: the named coordinates, or all of the client's grants for the purpose. */
+export async function revokeGrants(db: Queryable, request: { clientId: string; purpose: string; coordinates?: readonly string[] }): Promise<number> {
+  const rows = await db.query(
+    `DELETE FROM access.grants WHERE client_id = $1 AND purpose = $2 AND ($3::text[] IS NULL OR coordinate = ANY($3)) RETURNING coordinate`,
+    [request.clientId, request.purpose, request.coordinates ?? null],
+  );
+  return rows.length;
+}
+
+export function listGrants(db: Queryable, clientId: string) {
+  return db.query<{ purpose: string; coordinate: string; legalBasis: string }>(
+    `SELECT purpose, coordinate, legal_basis AS "legalBasis" FROM access.grants WHERE client_id = $1 ORDER BY purpose, coordinate`,
+    [clientId],
+  );
+}

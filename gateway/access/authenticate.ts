@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ErrorCode } from '../../subgraphs/common/errors';
+import { HttpError } from '../../subgraphs/common/http-server';
+import { personalIdProblems } from '../../subgraphs/common/personal-id';
+import { parseApiKey, secretMatches } from './credentials';
+import type { Principal } from './principal';
+import type { AccessStore } from './store';
+
+export interface AuthenticatorOptions {
+  store: AccessStore;
+  /** Keys that JWTs are verified with; null: JWTs are refused (API keys only). */
+  keys: JWTVerifyGetKey | null;
+  issuer: string;
+  audience: string;
+}
+
+export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Principal>;
+
+/** A JWKS from a file or a URL, as configured; null when neither is. */
+export function loadJwks(source: { file?: string | undefined; url?: string | undefined }): JWTVerifyGetKey | null {
+  if (source.url) return createRemoteJWKSet(new URL(source.url));
+  if (source.file) return createLocalJWKSet(JSON.parse(readFileSync(source.file, 'utf8')));
+  return null;
+}
+
+function unauthenticated(message: string): HttpError {
+  return new HttpError(401, ErrorCode.Unauthenticated, message);
+}
+
+/**
+ * Who is asking: a client with a JWT (`once_kind: "client"`, `sub` = client id) or an API key, or a citizen with a
+ * JWT (`once_kind: "citizen"`, `sub` = their personal ID). Anything else is refused with the reason.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticate {
+  async function clientPrincipal(clientId: string): Promise<Principal> {
+    const client = await options.store.client(clientId);
+    if (!client) throw unauthenticated(`Unknown client "${clientId}"`);
+    if (client.disabled) throw unauthenticated(`Client "${clientId}" is disabled`);
+    return { kind: 'client', client };
+  }
+
+  async function fromApiKey(value: string): Promise<Principal> {
+    const parsed = parseApiKey(value);
+    if (!parsed) throw unauthenticated('API key is malformed: expected once_<key id>_<secret>');
+    const key = await options.store.apiKey(parsed.keyId);
+    if (!key || !secretMatches(parsed.secret, key.secretSha256)) throw unauthenticated('API key is not valid');
+    if (key.revoked) throw unauthenticated(`API key ${key.keyId} has been revoked`);
+    return clientPrincipal(key.clientId);
+  }
+
+  async function fromJwt(token: string): Promise<Principal> {
+    if (!options.keys) throw unauthenticated('Bearer tokens are not accepted: no JWKS_FILE or JWKS_URL is configured');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp', 'sub'] }));
+    } catch (error) {
+      const reason = error instanceof joseErrors.JWTExpired ? 'it has expired' : error instanceof joseErrors.JOSEError ? error.message : 'it cannot be read';
+      throw unauthenticated(`Bearer token rejected: ${reason}`);
+    }
+    const subject = payload.sub ?? '';
+    switch (payload.once_kind) {
+      case 'client':
+        return clientPrincipal(subject);
+      case 'citizen': {
+        const [problem] = personalIdProblems(subject);
+        if (problem) throw unauthenticated(`Citizen token subject is not a valid personal ID: ${problem}`);
+        return { kind: 'citizen', personalId: subject };
+      }
+      default:
+        throw unauthenticated('Bearer token rejected: claim once_kind must be "client" or "citizen"');
+    }
+  }
+
+  return async (headers) => {
+    const authorization = headers.authorization;
+    const apiKey = headers['x-api-key'];
+    if (typeof apiKey === 'string') return fromApiKey(apiKey);
+    if (!authorization) throw unauthenticated('No credentials: send Authorization: Bearer <JWT>, Authorization: ApiKey <key> or X-Api-Key');
+    const [scheme, value] = authorization.split(/\s+/, 2);
+    if (scheme?.toLowerCase() === 'bearer' && value) return fromJwt(value);
+    if (scheme?.toLowerCase() === 'apikey' && value) return fromApiKey(value);
+    throw unauthenticated('Authorization must be "Bearer <JWT>" or "ApiKey <key>"');
+  };
+}

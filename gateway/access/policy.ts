@@ -1,0 +1,46 @@
+import type { FieldUse, OperationFields } from './operation-fields';
+import type { Principal } from './principal';
+
+/** The type that stands for a person, and its key. */
+const PERSON_TYPE = 'Citizen';
+const PERSON_KEY = 'personalId';
+/** Of anyone but themselves, a citizen sees what their own record names: the person's ID and name. */
+const OTHER_PERSON_FIELDS = new Set([PERSON_KEY, 'fullName']);
+/** Root fields a citizen may call without naming themselves: they answer for the caller only. */
+const SELF_SERVICE_ROOTS = new Set(['Query.myAccessHistory']);
+
+/** The coordinates the principal may not read, sorted; empty when the operation is allowed. */
+export function deniedCoordinates(principal: Principal, fields: OperationFields, grants: ReadonlySet<string>): string[] {
+  const denied = new Set<string>();
+  switch (principal.kind) {
+    case 'anonymous':
+      return [];
+    case 'client':
+      for (const coordinate of fields.coordinates) if (!grants.has(coordinate)) denied.add(coordinate);
+      if (fields.introspection && !principal.client.mayIntrospect) denied.add('__schema');
+      break;
+    case 'citizen':
+      if (fields.introspection) denied.add('__schema');
+      for (const use of fields.uses) if (!citizenMayRead(principal.personalId, use)) denied.add(use.coordinate);
+      break;
+  }
+  return [...denied].sort();
+}
+
+/**
+ * A citizen reads their own record: root fields must name them (or serve only them), and any other person reached
+ * from there (a parent, a household member, a document's holder) shows only ID and name.
+ */
+function citizenMayRead(self: string, use: FieldUse): boolean {
+  if (use.owner === null) return SELF_SERVICE_ROOTS.has(use.coordinate) || use.args?.[PERSON_KEY] === self;
+  if (use.parentType === PERSON_TYPE && use.owner.owner !== null) return OTHER_PERSON_FIELDS.has(use.fieldName);
+  return true;
+}
+
+/** Personal IDs an operation names in its root arguments (`personalId`, `personalIds`). */
+export function subjectsInArguments(fields: OperationFields): string[] {
+  return fields.uses
+    .filter((use) => use.owner === null && use.args)
+    .flatMap((use) => [use.args?.[PERSON_KEY], use.args?.[`${PERSON_KEY}s`]].flat())
+    .filter((value): value is string => typeof value === 'string');
+}

@@ -1,0 +1,84 @@
+import type { Queryable } from '../../subgraphs/common/database';
+import type { ClientRecord } from './principal';
+
+/** A tiny time-bounded cache: access data changes rarely and is read on every request. */
+class TtlCache<Value> {
+  private readonly entries = new Map<string, { value: Value; expires: number }>();
+  constructor(private readonly ttlMs: number) {}
+
+  async get(key: string, load: () => Promise<Value>): Promise<Value> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const value = await load();
+    if (this.ttlMs > 0) this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export interface ApiKeyRecord {
+  keyId: string;
+  clientId: string;
+  secretSha256: string;
+  revoked: boolean;
+}
+
+/** Clients, keys, purposes and grants from PostgreSQL, cached for `ttlMs`. */
+export class AccessStore {
+  private readonly clients: TtlCache<ClientRecord | null>;
+  private readonly keys: TtlCache<ApiKeyRecord | null>;
+  private readonly purposes: TtlCache<boolean>;
+  private readonly grants: TtlCache<ReadonlySet<string>>;
+
+  constructor(
+    private readonly db: Queryable,
+    ttlMs: number,
+  ) {
+    this.clients = new TtlCache(ttlMs);
+    this.keys = new TtlCache(ttlMs);
+    this.purposes = new TtlCache(ttlMs);
+    this.grants = new TtlCache(ttlMs);
+  }
+
+  client(clientId: string): Promise<ClientRecord | null> {
+    return this.clients.get(clientId, async () => {
+      const [row] = await this.db.query<ClientRecord>(
+        `SELECT client_id AS "clientId", name, role, may_introspect AS "mayIntrospect", disabled_at IS NOT NULL AS disabled
+           FROM access.clients WHERE client_id = $1`,
+        [clientId],
+      );
+      return row ?? null;
+    });
+  }
+
+  apiKey(keyId: string): Promise<ApiKeyRecord | null> {
+    return this.keys.get(keyId, async () => {
+      const [row] = await this.db.query<ApiKeyRecord>(
+        `SELECT key_id AS "keyId", client_id AS "clientId", secret_sha256 AS "secretSha256", revoked_at IS NOT NULL AS revoked
+           FROM access.api_keys WHERE key_id = $1`,
+        [keyId],
+      );
+      return row ?? null;
+    });
+  }
+
+  purposeExists(code: string): Promise<boolean> {
+    return this.purposes.get(code, async () => (await this.db.query('SELECT 1 FROM access.purposes WHERE code = $1', [code])).length > 0);
+  }
+
+  /** The coordinates `clientId` may read for `purpose`. */
+  grantsFor(clientId: string, purpose: string): Promise<ReadonlySet<string>> {
+    return this.grants.get(`${clientId}\n${purpose}`, async () => {
+      const rows = await this.db.query<{ coordinate: string }>('SELECT coordinate FROM access.grants WHERE client_id = $1 AND purpose = $2', [clientId, purpose]);
+      return new Set(rows.map((row) => row.coordinate));
+    });
+  }
+
+  /** Forgets everything cached, after a change to clients, keys or grants. */
+  invalidate(): void {
+    for (const cache of [this.clients, this.keys, this.purposes, this.grants]) cache.clear();
+  }
+}

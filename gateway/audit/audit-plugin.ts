@@ -1,0 +1,56 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import type { AuditOutcome } from '../../subgraphs/audit/chain';
+import { ErrorCode } from '../../subgraphs/common/errors';
+import type { Logger } from '../../subgraphs/common/logger';
+import type { GatewayContext } from '../context';
+import type { AuditWriter } from './audit-writer';
+import { auditEntry } from './entry';
+
+/** Errors that mean the request itself was wrong, not that reading failed. */
+const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND']);
+
+export function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
+  if (errorCodes.length === 0) return 'OK';
+  if (errorCodes.includes(ErrorCode.Forbidden)) return 'DENIED';
+  if (errorCodes.every((code) => INVALID_REQUEST_CODES.has(code))) return 'INVALID';
+  return hasData ? 'PARTIAL' : 'FAILED';
+}
+
+function hasAnyData(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && Object.values(data).some((value) => value !== null);
+}
+
+/**
+ * Writes one audit record per operation, denied and failed ones included, and holds the response until the record
+ * is committed. When the log cannot take the record, the response is replaced: no data leaves unrecorded.
+ */
+export function createAuditPlugin(options: { writer: AuditWriter; log: Logger }): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse(requestContext) {
+          const { response } = requestContext;
+          if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported by the audit plugin');
+          const result = response.body.singleResult;
+          const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          const entry = auditEntry(requestContext.contextValue, outcomeOf(hasAnyData(result.data), errorCodes), {
+            operationName: requestContext.operationName ?? requestContext.request.operationName ?? null,
+            operationHash: requestContext.queryHash ?? null,
+            errorCodes,
+          });
+          try {
+            await options.writer.append(entry);
+          } catch (error) {
+            options.log.error({ err: error, requestId: entry.requestId }, 'response withheld: audit record not committed');
+            response.http.status = 503;
+            response.body = {
+              kind: 'single',
+              singleResult: { errors: [{ message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: ErrorCode.AuditUnavailable } }] },
+            };
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Database } from '../../subgraphs/common/database';
+import type { Logger } from '../../subgraphs/common/logger';
+import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
+import { insertRecords, lastRecord } from '../../subgraphs/audit/repository';
+
+export interface AuditWriterOptions {
+  db: Database;
+  /** How long the first record of a group waits for others before the group is committed. */
+  flushMs: number;
+  /** A group is committed at once when it reaches this size. */
+  maxBatch: number;
+  log: Logger;
+}
+
+export interface AuditWriter {
+  /** Resolves with the record's seq once it is committed; rejects when it could not be. */
+  append(entry: AuditEntry): Promise<number>;
+  /** Commits what is waiting, then refuses new records. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  entry: AuditEntry;
+  resolve: (seq: number) => void;
+  reject: (error: Error) => void;
+}
+
+const CHAIN_LOCK = 'once-audit-chain';
+
+/**
+ * Group commit of the hash-chained audit log: records that arrive within `flushMs` are chained and inserted in
+ * one transaction, which holds an advisory lock so that every gateway replica appends to the same single chain.
+ */
+export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOptions): AuditWriter {
+  let queue: Pending[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> | null = null;
+  let closed = false;
+
+  async function commit(batch: Pending[]): Promise<void> {
+    try {
+      const records = await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
+        const last = await lastRecord(tx);
+        let previousHash = last?.hash ?? GENESIS_HASH;
+        let seq = last?.seq ?? 0;
+        const chained: AuditRecord[] = batch.map(({ entry }) => {
+          seq += 1;
+          const hash = chainHash(previousHash, seq, entry);
+          const record = { ...entry, seq, previousHash, hash };
+          previousHash = hash;
+          return record;
+        });
+        await insertRecords(tx, chained);
+        return chained;
+      });
+      records.forEach((record, index) => batch[index]?.resolve(record.seq));
+    } catch (error) {
+      log.error({ err: error, records: batch.length }, 'audit log write failed');
+      const failure = new Error(`audit log write failed: ${(error as Error).message}`);
+      for (const pending of batch) pending.reject(failure);
+    }
+  }
+
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (flushing || queue.length === 0) return;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(maxBatch);
+    flushing = commit(batch).finally(() => {
+      flushing = null;
+      if (queue.length >= maxBatch) flush();
+      else if (queue.length > 0) schedule();
+    });
+  }
+
+  function schedule(): void {
+    if (flushing) return;
+    if (queue.length >= maxBatch || flushMs === 0) return flush();
+    timer ??= setTimeout(flush, flushMs);
+  }
+
+  return {
+    append(entry) {
+      if (closed) return Promise.reject(new Error('audit log is closed'));
+      return new Promise((resolve, reject) => {
+        queue.push({ entry, resolve, reject });
+        schedule();
+      });
+    },
+    async close() {
+      closed = true;
+      while (flushing || queue.length > 0) {
+        flush();
+        await flushing;
+      }
+    },
+  };
+}

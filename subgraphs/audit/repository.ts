@@ -1,0 +1,86 @@
+import type { Queryable } from '../common/database';
+import type { AuditOutcome, AuditRecord } from './chain';
+
+const COLUMNS = `seq, request_id AS "requestId", to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
+  principal, client_id AS "clientId", officer, purpose, case_number AS "caseNumber", operation_name AS "operationName",
+  operation_hash AS "operationHash", coordinates, subjects, outcome, error_codes AS "errorCodes", subgraphs,
+  duration_ms AS "durationMs", previous_hash AS "previousHash", hash`;
+
+const RECORDSET = `seq bigint, "requestId" text, at timestamptz, principal text, "clientId" text, officer text, purpose text,
+  "caseNumber" text, "operationName" text, "operationHash" text, coordinates text[], subjects text[], outcome text,
+  "errorCodes" text[], subgraphs text[], "durationMs" integer, "previousHash" text, hash text`;
+
+export interface AuditFilter {
+  subject?: string | null;
+  clientId?: string | null;
+  officer?: string | null;
+  purpose?: string | null;
+  outcome?: AuditOutcome | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** A read of a citizen's data by someone else, with the names a citizen understands. */
+export interface AccessEventRow {
+  seq: number;
+  at: string;
+  clientId: string | null;
+  agency: string | null;
+  officer: string | null;
+  purpose: string | null;
+  purposeName: string | null;
+  caseNumber: string | null;
+  coordinates: string[];
+}
+
+export async function lastRecord(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
+  const [row] = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit.records ORDER BY seq DESC LIMIT 1');
+  return row;
+}
+
+/** Appends records, already chained, in one statement. */
+export async function insertRecords(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
+  await db.query(
+    `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
+       operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash)
+     SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})`,
+    [JSON.stringify(records)],
+  );
+}
+
+/** Records from `fromSeq` on, in chain order. */
+export function readChain(db: Queryable, fromSeq: number, toSeq: number, limit: number): Promise<AuditRecord[]> {
+  return db.query<AuditRecord>(`SELECT ${COLUMNS} FROM audit.records WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [fromSeq, toSeq, limit]);
+}
+
+export async function hashOf(db: Queryable, seq: number): Promise<string | undefined> {
+  const [row] = await db.query<{ hash: string }>('SELECT hash FROM audit.records WHERE seq = $1', [seq]);
+  return row?.hash;
+}
+
+/** Newest first, `first` records older than `beforeSeq`. */
+export function findRecords(db: Queryable, filter: AuditFilter, first: number, beforeSeq: number | null): Promise<AuditRecord[]> {
+  return db.query<AuditRecord>(
+    `SELECT ${COLUMNS} FROM audit.records
+      WHERE ($1::text IS NULL OR subjects @> ARRAY[$1::text]) AND ($2::text IS NULL OR client_id = $2)
+        AND ($3::text IS NULL OR officer = $3) AND ($4::text IS NULL OR purpose = $4) AND ($5::text IS NULL OR outcome = $5)
+        AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7) AND ($8::bigint IS NULL OR seq < $8)
+      ORDER BY seq DESC LIMIT $9`,
+    [filter.subject ?? null, filter.clientId ?? null, filter.officer ?? null, filter.purpose ?? null, filter.outcome ?? null, filter.from ?? null, filter.to ?? null, beforeSeq, first],
+  );
+}
+
+/** Successful reads of `personalId`'s data by anyone but the person, newest first. */
+export function findAccessesTo(db: Queryable, personalId: string, first: number, beforeSeq: number | null): Promise<AccessEventRow[]> {
+  return db.query<AccessEventRow>(
+    `SELECT r.seq, to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, r.client_id AS "clientId",
+            c.name AS agency, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates
+       FROM audit.records r
+       LEFT JOIN access.clients c ON c.client_id = r.client_id
+       LEFT JOIN access.purposes p ON p.code = r.purpose
+      WHERE r.subjects @> ARRAY[$1::text] AND r.outcome IN ('OK', 'PARTIAL') AND r.principal <> 'citizen:' || $1
+        AND ($2::bigint IS NULL OR r.seq < $2)
+      ORDER BY r.seq DESC LIMIT $3`,
+    [personalId, beforeSeq, first],
+  );
+}

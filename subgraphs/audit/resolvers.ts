@@ -1,0 +1,57 @@
+import { GraphQLError } from 'graphql';
+import { badUserInput, ErrorCode } from '../common/errors';
+import { DateTimeScalar } from '../common/scalars';
+import type { Resolvers } from './generated/resolvers-types';
+import { findAccessesTo, findRecords } from './repository';
+import { verifyChain } from './verify';
+
+const MAX_PAGE = 500;
+
+function pageSize(first: number | null | undefined): number {
+  const size = first ?? 50;
+  if (size < 1 || size > MAX_PAGE) throw badUserInput(`first must be between 1 and ${MAX_PAGE}; got ${size}`, 'first');
+  return size;
+}
+
+/** Cursors are opaque to clients: the seq of the last record on the page. */
+function decodeCursor(after: string | null | undefined): number | null {
+  if (!after) return null;
+  const seq = Number(Buffer.from(after, 'base64url').toString());
+  if (!Number.isInteger(seq) || seq < 1) throw badUserInput('after is not a cursor returned by this API', 'after');
+  return seq;
+}
+
+function nextCursor(rows: ReadonlyArray<{ seq: number }>, size: number): string | null {
+  const last = rows.at(-1);
+  return rows.length === size && last ? Buffer.from(String(last.seq)).toString('base64url') : null;
+}
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    auditRecords: async (_, { filter, first, after }, context) => {
+      const size = pageSize(first);
+      const records = await findRecords(context.db, filter ?? {}, size, decodeCursor(after));
+      return { records, nextCursor: nextCursor(records, size) };
+    },
+    verifyAuditLog: (_, { fromSeq, toSeq }, context) => verifyChain(context.db, { fromSeq, toSeq }),
+    myAccessHistory: async (_, { first, after }, context) => {
+      const personalId = context.principal?.startsWith('citizen:') ? context.principal.slice('citizen:'.length) : null;
+      if (!personalId) throw new GraphQLError('myAccessHistory is for citizens signed in as themselves', { extensions: { code: ErrorCode.Forbidden } });
+      const size = pageSize(first);
+      const rows = await findAccessesTo(context.db, personalId, size, decodeCursor(after));
+      return {
+        events: rows.map((row) => ({
+          at: row.at,
+          agency: row.agency ?? row.clientId ?? 'unknown',
+          officer: row.officer,
+          procedureCode: row.purpose,
+          procedureName: row.purposeName,
+          caseNumber: row.caseNumber,
+          fields: row.coordinates,
+        })),
+        nextCursor: nextCursor(rows, size),
+      };
+    },
+  },
+};

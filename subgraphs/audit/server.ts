@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/run-subgraph';
+import { audit } from '.';
+
+await runSubgraph(audit);
