@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../subgraphs/common/config';
 import type { Database } from '../subgraphs/common/database';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
-import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
+import { issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile } from './access-control';
 
 /** What `npm start` prints so that a newcomer can query at once. Development only: kept in DATA_DIR. */
@@ -21,7 +21,7 @@ const WITHHELD = new Set(['Citizen.phone', 'Citizen.email', 'Citizen.religion', 
 const ENROLMENT = '1.900011';
 
 /**
- * On first start: a demo portal (granted, for primary school enrolment, what the README's queries read, but not
+ * On first start (local signing keys already made): a demo portal (granted, for primary school enrolment, what the README's queries read, but not
  * phone, e-mail, religion, ethnicity or blood type), a demo auditor, local JWT keys and a citizen token.
  */
 export async function ensureDemoCredentials(db: Database, config: Config, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
@@ -47,8 +47,7 @@ export async function ensureDemoCredentials(db: Database, config: Config, schema
       legalBasis: 'Demo grant: review of the access log',
     });
   }
-  const jwksFile = config.JWKS_FILE ?? defaultJwksFile(config);
-  const { privateFile } = await initLocalKeys(jwksFile);
+  const privateFile = join(dirname(config.JWKS_FILE ?? defaultJwksFile(config)), 'private.jwk.json');
   const credentials: DemoCredentials = {
     portalApiKey: (await issueApiKey(db, 'demo-portal')).apiKey,
     auditorApiKey: (await issueApiKey(db, 'demo-auditor')).apiKey,

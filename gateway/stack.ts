@@ -4,7 +4,8 @@ import type { Config } from '../subgraphs/common/config';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { gatewayMigrations, openAccessControl } from './access-control';
+import { initLocalKeys } from './access/tokens';
+import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
 import { compose } from './compose';
 import { ensureDemoCredentials } from './demo';
 import { startGateway } from './server';
@@ -39,6 +40,8 @@ await runMain('once', async (configured, log) => {
   }
   const subgraphs = await startSubgraphs(builtInSubgraphs, { db, config, log });
   const { supergraphSdl, apiSchema } = compose(subgraphs.map(({ module, server }) => ({ name: module.name, typeDefs: module.typeDefs, url: server.url })));
+  // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
+  if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   const access = openAccessControl(config, log, db);
   const gateway = await startGateway({ supergraphSdl, config, log, access });
 

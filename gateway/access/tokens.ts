@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { AdminError } from './admin';
 
 const ALGORITHM = 'ES256';
 
@@ -42,6 +43,6 @@ export async function issueToken(privateJwk: JWK, request: TokenRequest): Promis
 }
 
 export function readPrivateKey(privateFile: string): JWK {
-  if (!existsSync(privateFile)) throw new Error(`no local signing key at ${privateFile}: run \`npm run once -- jwt init\` first`);
+  if (!existsSync(privateFile)) throw new AdminError(`no local signing key at ${privateFile}: run \`npm run once -- jwt init\` first`);
   return JSON.parse(readFileSync(privateFile, 'utf8')) as JWK;
 }

@@ -11,7 +11,7 @@ export type Stop = () => Promise<void>;
  * Runs a process's main: reads the configuration once (a bad key stops the process with a message naming it),
  * then stops cleanly on SIGINT/SIGTERM. A failure to start is printed and exits non-zero.
  */
-export async function runMain(name: string, main: (config: Config, log: Logger) => Promise<Stop>): Promise<void> {
+export async function runMain(name: string, main: (config: Config, log: Logger) => Promise<Stop>, options: { logFd?: 1 | 2 } = {}): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -19,7 +19,7 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  const log = createLogger(name, config.LOG_LEVEL);
+  const log = createLogger(name, config.LOG_LEVEL, options.logFd);
   let stop: Stop;
   try {
     stop = await main(config, log);

@@ -40,4 +40,4 @@ await runMain('seed', async (config, log) => {
     await db.close();
   }
   return async () => {};
-});
+}, { logFd: 2 });

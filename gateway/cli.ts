@@ -1,0 +1,190 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { verifyChain } from '../subgraphs/audit/verify';
+import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
+import type { AuditRecord } from '../subgraphs/audit/chain';
+import { createProgress } from '../subgraphs/common/progress';
+import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
+import type { Database } from '../subgraphs/common/database';
+import type { Config } from '../subgraphs/common/config';
+import type { Logger } from '../subgraphs/common/logger';
+import { AdminError, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants } from './access/admin';
+import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
+import { defaultJwksFile, gatewayMigrations } from './access-control';
+
+const USAGE = `Usage: npm run once -- <command>
+
+Clients and credentials
+  clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect]
+  clients list
+  clients disable <id>
+  keys issue <client id>                 prints a new API key (shown once)
+  keys revoke <key id>
+  jwt init                               creates local signing keys (DATA_DIR/keys) for JWKS_FILE
+  jwt client <client id> [--ttl SECONDS]
+  jwt citizen <personal id> [--ttl SECONDS]
+
+Policies (default deny: a coordinate nobody granted is readable by nobody)
+  grant <client id> --purpose CODE --fields Type.field,... --basis "legal basis"
+  revoke <client id> --purpose CODE [--fields Type.field,...]
+  grants <client id>
+
+Audit log
+  audit verify [--from SEQ] [--to SEQ]
+  audit export [--format ndjson|csv] [--out FILE] [--subject ID] [--client ID] [--purpose CODE] [--since ISO] [--until ISO]`;
+
+const options = {
+  name: { type: 'string' },
+  role: { type: 'string' },
+  introspect: { type: 'boolean', default: false },
+  ttl: { type: 'string', default: '3600' },
+  purpose: { type: 'string' },
+  fields: { type: 'string' },
+  basis: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string', default: 'ndjson' },
+  out: { type: 'string' },
+  subject: { type: 'string' },
+  client: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function required(value: string | undefined, what: string): string {
+  if (!value) throw new AdminError(`${what} is required\n\n${USAGE}`);
+  return value;
+}
+
+function seqOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const seq = Number(value);
+  if (!Number.isInteger(seq) || seq < 1) throw new AdminError(`--${name} must be a record seq (1, 2, ...); got ${value}`);
+  return seq;
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Policy commands are one word (`grant <client>`); the others two (`clients add <id>`). */
+const ONE_WORD = new Set(['grant', 'revoke', 'grants']);
+
+async function run(db: Database, config: Config, log: Logger, [group, action, target]: string[], values: Values): Promise<void> {
+  const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
+  switch (command) {
+    case 'clients add':
+      await createClient(db, { clientId: required(target, 'client id'), name: required(values.name, '--name'), role: required(values.role, '--role'), mayIntrospect: values.introspect });
+      return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
+    case 'clients list':
+      for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
+      return;
+    case 'clients disable':
+      await disableClient(db, required(target, 'client id'));
+      return print(`client ${target} disabled`);
+    case 'keys issue': {
+      const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'));
+      print(`key ${keyId} for ${target} (store it now, it is not shown again):`);
+      return print(apiKey);
+    }
+    case 'keys revoke':
+      await revokeApiKey(db, required(target, 'key id'));
+      return print(`key ${target} revoked`);
+    case 'jwt init': {
+      const jwksFile = config.JWKS_FILE ?? defaultJwksFile(config);
+      const { created, privateFile } = await initLocalKeys(jwksFile);
+      return print(`${created ? 'created' : 'already present'}: ${privateFile} (private) and ${jwksFile} (JWKS_FILE)`);
+    }
+    case 'jwt client':
+    case 'jwt citizen': {
+      const privateFile = join(dirname(config.JWKS_FILE ?? defaultJwksFile(config)), 'private.jwk.json');
+      const ttlSeconds = Number(values.ttl);
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new AdminError(`--ttl must be whole seconds; got ${values.ttl}`);
+      const subject = required(target, action === 'client' ? 'client id' : 'personal id');
+      return print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+    }
+    case 'grant': {
+      const coordinates = required(values.fields, '--fields').split(',').map((field) => field.trim()).filter(Boolean);
+      await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') });
+      return print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
+    }
+    case 'revoke': {
+      const coordinates = values.fields?.split(',').map((field) => field.trim()).filter(Boolean);
+      const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) });
+      return print(`revoked ${removed} grant(s)`);
+    }
+    case 'grants':
+      for (const row of await listGrants(db, required(action, 'client id'))) print(`${row.purpose}\t${row.coordinate}\t${row.legalBasis}`);
+      return;
+    case 'audit verify': {
+      const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+      const progress = createProgress('verify', total?.count ?? 0, log);
+      const result = await verifyChain(db, { fromSeq: seqOption(values.from, 'from') ?? null, toSeq: seqOption(values.to, 'to') ?? null }, (checked) => progress.update(checked));
+      progress.stop();
+      print(result.ok ? `audit log intact: ${result.checked} record(s) checked` : `audit log BROKEN at record ${result.firstBroken?.seq}: ${result.firstBroken?.reason}`);
+      if (!result.ok) process.exitCode = 2;
+      return;
+    }
+    case 'audit export':
+      return exportRecords(db, log, values);
+    default:
+      throw new AdminError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash'];
+
+function csvCell(value: unknown): string {
+  const text = Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Streams matching records, newest first, as NDJSON or CSV, with progress on stderr. */
+async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
+  if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
+  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: values.since ?? null, to: values.until ?? null };
+  const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+  const out: WriteStream | NodeJS.WriteStream = values.out ? createWriteStream(values.out) : process.stdout;
+  const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
+  const progress = createProgress('export', total?.count ?? 0, log);
+  if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
+  let before: number | null = null;
+  let exported = 0;
+  let scanned = 0;
+  for (;;) {
+    const page = await findRecords(db, filter, 1_000, before);
+    for (const record of page) await write(values.format === 'csv' ? CSV_COLUMNS.map((column) => csvCell(record[column])).join(',') : JSON.stringify(record));
+    exported += page.length;
+    scanned = Math.max(scanned, (total?.count ?? 0) - (page.at(-1)?.seq ?? 0) + 1);
+    progress.update(Math.min(scanned, total?.count ?? 0));
+    if (page.length < 1_000) break;
+    before = page.at(-1)?.seq ?? null;
+  }
+  progress.update(total?.count ?? 0);
+  progress.stop();
+  if (values.out) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+  log.info({ exported, format: values.format, out: values.out ?? 'stdout' }, 'audit export done');
+}
+
+await runMain('once', async (config, log) => {
+  const { values, positionals } = parseArgs({ options, allowPositionals: true });
+  if (values.help || positionals.length === 0) {
+    print(USAGE);
+    return async () => {};
+  }
+  const db = await openMigratedDatabase(config, log, gatewayMigrations);
+  try {
+    await run(db, config, log, positionals, values);
+  } catch (error) {
+    if (!(error instanceof AdminError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+  return async () => {};
+}, { logFd: 2 });
