@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { builtInSubgraphs } from '../subgraphs';
+import { openPostgres } from '../subgraphs/common/database';
+import { createLogger } from '../subgraphs/common/logger';
+import { migrate } from '../subgraphs/common/migrate';
+import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
+import { createClient, grant, issueApiKey } from '../gateway/access/admin';
+import { reachableCoordinates } from '../gateway/access/coordinates';
+import { gatewayMigrations } from '../gateway/access-control';
+import { compose } from '../gateway/compose';
+import { startChild } from './child';
+
+/**
+ * The cost of access control and audit: the same portal query through the gateway with them on and off, side by
+ * side on the same machine, alternating so that drift hits both. `npm run bench:access`.
+ * BENCH_DATABASE_URL (default .../once_bench) is created and seeded with BENCH_CITIZENS (default 100,000) if empty.
+ */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench';
+const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 100_000);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
+const CONNECTIONS = 50;
+const ROUNDS = 2;
+const log = createLogger('bench', 'info', 2);
+
+const QUERY = `query Enrolment($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth
+  household { address { text } members { relationshipToHead citizen { fullName } } }
+  documentCheck(required: [BIRTH_CERTIFICATE, RESIDENCE_CONFIRMATION]) { missing } } }`;
+
+async function ensureDatabase(): Promise<void> {
+  const url = new URL(DATABASE_URL);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = openPostgres(DATABASE_URL, 4, log);
+  for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
+  if ((await countCitizens(db)) === 0) {
+    log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
+    await seedDatabase(db, { citizens: CITIZENS, seed: 1 });
+  }
+  await db.close();
+}
+
+interface Measurement {
+  mode: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  valid: number;
+  invalid: number;
+  cpuPerThousand: number;
+  peakRssMb: number;
+}
+
+async function measure(url: string, headers: Record<string, string>, ids: string[], seconds: number) {
+  let valid = 0;
+  let invalid = 0;
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: QUERY, variables: { id: ids[next++ % ids.length] } }) }),
+        onResponse: (status, body) => {
+          if (status === 200 && !body.includes('"errors"') && body.includes('"fullName"')) valid += 1;
+          else invalid += 1;
+        },
+      },
+    ],
+  });
+  return { result, valid, invalid };
+}
+
+await ensureDatabase();
+const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
+const common = { DATABASE_URL, SUBGRAPH_SECRETS: secrets, DATABASE_POOL_SIZE: '20', NODE_ENV: 'production' };
+const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common, '1');
+const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(subgraphs.ready[name]) })));
+const folder = mkdtempSync(join(tmpdir(), 'once-bench-'));
+writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
+
+const db = openPostgres(DATABASE_URL, 2, log);
+const clientId = `bench-${randomBytes(3).toString('hex')}`;
+await createClient(db, { clientId, name: 'Benchmark portal', role: 'PORTAL' });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, ['Query.citizen']), legalBasis: 'benchmark' });
+const { apiKey } = await issueApiKey(db, clientId);
+const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
+await db.close();
+const headers = { 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-1' };
+
+const measurements: Measurement[] = [];
+for (let round = 0; round < ROUNDS; round += 1) {
+  for (const mode of ['off', 'on']) {
+    const gateway = await startChild('bench/serve-gateway.ts', ['--access', mode], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql') }, '0');
+    const url = String(gateway.ready.url);
+    await measure(url, headers, ids, WARMUP_S);
+    const cpuBefore = gateway.cpuSeconds();
+    const { result, valid, invalid } = await measure(url, headers, ids, DURATION_S);
+    const cpu = gateway.cpuSeconds() - cpuBefore;
+    measurements.push({ mode, rps: valid / DURATION_S, p50: result.latency.p50, p99: result.latency.p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb() });
+    log.info(measurements.at(-1), `round ${round + 1}, access ${mode}`);
+    await gateway.stop();
+  }
+}
+await subgraphs.stop();
+
+const mean = (mode: string, key: keyof Omit<Measurement, 'mode'>) => {
+  const rows = measurements.filter((row) => row.mode === mode);
+  return rows.reduce((sum, row) => sum + row[key], 0) / rows.length;
+};
+const row = (mode: string) =>
+  `| ${mode === 'on' ? 'policy + audit on' : 'off (bare gateway)'} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
+process.stdout.write(
+  [
+    `Access control + audit overhead: ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
+    '| mode | valid req/s | p50 ms | p99 ms | gateway CPU s / 1000 req | peak RSS MB | invalid responses |',
+    '|---|---|---|---|---|---|---|',
+    row('off'),
+    row('on'),
+    `throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`,
+    '',
+  ].join('\n'),
+);

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface Child {
+  process: ChildProcess;
+  /** The JSON the child printed on its `ready` line. */
+  ready: Record<string, unknown>;
+  /** Peak resident set size seen by sampling /proc while it ran, in MB. */
+  peakRssMb(): number;
+  /** User + system CPU seconds the process has used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = 100;
+
+function procStat(pid: number): { cpu: number; rssMb: number } | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, rssMb: Number(rss ?? 0) / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for the line
+ * `{"ready": {...}}` on its stdout.
+ */
+export async function startChild(entry: string, args: string[], env: Record<string, string>, cpus?: string): Promise<Child> {
+  const command = cpus ? 'taskset' : process.execPath;
+  const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), '--import', 'tsx', entry, ...args];
+  const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const stat = child.pid ? procStat(child.pid) : null;
+    if (stat) peak = Math.max(peak, stat.rssMb);
+  }, 200);
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (const line of buffered.split('\n')) {
+        if (line.startsWith('{"ready"')) resolve((JSON.parse(line) as { ready: Record<string, unknown> }).ready);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));
+  });
+  return {
+    process: child,
+    ready,
+    peakRssMb: () => peak,
+    cpuSeconds: () => (child.pid ? (procStat(child.pid)?.cpu ?? 0) : 0),
+    async stop() {
+      clearInterval(sampler);
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

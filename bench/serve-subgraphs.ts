@@ -1,0 +1,13 @@
+import { builtInSubgraphs } from '../subgraphs';
+import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
+
+/** Benchmark helper: the built-in subgraphs on free ports over DATABASE_URL; prints their URLs. */
+await runMain('bench-subgraphs', async (config, log) => {
+  const db = await openMigratedDatabase(config, log, builtInSubgraphs);
+  const started = await startSubgraphs(builtInSubgraphs, { db, config, log, anyPort: true });
+  process.stdout.write(`${JSON.stringify({ ready: Object.fromEntries(started.map(({ module, server }) => [module.name, server.url])) })}\n`);
+  return async () => {
+    await Promise.all(started.map(({ server }) => server.stop()));
+    await db.close();
+  };
+});
