@@ -28,6 +28,14 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       AuditVerification: '../verify#ChainVerification',
     },
   },
+  registry: {
+    context: 'RegistryContext',
+    mappers: { SupergraphVersion: '../service#SupergraphVersion as SupergraphVersionModel' },
+  },
+  'social-insurance': {
+    context: 'SocialInsuranceContext',
+    mappers: { SocialInsuranceBook: '../repository#BookRecord', Citizen: '../repository#CitizenKey' },
+  },
   procedures: {
     context: 'ProceduresContext',
     mappers: {

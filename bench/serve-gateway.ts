@@ -14,7 +14,7 @@ await runMain('bench-gateway', async (config, log) => {
   const supergraphSdl = readFileSync(config.SUPERGRAPH, 'utf8');
   const db = values.access === 'on' ? await openMigratedDatabase(config, log, gatewayMigrations) : null;
   const access = db ? openAccessControl(config, log, db) : null;
-  const gateway = await startGateway({ supergraphSdl, config, log, access, port: 0 });
+  const gateway = await startGateway({ supergraph: supergraphSdl, config, log, access, port: 0 });
   process.stdout.write(`${JSON.stringify({ ready: { url: gateway.url } })}\n`);
   return async () => {
     await gateway.stop();

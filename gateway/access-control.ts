@@ -5,15 +5,17 @@ import { openPostgres, type Database } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
 import type { MigrationSet } from '../subgraphs/common/run';
 import { audit } from '../subgraphs/audit';
+import { registry } from '../subgraphs/registry';
 import { createAuthenticator, loadJwks } from './access/authenticate';
 import { AccessStore } from './access/store';
 import { createAuditWriter } from './audit/audit-writer';
 import type { AccessControl } from './server';
 
-/** The gateway's own tables (clients, keys, purposes, grants), and the audit log it writes. */
+/** The gateway's own tables (clients, keys, purposes, grants), the audit log it writes and the registry it follows. */
 export const gatewayMigrations: readonly MigrationSet[] = [
   { name: 'gateway', migrations: fileURLToPath(new URL('./migrations', import.meta.url)) },
   { name: audit.name, migrations: audit.migrations },
+  { name: registry.name, migrations: registry.migrations },
 ];
 
 /** Where `npm run once -- keys init` keeps the local signing keys' public half. */

@@ -1,7 +1,5 @@
 import { composeServices } from '@apollo/composition';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
-import { subgraphUrl, type Config } from '../subgraphs/common/config';
-import { builtInSubgraphs } from '../subgraphs';
 
 export interface SubgraphSource {
   name: string;
@@ -17,12 +15,17 @@ export class CompositionError extends Error {
   }
 }
 
+/** Where an error points, as `file:line:column` of the subgraph SDL it comes from. */
+export function describeLocations(error: GraphQLError): string[] {
+  const fromNodes = (error.nodes ?? []).flatMap((node) => (node.loc ? [`${node.loc.source.name}:${node.loc.startToken.line}:${node.loc.startToken.column}`] : []));
+  if (fromNodes.length > 0) return fromNodes;
+  return (error.locations ?? []).map((location) => `${error.source?.name ?? 'sdl'}:${location.line}:${location.column}`);
+}
+
 /** One line per error: its code, message and where in which subgraph's SDL. */
 function describeError(error: GraphQLError): string {
   const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'COMPOSITION_ERROR';
-  const where = (error.nodes ?? [])
-    .map((node) => node.loc && `${node.loc.source.name}:${node.loc.startToken.line}:${node.loc.startToken.column}`)
-    .filter(Boolean);
+  const where = describeLocations(error);
   return `  [${code}] ${error.message}${where.length > 0 ? ` (at ${where.join(', ')})` : ''}`;
 }
 
@@ -36,9 +39,4 @@ export function compose(subgraphs: readonly SubgraphSource[]): { supergraphSdl: 
 /** The supergraph SDL of `subgraphs`; throws CompositionError when they do not fit. */
 export function composeSupergraph(subgraphs: readonly SubgraphSource[]): string {
   return compose(subgraphs).supergraphSdl;
-}
-
-/** The subgraphs that ship with Once, at the URLs the configuration gives them. */
-export function builtInSources(config: Config): SubgraphSource[] {
-  return builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(config, name) }));
 }

@@ -1,32 +1,48 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { builtInSubgraphs } from '../subgraphs';
+import { subgraphUrl } from '../subgraphs/common/config';
+import { createNotifier } from '../subgraphs/common/notifier';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
+import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { gatewayMigrations, openAccessControl } from './access-control';
-import { builtInSources, composeSupergraph } from './compose';
+import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 
 /**
- * The gateway alone: `npm run gateway -- [--supergraph FILE]`. With a file (or SUPERGRAPH) it serves that
- * supergraph, whatever its subgraphs; without, it composes the built-in subgraphs at their configured URLs.
- * Clients, grants and the audit log are in DATABASE_URL (AUDIT_DATABASE_URL for the log).
+ * The gateway alone: `npm run gateway -- [--supergraph FILE]`. With a file (or SUPERGRAPH) it serves that fixed
+ * supergraph, whatever its subgraphs. Without, it follows the registry in DATABASE_URL (bootstrapping it from the
+ * built-in subgraphs at their configured URLs when it is empty) and loads every new version live.
  */
 await runMain('gateway', async (config, log) => {
   const { values } = parseArgs({ options: { supergraph: { type: 'string' } } });
   const file = values.supergraph ?? config.SUPERGRAPH;
-  const supergraphSdl = file ? readFileSync(file, 'utf8') : composeSupergraph(builtInSources(config));
   const db = await openMigratedDatabase(config, log, gatewayMigrations);
+  const notifier = createNotifier(config.REDIS_URL, log);
   const access = openAccessControl(config, log, db);
+  const close = async () => {
+    await access.close();
+    await notifier.close();
+    await db.close();
+  };
   try {
-    const gateway = await startGateway({ supergraphSdl, config, log, access });
-    log.info({ url: gateway.url, supergraph: file ?? 'composed at start' }, 'gateway ready');
+    let supergraph;
+    if (file) {
+      supergraph = readFileSync(file, 'utf8');
+    } else {
+      if (!(await latestVersion(db))) {
+        await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module.name))));
+      }
+      supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+    }
+    const gateway = await startGateway({ supergraph, config, log, access });
+    log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');
     return async () => {
       await gateway.stop();
-      await access.close();
-      await db.close();
+      await close();
     };
   } catch (error) {
-    await access.close();
-    await db.close();
+    await close();
     throw error;
   }
 });

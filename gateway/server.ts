@@ -14,6 +14,7 @@ import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
+import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource } from './subgraph-data-source';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
@@ -24,8 +25,8 @@ export interface AccessControl {
 }
 
 export interface GatewayOptions {
-  /** The composed supergraph SDL the gateway plans against. */
-  supergraphSdl: string;
+  /** A fixed supergraph SDL, or the registry to follow (new versions are loaded live). */
+  supergraph: string | RegistryFollower;
   config: Config;
   log: Logger;
   /** Null only to measure the bare gateway (benchmarks): every request is then anonymous and unaudited. */
@@ -39,19 +40,29 @@ export function supergraphVersion(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex').slice(0, 12);
 }
 
-export async function startGateway({ supergraphSdl, config, log, access, port = config.PORT }: GatewayOptions): Promise<RunningServer> {
-  let version = supergraphVersion(supergraphSdl);
+export async function startGateway({ supergraph, config, log, access, port = config.PORT }: GatewayOptions): Promise<RunningServer> {
+  const follower = typeof supergraph === 'string' ? null : supergraph;
+  let hash = typeof supergraph === 'string' ? supergraphVersion(supergraph) : '';
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: follower ? follower.manager : (supergraph as string),
     logger: log,
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
-      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name] });
+      const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
+      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret });
     },
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    version = supergraphVersion(coreSupergraphSdl);
+    hash = supergraphVersion(coreSupergraphSdl);
   });
+  /** The registry version when following one; the SDL fingerprint always. */
+  const served = (): { health: Record<string, unknown>; headers: Record<string, string> } => {
+    const version = follower ? String(follower.servedVersion()) : null;
+    return {
+      health: { supergraph: hash, ...(version ? { version: Number(version) } : {}) },
+      headers: { 'x-once-supergraph': hash, ...(version ? { 'x-once-supergraph-version': version } : {}) },
+    };
+  };
   const plugins: ApolloServerPlugin<GatewayContext>[] = access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -68,7 +79,7 @@ export async function startGateway({ supergraphSdl, config, log, access, port = 
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,
     log,
-    describe: () => ({ health: { supergraph: version }, headers: { 'x-once-supergraph': version } }),
+    describe: served,
   });
 }
 

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { builtInSubgraphs } from '../subgraphs';
 import type { Config } from '../subgraphs/common/config';
+import { createNotifier } from '../subgraphs/common/notifier';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
+import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
-import { compose } from './compose';
 import { ensureDemoCredentials } from './demo';
+import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 
 const SAMPLE_QUERY = `query Enrolment($id: ID!) {
@@ -27,8 +29,8 @@ function withSubgraphSecrets(config: Config): Config {
 
 /**
  * `npm start`: the whole system in one process. The database (PGlite when DATABASE_URL is unset) is migrated and,
- * when empty, seeded; the subgraphs start on their ports; the gateway composes them and serves with access control
- * and audit on. First start also creates demo credentials, printed below.
+ * when empty, seeded; the built-in subgraphs start on their ports and are synced into the registry; the gateway
+ * follows the registry, with access control and audit on. First start also creates demo credentials, printed below.
  */
 await runMain('once', async (configured, log) => {
   const config = withSubgraphSecrets(configured);
@@ -38,24 +40,26 @@ await runMain('once', async (configured, log) => {
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
-  const subgraphs = await startSubgraphs(builtInSubgraphs, { db, config, log });
-  const { supergraphSdl, apiSchema } = compose(subgraphs.map(({ module, server }) => ({ name: module.name, typeDefs: module.typeDefs, url: server.url })));
+  const notifier = createNotifier(config.REDIS_URL, log);
+  const subgraphs = await startSubgraphs(builtInSubgraphs, { db, config, log, notifier });
+  const live = await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   const access = openAccessControl(config, log, db);
-  const gateway = await startGateway({ supergraphSdl, config, log, access });
+  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+  const gateway = await startGateway({ supergraph: follower, config, log, access });
 
   const [sample] = await db.query<{ id: string }>(
     `SELECT d.holder_id AS id FROM procedures.issued_documents d
       WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
   );
-  const demo = await ensureDemoCredentials(db, config, apiSchema, sample?.id ?? '001090000001');
-  log.info({ url: gateway.url, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
+  const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample?.id ?? '001090000001');
+  log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
   process.stdout.write(
     [
       '',
-      `Once gateway: ${gateway.url}`,
+      `Once gateway: ${gateway.url} (supergraph version ${live.version})`,
       'A portal reads, for a procedure (here 1.900011, primary school enrolment), naming the officer and the case:',
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.portalApiKey}' \\`,
       `    -H 'x-once-officer: can-bo-01' -H 'x-once-purpose: 1.900011' -H 'x-once-case: HS-2026-0001' \\`,
@@ -74,6 +78,7 @@ await runMain('once', async (configured, log) => {
     await gateway.stop();
     await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop()));
+    await notifier.close();
     await db.close();
   };
 });

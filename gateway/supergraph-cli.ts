@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadConfig } from '../subgraphs/common/config';
-import { builtInSources, composeSupergraph, CompositionError } from './compose';
+import { loadConfig, subgraphUrl } from '../subgraphs/common/config';
+import { builtInSubgraphs } from '../subgraphs';
+import { composeSupergraph, CompositionError } from './compose';
 
 /**
  * `npm run supergraph` writes schema/supergraph.graphql, the composition of the built-in subgraphs at their
@@ -9,7 +10,8 @@ import { builtInSources, composeSupergraph, CompositionError } from './compose';
 const FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
 try {
-  const composed = composeSupergraph(builtInSources(loadConfig({})));
+  const defaults = loadConfig({});
+  const composed = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(defaults, name) })));
   if (process.argv.includes('--check')) {
     if (readFileSync(FILE, 'utf8') !== composed) {
       process.stderr.write('schema/supergraph.graphql is stale: run `npm run supergraph` and commit the result\n');

@@ -2,7 +2,8 @@ import { audit } from './audit';
 import type { SubgraphModule } from './common/subgraph';
 import { population } from './population';
 import { procedures } from './procedures';
+import { registry } from './registry';
 import { residence } from './residence';
 
-/** The subgraphs that ship with Once, in composition order: three agencies' data, and the access log. */
-export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures, audit];
+/** The subgraphs that ship with Once, in composition order: three agencies' data, the access log, the registry. */
+export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures, audit, registry];

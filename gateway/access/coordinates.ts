@@ -1,7 +1,7 @@
 import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
 
 /**
- * Every schema coordinate reachable from the given root fields (`Query.citizen`, ...), following field types,
+ * Every schema coordinate reachable from the given root fields (`Query.citizen`, `Mutation.x`), following field types,
  * minus `withheld`: the coordinates a client needs granted to read those roots in full.
  */
 export function reachableCoordinates(schema: GraphQLSchema, roots: readonly string[], withheld: ReadonlySet<string> = new Set()): string[] {
@@ -20,7 +20,8 @@ export function reachableCoordinates(schema: GraphQLSchema, roots: readonly stri
   };
   for (const root of roots) {
     const [typeName, fieldName] = root.split('.');
-    const field = typeName && fieldName ? schema.getQueryType()?.getFields()[fieldName] : undefined;
+    const rootType = typeName === 'Mutation' ? schema.getMutationType() : typeName === 'Query' ? schema.getQueryType() : undefined;
+    const field = fieldName ? rootType?.getFields()[fieldName] : undefined;
     if (!field || withheld.has(root)) continue;
     found.add(root);
     visit(getNamedType(field.type).name);

@@ -26,11 +26,16 @@ const schema = z.object({
   RESIDENCE_PORT: port.default(4002),
   PROCEDURES_PORT: port.default(4003),
   AUDIT_PORT: port.default(4004),
+  REGISTRY_PORT: port.default(4005),
+  /** The example agency subgraph that joins through the registry (npm run subgraph:social-insurance). */
+  SOCIAL_INSURANCE_PORT: port.default(4010),
   /** Routing URLs of the subgraphs; default http://HOST:<NAME>_PORT/graphql. */
   POPULATION_URL: z.url().optional(),
   RESIDENCE_URL: z.url().optional(),
   PROCEDURES_URL: z.url().optional(),
   AUDIT_URL: z.url().optional(),
+  REGISTRY_URL: z.url().optional(),
+  SOCIAL_INSURANCE_URL: z.url().optional(),
   /** A supergraph SDL file for the gateway; unset: compose the built-in subgraphs at start. */
   SUPERGRAPH: z.string().min(1).optional(),
   /** How long the gateway waits for one subgraph response. */
@@ -75,6 +80,12 @@ const schema = z.object({
   AUDIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(4),
   /** ...or as soon as this many wait. */
   AUDIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Redis for supergraph change notices (and, later, caches); unset: in-process equivalents, one process only. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** How often a gateway asks PostgreSQL for a new supergraph version, in case a Redis notice was missed. */
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** How far back the registry looks in the audit log for operations that use a field a change would break. */
+  USAGE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Citizens generated when `npm start` finds an empty database. */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Seed of the synthetic data generator: the same seed gives the same data. */
@@ -96,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return result.data;
 }
 
-export type SubgraphName = 'population' | 'residence' | 'procedures' | 'audit';
+export type SubgraphName = 'population' | 'residence' | 'procedures' | 'audit' | 'registry' | 'social-insurance';
 
 export function subgraphPort(config: Config, name: SubgraphName): number {
   switch (name) {
@@ -108,10 +119,14 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
       return config.PROCEDURES_PORT;
     case 'audit':
       return config.AUDIT_PORT;
+    case 'registry':
+      return config.REGISTRY_PORT;
+    case 'social-insurance':
+      return config.SOCIAL_INSURANCE_PORT;
   }
 }
 
 export function subgraphUrl(config: Config, name: SubgraphName): string {
-  const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL }[name];
+  const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL, registry: config.REGISTRY_URL, 'social-insurance': config.SOCIAL_INSURANCE_URL }[name];
   return configured ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`;
 }

@@ -16,6 +16,8 @@ export enum ErrorCode {
   UnknownPurpose = 'UNKNOWN_PURPOSE',
   /** The audit log cannot record the request, so no data is returned (HTTP 503). */
   AuditUnavailable = 'AUDIT_UNAVAILABLE',
+  /** A registry change refused by its checks (composition, breaking changes in use, URL); `extensions.report` has them. */
+  SchemaCheckFailed = 'SCHEMA_CHECK_FAILED',
   /** The request body is not JSON or not a GraphQL request. */
   BadRequest = 'BAD_REQUEST',
   /** The request body is larger than MAX_BODY_BYTES. */

@@ -7,16 +7,26 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Config, SubgraphName } from './config';
-import type { Queryable } from './database';
+import type { Database, Queryable } from './database';
+import type { Notifier } from './notifier';
 import { createErrorFormatter, ErrorCode } from './errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
 import { signatureProblem } from './signing';
 import type { Logger } from './logger';
 
-/** What a subgraph needs from its process: its database and the configuration. */
+/** What a subgraph needs from its process. */
 export interface SubgraphDeps {
+  /** Where this subgraph's repository sends its statements (counted in tests). */
   db: Queryable;
   config: Config;
+  /** The process's database and change notices, for a subgraph that writes and announces (the registry). */
+  platform: Platform;
+}
+
+export interface Platform {
+  database: Database;
+  notifier: Notifier;
+  log: Logger;
 }
 
 /** The extension a subgraph reports, to the gateway's audit, the personal IDs it returned data about in. */
@@ -51,6 +61,23 @@ export interface SubgraphModule<TContext extends SubgraphContext = SubgraphConte
 export function loadTypeDefs(moduleUrl: string): DocumentNode {
   const file = new URL('./schema.graphql', moduleUrl);
   return parse(new Source(readFileSync(file, 'utf8'), `${basename(dirname(fileURLToPath(file)))}/schema.graphql`));
+}
+
+/**
+ * A subgraph module from its folder's parts: `schema.graphql` and `migrations/` beside `moduleUrl`, the resolvers
+ * (typed by the subgraph's generated Resolvers) and the per-request context factory.
+ */
+export function defineSubgraph<TContext extends SubgraphContext>(
+  moduleUrl: string,
+  parts: { name: SubgraphName; resolvers: object; createContext: SubgraphModule<TContext>['createContext'] },
+): SubgraphModule<TContext> {
+  return {
+    name: parts.name,
+    typeDefs: loadTypeDefs(moduleUrl),
+    resolvers: parts.resolvers as GraphQLResolverMap<unknown>,
+    migrations: fileURLToPath(new URL('./migrations', moduleUrl)),
+    createContext: parts.createContext,
+  };
 }
 
 export function subgraphSchema<TContext extends SubgraphContext>(module: SubgraphModule<TContext>): GraphQLSchema {

@@ -1,13 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { loadTypeDefs, type GraphQLResolverMap, type SubgraphModule } from '../common/subgraph';
+import { defineSubgraph } from '../common/subgraph';
 import { createProceduresContext, type ProceduresContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The procedure results subgraph: dossiers, issued documents and the once-only document check. */
-export const procedures: SubgraphModule<ProceduresContext> = {
-  name: 'procedures',
-  typeDefs: loadTypeDefs(import.meta.url),
-  resolvers: resolvers as GraphQLResolverMap<unknown>,
-  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  createContext: createProceduresContext,
-};
+export const procedures = defineSubgraph<ProceduresContext>(import.meta.url, { name: 'procedures', resolvers, createContext: createProceduresContext });

@@ -26,7 +26,7 @@ describe('a subgraph that fails', () => {
     let gateway: RunningServer | undefined;
     try {
       // The bare gateway (no access control): this test is about the data source's timeout.
-      gateway = await startGateway({ supergraphSdl, config: testConfig({ SUBGRAPH_TIMEOUT_MS: '300' }), log: silentLog, access: null, port: 0 });
+      gateway = await startGateway({ supergraph: supergraphSdl, config: testConfig({ SUBGRAPH_TIMEOUT_MS: '300' }), log: silentLog, access: null, port: 0 });
       const response = await postGraphQL<{ citizen: { fullName: string; documents: unknown[] } | null }>(gateway.url, {
         query: 'query ($id: ID!) { citizen(personalId: $id) { fullName documents { number } } }',
         variables: { id },

@@ -3,7 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
-import { countQueries, type Database } from '../../subgraphs/common/database';
+import { countQueries, openPostgres, type Database } from '../../subgraphs/common/database';
+import { createNotifier, type Notifier } from '../../subgraphs/common/notifier';
+import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../../subgraphs/registry/service';
+import { followRegistry, type RegistryFollower } from '../../gateway/registry-follower';
 import type { RunningServer } from '../../subgraphs/common/http-server';
 import { startSubgraph } from '../../subgraphs/common/subgraph';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
@@ -51,23 +54,39 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** The subgraphs and the gateway, access control and audit on, as real HTTP servers on free ports over the run's database. */
-export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+/**
+ * The subgraphs and the gateway, access control and audit on, as real HTTP servers on free ports over the run's
+ * database (or `overrides.DATABASE_URL`). With `registry`, the built-ins are synced into that database's registry and
+ * the gateway follows it (use a database of its own: the registry is global state); otherwise it serves a fixed
+ * supergraph.
+ */
+export async function startTestStack(overrides: Record<string, string> = {}, options: { registry?: boolean } = {}): Promise<TestStack & { notifier: Notifier }> {
   const config = testConfig(overrides);
-  const db = openTestDatabase();
+  const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
+  const notifier = createNotifier(config.REDIS_URL, silentLog);
   const servers = new Map<SubgraphName, RunningServer>();
   const queries = {} as TestStack['queries'];
   const subgraphUrls = {} as TestStack['subgraphUrls'];
   for (const module of builtInSubgraphs) {
     const counted = countQueries(db);
-    const server = await startSubgraph(module, { deps: { db: counted, config }, port: 0, log: silentLog });
+    const server = await startSubgraph(module, { deps: { db: counted, config, platform: { database: db, notifier, log: silentLog } }, port: 0, log: silentLog });
     servers.set(module.name, server);
     queries[module.name] = counted;
     subgraphUrls[module.name] = server.url;
   }
-  const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
   const access = openAccessControl(config, silentLog, db);
-  const gateway = await startGateway({ supergraphSdl, config, log: silentLog, access, port: 0 });
+  let supergraph: string | RegistryFollower;
+  let apiSchema: GraphQLSchema;
+  if (options.registry) {
+    const live = await syncBuiltIns(registryDeps(config, { database: db, notifier, log: silentLog }), builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])));
+    apiSchema = apiSchemaOf(live);
+    supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log: silentLog });
+  } else {
+    const composed = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
+    apiSchema = composed.apiSchema;
+    supergraph = composed.supergraphSdl;
+  }
+  const gateway = await startGateway({ supergraph, config, log: silentLog, access, port: 0 });
 
   const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false }) => {
     const clientId = `test-${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
@@ -83,6 +102,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     subgraphUrls,
     queries,
     db,
+    notifier,
     apiSchema,
     portal,
     newClient,
@@ -94,6 +114,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       await gateway.stop();
       await access.close();
       await Promise.all([...servers.values()].map((server) => server.stop()));
+      await notifier.close();
       await db.close();
     },
   };

@@ -1,4 +1,5 @@
 import { countQueries, type Database } from '../../subgraphs/common/database';
+import { createNotifier } from '../../subgraphs/common/notifier';
 import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/common/subgraph';
 import { silentLog, testConfig } from './database';
 
@@ -10,7 +11,7 @@ export function subgraphHarness(module: SubgraphModule, db: Database) {
   const config = testConfig();
   const apollo = createSubgraphServer(module, config, silentLog);
   const counted = countQueries(db);
-  const deps = { db: counted, config };
+  const deps = { db: counted, config, platform: { database: db, notifier: createNotifier(undefined, silentLog), log: silentLog } };
   return {
     queries: counted,
     async execute<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>) {

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/run-subgraph';
+import { registry } from '.';
+
+await runSubgraph(registry);

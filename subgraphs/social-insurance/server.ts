@@ -1,0 +1,22 @@
+import { createNotifier } from '../common/notifier';
+import { openMigratedDatabase, runMain, startSubgraphs } from '../common/run';
+import { seedBooks } from './repository';
+import { socialInsurance } from '.';
+
+/**
+ * The social insurance agency's subgraph as its own process (`npm run subgraph:social-insurance`): its schema, a
+ * small synthetic data set on first start, served on SOCIAL_INSURANCE_PORT with the secret from registerSubgraph.
+ */
+await runMain(socialInsurance.name, async (config, log) => {
+  const db = await openMigratedDatabase(config, log, [socialInsurance]);
+  const [books] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM social_insurance.books');
+  if (!books?.count) log.info({ books: await seedBooks(db, 5_000) }, 'seeded social insurance books');
+  const notifier = createNotifier(config.REDIS_URL, log);
+  const [started] = await startSubgraphs([socialInsurance], { db, config, log, notifier });
+  log.info({ url: started?.server.url }, 'social-insurance subgraph ready');
+  return async () => {
+    await started?.server.stop();
+    await notifier.close();
+    await db.close();
+  };
+});
