@@ -25,9 +25,16 @@ function procStat(pid: number): { cpu: number; rssMb: number } | null {
   }
 }
 
+/** `{"ready": {...}}` from the benchmark's own servers, or a pino line `"msg":"gateway ready"` from the gateway. */
+function readyLine(line: string): Record<string, unknown> | null {
+  if (line.startsWith('{"ready"')) return (JSON.parse(line) as { ready: Record<string, unknown> }).ready;
+  if (line.includes('"msg":"gateway ready"')) return JSON.parse(line) as Record<string, unknown>;
+  return null;
+}
+
 /**
- * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for the line
- * `{"ready": {...}}` on its stdout.
+ * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for its
+ * ready line on stdout.
  */
 export async function startChild(entry: string, args: string[], env: Record<string, string>, cpus?: string): Promise<Child> {
   const command = cpus ? 'taskset' : process.execPath;
@@ -43,7 +50,8 @@ export async function startChild(entry: string, args: string[], env: Record<stri
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       for (const line of buffered.split('\n')) {
-        if (line.startsWith('{"ready"')) resolve((JSON.parse(line) as { ready: Record<string, unknown> }).ready);
+        const ready = readyLine(line);
+        if (ready) resolve(ready);
       }
     });
     child.on('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));

@@ -3,6 +3,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyChain } from '../subgraphs/audit/verify';
 import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
+import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
@@ -10,6 +11,7 @@ import type { Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
 import { AdminError, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants } from './access/admin';
+import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access-control';
 
@@ -27,6 +29,7 @@ Clients and credentials
 
 Policies (default deny: a coordinate nobody granted is readable by nobody)
   grant <client id> --purpose CODE --fields Type.field,... --basis "legal basis"
+  grant <client id> --purpose CODE --roots Query.x,Mutation.y --basis "..."   every coordinate those root fields reach
   revoke <client id> --purpose CODE [--fields Type.field,...]
   grants <client id>
 
@@ -41,6 +44,7 @@ const options = {
   ttl: { type: 'string', default: '3600' },
   purpose: { type: 'string' },
   fields: { type: 'string' },
+  roots: { type: 'string' },
   basis: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -108,7 +112,7 @@ async function run(db: Database, config: Config, log: Logger, [group, action, ta
       return print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
     }
     case 'grant': {
-      const coordinates = required(values.fields, '--fields').split(',').map((field) => field.trim()).filter(Boolean);
+      const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);
       await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') });
       return print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
     }
@@ -134,6 +138,15 @@ async function run(db: Database, config: Config, log: Logger, [group, action, ta
     default:
       throw new AdminError(`unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+/** Every coordinate the given root fields reach in the live supergraph of the registry. */
+async function reachableFromLive(db: Database, roots: string): Promise<string[]> {
+  const live = await latestVersion(db);
+  if (!live) throw new AdminError('the registry has no supergraph yet: start the gateway once');
+  const coordinates = reachableCoordinates(apiSchemaOf(live), roots.split(',').map((root) => root.trim()));
+  if (coordinates.length === 0) throw new AdminError(`no root field among ${roots} exists in supergraph version ${live.version}`);
+  return coordinates;
 }
 
 const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash'];

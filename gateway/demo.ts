@@ -12,6 +12,8 @@ import { defaultJwksFile } from './access-control';
 export interface DemoCredentials {
   portalApiKey: string;
   auditorApiKey: string;
+  /** An agency client granted the registry (purpose REGISTRY), for `npm run registry`. */
+  agencyApiKey: string;
   citizenToken: string;
   citizenId: string;
 }
@@ -19,6 +21,7 @@ export interface DemoCredentials {
 /** Sensitive fields the demo portal is not granted, to show default deny. */
 const WITHHELD = new Set(['Citizen.phone', 'Citizen.email', 'Citizen.religion', 'Citizen.ethnicity', 'Citizen.bloodType', 'Citizen.oldIdNumber']);
 const ENROLMENT = '1.900011';
+const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'];
 
 /**
  * On first start (local signing keys already made): a demo portal (granted, for primary school enrolment, what the README's queries read, but not
@@ -27,7 +30,7 @@ const ENROLMENT = '1.900011';
 export async function ensureDemoCredentials(db: Database, config: Config, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
   const file = join(config.DATA_DIR, 'demo-credentials.json');
   const clients = new Set((await listClients(db)).map((client) => client.clientId));
-  if (existsSync(file) && clients.has('demo-portal')) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+  if (existsSync(file) && clients.has('demo-portal') && clients.has('demo-agency')) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
 
   if (!clients.has('demo-portal')) {
     await createClient(db, { clientId: 'demo-portal', name: 'Cổng dịch vụ công (demo)', role: 'PORTAL' });
@@ -47,10 +50,20 @@ export async function ensureDemoCredentials(db: Database, config: Config, schema
       legalBasis: 'Demo grant: review of the access log',
     });
   }
+  if (!clients.has('demo-agency')) {
+    await createClient(db, { clientId: 'demo-agency', name: 'Bảo hiểm xã hội (demo)', role: 'AGENCY' });
+    await grant(db, {
+      clientId: 'demo-agency',
+      purpose: 'REGISTRY',
+      coordinates: reachableCoordinates(schema, REGISTRY_ROOTS),
+      legalBasis: 'Demo grant: an agency manages its own subgraph',
+    });
+  }
   const privateFile = join(dirname(config.JWKS_FILE ?? defaultJwksFile(config)), 'private.jwk.json');
   const credentials: DemoCredentials = {
     portalApiKey: (await issueApiKey(db, 'demo-portal')).apiKey,
     auditorApiKey: (await issueApiKey(db, 'demo-auditor')).apiKey,
+    agencyApiKey: (await issueApiKey(db, 'demo-agency')).apiKey,
     citizenToken: await issueToken(readPrivateKey(privateFile), {
       kind: 'citizen',
       subject: citizenId,

@@ -43,7 +43,11 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
 export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (code !== undefined && code !== ErrorCode.InternalServerError) return formatted;
+    if (code !== undefined && code !== ErrorCode.InternalServerError) {
+      // An expected error says what is wrong; a stack trace would only be noise (and a map of the code).
+      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
     options.log.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
     if (!options.mask) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.InternalServerError } };
     return {

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+/**
+ * The agency's registry client: `npm run registry -- <command>`. It talks to the gateway like any client, so every
+ * action is authenticated as the agency (ONCE_API_KEY), checked against its grants and audited.
+ */
+const USAGE = `Usage: npm run registry -- <command>
+  register <name>                                     reserve a name; prints the subgraph's signing secret once
+  check <name> --url URL --sdl FILE                   what publishing would do (composition, breaking changes, usage)
+  publish <name> --url URL --sdl FILE [--force]       check, then publish a new supergraph version
+  rollback <name> --to VERSION                        put the subgraph back as it was in an earlier version
+  rollback-all --to VERSION                           (administrators) the whole supergraph back to a version
+  remove <name>                                       take the subgraph out, unless others depend on it
+  list                                                subgraphs in the live supergraph
+  history [--first N]                                 supergraph versions, newest first
+
+Environment: ONCE_GATEWAY (default http://127.0.0.1:4000/graphql), ONCE_API_KEY, ONCE_OFFICER (default: your user),
+ONCE_CASE (default: registry-cli).`;
+
+const REPORT = 'report { ok breakingChangesInUse serviceProblem compositionErrors { code message locations } changes { level path message usedByOperations } }';
+const VERSION = 'version action subject actor forced createdAt subgraphs';
+
+interface GraphQLResult {
+  data?: Record<string, any> | null;
+  errors?: Array<{ message: string; extensions?: Record<string, any> }>;
+}
+
+async function call(query: string, variables: Record<string, unknown>): Promise<GraphQLResult> {
+  const apiKey = process.env.ONCE_API_KEY;
+  if (!apiKey) throw new Error('ONCE_API_KEY is not set: the registry is used with the agency client\'s API key');
+  const response = await fetch(process.env.ONCE_GATEWAY ?? 'http://127.0.0.1:4000/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': apiKey,
+      'x-once-officer': process.env.ONCE_OFFICER ?? process.env.USER ?? 'registry-cli',
+      'x-once-purpose': 'REGISTRY',
+      'x-once-case': process.env.ONCE_CASE ?? 'registry-cli',
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResult;
+}
+
+function printReport(report: { ok?: boolean; compositionErrors?: any[]; changes?: any[]; serviceProblem?: string | null } | undefined): void {
+  if (!report) return;
+  for (const error of report.compositionErrors ?? []) console.log(`  composition  [${error.code}] ${error.message}${error.locations?.length ? ` (at ${error.locations.join(', ')})` : ''}`);
+  for (const change of report.changes ?? []) {
+    const use = change.usedByOperations > 0 ? `  <- used by ${change.usedByOperations} recent operation(s)` : '';
+    console.log(`  ${String(change.level).padEnd(12)} ${change.message}${use}`);
+  }
+  if (report.serviceProblem) console.log(`  service      ${report.serviceProblem}`);
+}
+
+function fail(result: GraphQLResult): never {
+  for (const error of result.errors ?? []) {
+    console.error(`refused [${error.extensions?.code ?? 'ERROR'}]: ${error.message}`);
+    printReport(error.extensions?.report);
+  }
+  process.exit(1);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { url: { type: 'string' }, sdl: { type: 'string' }, force: { type: 'boolean', default: false }, to: { type: 'string' }, first: { type: 'string' } },
+});
+const [command, name] = positionals;
+
+function input() {
+  if (!name || !values.url || !values.sdl) throw new Error(`${command} needs <name>, --url and --sdl\n\n${USAGE}`);
+  return { name, url: values.url, sdl: readFileSync(values.sdl, 'utf8') };
+}
+
+function version(): number {
+  const to = Number(values.to);
+  if (!Number.isInteger(to) || to < 1) throw new Error(`--to must be a supergraph version number; got ${values.to}`);
+  return to;
+}
+
+try {
+  switch (command) {
+    case 'register': {
+      const result = await call('mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }', { name });
+      if (result.errors) fail(result);
+      console.log(`registered ${result.data?.registerSubgraph.name} for ${result.data?.registerSubgraph.owner}.`);
+      console.log('Give the subgraph this signing secret (it verifies the gateway with it); it is not shown again:');
+      console.log(result.data?.registerSubgraph.signingSecret);
+      break;
+    }
+    case 'check': {
+      const result = await call(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok breakingChangesInUse serviceProblem compositionErrors { code message locations } changes { level path message usedByOperations } } }`, { input: input() });
+      if (result.errors) fail(result);
+      console.log(result.data?.checkSubgraph.ok ? 'check passed: publishing would be accepted' : 'check FAILED: publishing would be refused');
+      printReport(result.data?.checkSubgraph);
+      if (!result.data?.checkSubgraph.ok) process.exitCode = 1;
+      break;
+    }
+    case 'publish': {
+      const result = await call(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } ${REPORT} } }`, { input: input(), force: values.force });
+      if (result.errors) fail(result);
+      console.log(`published: supergraph version ${result.data?.publishSubgraph.version.version}; gateways load it within seconds`);
+      printReport(result.data?.publishSubgraph.report);
+      break;
+    }
+    case 'rollback':
+    case 'rollback-all': {
+      const result =
+        command === 'rollback'
+          ? await call(`mutation ($name: String!, $to: Int!) { done: rollbackSubgraph(name: $name, toVersion: $to) { ${VERSION} } }`, { name, to: version() })
+          : await call(`mutation ($to: Int!) { done: rollbackSupergraph(toVersion: $to) { ${VERSION} } }`, { to: version() });
+      if (result.errors) fail(result);
+      console.log(`rolled back: supergraph version ${result.data?.done.version} (${result.data?.done.subject})`);
+      break;
+    }
+    case 'remove': {
+      const result = await call(`mutation ($name: String!) { removeSubgraph(name: $name) { ${VERSION} } }`, { name });
+      if (result.errors) fail(result);
+      console.log(`removed: supergraph version ${result.data?.removeSubgraph.version}`);
+      break;
+    }
+    case 'list': {
+      const result = await call('{ subgraphs { name url owner } }', {});
+      if (result.errors) fail(result);
+      for (const subgraph of result.data?.subgraphs ?? []) console.log(`${subgraph.name}\t${subgraph.owner}\t${subgraph.url}`);
+      break;
+    }
+    case 'history': {
+      const result = await call(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, { first: Number(values.first ?? 20) });
+      if (result.errors) fail(result);
+      for (const entry of result.data?.supergraphHistory ?? []) console.log(`v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`);
+      break;
+    }
+    default:
+      console.log(USAGE);
+      if (command) process.exitCode = 1;
+  }
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = 1;
+}
