@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres } from '../subgraphs/common/database';
@@ -14,6 +13,7 @@ import { reachableCoordinates } from '../gateway/access/coordinates';
 import { gatewayMigrations } from '../gateway/access-control';
 import { compose } from '../gateway/compose';
 import { startChild } from './child';
+import { runLoad } from './load';
 
 /**
  * The cost of access control and audit: the same portal query through the gateway with them on and off, side by
@@ -61,29 +61,6 @@ interface Measurement {
   peakRssMb: number;
 }
 
-async function measure(url: string, headers: Record<string, string>, ids: string[], seconds: number) {
-  let valid = 0;
-  let invalid = 0;
-  let next = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: QUERY, variables: { id: ids[next++ % ids.length] } }) }),
-        onResponse: (status, body) => {
-          if (status === 200 && !body.includes('"errors"') && body.includes('"fullName"')) valid += 1;
-          else invalid += 1;
-        },
-      },
-    ],
-  });
-  return { result, valid, invalid };
-}
-
 await ensureDatabase();
 const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
 const common = { DATABASE_URL, SUBGRAPH_SECRETS: secrets, DATABASE_POOL_SIZE: '20', NODE_ENV: 'production' };
@@ -106,11 +83,20 @@ for (let round = 0; round < ROUNDS; round += 1) {
   for (const mode of ['off', 'on']) {
     const gateway = await startChild('bench/serve-gateway.ts', ['--access', mode], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql') }, '0');
     const url = String(gateway.ready.url);
-    await measure(url, headers, ids, WARMUP_S);
+    const load = (seconds: number) =>
+      runLoad({
+        url,
+        connections: CONNECTIONS,
+        seconds,
+        headers,
+        body: (n) => JSON.stringify({ query: QUERY, variables: { id: ids[n % ids.length] } }),
+        accept: (status, body) => status === 200 && !body.includes('"errors"') && body.includes('"fullName"'),
+      });
+    await load(WARMUP_S);
     const cpuBefore = gateway.cpuSeconds();
-    const { result, valid, invalid } = await measure(url, headers, ids, DURATION_S);
+    const { rps, p50, p99, valid, invalid } = await load(DURATION_S);
     const cpu = gateway.cpuSeconds() - cpuBefore;
-    measurements.push({ mode, rps: valid / DURATION_S, p50: result.latency.p50, p99: result.latency.p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb() });
+    measurements.push({ mode, rps, p50, p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb() });
     log.info(measurements.at(-1), `round ${round + 1}, access ${mode}`);
     await gateway.stop();
   }
