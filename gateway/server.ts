@@ -16,6 +16,7 @@ import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { SubgraphPools } from './subgraph-pools';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -42,6 +43,7 @@ export function supergraphVersion(sdl: string): string {
 
 export async function startGateway({ supergraph, config, log, access, port = config.PORT }: GatewayOptions): Promise<RunningServer> {
   const follower = typeof supergraph === 'string' ? null : supergraph;
+  const pools = new SubgraphPools({ connections: config.SUBGRAPH_CONNECTIONS, timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
   let hash = typeof supergraph === 'string' ? supergraphVersion(supergraph) : '';
   const gateway = new ApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
@@ -49,7 +51,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
       const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
-      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret });
+      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
     },
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
@@ -72,7 +74,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
   });
-  return startGraphQLHttpServer({
+  const server = await startGraphQLHttpServer({
     apollo,
     context: access ? (request) => authorise(request, access, log) : async ({ requestId }): Promise<GatewayContext> => ({ requestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
     host: config.HOST,
@@ -81,6 +83,13 @@ export async function startGateway({ supergraph, config, log, access, port = con
     log,
     describe: served,
   });
+  return {
+    url: server.url,
+    async stop(drainMs) {
+      await server.stop(drainMs);
+      await pools.close();
+    },
+  };
 }
 
 /** Who asks and why, decided before the operation is even parsed; a refusal is audited like any request. */

@@ -5,6 +5,7 @@ import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER, type ForwardedHeader } from '
 import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
+import type { SubgraphPools } from './subgraph-pools';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -13,6 +14,8 @@ export interface SubgraphDataSourceOptions {
   timeoutMs: number;
   /** The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). */
   secret?: string | undefined;
+  /** Keep-alive connections shared by the gateway's data sources. */
+  pools: SubgraphPools;
 }
 
 type SubgraphResponse = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]['response'];
@@ -25,14 +28,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   readonly name: string;
   private readonly timeoutMs: number;
 
-  constructor({ name, url, timeoutMs, secret }: SubgraphDataSourceOptions) {
-    const signedFetch = (input: string, init: RequestInit & { headers: Record<string, string>; body: string }) => {
+  constructor({ name, url, timeoutMs, secret, pools }: SubgraphDataSourceOptions) {
+    const signedFetch = (input: string, init: { headers: Record<string, string>; body: string }) => {
       if (secret) {
         const timestamp = String(Date.now());
         init.headers[TIMESTAMP_HEADER] = timestamp;
         init.headers[SIGNATURE_HEADER] = sign(secret, timestamp, (header) => init.headers[header], init.body);
       }
-      return fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return pools.post(input, init.headers, init.body);
     };
     super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });
     this.name = name;
@@ -65,10 +68,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override didEncounterError(error: Error): never {
     if (error instanceof GraphQLError) throw error;
     const cause = error.cause instanceof Error ? error.cause : error;
+    const code = (cause as NodeJS.ErrnoException).code;
     const reason =
-      cause.name === 'TimeoutError'
+      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
         ? `did not answer within ${this.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)`
-        : `could not be reached (${(cause as NodeJS.ErrnoException).code ?? cause.message})`;
+        : `could not be reached (${code ?? cause.message})`;
     throw new GraphQLError(`Subgraph ${this.name} ${reason}`, { extensions: { code: ErrorCode.SubgraphUnavailable, serviceName: this.name } });
   }
 }
