@@ -16,21 +16,39 @@ import { startChild } from './child';
 import { runLoad } from './load';
 
 /**
- * The cost of access control and audit: the same portal query through the gateway with them on and off, side by
- * side on the same machine, alternating so that drift hits both. `npm run bench:access`.
- * BENCH_DATABASE_URL (default .../once_bench) is created and seeded with BENCH_CITIZENS (default 100,000) if empty.
+ * The citizen workload: a portal's mix (profile with household members; residence confirmation; documentCheck) for
+ * random citizens of a 1,000,000-citizen database, through the gateway with access control and audit on and off,
+ * side by side, alternating so that drift hits both; also SQL statements per request. `npm run bench:citizen`.
+ * BENCH_DATABASE_URL (default .../once_bench) is created and seeded with BENCH_CITIZENS (default 1,000,000) if empty.
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench';
-const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 100_000);
+const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 1_000_000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = 50;
 const ROUNDS = 2;
 const log = createLogger('bench', 'info', 2);
 
-const QUERY = `query Enrolment($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth
-  household { address { text } members { relationshipToHead citizen { fullName } } }
-  documentCheck(required: [BIRTH_CERTIFICATE, RESIDENCE_CONFIRMATION]) { missing } } }`;
+/** The portal mix, in turn: three operations a procedure page sends. */
+const MIX = [
+  `query Profile($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth sex
+    household { address { text } members { relationshipToHead citizen { fullName dateOfBirth } } } } }`,
+  `query ResidenceConfirmation($id: ID!) { residenceConfirmation(personalId: $id) { asOf relationshipToHead
+    permanentResidence { registeredOn address { text } } temporaryResidences { validUntil address { text } } } }`,
+  `query DocumentCheck($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE, MARRIAGE_CERTIFICATE, RESIDENCE_CONFIRMATION]) {
+    complete missing requirements { type status document { number issuingAgency } } } } }`,
+];
+const SETTLE_MS = 11_000;
+
+/** Transactions PostgreSQL has counted in the benchmark database; each subgraph statement is one. */
+async function transactions(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const result = await client.query<{ count: string }>('SELECT xact_commit + xact_rollback AS count FROM pg_stat_database WHERE datname = current_database()');
+  await client.end();
+  return Number(result.rows[0]?.count ?? 0);
+}
 
 async function ensureDatabase(): Promise<void> {
   const url = new URL(DATABASE_URL);
@@ -59,6 +77,8 @@ interface Measurement {
   invalid: number;
   cpuPerThousand: number;
   peakRssMb: number;
+  /** SQL statements per request (access off only: with it on, audit groups add their own transactions). */
+  sqlPerRequest: number | null;
 }
 
 await ensureDatabase();
@@ -72,7 +92,7 @@ writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
 const db = openPostgres(DATABASE_URL, 2, log);
 const clientId = `bench-${randomBytes(3).toString('hex')}`;
 await createClient(db, { clientId, name: 'Benchmark portal', role: 'PORTAL' });
-await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, ['Query.citizen']), legalBasis: 'benchmark' });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, ['Query.citizen', 'Query.residenceConfirmation']), legalBasis: 'benchmark' });
 const { apiKey } = await issueApiKey(db, clientId);
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
 await db.close();
@@ -89,34 +109,38 @@ for (let round = 0; round < ROUNDS; round += 1) {
         connections: CONNECTIONS,
         seconds,
         headers,
-        body: (n) => JSON.stringify({ query: QUERY, variables: { id: ids[n % ids.length] } }),
-        accept: (status, body) => status === 200 && !body.includes('"errors"') && body.includes('"fullName"'),
+        body: (n) => JSON.stringify({ query: MIX[n % MIX.length], variables: { id: ids[Math.floor(n / MIX.length) % ids.length] } }),
+        accept: (status, body) => status === 200 && !body.includes('"errors"') && body.startsWith('{"data":{') && !body.startsWith('{"data":{"citizen":null'),
       });
     await load(WARMUP_S);
+    const before = mode === 'off' ? await transactions() : 0;
     const cpuBefore = gateway.cpuSeconds();
     const { rps, p50, p99, valid, invalid } = await load(DURATION_S);
     const cpu = gateway.cpuSeconds() - cpuBefore;
-    measurements.push({ mode, rps, p50, p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb() });
+    const sqlPerRequest = mode === 'off' ? ((await transactions()) - before) / Math.max(valid + invalid, 1) : null;
+    measurements.push({ mode, rps, p50, p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb(), sqlPerRequest });
     log.info(measurements.at(-1), `round ${round + 1}, access ${mode}`);
     await gateway.stop();
   }
 }
 await subgraphs.stop();
 
-const mean = (mode: string, key: keyof Omit<Measurement, 'mode'>) => {
+const mean = (mode: string, key: Exclude<keyof Measurement, 'mode' | 'sqlPerRequest'>) => {
   const rows = measurements.filter((row) => row.mode === mode);
   return rows.reduce((sum, row) => sum + row[key], 0) / rows.length;
 };
+const sql = measurements.flatMap((row) => (row.sqlPerRequest === null ? [] : [row.sqlPerRequest]));
 const row = (mode: string) =>
   `| ${mode === 'on' ? 'policy + audit on' : 'off (bare gateway)'} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
 process.stdout.write(
   [
-    `Access control + audit overhead: ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
+    `Citizen workload (profile / residence confirmation / documentCheck, ${ids.length} random citizens): ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
     '| mode | valid req/s | p50 ms | p99 ms | gateway CPU s / 1000 req | peak RSS MB | invalid responses |',
     '|---|---|---|---|---|---|---|',
     row('off'),
     row('on'),
     `throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`,
+    `SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`,
     '',
   ].join('\n'),
 );
