@@ -10,7 +10,7 @@ import { auditEntry } from './entry';
 /** Errors that mean the request itself was wrong, not that reading failed. */
 const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND']);
 
-export function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
+function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
   if (errorCodes.length === 0) return 'OK';
   if (errorCodes.includes(ErrorCode.Forbidden)) return 'DENIED';
   if (errorCodes.every((code) => INVALID_REQUEST_CODES.has(code))) return 'INVALID';

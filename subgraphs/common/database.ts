@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -69,6 +70,20 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   };
 }
 
+/**
+ * Every distinct statement text gets a name, so each pooled connection parses and plans it once and then only
+ * binds parameters (the repositories' statements are fixed texts). Not for PgBouncer in transaction mode.
+ */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `once_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function openPostgres(connectionString: string, max: number, log: Logger): Database {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -78,7 +93,7 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
   pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL connection failed'));
   const session = (target: pg.Pool | pg.PoolClient): Session => ({
     async query<Row>(text: string, params?: readonly unknown[]) {
-      return (await target.query(text, params as unknown[] | undefined)).rows as Row[];
+      return (await target.query({ name: statementName(text), text, values: params as unknown[] | undefined })).rows as Row[];
     },
     async exec(sql: string) {
       await target.query(sql);

@@ -13,15 +13,3 @@ export function keyedLoader<Key, Row>(
     return keys.map((key) => rows.get(key) ?? null);
   });
 }
-
-/** Like keyedLoader, for one-to-many: every key gets the list of its rows (empty when there are none). */
-export function groupedLoader<Key, Row>(
-  batch: (keys: readonly Key[]) => Promise<Row[]>,
-  keyOf: (row: Row) => Key,
-): DataLoader<Key, Row[]> {
-  return new DataLoader(async (keys) => {
-    const groups = new Map<Key, Row[]>(keys.map((key) => [key, []]));
-    for (const row of await batch(keys)) groups.get(keyOf(row))?.push(row);
-    return keys.map((key) => groups.get(key) ?? []);
-  });
-}

@@ -58,7 +58,7 @@ export interface SubgraphModule<TContext extends SubgraphContext = SubgraphConte
 }
 
 /** Reads the `schema.graphql` beside the module at `moduleUrl`, named `<folder>/schema.graphql` in error locations. */
-export function loadTypeDefs(moduleUrl: string): DocumentNode {
+function loadTypeDefs(moduleUrl: string): DocumentNode {
   const file = new URL('./schema.graphql', moduleUrl);
   return parse(new Source(readFileSync(file, 'utf8'), `${basename(dirname(fileURLToPath(file)))}/schema.graphql`));
 }
