@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -36,6 +37,23 @@ export interface GatewayOptions {
   port?: number;
 }
 
+/**
+ * Hostile or oversized operations are refused before planning (graphql-armor): too deep, too many aliases,
+ * directives or tokens, too costly. Field suggestions in errors are blocked, so that a probe learns nothing of
+ * fields it may not read.
+ */
+function operationLimits(config: Config) {
+  return new ApolloArmor({
+    maxDepth: { n: config.MAX_DEPTH, flattenFragments: true },
+    maxAliases: { n: config.MAX_ALIASES },
+    maxDirectives: { n: config.MAX_DIRECTIVES },
+    // graphql-js enforces the token limit itself while parsing (parseOptions below), as a clean parse failure.
+    maxTokens: { enabled: false },
+    costLimit: { maxCost: config.MAX_COST },
+    blockFieldSuggestion: { enabled: true },
+  }).protect();
+}
+
 /** A short, stable fingerprint of a supergraph, shown on /health and in the `x-once-supergraph` header. */
 export function supergraphVersion(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex').slice(0, 12);
@@ -66,9 +84,13 @@ export async function startGateway({ supergraph, config, log, access, port = con
     };
   };
   const plugins: ApolloServerPlugin<GatewayContext>[] = access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [];
+  const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins,
+    plugins: [...(limits.plugins as ApolloServerPlugin<GatewayContext>[]), ...plugins],
+    validationRules: limits.validationRules,
+    parseOptions: { maxTokens: config.MAX_TOKENS },
+    allowBatchedHttpRequests: false,
     // Introspection is a coordinate like any other: the access plugin allows it only to clients granted it.
     introspection: true,
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),

@@ -44,6 +44,12 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Largest accepted request body. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  /** Operation limits at the gateway (graphql-armor): nesting depth, aliases, directives, tokens, and cost. */
+  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(50),
+  MAX_TOKENS: z.coerce.number().int().min(10).max(100_000).default(3_000),
+  MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   /** Most personal IDs one `citizens(personalIds)` call may ask for. */
   MAX_CITIZENS_PER_QUERY: z.coerce.number().int().min(1).max(10_000).default(100),
   /**

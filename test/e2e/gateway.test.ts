@@ -139,6 +139,24 @@ describe('bad input through the gateway', () => {
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, message: 'Request body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES)' });
   });
 
+  it.each([
+    ['too deep', `{ citizen(personalId: "001090123456") { ${'father { '.repeat(13)}fullName${' }'.repeat(13)} } }`, /^Syntax Error: Query depth limit of 12 exceeded, found \d+\.$/],
+    ['too many aliases', `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: citizen(personalId: "001090123456") { fullName }`).join(' ')} }`, /^Syntax Error: Aliases limit of 30 exceeded, found 40\.$/],
+    ['too long', `{ citizen(personalId: "001090123456") { ${'fullName '.repeat(3_500)} } }`, /^Syntax Error: Document contains more tha[nt] 3000 tokens\. Parsing aborted\.$/],
+  ])('refuses an operation that is %s, before any subgraph is called', async (_, query, message) => {
+    for (const counter of Object.values(stack.queries)) counter.reset();
+    const response = await stack.graphql(query);
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.code).toMatch(/^GRAPHQL_(VALIDATION|PARSE)_FAILED$/);
+    expect(response.errors?.[0]?.message).toMatch(message);
+    expect(Object.values(stack.queries).every((counter) => counter.count === 0)).toBe(true);
+  });
+
+  it('does not suggest field names a probe could learn the schema from', async () => {
+    const response = await stack.graphql('{ citizen(personalId: "001090123456") { fullNam } }');
+    expect(response.errors?.[0]?.message).toBe('Cannot query field "fullNam" on type "Citizen". [Suggestion hidden]?');
+  });
+
   it('rejects a syntax error with GRAPHQL_PARSE_FAILED', async () => {
     const response = await stack.graphql('{ citizen(personalId: ');
     expect(response.status).toBe(400);
