@@ -9,6 +9,7 @@ import { registry } from '../subgraphs/registry';
 import { createAuthenticator, loadJwks } from './access/authenticate';
 import { AccessStore } from './access/store';
 import { createAuditWriter } from './audit/audit-writer';
+import { PersistedOperations } from './persisted-operations';
 import type { AccessControl } from './server';
 
 /** The gateway's own tables (clients, keys, purposes, grants), the audit log it writes and the registry it follows. */
@@ -31,11 +32,14 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
   const store = new AccessStore(db, config.ACCESS_CACHE_MS);
   const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
   const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log });
+  const persisted = PersistedOperations.open(db, config.REDIS_URL, log);
   return {
     authenticate: createAuthenticator({ store, keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     store,
     audit: writer,
+    persisted,
     async close() {
+      persisted.close();
       await writer.close();
       if (auditDb !== db) await auditDb.close();
     },

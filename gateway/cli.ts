@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyChain } from '../subgraphs/audit/verify';
@@ -10,7 +10,7 @@ import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
 import type { Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
-import { AdminError, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants } from './access/admin';
+import { AdminError, addTrustedDocuments, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access-control';
@@ -18,7 +18,7 @@ import { defaultJwksFile, gatewayMigrations } from './access-control';
 const USAGE = `Usage: npm run once -- <command>
 
 Clients and credentials
-  clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect]
+  clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect] [--trusted-only]
   clients list
   clients disable <id>
   keys issue <client id>                 prints a new API key (shown once)
@@ -26,6 +26,9 @@ Clients and credentials
   jwt init                               creates local signing keys (DATA_DIR/keys) for JWKS_FILE
   jwt client <client id> [--ttl SECONDS]
   jwt citizen <personal id> [--ttl SECONDS]
+
+Trusted documents (operations a client registers; a --trusted-only client runs nothing else)
+  documents add <client id> FILE...      registers each file's text; prints its SHA-256 (send it as persistedQuery)
 
 Policies (default deny: a coordinate nobody granted is readable by nobody)
   grant <client id> --purpose CODE --fields Type.field,... --basis "legal basis"
@@ -41,6 +44,7 @@ const options = {
   name: { type: 'string' },
   role: { type: 'string' },
   introspect: { type: 'boolean', default: false },
+  'trusted-only': { type: 'boolean', default: false },
   ttl: { type: 'string', default: '3600' },
   purpose: { type: 'string' },
   fields: { type: 'string' },
@@ -78,11 +82,18 @@ function print(line: string): void {
 /** Policy commands are one word (`grant <client>`); the others two (`clients add <id>`). */
 const ONE_WORD = new Set(['grant', 'revoke', 'grants']);
 
-async function run(db: Database, config: Config, log: Logger, [group, action, target]: string[], values: Values): Promise<void> {
+async function run(db: Database, config: Config, log: Logger, positionals: string[], values: Values): Promise<void> {
+  const [group, action, target] = positionals;
   const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
   switch (command) {
     case 'clients add':
-      await createClient(db, { clientId: required(target, 'client id'), name: required(values.name, '--name'), role: required(values.role, '--role'), mayIntrospect: values.introspect });
+      await createClient(db, {
+        clientId: required(target, 'client id'),
+        name: required(values.name, '--name'),
+        role: required(values.role, '--role'),
+        mayIntrospect: values.introspect,
+        trustedDocumentsOnly: values['trusted-only'],
+      });
       return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
     case 'clients list':
       for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
@@ -110,6 +121,13 @@ async function run(db: Database, config: Config, log: Logger, [group, action, ta
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new AdminError(`--ttl must be whole seconds; got ${values.ttl}`);
       const subject = required(target, action === 'client' ? 'client id' : 'personal id');
       return print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+    }
+    case 'documents add': {
+      const files = positionals.slice(3);
+      if (files.length === 0) throw new AdminError(`name at least one document file\n\n${USAGE}`);
+      const hashes = await addTrustedDocuments(db, required(target, 'client id'), files.map((file) => readFileSync(file, 'utf8')));
+      hashes.forEach((hash, index) => print(`${hash}\t${files[index]}`));
+      return;
     }
     case 'grant': {
       const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);

@@ -13,6 +13,7 @@ import { readPurpose } from './access/purpose';
 import type { AccessStore } from './access/store';
 import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
+import type { PersistedOperations } from './persisted-operations';
 import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
@@ -24,6 +25,8 @@ export interface AccessControl {
   authenticate: Authenticate;
   store: AccessStore;
   audit: AuditWriter;
+  /** Automatic persisted queries (Redis) and the clients' trusted documents, found by hash. */
+  persisted: PersistedOperations;
 }
 
 export interface GatewayOptions {
@@ -90,6 +93,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     plugins: [...(limits.plugins as ApolloServerPlugin<GatewayContext>[]), ...plugins],
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: config.MAX_TOKENS },
+    ...(access ? { persistedQueries: { cache: access.persisted, ttl: 24 * 3600 } } : {}),
     allowBatchedHttpRequests: false,
     // Introspection is a coordinate like any other: the access plugin allows it only to clients granted it.
     introspection: true,

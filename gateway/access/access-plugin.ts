@@ -16,10 +16,15 @@ export function createAccessPlugin(options: { store: AccessStore }): ApolloServe
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue, queryHash }) {
           if (!operation) throw new GraphQLError('No operation to check', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
           const fields = operationFields(schema, document, operation, request.variables ?? {});
           const { principal, purpose, trail } = contextValue;
+          if (principal.kind === 'client' && principal.client.trustedDocumentsOnly && !(await options.store.isTrustedDocument(principal.client.clientId, queryHash))) {
+            throw new GraphQLError(`Client "${principal.client.clientId}" runs only its trusted documents, and operation ${queryHash} is not one of them`, {
+              extensions: { code: ErrorCode.Forbidden, http: { status: 403 } },
+            });
+          }
           trail.coordinates = [...fields.coordinates];
           for (const subject of subjectsInArguments(fields)) trail.subjects.add(subject);
           const grants = principal.kind === 'client' && purpose ? await options.store.grantsFor(principal.client.clientId, purpose.code) : NO_GRANTS;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { parse } from 'graphql';
 import type { Queryable } from '../../subgraphs/common/database';
 import { generateApiKey } from './credentials';
 import type { ClientRole } from './principal';
@@ -10,12 +12,13 @@ export class AdminError extends Error {
 const COORDINATE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 const ROLES: readonly ClientRole[] = ['PORTAL', 'AGENCY', 'AUDITOR', 'ADMIN'];
 
-export async function createClient(db: Queryable, client: { clientId: string; name: string; role: string; mayIntrospect?: boolean }): Promise<void> {
+export async function createClient(db: Queryable, client: { clientId: string; name: string; role: string; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean }): Promise<void> {
   if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(client.clientId)) throw new AdminError(`client id "${client.clientId}" must be 2-63 lowercase letters, digits or dashes`);
   if (!ROLES.includes(client.role as ClientRole)) throw new AdminError(`role must be one of ${ROLES.join(', ')}; got "${client.role}"`);
   const inserted = await db.query(
-    `INSERT INTO access.clients (client_id, name, role, may_introspect) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id) DO NOTHING RETURNING client_id`,
-    [client.clientId, client.name, client.role, client.mayIntrospect ?? false],
+    `INSERT INTO access.clients (client_id, name, role, may_introspect, trusted_documents_only) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (client_id) DO NOTHING RETURNING client_id`,
+    [client.clientId, client.name, client.role, client.mayIntrospect ?? false, client.trustedDocumentsOnly ?? false],
   );
   if (inserted.length === 0) throw new AdminError(`client "${client.clientId}" already exists`);
 }
@@ -82,4 +85,28 @@ export function listGrants(db: Queryable, clientId: string) {
     `SELECT purpose, coordinate, legal_basis AS "legalBasis" FROM access.grants WHERE client_id = $1 ORDER BY purpose, coordinate`,
     [clientId],
   );
+}
+
+/**
+ * Registers operation documents for a client (trusted documents), each by the SHA-256 of its exact text: the hash
+ * a portal then sends as `extensions.persistedQuery.sha256Hash`. A document that does not parse is refused.
+ */
+export async function addTrustedDocuments(db: Queryable, clientId: string, documents: readonly string[]): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const document of documents) {
+    try {
+      parse(document);
+    } catch (error) {
+      throw new AdminError(`not a GraphQL document: ${(error as Error).message}`);
+    }
+    const sha256 = createHash('sha256').update(document).digest('hex');
+    const rows = await db.query(
+      `INSERT INTO access.trusted_documents (client_id, sha256, document) SELECT client_id, $2, $3 FROM access.clients WHERE client_id = $1
+         ON CONFLICT (client_id, sha256) DO NOTHING RETURNING sha256`,
+      [clientId, sha256, document],
+    );
+    if (rows.length === 0 && (await db.query('SELECT 1 FROM access.clients WHERE client_id = $1', [clientId])).length === 0) throw new AdminError(`no client "${clientId}"`);
+    hashes.push(sha256);
+  }
+  return hashes;
 }

@@ -6,6 +6,8 @@ export interface ClientRecord {
   name: string;
   role: ClientRole;
   mayIntrospect: boolean;
+  /** Runs only operations registered for it in advance (trusted documents), by their SHA-256. */
+  trustedDocumentsOnly: boolean;
   disabled: boolean;
 }
 

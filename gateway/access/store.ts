@@ -32,6 +32,7 @@ export class AccessStore {
   private readonly keys: TtlCache<ApiKeyRecord | null>;
   private readonly purposes: TtlCache<boolean>;
   private readonly grants: TtlCache<ReadonlySet<string>>;
+  private readonly trusted: TtlCache<boolean>;
 
   constructor(
     private readonly db: Queryable,
@@ -41,12 +42,14 @@ export class AccessStore {
     this.keys = new TtlCache(ttlMs);
     this.purposes = new TtlCache(ttlMs);
     this.grants = new TtlCache(ttlMs);
+    this.trusted = new TtlCache(ttlMs);
   }
 
   client(clientId: string): Promise<ClientRecord | null> {
     return this.clients.get(clientId, async () => {
       const [row] = await this.db.query<ClientRecord>(
-        `SELECT client_id AS "clientId", name, role, may_introspect AS "mayIntrospect", disabled_at IS NOT NULL AS disabled
+        `SELECT client_id AS "clientId", name, role, may_introspect AS "mayIntrospect", trusted_documents_only AS "trustedDocumentsOnly",
+                disabled_at IS NOT NULL AS disabled
            FROM access.clients WHERE client_id = $1`,
         [clientId],
       );
@@ -77,8 +80,15 @@ export class AccessStore {
     });
   }
 
+  /** Whether `clientId` registered the operation whose text has this SHA-256. */
+  isTrustedDocument(clientId: string, sha256: string): Promise<boolean> {
+    return this.trusted.get(`${clientId}\n${sha256}`, async () =>
+      (await this.db.query('SELECT 1 FROM access.trusted_documents WHERE client_id = $1 AND sha256 = $2', [clientId, sha256])).length > 0,
+    );
+  }
+
   /** Forgets everything cached, after a change to clients, keys or grants. */
   invalidate(): void {
-    for (const cache of [this.clients, this.keys, this.purposes, this.grants]) cache.clear();
+    for (const cache of [this.clients, this.keys, this.purposes, this.grants, this.trusted]) cache.clear();
   }
 }

@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeApiKey, disableClient } from '../../gateway/access/admin';
+import { addTrustedDocuments, disableClient, revokeApiKey } from '../../gateway/access/admin';
 import { one } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
@@ -156,6 +156,34 @@ describe('what they may read', () => {
   it('does not expose the federation entry point _entities through the gateway', async () => {
     const response = await stack.graphql('{ _entities(representations: [{ __typename: "Citizen", personalId: "x" }]) { __typename } }', {}, namesOnly.headers);
     expect(response.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('trusted documents (persisted operations)', () => {
+  const REGISTERED = 'query Enrolment($id: ID!) { citizen(personalId: $id) { fullName } }';
+  const sha256 = createHash('sha256').update(REGISTERED).digest('hex');
+  const byHash = (hash: string) => ({ variables: { id: subject }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+
+  it('runs a registered operation sent by its hash alone, found in PostgreSQL by any replica', async () => {
+    const client = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName'], trustedDocumentsOnly: true });
+    expect(await addTrustedDocuments(stack.db, client.clientId, [REGISTERED])).toEqual([sha256]);
+    const response = await postGraphQL(stack.gatewayUrl, byHash(sha256), client.headers);
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ citizen: { fullName: expect.any(String) } });
+  });
+
+  it('refuses, for a trusted-documents-only client, any operation it did not register, even one within its grants', async () => {
+    const client = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.dateOfBirth'], trustedDocumentsOnly: true });
+    await addTrustedDocuments(stack.db, client.clientId, [REGISTERED]);
+    const other = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }', { id: subject }, client.headers);
+    expect(other.status).toBe(403);
+    expect(other.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/runs only its trusted documents, and operation [0-9a-f]{64} is not one of them$/) });
+    const unknown = await postGraphQL(stack.gatewayUrl, byHash('0'.repeat(64)), client.headers);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('refuses to register a document that does not parse', async () => {
+    await expect(addTrustedDocuments(stack.db, namesOnly.clientId, ['query {'])).rejects.toThrow(/^not a GraphQL document: Syntax Error/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
@@ -181,6 +182,21 @@ describe('an agency publishing its subgraph at runtime', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const { url } of gateways) expect(await versionOf(url)).toBe(before);
     expect((await postGraphQL<{ citizen: unknown }>(gateways[0]?.url ?? "", { query: NAME, variables: { id: insured } }, portal.headers)).data?.citizen).toBeTruthy();
+  });
+});
+
+describe('automatic persisted queries', () => {
+  it('are shared by the gateway replicas through Redis', async () => {
+    const query = 'query Insured($id: ID!) { citizen(personalId: $id) { fullName } }';
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+    const [first, second] = gateways.map((gateway) => gateway.url);
+    const unknown = await postGraphQL(second ?? '', { variables: { id: insured }, extensions: { persistedQuery } }, portal.headers);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const registered = await postGraphQL(first ?? '', { query, variables: { id: insured }, extensions: { persistedQuery } }, portal.headers);
+    expect(registered.data).toEqual({ citizen: { fullName: expect.any(String) } });
+    const byHash = await postGraphQL(second ?? '', { variables: { id: insured }, extensions: { persistedQuery } }, portal.headers);
+    expect(byHash.errors).toBeUndefined();
+    expect(byHash.data).toEqual(registered.data);
   });
 });
 

@@ -44,7 +44,7 @@ export interface TestStack {
   /** A portal granted every agency coordinate for purpose 1.900011; `graphql` sends its credentials. */
   portal: TestClient;
   /** A client of its own (unique id) with the given grants for `purpose`. */
-  newClient(options: { role?: string; purpose?: string; coordinates: readonly string[]; mayIntrospect?: boolean }): Promise<TestClient>;
+  newClient(options: { role?: string; purpose?: string; coordinates: readonly string[]; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean }): Promise<TestClient>;
   /** A JWT signed with the run's key; negative ttl gives an expired one. */
   token(kind: 'client' | 'citizen', subject: string, ttlSeconds?: number): Promise<string>;
   /** Stops one subgraph's server, to see how the gateway copes without it. */
@@ -88,9 +88,9 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   }
   const gateway = await startGateway({ supergraph, config, log: silentLog, access, port: 0 });
 
-  const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false }) => {
+  const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false, trustedDocumentsOnly = false }) => {
     const clientId = `test-${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
-    await createClient(db, { clientId, name: `Test ${role}`, role, mayIntrospect });
+    await createClient(db, { clientId, name: `Test ${role}`, role, mayIntrospect, trustedDocumentsOnly });
     if (coordinates.length > 0) await grant(db, { clientId, purpose, coordinates, legalBasis: 'test' });
     const { apiKey } = await issueApiKey(db, clientId);
     return { clientId, apiKey, headers: { 'x-api-key': apiKey, 'x-once-officer': 'officer-1', 'x-once-purpose': purpose, 'x-once-case': 'CASE-1' } };

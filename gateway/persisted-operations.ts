@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import type { Queryable } from '../subgraphs/common/database';
+import type { Logger } from '../subgraphs/common/logger';
+
+/** The key-value interface Apollo Server keeps automatic persisted queries (APQ) in. */
+interface KeyValueCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
+  delete(key: string): Promise<boolean | void>;
+}
+
+/** Apollo Server prefixes APQ keys with this; the rest is the SHA-256 of the operation text. */
+const APQ_PREFIX = 'apq:';
+const REDIS_PREFIX = 'once:';
+const LOCAL_LIMIT = 10_000;
+
+/**
+ * Where persisted operations are found by hash: automatic persisted queries in Redis (shared by every gateway
+ * replica; in-process without REDIS_URL), and, behind them, the trusted documents clients registered in PostgreSQL,
+ * so that a registered operation can be sent by hash alone to any replica, at any time.
+ */
+export class PersistedOperations implements KeyValueCache {
+  private readonly local = new Map<string, string>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly redis: Redis | null,
+    private readonly log: Logger,
+  ) {}
+
+  static open(db: Queryable, redisUrl: string | undefined, log: Logger): PersistedOperations {
+    const redis = redisUrl ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+    redis?.on('error', (error: Error) => log.warn({ err: error }, 'Redis unavailable for persisted operations: using trusted documents only'));
+    return new PersistedOperations(db, redis, log);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const cached = await this.cached(key);
+    if (cached !== undefined) return cached;
+    if (!key.startsWith(APQ_PREFIX)) return undefined;
+    const [row] = await this.db.query<{ document: string }>('SELECT document FROM access.trusted_documents WHERE sha256 = $1 LIMIT 1', [key.slice(APQ_PREFIX.length)]);
+    return row?.document;
+  }
+
+  async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+    if (!this.redis) {
+      if (this.local.size >= LOCAL_LIMIT) this.local.delete(this.local.keys().next().value ?? '');
+      this.local.set(key, value);
+      return;
+    }
+    await this.connected();
+    const ttl = options?.ttl;
+    await (ttl ? this.redis.set(`${REDIS_PREFIX}${key}`, value, 'EX', ttl) : this.redis.set(`${REDIS_PREFIX}${key}`, value)).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not store a persisted query in Redis');
+    });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.local.delete(key);
+    if (this.redis) await this.redis.del(`${REDIS_PREFIX}${key}`).catch(() => 0);
+    return true;
+  }
+
+  close(): void {
+    this.redis?.disconnect();
+  }
+
+  private async cached(key: string): Promise<string | undefined> {
+    if (!this.redis) return this.local.get(key);
+    await this.connected();
+    return (await this.redis.get(`${REDIS_PREFIX}${key}`).catch(() => null)) ?? undefined;
+  }
+
+  private async connected(): Promise<void> {
+    if (this.redis?.status === 'wait') await this.redis.connect().catch(() => undefined);
+  }
+}
