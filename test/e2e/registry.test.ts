@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
@@ -187,7 +187,8 @@ describe('an agency publishing its subgraph at runtime', () => {
 
 describe('automatic persisted queries', () => {
   it('are shared by the gateway replicas through Redis', async () => {
-    const query = 'query Insured($id: ID!) { citizen(personalId: $id) { fullName } }';
+    // Redis outlives test runs: a fresh operation name keeps this run's query unknown until it registers it.
+    const query = `query Insured_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
     const [first, second] = gateways.map((gateway) => gateway.url);
     const unknown = await postGraphQL(second ?? '', { variables: { id: insured }, extensions: { persistedQuery } }, portal.headers);
