@@ -31,7 +31,11 @@ await runMain('gateway', async (config, log) => {
       supergraph = readFileSync(file, 'utf8');
     } else {
       if (!(await latestVersion(db))) {
-        await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module.name))));
+        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module.name)));
+        // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
+        await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
+          if (!(await latestVersion(db))) throw error;
+        });
       }
       supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
     }

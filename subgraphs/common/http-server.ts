@@ -59,9 +59,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     const requestId = requestIdOf(request);
     response.setHeader('x-request-id', requestId);
     const started = performance.now();
-    response.on('finish', () =>
-      log.debug({ requestId, method: request.method, url: request.url, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'request'),
-    );
+    response.on('finish', () => {
+      // Who asked and why, as the gateway forwarded it (a subgraph's own record of the access).
+      const { 'x-once-principal': principal, 'x-once-officer': officer, 'x-once-purpose': purpose, 'x-once-case': caseNumber } = request.headers;
+      log.debug(
+        { requestId, method: request.method, url: request.url, status: response.statusCode, ms: Math.round(performance.now() - started), principal, officer, purpose, caseNumber },
+        'request',
+      );
+    });
     handle(request, response, requestId).catch((error: unknown) => {
       if (error instanceof HttpError) return sendError(response, error.status, error.code, error.message);
       log.error({ err: error, requestId }, 'request failed');
