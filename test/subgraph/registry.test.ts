@@ -1,0 +1,64 @@
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInSubgraphs } from '../../subgraphs';
+import { migrate } from '../../subgraphs/common/migrate';
+import { createNotifier } from '../../subgraphs/common/notifier';
+import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry/service';
+import { gatewayMigrations } from '../../gateway/access-control';
+import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
+
+/** A subgraph that needs population's fields to resolve its own: it depends on population. */
+const DEPENDENT = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@external", "@requires"])
+type Citizen @key(fields: "personalId") {
+  personalId: ID!
+  fullName: String! @external
+  greeting: String @requires(fields: "fullName")
+}`;
+
+const admin: Actor = { principal: 'client:admin', clientId: 'admin', role: 'ADMIN' };
+const agency: Actor = { principal: 'client:agency', clientId: 'agency', role: 'AGENCY' };
+
+describe('registry versions, removal and dependencies', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let deps: RegistryDeps;
+  const builtIns: SubgraphEntry[] = builtInSubgraphs.map((module) => ({ name: module.name, url: `http://127.0.0.1/${module.name}`, sdl: print(module.typeDefs) }));
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase();
+    for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(scratch.db, set.name, set.migrations);
+    deps = registryDeps(testConfig({ DATABASE_URL: scratch.url }), { database: scratch.db, notifier: createNotifier(undefined, silentLog), log: silentLog });
+  });
+  afterAll(() => scratch?.drop());
+
+  it('bootstraps once, and adds a version only when a built-in changes', async () => {
+    const first = await syncBuiltIns(deps, builtIns);
+    expect(first).toMatchObject({ version: 1, action: 'BOOTSTRAP', actor: 'system' });
+    expect((await syncBuiltIns(deps, builtIns)).version).toBe(1);
+    const moved = builtIns.map((entry) => (entry.name === 'residence' ? { ...entry, url: 'http://127.0.0.1/residence-v2' } : entry));
+    expect(await syncBuiltIns(deps, moved)).toMatchObject({ version: 2, action: 'PUBLISH', subject: 'residence' });
+  });
+
+  it('refuses to remove a subgraph others depend on, naming the composition problem', async () => {
+    await scratch.db.query(`INSERT INTO registry.subgraphs (name, owner) VALUES ('greetings', 'agency')`);
+    const live = await latestVersion(scratch.db);
+    await syncBuiltIns(deps, [...(live?.subgraphs ?? []), { name: 'greetings', url: 'http://127.0.0.1/greetings', sdl: DEPENDENT }]);
+    await expect(remove(deps, admin, 'population')).rejects.toMatchObject({
+      message: expect.stringMatching(/^Removal of population refused: other subgraphs depend on it: /),
+      extensions: { code: 'SCHEMA_CHECK_FAILED' },
+    });
+  });
+
+  it('lets an agency remove its own subgraph but not the platform’s', async () => {
+    await expect(remove(deps, agency, 'population')).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    const removed = await remove(deps, agency, 'greetings');
+    expect(removed.subgraphs.map((entry) => entry.name)).not.toContain('greetings');
+  });
+
+  it('rolls the whole graph back as a new version, for administrators only, keeping history', async () => {
+    await expect(rollbackSupergraph(deps, agency, 1)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    const back = await rollbackSupergraph(deps, admin, 1);
+    expect(back).toMatchObject({ action: 'ROLLBACK', subject: 'supergraph@1' });
+    expect(back.supergraphSdl).toBe((await history(scratch.db, 100)).at(-1)?.supergraphSdl);
+    expect((await history(scratch.db, 100)).map((version) => version.version)).toEqual([...Array(back.version).keys()].map((index) => back.version - index));
+  });
+});
