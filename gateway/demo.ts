@@ -20,44 +20,42 @@ export interface DemoCredentials {
 
 /** Sensitive fields the demo portal is not granted, to show default deny. */
 const WITHHELD = new Set(['Citizen.phone', 'Citizen.email', 'Citizen.religion', 'Citizen.ethnicity', 'Citizen.bloodType', 'Citizen.oldIdNumber']);
-const ENROLMENT = '1.900011';
-const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'];
+
+/** The demo clients: who they are, for which purpose, and the root fields whose reach they are granted. */
+const DEMO_CLIENTS = [
+  {
+    clientId: 'demo-portal',
+    name: 'Cổng dịch vụ công (demo)',
+    role: 'PORTAL',
+    purpose: '1.900011',
+    roots: ['Query.citizen', 'Query.citizens', 'Query.residenceConfirmation', 'Query.procedures'],
+    legalBasis: 'Demo grant: primary school enrolment checks the child’s birth and residence (once-only principle)',
+  },
+  { clientId: 'demo-auditor', name: 'Thanh tra (demo)', role: 'AUDITOR', purpose: 'AUDIT', roots: ['Query.auditRecords', 'Query.verifyAuditLog'], legalBasis: 'Demo grant: review of the access log' },
+  {
+    clientId: 'demo-agency',
+    name: 'Bảo hiểm xã hội (demo)',
+    role: 'AGENCY',
+    purpose: 'REGISTRY',
+    roots: ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'],
+    legalBasis: 'Demo grant: an agency manages its own subgraph',
+  },
+] as const;
 
 /**
- * On first start (local signing keys already made): a demo portal (granted, for primary school enrolment, what the README's queries read, but not
- * phone, e-mail, religion, ethnicity or blood type), a demo auditor, local JWT keys and a citizen token.
+ * On first start (local signing keys already made): a demo portal (granted, for primary school enrolment, what the
+ * README's queries read, but not phone, e-mail, religion, ethnicity or blood type), a demo auditor, a demo agency for
+ * the registry, and a citizen token.
  */
 export async function ensureDemoCredentials(db: Database, config: Config, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
   const file = join(config.DATA_DIR, 'demo-credentials.json');
   const clients = new Set((await listClients(db)).map((client) => client.clientId));
-  if (existsSync(file) && clients.has('demo-portal') && clients.has('demo-agency')) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+  if (existsSync(file) && DEMO_CLIENTS.every(({ clientId }) => clients.has(clientId))) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
 
-  if (!clients.has('demo-portal')) {
-    await createClient(db, { clientId: 'demo-portal', name: 'Cổng dịch vụ công (demo)', role: 'PORTAL' });
-    await grant(db, {
-      clientId: 'demo-portal',
-      purpose: ENROLMENT,
-      coordinates: reachableCoordinates(schema, ['Query.citizen', 'Query.citizens', 'Query.residenceConfirmation', 'Query.procedures'], WITHHELD),
-      legalBasis: 'Demo grant: primary school enrolment checks the child’s birth and residence (once-only principle)',
-    });
-  }
-  if (!clients.has('demo-auditor')) {
-    await createClient(db, { clientId: 'demo-auditor', name: 'Thanh tra (demo)', role: 'AUDITOR' });
-    await grant(db, {
-      clientId: 'demo-auditor',
-      purpose: 'AUDIT',
-      coordinates: reachableCoordinates(schema, ['Query.auditRecords', 'Query.verifyAuditLog']),
-      legalBasis: 'Demo grant: review of the access log',
-    });
-  }
-  if (!clients.has('demo-agency')) {
-    await createClient(db, { clientId: 'demo-agency', name: 'Bảo hiểm xã hội (demo)', role: 'AGENCY' });
-    await grant(db, {
-      clientId: 'demo-agency',
-      purpose: 'REGISTRY',
-      coordinates: reachableCoordinates(schema, REGISTRY_ROOTS),
-      legalBasis: 'Demo grant: an agency manages its own subgraph',
-    });
+  for (const { clientId, name, role, purpose, roots, legalBasis } of DEMO_CLIENTS) {
+    if (clients.has(clientId)) continue;
+    await createClient(db, { clientId, name, role });
+    await grant(db, { clientId, purpose, coordinates: reachableCoordinates(schema, roots, WITHHELD), legalBasis });
   }
   const privateFile = join(dirname(config.JWKS_FILE ?? defaultJwksFile(config)), 'private.jwk.json');
   const credentials: DemoCredentials = {
