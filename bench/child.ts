@@ -1,18 +1,38 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Child {
   process: ChildProcess;
   /** The JSON the child printed on its `ready` line. */
   ready: Record<string, unknown>;
-  /** Peak resident set size seen by sampling /proc while it ran, in MB. */
+  /** Peak resident set size of the process and its descendants, sampling /proc while it ran, in MB. */
   peakRssMb(): number;
-  /** User + system CPU seconds the process has used so far. */
+  /** User + system CPU seconds the process and its descendants have used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
 const CLOCK_TICKS = 100;
+
+/** The process and its descendants (gateway workers), from /proc/<pid>/task/<tid>/children. */
+function processTree(pid: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    return [pid];
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU seconds and RSS of a process and all its descendants. */
+function treeStat(pid: number): { cpu: number; rssMb: number } {
+  return processTree(pid)
+    .map(procStat)
+    .reduce<{ cpu: number; rssMb: number }>((sum, stat) => ({ cpu: sum.cpu + (stat?.cpu ?? 0), rssMb: sum.rssMb + (stat?.rssMb ?? 0) }), { cpu: 0, rssMb: 0 });
+}
 
 function procStat(pid: number): { cpu: number; rssMb: number } | null {
   try {
@@ -42,8 +62,7 @@ export async function startChild(entry: string, args: string[], env: Record<stri
   const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => {
-    const stat = child.pid ? procStat(child.pid) : null;
-    if (stat) peak = Math.max(peak, stat.rssMb);
+    if (child.pid) peak = Math.max(peak, treeStat(child.pid).rssMb);
   }, 200);
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buffered = '';
@@ -60,7 +79,7 @@ export async function startChild(entry: string, args: string[], env: Record<stri
     process: child,
     ready,
     peakRssMb: () => peak,
-    cpuSeconds: () => (child.pid ? (procStat(child.pid)?.cpu ?? 0) : 0),
+    cpuSeconds: () => (child.pid ? treeStat(child.pid).cpu : 0),
     async stop() {
       clearInterval(sampler);
       if (child.exitCode !== null) return;

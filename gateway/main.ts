@@ -1,21 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { subgraphUrl } from '../subgraphs/common/config';
+import { loadConfig, subgraphUrl } from '../subgraphs/common/config';
+import { createLogger } from '../subgraphs/common/logger';
 import { createNotifier } from '../subgraphs/common/notifier';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
 import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { gatewayMigrations, openAccessControl } from './access-control';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
+import { runWorkers } from './workers';
 
 /**
- * The gateway alone: `npm run gateway -- [--supergraph FILE]`. With a file (or SUPERGRAPH) it serves that fixed
+ * The gateway alone: `npm run gateway -- [--supergraph FILE] [--workers N]`. With a file (or SUPERGRAPH) it serves that fixed
  * supergraph, whatever its subgraphs. Without, it follows the registry in DATABASE_URL (bootstrapping it from the
  * built-in subgraphs at their configured URLs when it is empty) and loads every new version live.
  */
-await runMain('gateway', async (config, log) => {
-  const { values } = parseArgs({ options: { supergraph: { type: 'string' } } });
+const { values } = parseArgs({ options: { supergraph: { type: 'string' }, workers: { type: 'string' } } });
+const workers = (() => {
+  try {
+    return loadConfig(values.workers ? { ...process.env, GATEWAY_WORKERS: values.workers } : process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+
+await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LEVEL), () => runMain('gateway', async (config, log) => {
   const file = values.supergraph ?? config.SUPERGRAPH;
   const db = await openMigratedDatabase(config, log, gatewayMigrations);
   const notifier = createNotifier(config.REDIS_URL, log);
@@ -49,4 +60,4 @@ await runMain('gateway', async (config, log) => {
     await close();
     throw error;
   }
-});
+}));

@@ -9,6 +9,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { loadConfig } from '../../subgraphs/common/config';
 import { createLogger } from '../../subgraphs/common/logger';
 import { startGateway } from '../../gateway/server';
+import { runWorkers } from '../../gateway/workers';
 
 /**
  * One gateway of the side-by-side benchmark over the SUPERGRAPH file, on a free port; prints its URL.
@@ -22,10 +23,13 @@ const ready = (url: string) => process.stdout.write(`${JSON.stringify({ ready: {
 
 switch (kind) {
   case 'once': {
-    const config = loadConfig({ ...process.env, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn' });
-    const server = await startGateway({ supergraph, config, log: createLogger('once', 'warn'), access: null, port: 0 });
-    ready(server.url);
-    process.once('SIGTERM', () => void server.stop(1_000).then(() => process.exit(0)));
+    // BENCH_WORKERS > 1: that many worker processes sharing one port, as `npm run gateway -- --workers N` runs.
+    const config = loadConfig({ ...process.env, PORT: String(process.env.BENCH_GATEWAY_PORT ?? 0), NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+    await runWorkers(Number(process.env.BENCH_WORKERS ?? 1), createLogger('once', 'warn'), async () => {
+      const server = await startGateway({ supergraph, config, log: createLogger('once', 'warn'), access: null });
+      ready(server.url);
+      process.once('SIGTERM', () => void server.stop(1_000).then(() => process.exit(0)));
+    });
     break;
   }
   case 'apollo': {

@@ -40,6 +40,8 @@ const schema = z.object({
   SUPERGRAPH: z.string().min(1).optional(),
   /** How long the gateway waits for one subgraph response. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Gateway worker processes sharing its port (node:cluster); one per core to spare. */
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Keep-alive connections the gateway keeps to each subgraph. */
   SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Largest accepted request body. */

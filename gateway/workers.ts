@@ -1,0 +1,31 @@
+import cluster from 'node:cluster';
+import type { Logger } from '../subgraphs/common/logger';
+
+/**
+ * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when
+ * `count` is 1. The primary restarts a worker that dies (at most once a second) and stops them all on SIGTERM/SIGINT.
+ */
+export async function runWorkers(count: number, log: Logger, start: () => Promise<void>): Promise<void> {
+  if (count <= 1 || !cluster.isPrimary) return start();
+  let stopping = false;
+  let lastRestart = 0;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error({ pid: worker.process.pid, code, signal }, 'gateway worker died: starting another');
+    const wait = Math.max(0, lastRestart + 1_000 - Date.now());
+    lastRestart = Date.now() + wait;
+    setTimeout(fork, wait);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+    });
+  }
+  for (let index = 0; index < count; index += 1) fork();
+  log.info({ workers: count }, 'gateway workers started');
+}
