@@ -83,7 +83,16 @@ interface Measurement {
 
 await ensureDatabase();
 const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
-const common = { DATABASE_URL, SUBGRAPH_SECRETS: secrets, DATABASE_POOL_SIZE: '20', NODE_ENV: 'production' };
+// The subgraphs' entity cache: in Redis (BENCH_REDIS_URL, default the local one), or off with BENCH_ENTITY_CACHE_TTL_S=0.
+const ENTITY_CACHE_TTL_S = process.env.BENCH_ENTITY_CACHE_TTL_S ?? '60';
+const common = {
+  DATABASE_URL,
+  SUBGRAPH_SECRETS: secrets,
+  DATABASE_POOL_SIZE: '20',
+  NODE_ENV: 'production',
+  REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ENTITY_CACHE_TTL_S,
+};
 const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common, '1');
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(subgraphs.ready[name]) })));
 const folder = mkdtempSync(join(tmpdir(), 'once-bench-'));
@@ -134,7 +143,7 @@ const row = (mode: string) =>
   `| ${mode === 'on' ? 'policy + audit on' : 'off (bare gateway)'} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
 process.stdout.write(
   [
-    `Citizen workload (profile / residence confirmation / documentCheck, ${ids.length} random citizens): ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
+    `Citizen workload (profile / residence confirmation / documentCheck, ${ids.length} random citizens, entity cache ${ENTITY_CACHE_TTL_S === '0' ? 'off' : `in Redis, ${ENTITY_CACHE_TTL_S} s`}): ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
     '| mode | valid req/s | p50 ms | p99 ms | gateway CPU s / 1000 req | peak RSS MB | invalid responses |',
     '|---|---|---|---|---|---|---|',
     row('off'),

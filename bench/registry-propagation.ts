@@ -5,7 +5,7 @@ import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres } from '../subgraphs/common/database';
 import { createLogger } from '../subgraphs/common/logger';
 import { migrate } from '../subgraphs/common/migrate';
-import { createNotifier } from '../subgraphs/common/notifier';
+import { openPlatform } from '../subgraphs/common/platform';
 import { startSubgraph } from '../subgraphs/common/subgraph';
 import { loadConfig } from '../subgraphs/common/config';
 import { entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
@@ -40,8 +40,7 @@ const db = openPostgres(DATABASE_URL, 8, log);
 for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(db, set.name, set.migrations);
 await seedDatabase(db, { citizens: 500, seed: 9 });
 await seedBooks(db, 200);
-const notifier = createNotifier(REDIS_URL, log);
-const platform = { database: db, notifier, log };
+const platform = openPlatform(config, db, log);
 const servers = [];
 for (const module of [...builtInSubgraphs, socialInsurance]) servers.push({ module, server: await startSubgraph(module, { deps: { db, config, platform }, port: 0, log }) });
 const live = await syncBuiltIns(registryDeps(config, platform), servers.filter(({ module }) => module !== socialInsurance).map(({ module, server }) => entryOf(module, server.url)));
@@ -90,7 +89,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 
 for (const { child } of gateways) await child.stop();
 for (const { server } of servers) await server.stop();
-await notifier.close();
+await platform.close();
 await db.close();
 await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
 await admin.end();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { builtInSubgraphs } from '../subgraphs';
 import type { Config } from '../subgraphs/common/config';
-import { createNotifier } from '../subgraphs/common/notifier';
+import { openPlatform } from '../subgraphs/common/platform';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
@@ -40,9 +40,10 @@ await runMain('once', async (configured, log) => {
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
-  const notifier = createNotifier(config.REDIS_URL, log);
-  const subgraphs = await startSubgraphs(builtInSubgraphs, { db, config, log, notifier });
-  const live = await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
+  const platform = openPlatform(config, db, log);
+  const { notifier } = platform;
+  const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
+  const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   const access = openAccessControl(config, log, db);
@@ -78,7 +79,7 @@ await runMain('once', async (configured, log) => {
     await gateway.stop();
     await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop()));
-    await notifier.close();
+    await platform.close();
     await db.close();
   };
 });

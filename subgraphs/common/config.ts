@@ -96,6 +96,8 @@ const schema = z.object({
   SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How far back the registry looks in the audit log for operations that use a field a change would break. */
   USAGE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How long subgraphs keep entity rows in the cache (Redis, or in-process); 0 turns the cache off. */
+  ENTITY_CACHE_TTL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Citizens generated when `npm start` finds an empty database. */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Seed of the synthetic data generator: the same seed gives the same data. */

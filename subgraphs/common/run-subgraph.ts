@@ -1,4 +1,4 @@
-import { createNotifier } from './notifier';
+import { openPlatform } from './platform';
 import { openMigratedDatabase, runMain, startSubgraphs } from './run';
 import type { SubgraphModule } from './subgraph';
 
@@ -6,12 +6,12 @@ import type { SubgraphModule } from './subgraph';
 export function runSubgraph(module: SubgraphModule): Promise<void> {
   return runMain(module.name, async (config, log) => {
     const db = await openMigratedDatabase(config, log, [module]);
-    const notifier = createNotifier(config.REDIS_URL, log);
-    const [started] = await startSubgraphs([module], { db, config, log, notifier });
+    const platform = openPlatform(config, db, log);
+    const [started] = await startSubgraphs([module], { config, platform });
     log.info({ url: started?.server.url }, `${module.name} subgraph ready`);
     return async () => {
       await started?.server.stop();
-      await notifier.close();
+      await platform.close();
       await db.close();
     };
   });

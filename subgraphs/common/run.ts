@@ -2,7 +2,7 @@ import { loadConfig, subgraphPort, type Config } from './config';
 import { openDatabase, type Database } from './database';
 import { createLogger, type Logger } from './logger';
 import { migrate } from './migrate';
-import type { Notifier } from './notifier';
+import type { Platform } from './platform';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 import type { RunningServer } from './http-server';
 
@@ -68,15 +68,15 @@ export interface RunningSubgraph {
 /** Serves every given subgraph on its configured port (or port 0 when asked), sharing one database. */
 export async function startSubgraphs(
   modules: readonly SubgraphModule[],
-  options: { db: Database; config: Config; log: Logger; notifier: Notifier; anyPort?: boolean },
+  options: { config: Config; platform: Platform; anyPort?: boolean },
 ): Promise<RunningSubgraph[]> {
   const started: RunningSubgraph[] = [];
   for (const module of modules) {
     const port = options.anyPort ? 0 : subgraphPort(options.config, module.name);
     const server = await startSubgraph(module, {
-      deps: { db: options.db, config: options.config, platform: { database: options.db, notifier: options.notifier, log: options.log } },
+      deps: { db: options.platform.database, config: options.config, platform: options.platform },
       port,
-      log: options.log.child({ subgraph: module.name }),
+      log: options.platform.log.child({ subgraph: module.name }),
     });
     started.push({ module, server });
   }

@@ -7,8 +7,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Config, SubgraphName } from './config';
-import type { Database, Queryable } from './database';
-import type { Notifier } from './notifier';
+import type { Queryable } from './database';
+import type { Platform } from './platform';
 import { createErrorFormatter, ErrorCode } from './errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
 import { signatureProblem } from './signing';
@@ -19,14 +19,8 @@ export interface SubgraphDeps {
   /** Where this subgraph's repository sends its statements (counted in tests). */
   db: Queryable;
   config: Config;
-  /** The process's database and change notices, for a subgraph that writes and announces (the registry). */
+  /** The process's database, change notices (the registry) and entity cache. */
   platform: Platform;
-}
-
-export interface Platform {
-  database: Database;
-  notifier: Notifier;
-  log: Logger;
 }
 
 /** The extension a subgraph reports, to the gateway's audit, the personal IDs it returned data about in. */

@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { throughCache } from '../common/entity-cache';
 import { keyedLoader } from '../common/loader';
 import { createCitizenRepository, type CitizenRecord } from './repository';
 
@@ -8,12 +9,13 @@ export interface PopulationContext extends SubgraphContext {
   maxCitizensPerQuery: number;
 }
 
-export function createPopulationContext({ db, config }: SubgraphDeps): PopulationContext {
+export function createPopulationContext({ db, config, platform }: SubgraphDeps): PopulationContext {
   const repository = createCitizenRepository(db);
   const subjects = new Set<string>();
+  const keyOf = (row: CitizenRecord) => row.personalId;
   return {
     subjects,
-    citizens: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findByIds(ids), (row) => [row.personalId]), (row) => row.personalId),
+    citizens: keyedLoader(async (ids) => noteSubjects(subjects, await throughCache(platform.cache, 'population:citizen', ids, repository.findByIds, keyOf), (row) => [row.personalId]), keyOf),
     maxCitizensPerQuery: config.MAX_CITIZENS_PER_QUERY,
   };
 }

@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import { throughCache } from '../common/entity-cache';
 import { keyedLoader } from '../common/loader';
 import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
 import { createProceduresRepository, type CitizenProcedures, type DocumentRecord, type DossierRecord, type ProceduresRepository } from './repository';
@@ -12,13 +13,18 @@ export interface ProceduresContext extends SubgraphContext {
   today: string;
 }
 
-export function createProceduresContext({ db }: SubgraphDeps): ProceduresContext {
+export function createProceduresContext({ db, platform }: SubgraphDeps): ProceduresContext {
   const repository = createProceduresRepository(db);
   const subjects = new Set<string>();
   return {
     subjects,
     proceduresOf: keyedLoader(
-      async (ids) => noteSubjects(subjects, await repository.findByCitizens(ids), (row) => (row.documents.length + row.dossiers.length > 0 ? [row.personalId] : [])),
+      async (ids) =>
+        noteSubjects(
+          subjects,
+          await throughCache(platform.cache, 'procedures:citizen', ids, repository.findByCitizens, (row) => row.personalId),
+          (row) => (row.documents.length + row.dossiers.length > 0 ? [row.personalId] : []),
+        ),
       (row) => row.personalId,
     ),
     documents: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findDocuments(ids), (row) => [row.holderId]), (row) => row.documentId),

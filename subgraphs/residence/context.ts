@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import { throughCache } from '../common/entity-cache';
 import { keyedLoader } from '../common/loader';
 import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
 import { createResidenceRepository, type CitizenResidence, type HouseholdRecord } from './repository';
@@ -10,7 +11,7 @@ export interface ResidenceContext extends SubgraphContext {
   today: string;
 }
 
-export function createResidenceContext({ db }: SubgraphDeps): ResidenceContext {
+export function createResidenceContext({ db, platform }: SubgraphDeps): ResidenceContext {
   const repository = createResidenceRepository(db);
   const subjects = new Set<string>();
   const membersOf = (household: HouseholdRecord | null) => household?.members.map((member) => member.personalId) ?? [];
@@ -18,10 +19,17 @@ export function createResidenceContext({ db }: SubgraphDeps): ResidenceContext {
     subjects,
     residenceOf: keyedLoader(
       async (ids) =>
-        noteSubjects(subjects, await repository.findByCitizens(ids), (row) => (row.household || row.records.length > 0 ? [row.personalId, ...membersOf(row.household)] : [])),
+        noteSubjects(
+          subjects,
+          await throughCache(platform.cache, 'residence:citizen', ids, repository.findByCitizens, (row) => row.personalId),
+          (row) => (row.household || row.records.length > 0 ? [row.personalId, ...membersOf(row.household)] : []),
+        ),
       (row) => row.personalId,
     ),
-    households: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findHouseholds(ids), membersOf), (row) => row.householdId),
+    households: keyedLoader(
+      async (ids) => noteSubjects(subjects, await throughCache(platform.cache, 'residence:household', ids, repository.findHouseholds, (row) => row.householdId), membersOf),
+      (row) => row.householdId,
+    ),
     today: new Date().toISOString().slice(0, 10),
   };
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '..';
+import { openPlatform } from '../common/platform';
 import { createProgress } from '../common/progress';
 import { openMigratedDatabase, runMain } from '../common/run';
 import { DEFAULT_AS_OF } from './generate';
@@ -36,6 +37,10 @@ await runMain('seed', async (config, log) => {
     const totals = await seedDatabase(db, { citizens, seed, asOf }, (done) => progress.update(done));
     progress.stop();
     log.info({ ...totals, seed, asOf, database: db.kind, seconds: (Date.now() - started) / 1000 }, 'seeded');
+    // Running subgraphs may hold cached rows of the data just replaced.
+    const platform = openPlatform(config, db, log);
+    await platform.cache?.invalidate();
+    await platform.close();
   } finally {
     await db.close();
   }

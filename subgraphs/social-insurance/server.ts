@@ -1,4 +1,4 @@
-import { createNotifier } from '../common/notifier';
+import { openPlatform } from '../common/platform';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../common/run';
 import { seedBooks } from './repository';
 import { socialInsurance } from '.';
@@ -11,12 +11,12 @@ await runMain(socialInsurance.name, async (config, log) => {
   const db = await openMigratedDatabase(config, log, [socialInsurance]);
   const [books] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM social_insurance.books');
   if (!books?.count) log.info({ books: await seedBooks(db, 5_000) }, 'seeded social insurance books');
-  const notifier = createNotifier(config.REDIS_URL, log);
-  const [started] = await startSubgraphs([socialInsurance], { db, config, log, notifier });
+  const platform = openPlatform(config, db, log);
+  const [started] = await startSubgraphs([socialInsurance], { config, platform });
   log.info({ url: started?.server.url }, 'social-insurance subgraph ready');
   return async () => {
     await started?.server.stop();
-    await notifier.close();
+    await platform.close();
     await db.close();
   };
 });

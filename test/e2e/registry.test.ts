@@ -102,7 +102,7 @@ describe('an agency publishing its subgraph at runtime', () => {
     expect(response.data?.registerSubgraph).toMatchObject({ name: 'social-insurance', owner: agency.clientId, signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const secret = response.data?.registerSubgraph.signingSecret ?? '';
     const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
-    insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), log: silentLog } }, port: 0, log: silentLog });
+    insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } }, port: 0, log: silentLog });
     const taken = await pollingStack.graphql('mutation { registerSubgraph(name: "social-insurance") { name } }', {}, otherAgency.headers);
     expect(taken.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Subgraph name "social-insurance" is taken (owner: ${agency.clientId})` });
   });

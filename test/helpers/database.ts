@@ -17,6 +17,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JWKS_FILE: inject('jwksFile'),
     SUBGRAPH_SECRETS: TEST_SECRETS,
     PORT: '0',
+    // Statement-counting tests must see every load reach PostgreSQL; the cache has its own test.
+    ENTITY_CACHE_TTL_S: '0',
     ...overrides,
   });
 }

@@ -4,7 +4,8 @@ import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
 import { countQueries, openPostgres, type Database } from '../../subgraphs/common/database';
-import { createNotifier, type Notifier } from '../../subgraphs/common/notifier';
+import type { Notifier } from '../../subgraphs/common/notifier';
+import { openPlatform } from '../../subgraphs/common/platform';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../../subgraphs/registry/service';
 import { followRegistry, type RegistryFollower } from '../../gateway/registry-follower';
 import type { RunningServer } from '../../subgraphs/common/http-server';
@@ -63,13 +64,14 @@ export interface TestStack {
 export async function startTestStack(overrides: Record<string, string> = {}, options: { registry?: boolean } = {}): Promise<TestStack & { notifier: Notifier }> {
   const config = testConfig(overrides);
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
-  const notifier = createNotifier(config.REDIS_URL, silentLog);
+  const platform = openPlatform(config, db, silentLog);
+  const { notifier } = platform;
   const servers = new Map<SubgraphName, RunningServer>();
   const queries = {} as TestStack['queries'];
   const subgraphUrls = {} as TestStack['subgraphUrls'];
   for (const module of builtInSubgraphs) {
     const counted = countQueries(db);
-    const server = await startSubgraph(module, { deps: { db: counted, config, platform: { database: db, notifier, log: silentLog } }, port: 0, log: silentLog });
+    const server = await startSubgraph(module, { deps: { db: counted, config, platform }, port: 0, log: silentLog });
     servers.set(module.name, server);
     queries[module.name] = counted;
     subgraphUrls[module.name] = server.url;
@@ -78,7 +80,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   let supergraph: string | RegistryFollower;
   let apiSchema: GraphQLSchema;
   if (options.registry) {
-    const live = await syncBuiltIns(registryDeps(config, { database: db, notifier, log: silentLog }), builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])));
+    const live = await syncBuiltIns(registryDeps(config, platform), builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])));
     apiSchema = apiSchemaOf(live);
     supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log: silentLog });
   } else {
@@ -114,7 +116,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
       await gateway.stop();
       await access.close();
       await Promise.all([...servers.values()].map((server) => server.stop()));
-      await notifier.close();
+      await platform.close();
       await db.close();
     },
   };

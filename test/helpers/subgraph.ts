@@ -1,4 +1,5 @@
 import { countQueries, type Database } from '../../subgraphs/common/database';
+import type { EntityCache } from '../../subgraphs/common/entity-cache';
 import { createNotifier } from '../../subgraphs/common/notifier';
 import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/common/subgraph';
 import { silentLog, testConfig } from './database';
@@ -7,11 +8,11 @@ import { silentLog, testConfig } from './database';
  * One subgraph in-process over the run's database, executing operations without a socket; `queries` counts the
  * SQL statements it sends.
  */
-export function subgraphHarness(module: SubgraphModule, db: Database) {
+export function subgraphHarness(module: SubgraphModule, db: Database, cache: EntityCache | null = null) {
   const config = testConfig();
   const apollo = createSubgraphServer(module, config, silentLog);
   const counted = countQueries(db);
-  const deps = { db: counted, config, platform: { database: db, notifier: createNotifier(undefined, silentLog), log: silentLog } };
+  const deps = { db: counted, config, platform: { database: db, notifier: createNotifier(undefined, silentLog), cache, log: silentLog } };
   return {
     queries: counted,
     async execute<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>) {

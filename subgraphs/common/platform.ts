@@ -1,0 +1,30 @@
+import type { Config } from './config';
+import type { Database } from './database';
+import { createEntityCache, type EntityCache } from './entity-cache';
+import type { Logger } from './logger';
+import { createNotifier, type Notifier } from './notifier';
+
+/** What a process gives its subgraphs besides their statements: the database, change notices, the entity cache. */
+export interface Platform {
+  database: Database;
+  notifier: Notifier;
+  /** Null when ENTITY_CACHE_TTL_S is 0. */
+  cache: EntityCache | null;
+  log: Logger;
+}
+
+/** Notices and cache as the configuration says (Redis, or in-process without REDIS_URL). */
+export function openPlatform(config: Config, database: Database, log: Logger): Platform & { close(): Promise<void> } {
+  const notifier = createNotifier(config.REDIS_URL, log);
+  const cache = createEntityCache({ redisUrl: config.REDIS_URL, ttlSeconds: config.ENTITY_CACHE_TTL_S, notifier, log });
+  return {
+    database,
+    notifier,
+    cache,
+    log,
+    async close() {
+      cache?.close();
+      await notifier.close();
+    },
+  };
+}
