@@ -92,6 +92,7 @@ const common = {
   NODE_ENV: 'production',
   REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   ENTITY_CACHE_TTL_S,
+  ...(process.env.AUDIT_FLUSH_MS ? { AUDIT_FLUSH_MS: process.env.AUDIT_FLUSH_MS } : {}),
 };
 const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common, '1');
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(subgraphs.ready[name]) })));
