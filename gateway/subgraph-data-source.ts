@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../subgraphs/common/errors';
-import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER, type ForwardedHeader } from '../subgraphs/common/signing';
+import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
 import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
@@ -30,11 +30,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   constructor({ name, url, timeoutMs, secret, pools }: SubgraphDataSourceOptions) {
     const signedFetch = (input: string, init: { headers: Record<string, string>; body: string }) => {
-      if (secret) {
-        const timestamp = String(Date.now());
-        init.headers[TIMESTAMP_HEADER] = timestamp;
-        init.headers[SIGNATURE_HEADER] = sign(secret, timestamp, (header) => init.headers[header], init.body);
-      }
+      if (secret) signRequest(secret, init.headers, init.body);
       return pools.post(input, init.headers, init.body);
     };
     super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });

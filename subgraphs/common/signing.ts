@@ -18,7 +18,14 @@ function canonical(timestamp: string, header: HeaderSource, body: string): strin
   return ['v1', timestamp, ...FORWARDED_HEADERS.map((name) => header(name) ?? ''), body].join('\n');
 }
 
-export function sign(secret: string, timestamp: string, header: HeaderSource, body: string): string {
+/** Adds the timestamp and signature headers to a request whose other headers are final. */
+export function signRequest(secret: string, headers: Record<string, string>, body: string): void {
+  const timestamp = String(Date.now());
+  headers[TIMESTAMP_HEADER] = timestamp;
+  headers[SIGNATURE_HEADER] = sign(secret, timestamp, (name) => headers[name], body);
+}
+
+function sign(secret: string, timestamp: string, header: HeaderSource, body: string): string {
   return `v1=${createHmac('sha256', secret).update(canonical(timestamp, header, body)).digest('hex')}`;
 }
 

@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../common/database';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Notifier } from '../common/notifier';
-import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../common/signing';
+import { signRequest } from '../common/signing';
 
 /** The channel a new supergraph version is announced on; the message is the version number. */
 export const SUPERGRAPH_CHANNEL = 'once:supergraph';
@@ -138,16 +138,18 @@ function composeEntries(entries: readonly SubgraphEntry[]): { supergraphSdl: str
   return compose(entries.map((entry) => ({ name: entry.name, url: entry.url, typeDefs: parseSdl(entry) })));
 }
 
-/** Composition problems of a set of subgraphs, with codes and `file:line:column` locations; empty when it composes. */
-function compositionProblems(entries: readonly SubgraphEntry[]): CompositionProblem[] {
+/**
+ * Composes a set of subgraphs, or says why it does not compose: problems with codes and `file:line:column`
+ * locations (and then no API schema).
+ */
+function tryCompose(entries: readonly SubgraphEntry[]): { apiSchema: GraphQLSchema | null; problems: CompositionProblem[] } {
   try {
-    composeEntries(entries);
-    return [];
+    return { apiSchema: composeEntries(entries).apiSchema, problems: [] };
   } catch (error) {
     if (error instanceof CompositionError) {
-      return error.errors.map((problem) => ({ code: String(problem.extensions.code ?? 'COMPOSITION_ERROR'), message: problem.message, locations: describeLocations(problem) }));
+      return { apiSchema: null, problems: error.errors.map((problem) => ({ code: String(problem.extensions.code ?? 'COMPOSITION_ERROR'), message: problem.message, locations: describeLocations(problem) })) };
     }
-    if (error instanceof GraphQLError) return [{ code: 'INVALID_GRAPHQL', message: error.message, locations: describeLocations(error) }];
+    if (error instanceof GraphQLError) return { apiSchema: null, problems: [{ code: 'INVALID_GRAPHQL', message: error.message, locations: describeLocations(error) }] };
     throw error;
   }
 }
@@ -247,10 +249,7 @@ async function serviceProblem(deps: RegistryDeps, entry: SubgraphEntry): Promise
   const secret = await signingSecret(deps, entry.name);
   const body = JSON.stringify({ query: '{ _service { sdl } }' });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-once-principal': 'system:registry' };
-  if (secret) {
-    headers[TIMESTAMP_HEADER] = String(Date.now());
-    headers[SIGNATURE_HEADER] = sign(secret, headers[TIMESTAMP_HEADER], (name) => headers[name], body);
-  }
+  if (secret) signRequest(secret, headers, body);
   let served: string;
   try {
     const response = await fetch(entry.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(deps.fetchTimeoutMs) });
@@ -292,8 +291,8 @@ function current(latest: SupergraphVersion | null): SupergraphVersion {
 export async function check(deps: RegistryDeps, candidate: SubgraphEntry, options: { probeService: boolean }): Promise<CheckReport> {
   const live = current(await latestVersion(deps.db));
   const entries = [...live.subgraphs.filter((entry) => entry.name !== candidate.name), candidate];
-  const compositionErrors = compositionProblems(entries);
-  const changes = compositionErrors.length === 0 ? await schemaChanges(deps, composeEntries(live.subgraphs).apiSchema, composeEntries(entries).apiSchema) : [];
+  const { apiSchema, problems: compositionErrors } = tryCompose(entries);
+  const changes = apiSchema ? await schemaChanges(deps, apiSchemaOf(live), apiSchema) : [];
   const breakingChangesInUse = changes.filter((change) => change.usedByOperations > 0).length;
   const probe = options.probeService && compositionErrors.length === 0 ? await serviceProblem(deps, candidate) : null;
   return { ok: compositionErrors.length === 0 && breakingChangesInUse === 0 && probe === null, compositionErrors, changes, breakingChangesInUse, serviceProblem: probe };
@@ -336,7 +335,7 @@ export async function rollbackSubgraph(deps: RegistryDeps, actor: Actor, name: s
   if (!earlier) return remove(deps, actor, name);
   const live = current(await latestVersion(deps.db));
   const entries = [...live.subgraphs.filter((entry) => entry.name !== name), earlier];
-  const problems = compositionProblems(entries);
+  const { problems } = tryCompose(entries);
   if (problems.length > 0) throw refused(`Rollback of ${name} to version ${toVersion} refused: it no longer composes: ${problems.map((p) => p.message).join('; ')}`, { report: { compositionErrors: problems } });
   return appendVersion(deps, entries, { action: 'ROLLBACK', subject: `${name}@${toVersion}`, actor: actor.principal, forced: false }, live.version);
 }
@@ -356,7 +355,7 @@ export async function remove(deps: RegistryDeps, actor: Actor, name: string): Pr
   const live = current(await latestVersion(deps.db));
   if (!live.subgraphs.some((entry) => entry.name === name)) throw new GraphQLError(`Subgraph "${name}" is not in the live supergraph`, { extensions: { code: ErrorCode.BadUserInput } });
   const entries = live.subgraphs.filter((entry) => entry.name !== name);
-  const problems = compositionProblems(entries);
+  const { problems } = tryCompose(entries);
   if (problems.length > 0) throw refused(`Removal of ${name} refused: other subgraphs depend on it: ${problems.map((p) => p.message).join('; ')}`, { report: { compositionErrors: problems } });
   return appendVersion(deps, entries, { action: 'REMOVE', subject: name, actor: actor.principal, forced: false }, live.version);
 }
