@@ -7,6 +7,7 @@ import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres } from '../subgraphs/common/database';
 import { createLogger } from '../subgraphs/common/logger';
 import { migrate } from '../subgraphs/common/migrate';
+import { createProgress } from '../subgraphs/common/progress';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
@@ -14,6 +15,7 @@ import { gatewayMigrations } from '../gateway/access-control';
 import { compose } from '../gateway/compose';
 import { startChild } from './child';
 import { runLoad } from './load';
+import { PORTAL_MIX as MIX, PORTAL_ROOTS } from './portal-mix';
 
 /**
  * The citizen workload: a portal's mix (profile with household members; residence confirmation; documentCheck) for
@@ -29,15 +31,6 @@ const CONNECTIONS = 50;
 const ROUNDS = 2;
 const log = createLogger('bench', 'info', 2);
 
-/** The portal mix, in turn: three operations a procedure page sends. */
-const MIX = [
-  `query Profile($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth sex
-    household { address { text } members { relationshipToHead citizen { fullName dateOfBirth } } } } }`,
-  `query ResidenceConfirmation($id: ID!) { residenceConfirmation(personalId: $id) { asOf relationshipToHead
-    permanentResidence { registeredOn address { text } } temporaryResidences { validUntil address { text } } } }`,
-  `query DocumentCheck($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE, MARRIAGE_CERTIFICATE, RESIDENCE_CONFIRMATION]) {
-    complete missing requirements { type status document { number issuingAgency } } } } }`,
-];
 const SETTLE_MS = 11_000;
 
 /** Transactions PostgreSQL has counted in the benchmark database; each subgraph statement is one. */
@@ -63,7 +56,9 @@ async function ensureDatabase(): Promise<void> {
   for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
   if ((await countCitizens(db)) === 0) {
     log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
-    await seedDatabase(db, { citizens: CITIZENS, seed: 1 });
+    const progress = createProgress('seed', CITIZENS, log);
+    await seedDatabase(db, { citizens: CITIZENS, seed: 1 }, (done) => progress.update(done));
+    progress.stop();
   }
   await db.close();
 }
@@ -102,7 +97,7 @@ writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
 const db = openPostgres(DATABASE_URL, 2, log);
 const clientId = `bench-${randomBytes(3).toString('hex')}`;
 await createClient(db, { clientId, name: 'Benchmark portal', role: 'PORTAL' });
-await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, ['Query.citizen', 'Query.residenceConfirmation']), legalBasis: 'benchmark' });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
 const { apiKey } = await issueApiKey(db, clientId);
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
 await db.close();

@@ -17,10 +17,13 @@ import { reachableCoordinates } from '../gateway/access/coordinates';
 import { gatewayMigrations } from '../gateway/access-control';
 import { apiSchemaOf } from '../subgraphs/registry/service';
 import { startChild } from './child';
+import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
 /**
  * Time from a publish (or rollback) being committed to every gateway replica serving it: two gateway processes
- * notified through Redis, and one with Redis unreachable that polls PostgreSQL every SUPERGRAPH_POLL_MS.
+ * notified through Redis, and one with Redis unreachable that polls PostgreSQL every SUPERGRAPH_POLL_MS. Then the
+ * first request of each portal operation after the change, on the first replica (plans warmed on load) and on the
+ * second (QUERY_PLAN_WARM_OPERATIONS=0: planned on first use), against the same operation's next request.
  * `npm run bench:registry`; uses its own database (created and dropped).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -51,14 +54,14 @@ await createClient(db, { clientId: 'bench-agency', name: 'Bench agency', role: '
 await grant(db, { clientId: 'bench-agency', purpose: 'REGISTRY', coordinates: reachableCoordinates(apiSchemaOf(live), ['Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph']), legalBasis: 'bench' });
 const agencyKey = (await issueApiKey(db, 'bench-agency')).apiKey;
 await createClient(db, { clientId: 'bench-portal', name: 'Bench portal', role: 'PORTAL' });
-await grant(db, { clientId: 'bench-portal', purpose: '1.900011', coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.socialInsurance', 'SocialInsuranceBook.status'], legalBasis: 'bench' });
+await grant(db, { clientId: 'bench-portal', purpose: '1.900011', coordinates: [...reachableCoordinates(apiSchemaOf(live), PORTAL_ROOTS), 'Citizen.socialInsurance', 'SocialInsuranceBook.status'], legalBasis: 'bench' });
 const portalKey = (await issueApiKey(db, 'bench-portal')).apiKey;
 const insured = (await db.query<{ id: string }>('SELECT personal_id AS id FROM social_insurance.books ORDER BY 1 LIMIT 1'))[0]?.id;
 
 const env = { DATABASE_URL, SUBGRAPH_SECRETS: secretList, NODE_ENV: 'production' };
 const gateways = [
   { label: 'Redis-notified #1', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' }) },
-  { label: 'Redis-notified #2', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' }) },
+  { label: 'Redis-notified #2', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info', QUERY_PLAN_WARM_OPERATIONS: '0' }) },
   { label: `polling ${POLL_MS} ms, Redis down`, child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: String(POLL_MS), PORT: '0', LOG_LEVEL: 'info' }) },
 ];
 
@@ -69,6 +72,18 @@ const serves = async (url: string) => {
   return body.data?.citizen?.socialInsurance != null;
 };
 const gatewayUrl = (index: number) => String(gateways[index]?.child.ready.url);
+/** Milliseconds for one portal operation through replica `index`; throws unless it answered with data. */
+const timed = async (index: number, query: string) => {
+  const started = performance.now();
+  const response = await fetch(gatewayUrl(index), { method: 'POST', headers: headers(portalKey, '1.900011'), body: JSON.stringify({ query, variables: { id: insured } }) });
+  const body = (await response.json()) as { data?: unknown; errors?: unknown };
+  if (!body.data || body.errors) throw new Error(`portal operation failed: ${JSON.stringify(body.errors)}`);
+  return performance.now() - started;
+};
+const planCache = async (index: number) => ((await (await fetch(gatewayUrl(index).replace('/graphql', '/health'))).json()) as { queryPlans: { warming: boolean; misses: number } }).queryPlans;
+/** First and second request of each portal operation after a change, per compared replica (#1 warms, #2 does not). */
+const firstRequests = [0, 1].map(() => ({ first: [] as number[], next: [] as number[], planned: 0 }));
+for (const index of [0, 1]) for (const query of PORTAL_MIX) await timed(index, query);
 
 const samples: number[][] = gateways.map(() => []);
 for (let round = 0; round < ROUNDS; round += 1) {
@@ -85,6 +100,15 @@ for (let round = 0; round < ROUNDS; round += 1) {
       samples[index]?.push(performance.now() - committed);
     }),
   );
+  for (const [index, times] of firstRequests.entries()) {
+    while ((await planCache(index)).warming) await new Promise((resolve) => setTimeout(resolve, 5));
+    const { misses } = await planCache(index);
+    for (const query of PORTAL_MIX) {
+      times.first.push(await timed(index, query));
+      times.next.push(await timed(index, query));
+    }
+    times.planned += (await planCache(index)).misses - misses;
+  }
 }
 
 for (const { child } of gateways) await child.stop();
@@ -102,6 +126,11 @@ process.stdout.write(
     '|---|---|---|---|',
     ...gateways.map(({ label }, index) => `| ${label} | ${quantile(samples[index] ?? [], 0.5).toFixed(0)} | ${quantile(samples[index] ?? [], 0.9).toFixed(0)} | ${Math.max(...(samples[index] ?? [])).toFixed(0)} |`),
     `every replica, slowest of the three per change: median ${quantile(samples[0]?.map((_, round) => Math.max(...samples.map((column) => column[round] ?? 0))) ?? [], 0.5).toFixed(0)} ms, max ${Math.max(...samples.flat()).toFixed(0)} ms`,
+    '',
+    `First request of each portal operation after a change (${ROUNDS} changes x ${PORTAL_MIX.length} operations), once the replica has loaded it`,
+    '| replica | first request median ms | first p90 ms | next request median ms | requests that had to plan |',
+    '|---|---|---|---|---|',
+    ...firstRequests.map(({ first, next, planned }, index) => `| ${index === 0 ? '#1, plans warmed on load' : '#2, QUERY_PLAN_WARM_OPERATIONS=0'} | ${quantile(first, 0.5).toFixed(1)} | ${quantile(first, 0.9).toFixed(1)} | ${quantile(next, 0.5).toFixed(1)} | ${planned} of ${first.length + next.length} |`),
     '',
   ].join('\n'),
 );

@@ -61,6 +61,12 @@ export class PersistedOperations implements KeyValueCache {
     return true;
   }
 
+  /** Every registered document once, for planning ahead. */
+  async trustedDocuments(): Promise<Array<{ query: string; operationName: null }>> {
+    const rows = await this.db.query<{ document: string }>('SELECT DISTINCT ON (sha256) document FROM access.trusted_documents');
+    return rows.map((row) => ({ query: row.document, operationName: null }));
+  }
+
   close(): void {
     this.redis?.disconnect();
   }

@@ -14,6 +14,7 @@ import type { AccessStore } from './access/store';
 import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import type { PersistedOperations } from './persisted-operations';
+import { QueryPlans } from './query-plans';
 import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
@@ -66,8 +67,15 @@ export async function startGateway({ supergraph, config, log, access, port = con
   const follower = typeof supergraph === 'string' ? null : supergraph;
   const pools = new SubgraphPools({ connections: config.SUBGRAPH_CONNECTIONS, timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
   let hash = typeof supergraph === 'string' ? supergraphVersion(supergraph) : '';
+  const plans = new QueryPlans({
+    mib: config.QUERY_PLAN_CACHE_MIB,
+    warmRecent: config.QUERY_PLAN_WARM_OPERATIONS,
+    registered: async () => (access ? access.persisted.trustedDocuments() : []),
+    log,
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
+    queryPlannerConfig: { cache: plans.cache },
     logger: log,
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
@@ -77,16 +85,17 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     hash = supergraphVersion(coreSupergraphSdl);
+    plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });
   /** The registry version when following one; the SDL fingerprint always. */
   const served = (): { health: Record<string, unknown>; headers: Record<string, string> } => {
     const version = follower ? String(follower.servedVersion()) : null;
     return {
-      health: { supergraph: hash, ...(version ? { version: Number(version) } : {}) },
+      health: { supergraph: hash, ...(version ? { version: Number(version) } : {}), queryPlans: plans.stats() },
       headers: { 'x-once-supergraph': hash, ...(version ? { 'x-once-supergraph-version': version } : {}) },
     };
   };
-  const plugins: ApolloServerPlugin<GatewayContext>[] = access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -13,6 +13,7 @@ import { seedDatabase } from '../../subgraphs/seed/load';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { gatewayMigrations } from '../../gateway/access-control';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
+import type { QueryPlanStats } from '../../gateway/query-plans';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -183,6 +184,34 @@ describe('an agency publishing its subgraph at runtime', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const { url } of [...gateways, pollingGateway]) expect(await versionOf(url)).toBe(before);
     expect((await postGraphQL<{ citizen: unknown }>(gateways[0]?.url ?? "", { query: NAME, variables: { id: insured } }, portal.headers)).data?.citizen).toBeTruthy();
+  });
+
+  it('plans the operations in use and the trusted documents for a new version before their first request', async () => {
+    const planStats = async () => ((await fetch(pollingStack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: number; queryPlans: QueryPlanStats });
+    const named = `query Named_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
+    const trusted = `query Trusted_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status } } }`;
+    await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [portal.clientId, createHash('sha256').update(trusted).digest('hex'), trusted]);
+    expect((await postGraphQL(pollingStack.gatewayUrl, { query: named, variables: { id: insured } }, portal.headers)).errors).toBeUndefined();
+    const before = await planStats();
+
+    const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${(await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret}` });
+    insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } }, port: 0, log: silentLog });
+    const published = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance.url, sdl: insuranceSdl } }, agency.headers);
+    expect(published.errors).toBeUndefined();
+    await until(15_000, async () => {
+      const stats = await planStats();
+      return stats.version > before.version && !stats.queryPlans.warming && stats.queryPlans.lastWarm !== null;
+    });
+    const warmed = await planStats();
+    // Both operations were planned against the new version (the trusted one under both keys a client may send).
+    expect(warmed.queryPlans.lastWarm?.planned).toBeGreaterThanOrEqual(3);
+    for (const query of [named, trusted]) {
+      const response = await postGraphQL<{ citizen: { fullName: string } }>(pollingStack.gatewayUrl, { query, variables: { id: insured } }, portal.headers);
+      expect(response.data?.citizen.fullName).toEqual(expect.any(String));
+    }
+    const after = await planStats();
+    expect(after.queryPlans.misses).toBe(warmed.queryPlans.misses);
+    expect(after.queryPlans.hits).toBe(warmed.queryPlans.hits + 2);
   });
 });
 
