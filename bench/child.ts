@@ -58,7 +58,9 @@ function readyLine(line: string): Record<string, unknown> | null {
  */
 export async function startChild(entry: string, args: string[], env: Record<string, string>, cpus?: string): Promise<Child> {
   const command = cpus ? 'taskset' : process.execPath;
-  const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), '--import', 'tsx', entry, ...args];
+  // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), ...profile, '--import', 'tsx', entry, ...args];
   const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => {

@@ -22,13 +22,14 @@ import { PORTAL_MIX as MIX, PORTAL_ROOTS } from './portal-mix';
  * random citizens of a 1,000,000-citizen database, through the gateway with access control and audit on and off,
  * side by side, alternating so that drift hits both; also SQL statements per request. `npm run bench:citizen`.
  * BENCH_DATABASE_URL (default .../once_bench) is created and seeded with BENCH_CITIZENS (default 1,000,000) if empty.
+ * BENCH_ROUNDS (default 2) alternating off/on rounds.
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench';
 const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 1_000_000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = 50;
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const log = createLogger('bench', 'info', 2);
 
 const SETTLE_MS = 11_000;

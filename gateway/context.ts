@@ -4,7 +4,7 @@ import type { Principal, Purpose } from './access/principal';
 export interface AccessTrail {
   startedAt: number;
   /** Coordinates the operation can read, once it is parsed. */
-  coordinates: string[];
+  coordinates: readonly string[];
   /** Personal IDs from the arguments and from what the subgraphs returned. */
   subjects: Set<string>;
   /** Subgraphs the query plan called. */

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../subgraphs/common/errors';
 import type { GatewayContext } from '../context';
-import { operationFields } from './operation-fields';
+import { OperationShapes, withVariables } from './operation-fields';
 import { deniedCoordinates, subjectsInArguments } from './policy';
 import type { AccessStore } from './store';
 
@@ -13,19 +13,20 @@ const NO_GRANTS: ReadonlySet<string> = new Set();
  * before any subgraph is called. One coordinate denied rejects the whole operation with FORBIDDEN and the list.
  */
 export function createAccessPlugin(options: { store: AccessStore }): ApolloServerPlugin<GatewayContext> {
+  const shapes = new OperationShapes();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue, queryHash }) {
           if (!operation) throw new GraphQLError('No operation to check', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
-          const fields = operationFields(schema, document, operation, request.variables ?? {});
+          const fields = withVariables(shapes.of(schema, document, operation, queryHash), request.variables ?? {});
           const { principal, purpose, trail } = contextValue;
           if (principal.kind === 'client' && principal.client.trustedDocumentsOnly && !(await options.store.isTrustedDocument(principal.client.clientId, queryHash))) {
             throw new GraphQLError(`Client "${principal.client.clientId}" runs only its trusted documents, and operation ${queryHash} is not one of them`, {
               extensions: { code: ErrorCode.Forbidden, http: { status: 403 } },
             });
           }
-          trail.coordinates = [...fields.coordinates];
+          trail.coordinates = fields.coordinates;
           for (const subject of subjectsInArguments(fields)) trail.subjects.add(subject);
           const grants = principal.kind === 'client' && purpose ? await options.store.grantsFor(principal.client.clientId, purpose.code) : NO_GRANTS;
           const denied = deniedCoordinates(principal, fields, grants);

@@ -21,7 +21,7 @@ export function deniedCoordinates(principal: Principal, fields: OperationFields,
       break;
     case 'citizen':
       if (fields.introspection) denied.add('__schema');
-      for (const use of fields.uses) if (!citizenMayRead(principal.personalId, use)) denied.add(use.coordinate);
+      for (const use of fields.uses) if (!citizenMayRead(principal.personalId, use, fields.rootArguments.get(use))) denied.add(use.coordinate);
       break;
   }
   return [...denied].sort();
@@ -31,16 +31,17 @@ export function deniedCoordinates(principal: Principal, fields: OperationFields,
  * A citizen reads their own record: root fields must name them (or serve only them), and any other person reached
  * from there (a parent, a household member, a document's holder) shows only ID and name.
  */
-function citizenMayRead(self: string, use: FieldUse): boolean {
-  if (use.owner === null) return SELF_SERVICE_ROOTS.has(use.coordinate) || use.args?.[PERSON_KEY] === self;
+function citizenMayRead(self: string, use: FieldUse, rootArguments: Record<string, unknown> | null | undefined): boolean {
+  if (use.owner === null) return SELF_SERVICE_ROOTS.has(use.coordinate) || rootArguments?.[PERSON_KEY] === self;
   if (use.parentType === PERSON_TYPE && use.owner.owner !== null) return OTHER_PERSON_FIELDS.has(use.fieldName);
   return true;
 }
 
 /** Personal IDs an operation names in its root arguments (`personalId`, `personalIds`). */
 export function subjectsInArguments(fields: OperationFields): string[] {
-  return fields.uses
-    .filter((use) => use.owner === null && use.args)
-    .flatMap((use) => [use.args?.[PERSON_KEY], use.args?.[`${PERSON_KEY}s`]].flat())
-    .filter((value): value is string => typeof value === 'string');
+  const subjects: string[] = [];
+  for (const args of fields.rootArguments.values()) {
+    for (const value of [args?.[PERSON_KEY], args?.[`${PERSON_KEY}s`]].flat()) if (typeof value === 'string') subjects.push(value);
+  }
+  return subjects;
 }

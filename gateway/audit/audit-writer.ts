@@ -1,7 +1,7 @@
 import type { Database } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
-import { insertRecords, lastRecord } from '../../subgraphs/audit/repository';
+import { appendRecords, lastRecord } from '../../subgraphs/audit/repository';
 
 export interface AuditWriterOptions {
   db: Database;
@@ -27,35 +27,51 @@ interface Pending {
 
 const CHAIN_LOCK = 'once-audit-chain';
 
+type Tail = { seq: number; hash: string };
+
+/** The batch's records chained onto `tail`, in order. */
+function chainOnto(tail: Tail, batch: readonly Pending[]): AuditRecord[] {
+  let { seq, hash: previousHash } = tail;
+  return batch.map(({ entry }) => {
+    seq += 1;
+    const hash = chainHash(previousHash, seq, entry);
+    const record = { ...entry, seq, previousHash, hash };
+    previousHash = hash;
+    return record;
+  });
+}
+
 /**
  * Group commit of the hash-chained audit log: records that arrive within `flushMs` are chained and inserted in
  * one transaction, which holds an advisory lock so that every gateway replica appends to the same single chain.
+ * The writer remembers the newest record it wrote and chains onto it directly; only when another replica has
+ * appended since (the insert finds a different newest record and writes nothing) does it read the tail first.
  */
 export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOptions): AuditWriter {
   let queue: Pending[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
   let closed = false;
+  let tail: Tail | null = null;
 
   async function commit(batch: Pending[]): Promise<void> {
     try {
       const records = await db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
-        const last = await lastRecord(tx);
-        let previousHash = last?.hash ?? GENESIS_HASH;
-        let seq = last?.seq ?? 0;
-        const chained: AuditRecord[] = batch.map(({ entry }) => {
-          seq += 1;
-          const hash = chainHash(previousHash, seq, entry);
-          const record = { ...entry, seq, previousHash, hash };
-          previousHash = hash;
-          return record;
-        });
-        await insertRecords(tx, chained);
+        if (tail) {
+          const chained = chainOnto(tail, batch);
+          if (await appendRecords(tx, chained, tail.hash)) return chained;
+        }
+        const newest = (await lastRecord(tx)) ?? { seq: 0, hash: GENESIS_HASH };
+        const chained = chainOnto(newest, batch);
+        if (!(await appendRecords(tx, chained, newest.hash))) throw new Error('the newest audit record changed while the chain lock was held');
         return chained;
       });
+      const newest = records.at(-1);
+      tail = newest ? { seq: newest.seq, hash: newest.hash } : tail;
       records.forEach((record, index) => batch[index]?.resolve(record.seq));
     } catch (error) {
+      tail = null;
       log.error({ err: error, records: batch.length }, 'audit log write failed');
       const failure = new Error(`audit log write failed: ${(error as Error).message}`);
       for (const pending of batch) pending.reject(failure);

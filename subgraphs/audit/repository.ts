@@ -1,5 +1,5 @@
 import type { Queryable } from '../common/database';
-import type { AuditOutcome, AuditRecord } from './chain';
+import { GENESIS_HASH, type AuditOutcome, type AuditRecord } from './chain';
 
 const COLUMNS = `seq, request_id AS "requestId", to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
   principal, client_id AS "clientId", officer, purpose, case_number AS "caseNumber", operation_name AS "operationName",
@@ -38,14 +38,20 @@ export async function lastRecord(db: Queryable): Promise<{ seq: number; hash: st
   return row;
 }
 
-/** Appends records, already chained, in one statement. */
-export async function insertRecords(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
-  await db.query(
+/**
+ * Appends records, already chained, in one statement, provided the newest record in the log is still the one they
+ * chain onto (`previousHash`; the genesis hash for an empty log). False, and nothing written, when it is not.
+ */
+export async function appendRecords(db: Queryable, records: readonly AuditRecord[], previousHash: string): Promise<boolean> {
+  const inserted = await db.query(
     `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
        operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash)
-     SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})`,
-    [JSON.stringify(records)],
+     SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
+      WHERE coalesce((SELECT hash FROM audit.records ORDER BY seq DESC LIMIT 1), $3) = $2
+     RETURNING seq`,
+    [JSON.stringify(records), previousHash, GENESIS_HASH],
   );
+  return inserted.length > 0;
 }
 
 /** Records from `fromSeq` on, in chain order. */

@@ -27,9 +27,12 @@ describe('the hash chain, on a database of its own', () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     for (const set of gatewayMigrations) await migrate(scratch.db, set.name, set.migrations);
-    const writer = createAuditWriter({ db: scratch.db, flushMs: 2, maxBatch: 7, log: silentLog });
-    await Promise.all(Array.from({ length: 20 }, (_, index) => writer.append(entry(index))));
-    await writer.close();
+    // Two gateway replicas taking turns: each finds the other has appended since its own last group.
+    const writers = [0, 1].map(() => createAuditWriter({ db: scratch.db, flushMs: 2, maxBatch: 3, log: silentLog }));
+    for (let round = 0; round < 4; round += 1) {
+      await Promise.all(Array.from({ length: 5 }, (_, index) => writers[round % 2]?.append(entry(round * 5 + index))));
+    }
+    for (const writer of writers) await writer.close();
   });
   afterAll(() => scratch?.drop());
 
@@ -40,7 +43,7 @@ describe('the hash chain, on a database of its own', () => {
       await tx.exec(sql);
     });
 
-  it('chains 20 records written in groups, in order, without a gap', async () => {
+  it('chains 20 records written in groups by two replicas in turn, in order, without a gap', async () => {
     expect(await verifyChain(scratch.db)).toEqual({ ok: true, checked: 20, firstBroken: null });
     expect(await scratch.db.query('SELECT seq FROM audit.records ORDER BY seq')).toEqual(Array.from({ length: 20 }, (_, index) => ({ seq: index + 1 })));
   });

@@ -1,6 +1,6 @@
-import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, parse, printSchema, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { operationFields } from '../../gateway/access/operation-fields';
+import { operationFields, OperationShapes, withVariables } from '../../gateway/access/operation-fields';
 import { deniedCoordinates, subjectsInArguments } from '../../gateway/access/policy';
 import type { Principal } from '../../gateway/access/principal';
 
@@ -34,6 +34,19 @@ describe('operation fields', () => {
   it('applies variables to arguments and reports personal IDs asked for', () => {
     const fields = analyse('query ($id: ID!) { citizen(personalId: $id) { fullName } }', { id: '001090123456' });
     expect(subjectsInArguments(fields)).toEqual(['001090123456']);
+  });
+
+  it('walks an operation once per schema, and applies each request its own variables', () => {
+    const shapes = new OperationShapes();
+    const document = parse('query Lookup($id: ID!) { citizen(personalId: $id) { fullName } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const shape = shapes.of(schema, document, operation, 'hash-1');
+    expect(shapes.of(schema, document, operation, 'hash-1')).toBe(shape);
+    expect(subjectsInArguments(withVariables(shape, { id: '001090123456' }))).toEqual(['001090123456']);
+    expect(subjectsInArguments(withVariables(shape, { id: '079203001234' }))).toEqual(['079203001234']);
+    expect(deniedCoordinates(citizen, withVariables(shape, { id: '079203001234' }), new Set())).toEqual(['Query.citizen']);
+    // A new supergraph is a new schema object: its operations are walked afresh.
+    expect(shapes.of(buildSchema(printSchema(schema)), document, operation, 'hash-1')).not.toBe(shape);
   });
 
   it('flags introspection', () => {
