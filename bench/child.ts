@@ -52,15 +52,18 @@ function readyLine(line: string): Record<string, unknown> | null {
   return null;
 }
 
+/** The Node flags `npm run gateway` starts our gateway with (GATEWAY_HEAP_MB, default 256), for benchmarks that start it themselves. */
+export const GATEWAY_NODE_ARGS = [`--max-old-space-size=${process.env.GATEWAY_HEAP_MB ?? 256}`];
+
 /**
  * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for its
  * ready line on stdout.
  */
-export async function startChild(entry: string, args: string[], env: Record<string, string>, cpus?: string): Promise<Child> {
+export async function startChild(entry: string, args: string[], env: Record<string, string>, cpus?: string, nodeArgs: string[] = []): Promise<Child> {
   const command = cpus ? 'taskset' : process.execPath;
   // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), ...profile, '--import', 'tsx', entry, ...args];
+  const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), ...profile, ...nodeArgs, '--import', 'tsx', entry, ...args];
   const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { startChild } from '../child';
+import { GATEWAY_NODE_ARGS, startChild } from '../child';
 import { runLoad } from '../load';
 
 /**
@@ -40,7 +40,8 @@ const rows: Row[] = [];
 for (const gateway of GATEWAYS) {
   // `once-2w`: ours with two worker processes, on both CPUs (the subgraphs keep CPU 1 as well).
   const [kind, workers] = gateway === 'once-2w' ? ['once', '2'] : [gateway, '1'];
-  const child = await startChild('bench/standard/gateway.ts', [kind ?? gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: workers ?? '1' }, workers === '2' ? '0,1' : '0');
+  // Ours runs with the Node flags `npm run gateway` uses; the others with their defaults.
+  const child = await startChild('bench/standard/gateway.ts', [kind ?? gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: workers ?? '1' }, workers === '2' ? '0,1' : '0', kind === 'once' ? GATEWAY_NODE_ARGS : []);
   const url = String(child.ready.url);
   const first = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text());
   const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };

@@ -86,7 +86,11 @@ describe('the supergraph over real HTTP', () => {
     const health = await fetch(stack.gatewayUrl.replace('/graphql', '/health'));
     const body = (await health.json()) as { status: string; supergraph: string };
     expect(health.status).toBe(200);
-    expect(body).toEqual({ status: 'ready', supergraph: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(body).toEqual({
+      status: 'ready',
+      supergraph: expect.stringMatching(/^[0-9a-f]{12}$/),
+      queryPlans: expect.objectContaining({ cached: expect.any(Number), hits: expect.any(Number), misses: expect.any(Number), warming: expect.any(Boolean) }),
+    });
     const response = await stack.graphql('{ __typename }');
     expect(response.headers.get('x-once-supergraph')).toBe(body.supergraph);
   });
