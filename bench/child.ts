@@ -53,7 +53,9 @@ function readyLine(line: string): Record<string, unknown> | null {
 }
 
 /** The Node flags `npm run gateway` starts our gateway with (GATEWAY_HEAP_MB, default 256), for benchmarks that start it themselves. */
-export const GATEWAY_NODE_ARGS = [`--max-old-space-size=${process.env.GATEWAY_HEAP_MB ?? 256}`];
+export function gatewayNodeArgs(heapMb = process.env.GATEWAY_HEAP_MB ?? '256'): string[] {
+  return [`--max-old-space-size=${heapMb}`];
+}
 
 /**
  * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for its

@@ -13,7 +13,7 @@ import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
 import { gatewayMigrations } from '../gateway/access-control';
 import { compose } from '../gateway/compose';
-import { GATEWAY_NODE_ARGS, startChild } from './child';
+import { gatewayNodeArgs, startChild } from './child';
 import { runLoad } from './load';
 import { PORTAL_MIX as MIX, PORTAL_ROOTS } from './portal-mix';
 
@@ -107,7 +107,7 @@ const headers = { 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpos
 const measurements: Measurement[] = [];
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const mode of ['off', 'on']) {
-    const gateway = await startChild('bench/serve-gateway.ts', ['--access', mode], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql') }, '0', GATEWAY_NODE_ARGS);
+    const gateway = await startChild('bench/serve-gateway.ts', ['--access', mode], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql') }, '0', gatewayNodeArgs());
     const url = String(gateway.ready.url);
     const load = (seconds: number) =>
       runLoad({

@@ -16,7 +16,7 @@ import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
 import { gatewayMigrations } from '../gateway/access-control';
 import { apiSchemaOf } from '../subgraphs/registry/service';
-import { GATEWAY_NODE_ARGS, startChild } from './child';
+import { gatewayNodeArgs, startChild } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
 /**
@@ -60,9 +60,9 @@ const insured = (await db.query<{ id: string }>('SELECT personal_id AS id FROM s
 
 const env = { DATABASE_URL, SUBGRAPH_SECRETS: secretList, NODE_ENV: 'production' };
 const gateways = [
-  { label: 'Redis-notified #1', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' }, undefined, GATEWAY_NODE_ARGS) },
-  { label: 'Redis-notified #2', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info', QUERY_PLAN_WARM_OPERATIONS: '0' }, undefined, GATEWAY_NODE_ARGS) },
-  { label: `polling ${POLL_MS} ms, Redis down`, child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: String(POLL_MS), PORT: '0', LOG_LEVEL: 'info' }, undefined, GATEWAY_NODE_ARGS) },
+  { label: 'Redis-notified #1', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' }, undefined, gatewayNodeArgs()) },
+  { label: 'Redis-notified #2', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info', QUERY_PLAN_WARM_OPERATIONS: '0' }, undefined, gatewayNodeArgs()) },
+  { label: `polling ${POLL_MS} ms, Redis down`, child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: String(POLL_MS), PORT: '0', LOG_LEVEL: 'info' }, undefined, gatewayNodeArgs()) },
 ];
 
 const headers = (key: string, purpose: string) => ({ 'content-type': 'application/json', 'x-api-key': key, 'x-once-officer': 'bench', 'x-once-purpose': purpose, 'x-once-case': 'BENCH' });

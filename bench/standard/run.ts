@@ -2,17 +2,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { GATEWAY_NODE_ARGS, startChild } from '../child';
+import { gatewayNodeArgs, startChild } from '../child';
 import { runLoad } from '../load';
 
 /**
  * The public gateways benchmark, side by side: each gateway in turn on CPU 0, the four subgraphs on CPU 1, the same
  * supergraph and query, 50 connections, warm-up then a fixed duration. A response counts only if it is HTTP 200,
  * without errors, and has exactly the expected data (checked in full once per gateway, then by size). `npm run
- * bench:standard`; BENCH_GATEWAYS picks gateways (default: apollo,once,hive,hive-rust).
+ * bench:standard`; BENCH_GATEWAYS picks gateways (default: apollo,once,once-1g,hive,hive-rust).
  */
 const DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? new URL('../../../shared/bench/gateways-benchmark/', import.meta.url).pathname;
-const GATEWAYS = (process.env.BENCH_GATEWAYS ?? 'apollo,once,hive,hive-rust').split(',');
+const GATEWAYS = (process.env.BENCH_GATEWAYS ?? 'apollo,once,once-1g,hive,hive-rust').split(',');
+/** Ours: as `npm run gateway` starts it; `-2w` with two worker processes on both CPUs (the subgraphs keep CPU 1 too); `-1g` with GATEWAY_HEAP_MB=1024. */
+const OURS: Record<string, { workers: string; heapMb?: string }> = { once: { workers: '1' }, 'once-2w': { workers: '2' }, 'once-1g': { workers: '1', heapMb: '1024' } };
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = 50;
@@ -38,10 +40,10 @@ const subgraphs = await startChild('bench/standard/subgraphs.ts', [], { BENCH_SU
 let reference: unknown;
 const rows: Row[] = [];
 for (const gateway of GATEWAYS) {
-  // `once-2w`: ours with two worker processes, on both CPUs (the subgraphs keep CPU 1 as well).
-  const [kind, workers] = gateway === 'once-2w' ? ['once', '2'] : [gateway, '1'];
-  // Ours runs with the Node flags `npm run gateway` uses; the others with their defaults.
-  const child = await startChild('bench/standard/gateway.ts', [kind ?? gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: workers ?? '1' }, workers === '2' ? '0,1' : '0', kind === 'once' ? GATEWAY_NODE_ARGS : []);
+  const ours = OURS[gateway];
+  const child = ours
+    ? await startChild('bench/standard/gateway.ts', ['once'], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: ours.workers }, ours.workers === '2' ? '0,1' : '0', gatewayNodeArgs(ours.heapMb))
+    : await startChild('bench/standard/gateway.ts', [gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production' }, '0');
   const url = String(child.ready.url);
   const first = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text());
   const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
