@@ -52,8 +52,8 @@ function readyLine(line: string): Record<string, unknown> | null {
   return null;
 }
 
-/** The Node flags `npm run gateway` starts our gateway with (GATEWAY_HEAP_MB, default 256), for benchmarks that start it themselves. */
-export function gatewayNodeArgs(heapMb = process.env.GATEWAY_HEAP_MB ?? '256'): string[] {
+/** The Node flags `npm run gateway` starts our gateway with (GATEWAY_HEAP_MB, default 512), for benchmarks that start it themselves. */
+export function gatewayNodeArgs(heapMb = process.env.GATEWAY_HEAP_MB ?? '512'): string[] {
   return [`--max-old-space-size=${heapMb}`];
 }
 

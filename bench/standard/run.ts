@@ -17,7 +17,7 @@ const GATEWAYS = (process.env.BENCH_GATEWAYS ?? 'apollo,once,once-1g,hive,hive-r
 const OURS: Record<string, { workers: string; heapMb?: string }> = { once: { workers: '1' }, 'once-2w': { workers: '2' }, 'once-1g': { workers: '1', heapMb: '1024' } };
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PORT = Number(process.env.BENCH_SUBGRAPHS_PORT ?? 4200);
 
 const query = readFileSync(join(DIR, 'query.graphql'), 'utf8');
