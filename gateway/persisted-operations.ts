@@ -13,11 +13,14 @@ interface KeyValueCache {
 const APQ_PREFIX = 'apq:';
 const REDIS_PREFIX = 'once:';
 const LOCAL_LIMIT = 10_000;
+/** How long a trusted document found in PostgreSQL stays in Redis (or in process) before it is read again. */
+const TRUSTED_TTL_S = 24 * 3600;
 
 /**
  * Where persisted operations are found by hash: automatic persisted queries in Redis (shared by every gateway
  * replica; in-process without REDIS_URL), and, behind them, the trusted documents clients registered in PostgreSQL,
- * so that a registered operation can be sent by hash alone to any replica, at any time.
+ * so that a registered operation can be sent by hash alone to any replica, at any time; a trusted document read from
+ * PostgreSQL is then kept in Redis too. Whether a client may run it is decided by the access check, not by this store.
  */
 export class PersistedOperations implements KeyValueCache {
   private readonly local = new Map<string, string>();
@@ -39,6 +42,8 @@ export class PersistedOperations implements KeyValueCache {
     if (cached !== undefined) return cached;
     if (!key.startsWith(APQ_PREFIX)) return undefined;
     const [row] = await this.db.query<{ document: string }>('SELECT document FROM access.trusted_documents WHERE sha256 = $1 LIMIT 1', [key.slice(APQ_PREFIX.length)]);
+    // Kept beside the automatic ones, so that the next request by this hash, on any replica, is not a database read.
+    if (row) await this.set(key, row.document, { ttl: TRUSTED_TTL_S });
     return row?.document;
   }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { print } from 'graphql';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { RunningServer } from '../../subgraphs/common/http-server';
@@ -228,6 +229,22 @@ describe('automatic persisted queries', () => {
     const byHash = await postGraphQL(second ?? '', { variables: { id: insured }, extensions: { persistedQuery } }, portal.headers);
     expect(byHash.errors).toBeUndefined();
     expect(byHash.data).toEqual(registered.data);
+  });
+
+  it('keep a trusted document read from PostgreSQL in Redis, for every replica', async () => {
+    const query = `query Registered_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [portal.clientId, sha256Hash, query]);
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.get(`once:apq:${sha256Hash}`)).toBeNull();
+      const response = await postGraphQL(gateways[0]?.url ?? '', { variables: { id: insured }, extensions: { persistedQuery: { version: 1, sha256Hash } } }, portal.headers);
+      expect(response.data).toEqual({ citizen: { fullName: expect.any(String) } });
+      expect(await redis.get(`once:apq:${sha256Hash}`)).toBe(query);
+      expect(await redis.ttl(`once:apq:${sha256Hash}`)).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
