@@ -66,6 +66,7 @@ export class QueryPlans {
   private counts = { hits: 0, misses: 0 };
   private warming = false;
   private lastWarm: WarmResult | null = null;
+  private worker: Worker | null = null;
 
   constructor(private readonly options: QueryPlansOptions) {
     const store = new InMemoryLRUCache<QueryPlan>({ maxSize: options.mib * 2 ** 20, sizeCalculation: (plan) => Buffer.byteLength(JSON.stringify(plan)) });
@@ -129,8 +130,17 @@ export class QueryPlans {
     }
   }
 
+  /** Abandons a warm-up still running (the gateway is stopping). */
+  async stop(): Promise<void> {
+    this.generation += 1;
+    await this.worker?.terminate();
+  }
+
   private planInWorker(supergraphSdl: string, operations: KnownOperation[], generation: number, result: WarmResult): Promise<void> {
     const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { supergraphSdl, operations } });
+    // Planning ahead never keeps a stopping process alive.
+    worker.unref();
+    this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: PlanMessage) => {
         if (generation !== this.generation) {
@@ -152,7 +162,10 @@ export class QueryPlans {
         }
       });
       worker.on('error', reject);
-      worker.on('exit', () => resolve());
+      worker.on('exit', () => {
+        if (this.worker === worker) this.worker = null;
+        resolve();
+      });
     });
   }
 }

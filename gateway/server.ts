@@ -122,6 +122,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     url: server.url,
     async stop(drainMs) {
       await server.stop(drainMs);
+      await plans.stop();
       await pools.close();
     },
   };
