@@ -115,6 +115,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     host: config.HOST,
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxInFlight: config.MAX_IN_FLIGHT,
     log,
     describe: served,
   });

@@ -48,6 +48,8 @@ const schema = z.object({
   QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).max(4096).default(30),
   /** How many of the latest distinct operations are planned again whenever a new supergraph is loaded; 0: none. */
   QUERY_PLAN_WARM_OPERATIONS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Most GraphQL requests one process (gateway worker or subgraph) handles at once; more are refused with 503. */
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   /** Largest accepted request body. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   /** Operation limits at the gateway (graphql-armor): nesting depth, aliases, directives, tokens, and cost. */

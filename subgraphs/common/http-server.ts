@@ -22,6 +22,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** 0 picks a free port; the chosen one is in the returned url. */
   port: number;
   maxBodyBytes: number;
+  /** Most GraphQL requests handled at once; beyond it a request is refused at once (503 OVERLOADED), not queued. */
+  maxInFlight: number;
   log: Logger;
   /** Extra fields for GET /health, and headers for every GraphQL response. */
   describe?: () => { health?: Record<string, unknown>; headers?: Record<string, string> };
@@ -44,6 +46,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** Extra response headers (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -54,6 +58,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 ): Promise<RunningServer> {
   const { apollo, log } = options;
   let lifecycle: Lifecycle = { phase: 'starting' };
+  let inFlight = 0;
 
   const server = createServer((request, response) => {
     const requestId = requestIdOf(request);
@@ -68,7 +73,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       );
     });
     handle(request, response, requestId).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendError(response, error.status, error.code, error.message);
+      if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+        return sendError(response, error.status, error.code, error.message);
+      }
       log.error({ err: error, requestId }, 'request failed');
       sendError(response, 500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
     });
@@ -85,6 +93,19 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     if (lifecycle.phase !== 'ready') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`);
     }
+    // Shedding load keeps the requests already admitted fast and the heap bounded, where queueing them all would not.
+    if (inFlight >= options.maxInFlight) {
+      throw new HttpError(503, ErrorCode.Overloaded, `Server is at its limit of ${options.maxInFlight} requests in flight (MAX_IN_FLIGHT); retry shortly`, { 'retry-after': '1' });
+    }
+    inFlight += 1;
+    try {
+      await serveGraphQL(request, response, requestId, url, described.headers ?? {});
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, url: URL, extraHeaders: Record<string, string>): Promise<void> {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -99,7 +120,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       context: async () => context,
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
-    for (const [name, value] of Object.entries(described.headers ?? {})) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       response.end(result.body.string);

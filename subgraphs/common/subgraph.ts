@@ -131,6 +131,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     host: config.HOST,
     port: options.port,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxInFlight: config.MAX_IN_FLIGHT,
     log: options.log,
     describe: () => ({ health: { subgraph: module.name } }),
   });
