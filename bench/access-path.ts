@@ -17,7 +17,7 @@ import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000);
 const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` })));
 const grants = new Set(reachableCoordinates(apiSchema, PORTAL_ROOTS));
-const portal: Principal = { kind: 'client', client: { clientId: 'bench', name: 'Bench', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, disabled: false } };
+const portal: Principal = { kind: 'client', client: { clientId: 'bench', name: 'Bench', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false } };
 const operations = PORTAL_MIX.map((query) => {
   const document = parse(query);
   const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);

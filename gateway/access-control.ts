@@ -7,6 +7,7 @@ import type { MigrationSet } from '../subgraphs/common/run';
 import { audit } from '../subgraphs/audit';
 import { registry } from '../subgraphs/registry';
 import { createAuthenticator, loadJwks } from './access/authenticate';
+import { RateLimiter } from './access/rate-limit';
 import { AccessStore } from './access/store';
 import { createAuditWriter } from './audit/audit-writer';
 import { PersistedOperations } from './persisted-operations';
@@ -33,13 +34,16 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
   const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
   const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log });
   const persisted = PersistedOperations.open(db, config.REDIS_URL, log);
+  const rateLimiter = RateLimiter.open(config.REDIS_URL, log);
   return {
     authenticate: createAuthenticator({ store, keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     store,
     audit: writer,
     persisted,
+    rateLimiter,
     async close() {
       persisted.close();
+      rateLimiter.close();
       await writer.close();
       if (auditDb !== db) await auditDb.close();
     },

@@ -18,7 +18,7 @@ import { defaultJwksFile, gatewayMigrations } from './access-control';
 const USAGE = `Usage: npm run once -- <command>
 
 Clients and credentials
-  clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect] [--trusted-only]
+  clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect] [--trusted-only] [--rate-limit PER_MINUTE]
   clients list
   clients disable <id>
   keys issue <client id>                 prints a new API key (shown once)
@@ -45,6 +45,7 @@ const options = {
   role: { type: 'string' },
   introspect: { type: 'boolean', default: false },
   'trusted-only': { type: 'boolean', default: false },
+  'rate-limit': { type: 'string' },
   ttl: { type: 'string', default: '3600' },
   purpose: { type: 'string' },
   fields: { type: 'string' },
@@ -66,6 +67,12 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 function required(value: string | undefined, what: string): string {
   if (!value) throw new AdminError(`${what} is required\n\n${USAGE}`);
   return value;
+}
+
+function rateLimitOption(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d{1,9}$/.test(value)) throw new AdminError(`--rate-limit must be whole requests per minute (0: none); got ${value}`);
+  return Number(value);
 }
 
 function seqOption(value: string | undefined, name: string): number | undefined {
@@ -93,6 +100,7 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
         role: required(values.role, '--role'),
         mayIntrospect: values.introspect,
         trustedDocumentsOnly: values['trusted-only'],
+        rateLimitPerMinute: rateLimitOption(values['rate-limit']),
       });
       return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
     case 'clients list':

@@ -3,13 +3,14 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../subgraphs/common/config';
-import { createErrorFormatter } from '../subgraphs/common/errors';
+import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
 import type { Logger } from '../subgraphs/common/logger';
 import { createAccessPlugin } from './access/access-plugin';
 import type { Authenticate } from './access/authenticate';
-import type { Principal, Purpose } from './access/principal';
+import { principalLabel, type Principal, type Purpose } from './access/principal';
 import { readPurpose } from './access/purpose';
+import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
 import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
@@ -28,6 +29,8 @@ export interface AccessControl {
   audit: AuditWriter;
   /** Automatic persisted queries (Redis) and the clients' trusted documents, found by hash. */
   persisted: PersistedOperations;
+  /** Requests per principal per minute, shared by the replicas through Redis. */
+  rateLimiter: RateLimiter;
 }
 
 export interface GatewayOptions {
@@ -111,7 +114,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   const server = await startGraphQLHttpServer({
     apollo,
-    context: access ? (request) => authorise(request, access, log) : async ({ requestId }): Promise<GatewayContext> => ({ requestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
+    context: access ? (request) => authorise(request, access, config, log) : async ({ requestId }): Promise<GatewayContext> => ({ requestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
     host: config.HOST,
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,
@@ -129,13 +132,24 @@ export async function startGateway({ supergraph, config, log, access, port = con
   };
 }
 
+/** The principal's requests per minute: a client's own limit or the default; 0 when unlimited. */
+function rateLimitOf(principal: Principal, config: Config): number {
+  if (principal.kind === 'client') return principal.client.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE;
+  return principal.kind === 'citizen' ? config.CITIZEN_RATE_LIMIT_PER_MINUTE : 0;
+}
+
 /** Who asks and why, decided before the operation is even parsed; a refusal is audited like any request. */
-async function authorise({ requestId, headers }: RequestInfo, access: AccessControl, log: Logger): Promise<GatewayContext> {
+async function authorise({ requestId, headers }: RequestInfo, access: AccessControl, config: Config, log: Logger): Promise<GatewayContext> {
   const trail = newTrail();
   let principal: Principal = { kind: 'anonymous' };
   let purpose: Purpose | null = null;
   try {
     principal = await access.authenticate(headers);
+    const limit = rateLimitOf(principal, config);
+    if (limit > 0) {
+      const { allowed, retryAfterS } = await access.rateLimiter.take(principalLabel(principal), limit);
+      if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${principalLabel(principal)} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+    }
     purpose = await readPurpose(headers, principal, access.store);
     return { requestId, principal, purpose, trail };
   } catch (error) {

@@ -12,13 +12,18 @@ export class AdminError extends Error {
 const COORDINATE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 const ROLES: readonly ClientRole[] = ['PORTAL', 'AGENCY', 'AUDITOR', 'ADMIN'];
 
-export async function createClient(db: Queryable, client: { clientId: string; name: string; role: string; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean }): Promise<void> {
+export async function createClient(
+  db: Queryable,
+  client: { clientId: string; name: string; role: string; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean; rateLimitPerMinute?: number | null },
+): Promise<void> {
   if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(client.clientId)) throw new AdminError(`client id "${client.clientId}" must be 2-63 lowercase letters, digits or dashes`);
   if (!ROLES.includes(client.role as ClientRole)) throw new AdminError(`role must be one of ${ROLES.join(', ')}; got "${client.role}"`);
+  const rate = client.rateLimitPerMinute ?? null;
+  if (rate !== null && !(Number.isInteger(rate) && rate >= 0)) throw new AdminError(`rate limit must be a whole number of requests per minute (0: none); got "${rate}"`);
   const inserted = await db.query(
-    `INSERT INTO access.clients (client_id, name, role, may_introspect, trusted_documents_only) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO access.clients (client_id, name, role, may_introspect, trusted_documents_only, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (client_id) DO NOTHING RETURNING client_id`,
-    [client.clientId, client.name, client.role, client.mayIntrospect ?? false, client.trustedDocumentsOnly ?? false],
+    [client.clientId, client.name, client.role, client.mayIntrospect ?? false, client.trustedDocumentsOnly ?? false, rate],
   );
   if (inserted.length === 0) throw new AdminError(`client "${client.clientId}" already exists`);
 }

@@ -8,6 +8,8 @@ export interface ClientRecord {
   mayIntrospect: boolean;
   /** Runs only operations registered for it in advance (trusted documents), by their SHA-256. */
   trustedDocumentsOnly: boolean;
+  /** Requests per minute; null: the configured default; 0: none. */
+  rateLimitPerMinute: number | null;
   disabled: boolean;
 }
 

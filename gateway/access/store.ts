@@ -49,7 +49,7 @@ export class AccessStore {
     return this.clients.get(clientId, async () => {
       const [row] = await this.db.query<ClientRecord>(
         `SELECT client_id AS "clientId", name, role, may_introspect AS "mayIntrospect", trusted_documents_only AS "trustedDocumentsOnly",
-                disabled_at IS NOT NULL AS disabled
+                rate_limit_per_minute AS "rateLimitPerMinute", disabled_at IS NOT NULL AS disabled
            FROM access.clients WHERE client_id = $1`,
         [clientId],
       );

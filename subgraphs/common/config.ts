@@ -88,6 +88,10 @@ const schema = z.object({
   /** Required `iss` and `aud` of every JWT. */
   JWT_ISSUER: z.string().min(1).default('once'),
   JWT_AUDIENCE: z.string().min(1).default('once-gateway'),
+  /** Requests per minute a client may send (all replicas together) unless its own limit says otherwise; 0: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
+  /** Requests per minute a citizen may send; 0: no limit. */
+  CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(120),
   /** How long client, key and policy look-ups are cached in the gateway process. */
   ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** PostgreSQL of the audit log; default DATABASE_URL (or the embedded database). */

@@ -24,6 +24,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   /** The gateway has no supergraph loaded yet, or is shutting down. */
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** The caller sent more requests this minute than its rate limit allows; retry after `Retry-After` seconds (HTTP 429). */
+  RateLimited = 'RATE_LIMITED',
   /** More requests are in flight than MAX_IN_FLIGHT allows; retry after the `Retry-After` seconds (HTTP 503). */
   Overloaded = 'OVERLOADED',
   /** A subgraph could not be reached or did not answer in time; `extensions.serviceName` says which. */

@@ -1,8 +1,9 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTrustedDocuments, disableClient, revokeApiKey } from '../../gateway/access/admin';
-import { one } from '../helpers/database';
+import { addTrustedDocuments, createClient, disableClient, grant, issueApiKey, revokeApiKey } from '../../gateway/access/admin';
+import { RateLimiter } from '../../gateway/access/rate-limit';
+import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -275,5 +276,50 @@ describe('the audit record of every operation', () => {
       ['INVALID', ['BAD_USER_INPUT'], ['population']],
       ['REJECTED', ['UNKNOWN_PURPOSE'], []],
     ]);
+  });
+});
+
+describe('rate limits', () => {
+  it('refuses a client past its own requests per minute with 429 RATE_LIMITED and Retry-After, audits it, and leaves others alone', async () => {
+    const clientId = `test-rate-${randomBytes(4).toString('hex')}`;
+    await createClient(stack.db, { clientId, name: 'Rate-limited portal', role: 'PORTAL', rateLimitPerMinute: 3 });
+    await grant(stack.db, { clientId, purpose: '1.900011', coordinates: ['Query.citizen', 'Citizen.fullName'], legalBasis: 'test' });
+    const headers = { 'x-api-key': (await issueApiKey(stack.db, clientId)).apiKey, 'x-once-officer': 'o', 'x-once-purpose': '1.900011', 'x-once-case': 'c' };
+    // Windows are whole minutes: a boundary may fall between two requests, but not twice within this test.
+    const answered = [];
+    let refused;
+    while (!refused && answered.length < 7) {
+      const response = await postGraphQL(stack.gatewayUrl, { query: NAME, variables: { id: subject } }, headers);
+      if (response.status === 429) refused = response;
+      else answered.push(response);
+    }
+    expect(answered.length).toBeGreaterThanOrEqual(3);
+    expect(answered.length).toBeLessThanOrEqual(6);
+    for (const response of answered) expect(response.data).toEqual({ citizen: { fullName: expect.any(String) } });
+    expect(refused?.data).toBeUndefined();
+    expect(refused?.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(new RegExp(`^client:${clientId} sent more than its 3 requests this minute; retry in \\d+ s$`)) });
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await records({ clientId })).at(-1)).toMatchObject({ outcome: 'REJECTED', error_codes: ['RATE_LIMITED'] });
+    expect((await stack.graphql(NAME, { id: subject }, namesOnly.headers)).errors).toBeUndefined();
+  });
+
+  it('counts a principal once across replicas in Redis, per minute, and per replica while Redis is unreachable', async () => {
+    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const [first, second] = [RateLimiter.open(redisUrl, silentLog), RateLimiter.open(redisUrl, silentLog)];
+    const offline = RateLimiter.open('redis://127.0.0.1:1', silentLog);
+    try {
+      const principal = `client:test-${randomBytes(4).toString('hex')}`;
+      const minute = 60_000 * Math.floor(Date.now() / 60_000);
+      const decisions = [];
+      for (const limiter of [first, second, first, second]) decisions.push(await limiter.take(principal, 3, minute + 15_000));
+      expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, true, false]);
+      expect(decisions[3]?.retryAfterS).toBe(45);
+      expect((await second.take(principal, 3, minute + 60_000)).allowed).toBe(true);
+      const offlineDecisions = [];
+      for (let index = 0; index < 3; index += 1) offlineDecisions.push((await offline.take(principal, 2, minute)).allowed);
+      expect(offlineDecisions).toEqual([true, true, false]);
+    } finally {
+      for (const limiter of [first, second, offline]) limiter.close();
+    }
   });
 });
