@@ -90,14 +90,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     hash = supergraphVersion(coreSupergraphSdl);
     plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });
-  /** The registry version when following one; the SDL fingerprint always. */
-  const served = (): { health: Record<string, unknown>; headers: Record<string, string> } => {
-    const version = follower ? String(follower.servedVersion()) : null;
-    return {
-      health: { supergraph: hash, ...(version ? { version: Number(version) } : {}), queryPlans: plans.stats() },
-      headers: { 'x-once-supergraph': hash, ...(version ? { 'x-once-supergraph-version': version } : {}) },
-    };
-  };
+  /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
+  const version = () => (follower ? String(follower.servedVersion()) : null);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
@@ -120,7 +114,14 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
-    describe: served,
+    health: () => {
+      const served = version();
+      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats() };
+    },
+    responseHeaders: () => {
+      const served = version();
+      return { 'x-once-supergraph': hash, ...(served ? { 'x-once-supergraph-version': served } : {}) };
+    },
   });
   return {
     url: server.url,
@@ -147,8 +148,9 @@ async function authorise({ requestId, headers }: RequestInfo, access: AccessCont
     principal = await access.authenticate(headers);
     const limit = rateLimitOf(principal, config);
     if (limit > 0) {
-      const { allowed, retryAfterS } = await access.rateLimiter.take(principalLabel(principal), limit);
-      if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${principalLabel(principal)} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+      const who = principalLabel(principal);
+      const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
+      if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
     }
     purpose = await readPurpose(headers, principal, access.store);
     return { requestId, principal, purpose, trail };

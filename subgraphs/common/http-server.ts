@@ -25,8 +25,10 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** Most GraphQL requests handled at once; beyond it a request is refused at once (503 OVERLOADED), not queued. */
   maxInFlight: number;
   log: Logger;
-  /** Extra fields for GET /health, and headers for every GraphQL response. */
-  describe?: () => { health?: Record<string, unknown>; headers?: Record<string, string> };
+  /** Extra fields for GET /health, read when it is asked for. */
+  health?: () => Record<string, unknown>;
+  /** Headers for every GraphQL response. */
+  responseHeaders?: () => Record<string, string>;
 }
 
 export interface RunningServer {
@@ -84,10 +86,9 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const described = options.describe?.() ?? {};
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
-      return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...described.health });
+      return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
     }
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase !== 'ready') {
@@ -99,13 +100,13 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     }
     inFlight += 1;
     try {
-      await serveGraphQL(request, response, requestId, url, described.headers ?? {});
+      await serveGraphQL(request, response, requestId, url);
     } finally {
       inFlight -= 1;
     }
   }
 
-  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, url: URL, extraHeaders: Record<string, string>): Promise<void> {
+  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, url: URL): Promise<void> {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -120,7 +121,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       context: async () => context,
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
-    for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(options.responseHeaders?.() ?? {})) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       response.end(result.body.string);

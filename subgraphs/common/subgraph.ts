@@ -133,7 +133,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
     log: options.log,
-    describe: () => ({ health: { subgraph: module.name } }),
+    health: () => ({ subgraph: module.name }),
   });
 }
 
