@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../subgraphs/common/config';
 import { openPostgres, type Database } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
+import { openRedis } from '../subgraphs/common/redis';
 import type { MigrationSet } from '../subgraphs/common/run';
 import { audit } from '../subgraphs/audit';
 import { registry } from '../subgraphs/registry';
@@ -33,8 +34,10 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
   const store = new AccessStore(db, config.ACCESS_CACHE_MS);
   const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
   const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log });
-  const persisted = PersistedOperations.open(db, config.REDIS_URL, log);
-  const rateLimiter = RateLimiter.open(config.REDIS_URL, log);
+  // One connection for persisted operations and rate limits; both fall back to this process while Redis is down.
+  const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, log, 'persisted operations and rate limits') : null;
+  const persisted = new PersistedOperations(db, redis, log);
+  const rateLimiter = new RateLimiter(redis);
   return {
     authenticate: createAuthenticator({ store, keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     store,
@@ -42,8 +45,7 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
     persisted,
     rateLimiter,
     async close() {
-      persisted.close();
-      rateLimiter.close();
+      redis?.disconnect();
       await writer.close();
       if (auditDb !== db) await auditDb.close();
     },

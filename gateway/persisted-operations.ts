@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connected } from '../subgraphs/common/redis';
 import type { Queryable } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
 
@@ -25,17 +26,12 @@ const TRUSTED_TTL_S = 24 * 3600;
 export class PersistedOperations implements KeyValueCache {
   private readonly local = new Map<string, string>();
 
+  /** `redis` (from `openRedis`) is shared with the gateway's other Redis users, whose owner closes it; null: in process. */
   constructor(
     private readonly db: Queryable,
     private readonly redis: Redis | null,
     private readonly log: Logger,
   ) {}
-
-  static open(db: Queryable, redisUrl: string | undefined, log: Logger): PersistedOperations {
-    const redis = redisUrl ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
-    redis?.on('error', (error: Error) => log.warn({ err: error }, 'Redis unavailable for persisted operations: using trusted documents only'));
-    return new PersistedOperations(db, redis, log);
-  }
 
   async get(key: string): Promise<string | undefined> {
     const cached = await this.cached(key);
@@ -53,7 +49,7 @@ export class PersistedOperations implements KeyValueCache {
       this.local.set(key, value);
       return;
     }
-    await this.connected();
+    await connected(this.redis);
     const ttl = options?.ttl;
     await (ttl ? this.redis.set(`${REDIS_PREFIX}${key}`, value, 'EX', ttl) : this.redis.set(`${REDIS_PREFIX}${key}`, value)).catch((error: unknown) => {
       this.log.warn({ err: error }, 'could not store a persisted query in Redis');
@@ -72,17 +68,10 @@ export class PersistedOperations implements KeyValueCache {
     return rows.map((row) => ({ query: row.document, operationName: null }));
   }
 
-  close(): void {
-    this.redis?.disconnect();
-  }
-
   private async cached(key: string): Promise<string | undefined> {
     if (!this.redis) return this.local.get(key);
-    await this.connected();
+    await connected(this.redis);
     return (await this.redis.get(`${REDIS_PREFIX}${key}`).catch(() => null)) ?? undefined;
   }
 
-  private async connected(): Promise<void> {
-    if (this.redis?.status === 'wait') await this.redis.connect().catch(() => undefined);
-  }
 }

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import type { Logger } from '../../subgraphs/common/logger';
+import type { Redis } from 'ioredis';
+import { connected } from '../../subgraphs/common/redis';
 
 const WINDOW_MS = 60_000;
 const PREFIX = 'once:rate:';
@@ -18,18 +18,9 @@ export interface RateDecision {
 export class RateLimiter {
   private readonly local = new Map<string, number>();
   private localWindow = -1;
-  private warned = false;
 
-  private constructor(
-    private readonly redis: Redis | null,
-    private readonly log: Logger,
-  ) {}
-
-  static open(redisUrl: string | undefined, log: Logger): RateLimiter {
-    const redis = redisUrl ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
-    redis?.on('error', () => undefined);
-    return new RateLimiter(redis, log);
-  }
+  /** `redis` comes from `openRedis` (null: in process only), which logs an outage; its owner closes it. */
+  constructor(private readonly redis: Redis | null) {}
 
   /** Counts one request of `principal` against `perMinute`. */
   async take(principal: string, perMinute: number, now = Date.now()): Promise<RateDecision> {
@@ -38,22 +29,14 @@ export class RateLimiter {
     return { allowed: count <= perMinute, retryAfterS: Math.ceil(((window + 1) * WINDOW_MS - now) / 1000) };
   }
 
-  close(): void {
-    this.redis?.disconnect();
-  }
-
   private async countInRedis(key: string): Promise<number | null> {
     if (!this.redis) return null;
     try {
-      if (this.redis.status === 'wait') await this.redis.connect();
-      const results = await this.redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec();
+      await connected(this.redis);
+      const results = await this.redis.pipeline().incr(key).pexpire(key, WINDOW_MS * 2).exec();
       const count = results?.[0]?.[1];
-      if (typeof count !== 'number') throw new Error('INCR returned no count');
-      this.warned = false;
-      return count;
-    } catch (error) {
-      if (!this.warned) this.log.warn({ err: error }, 'Redis unavailable for rate limits: counting in this process until it is back');
-      this.warned = true;
+      return typeof count === 'number' ? count : null;
+    } catch {
       return null;
     }
   }

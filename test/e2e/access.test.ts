@@ -3,6 +3,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrustedDocuments, createClient, disableClient, grant, issueApiKey, revokeApiKey } from '../../gateway/access/admin';
 import { RateLimiter } from '../../gateway/access/rate-limit';
+import { openRedis } from '../../subgraphs/common/redis';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
@@ -305,8 +306,8 @@ describe('rate limits', () => {
 
   it('counts a principal once across replicas in Redis, per minute, and per replica while Redis is unreachable', async () => {
     const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const [first, second] = [RateLimiter.open(redisUrl, silentLog), RateLimiter.open(redisUrl, silentLog)];
-    const offline = RateLimiter.open('redis://127.0.0.1:1', silentLog);
+    const clients = [openRedis(redisUrl, silentLog, 'test'), openRedis(redisUrl, silentLog, 'test'), openRedis('redis://127.0.0.1:1', silentLog, 'test')];
+    const [first, second, offline] = clients.map((client) => new RateLimiter(client)) as [RateLimiter, RateLimiter, RateLimiter];
     try {
       const principal = `client:test-${randomBytes(4).toString('hex')}`;
       const minute = 60_000 * Math.floor(Date.now() / 60_000);
@@ -319,7 +320,7 @@ describe('rate limits', () => {
       for (let index = 0; index < 3; index += 1) offlineDecisions.push((await offline.take(principal, 2, minute)).allowed);
       expect(offlineDecisions).toEqual([true, true, false]);
     } finally {
-      for (const limiter of [first, second, offline]) limiter.close();
+      for (const client of clients) client.disconnect();
     }
   });
 });
