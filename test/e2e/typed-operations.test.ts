@@ -161,13 +161,17 @@ describe.concurrent('npm run once -- documents add --manifest, given bad input',
     expect(await registered(portal.clientId)).toEqual([]);
   });
 
-  it('refuses an unknown client, and a manifest beside document files', async () => {
-    const unknown = await once('documents', 'add', 'no-such-client', '--manifest', MANIFEST);
+  it('refuses an unknown client, a manifest beside document files, and a document file that is not there', async () => {
+    const [unknown, both, absent] = await Promise.all([
+      once('documents', 'add', 'no-such-client', '--manifest', MANIFEST),
+      once('documents', 'add', 'no-such-client', 'operations/procedure-catalogue.graphql', '--manifest', MANIFEST),
+      once('documents', 'add', 'no-such-client', join(folder, 'absent.graphql')),
+    ]);
     expect(unknown).toMatchObject({ status: 1, stderr: 'no client "no-such-client"\n' });
     expect(await registered('no-such-client')).toEqual([]);
-    const both = await once('documents', 'add', 'no-such-client', 'operations/procedure-catalogue.graphql', '--manifest', MANIFEST);
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/^name document files or --manifest, not both/);
+    expect(absent).toMatchObject({ status: 1, stderr: `cannot read the document ${join(folder, 'absent.graphql')}: ENOENT\n` });
   });
 });
 
