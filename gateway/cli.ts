@@ -172,7 +172,8 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
         return;
       }
       if (files.length === 0) throw new AdminError(`name at least one document file, or --manifest FILE\n\n${USAGE}`);
-      const hashes = await addTrustedDocuments(db, required(target, 'client id'), files.map((file) => readText(file, 'document')));
+      const documents = files.map((file) => readText(file, 'document'));
+      const hashes = await db.transaction((tx) => addTrustedDocuments(tx, required(target, 'client id'), documents));
       hashes.forEach((hash, index) => print(`${hash}\t${files[index]}`));
       return;
     }

@@ -6,8 +6,9 @@ const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url)
 
 /**
  * The schema portals query: the API schema of the committed supergraph (schema/supergraph.graphql), without the
- * join__ and link__ machinery of composition. Operations are checked and typed against it, not against any one
- * subgraph, because a portal sees only the composed graph.
+ * join__ and link__ machinery of composition. Operations are checked and typed against it (codegen.ts, tests), not
+ * against any one subgraph, because a portal sees only the composed graph. operations/index.ts does not export it,
+ * so that a portal importing its typed documents loads none of composition's code.
  */
 export function supergraphApiSchema(): GraphQLSchema {
   return Supergraph.build(readFileSync(SUPERGRAPH_FILE, 'utf8')).apiSchema().toGraphQLJSSchema();

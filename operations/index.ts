@@ -7,7 +7,6 @@ import manifest from './generated/persisted-documents.json' with { type: 'json' 
  * (`npm run codegen`), and the persisted-documents manifest generated with them.
  */
 export * from './generated/graphql';
-export { supergraphApiSchema } from './api-schema';
 export type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
 
 /** SHA-256 of each operation's text -> the text: what `npm run once -- documents add <client> --manifest` registers. */
@@ -16,7 +15,7 @@ export const persistedDocuments: Readonly<Record<string, string>> = manifest;
 /** The hash the client preset embedded in a generated document (`__meta__.hash`), under which the gateway knows its text. */
 export function persistedHash(document: DocumentNode): string {
   const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
-  if (typeof hash !== 'string' || !(hash in persistedDocuments)) throw new Error('this document carries no hash of persisted-documents.json: run `npm run codegen`');
+  if (typeof hash !== 'string' || !Object.hasOwn(persistedDocuments, hash)) throw new Error('this document carries no hash of persisted-documents.json: run `npm run codegen`');
   return hash;
 }
 

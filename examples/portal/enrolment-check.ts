@@ -8,7 +8,7 @@
  */
 import { EnrolInPrimarySchoolDocument, persistedRequest, type ResultOf } from '../../operations';
 
-interface Response {
+interface EnrolmentResponse {
   data?: ResultOf<typeof EnrolInPrimarySchoolDocument> | null;
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
@@ -35,7 +35,7 @@ const response = await fetch(gateway, {
   process.stderr.write(`cannot reach the gateway at ${gateway}: ${error.message}\n`);
   process.exit(1);
 });
-const { data, errors } = (await response.json()) as Response;
+const { data, errors } = (await response.json()) as EnrolmentResponse;
 
 if (errors?.length) {
   for (const error of errors) process.stderr.write(`${error.extensions?.code ?? 'ERROR'}: ${error.message}\n`);

@@ -25,6 +25,8 @@ import { one } from '../helpers/database';
 import { AGENCY_ROOTS, postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 
 const MANIFEST = 'operations/generated/persisted-documents.json';
+/** Tests that start processes (the CLI, the example portal): each takes seconds to start on a loaded machine. */
+const PROCESSES = { timeout: 120_000 };
 const enrolmentText = persistedDocuments[persistedHash(EnrolInPrimarySchoolDocument)] ?? '';
 
 let stack: TestStack;
@@ -62,7 +64,7 @@ function enrolmentPortal() {
   return stack.newClient({ coordinates: [...operationFields(stack.apiSchema, document, operation).coordinates] });
 }
 
-describe('the example portal, with a client made trusted-only from the command line', () => {
+describe('the example portal, with a client made trusted-only from the command line', PROCESSES, () => {
   it('registers the generated manifest, turns the client trusted-only, and gets the once-only answer by hash', async () => {
     const portal = await enrolmentPortal();
     const expected = await stack.graphql<EnrolInPrimarySchoolQuery>(enrolmentText, { id: subject });
@@ -130,7 +132,7 @@ describe('every operation in operations/', () => {
 });
 
 // Each case runs the CLI as a process of its own; they run side by side.
-describe.concurrent('npm run once -- documents add --manifest, given bad input', () => {
+describe.concurrent('npm run once -- documents add --manifest, given bad input', PROCESSES, () => {
   const good = enrolmentText;
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
   const file = (name: string, content: string) => {
@@ -175,11 +177,11 @@ describe.concurrent('npm run once -- documents add --manifest, given bad input',
   });
 });
 
-describe.concurrent('npm run once -- clients update, given bad input', () => {
+describe.concurrent('npm run once -- clients update, given bad input', PROCESSES, () => {
   it('refuses an unknown client, and an update that names no change', async () => {
-    expect(await once('clients', 'update', 'no-such-client', '--trusted-only')).toMatchObject({ status: 1, stderr: 'no client "no-such-client"\n' });
     const portal = await stack.newClient({ coordinates: [] });
-    const nothing = await once('clients', 'update', portal.clientId);
+    const [unknown, nothing] = await Promise.all([once('clients', 'update', 'no-such-client', '--trusted-only'), once('clients', 'update', portal.clientId)]);
+    expect(unknown).toMatchObject({ status: 1, stderr: 'no client "no-such-client"\n' });
     expect(nothing.status).toBe(1);
     expect(nothing.stderr).toMatch(/^name the change: --trusted-only or --no-trusted-only/);
     const [row] = await stack.db.query<{ trusted: boolean }>('SELECT trusted_documents_only AS trusted FROM access.clients WHERE client_id = $1', [portal.clientId]);

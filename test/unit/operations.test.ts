@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
-import { persistedDocuments, persistedHash, supergraphApiSchema, EnrolInPrimarySchoolDocument } from '../../operations';
+import { persistedDocuments, persistedHash, EnrolInPrimarySchoolDocument } from '../../operations';
+import { supergraphApiSchema } from '../../operations/api-schema';
 
 const FOLDER = new URL('../../operations/', import.meta.url);
 const files = readdirSync(FOLDER).filter((file) => file.endsWith('.graphql')).sort();
