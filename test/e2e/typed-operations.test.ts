@@ -28,6 +28,8 @@ const MANIFEST = 'operations/generated/persisted-documents.json';
 /** Tests that start processes (the CLI, the example portal): each takes seconds to start on a loaded machine. */
 const PROCESSES = { timeout: 120_000 };
 const enrolmentText = persistedDocuments[persistedHash(EnrolInPrimarySchoolDocument)] ?? '';
+/** An operation within the enrolment grants that is in no manifest: what a stolen key would send. */
+const AD_HOC = 'query ($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE]) { complete } } }';
 
 let stack: TestStack;
 let subject: string;
@@ -76,11 +78,11 @@ describe('the example portal, with a client made trusted-only from the command l
     expect(added.stdout).toContain(`registered ${Object.keys(persistedDocuments).length} trusted document(s) for ${portal.clientId}`);
     expect(await registered(portal.clientId)).toEqual(Object.keys(persistedDocuments).sort());
 
-    const beforeUpdate = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE]) { complete } } }', { id: subject }, portal.headers);
+    const beforeUpdate = await stack.graphql(AD_HOC, { id: subject }, portal.headers);
     expect(beforeUpdate.errors).toBeUndefined();
     const updated = await once('clients', 'update', portal.clientId, '--trusted-only');
     expect(updated).toMatchObject({ status: 0, stdout: `client ${portal.clientId} now runs only its ${Object.keys(persistedDocuments).length} trusted document(s)\n` });
-    const adHoc = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE]) { complete } } }', { id: subject }, portal.headers);
+    const adHoc = await stack.graphql(AD_HOC, { id: subject }, portal.headers);
     expect(adHoc.status).toBe(403);
     expect(adHoc.errors?.[0]?.message).toMatch(/runs only its trusted documents/);
 
@@ -97,7 +99,7 @@ describe('the example portal, with a client made trusted-only from the command l
     expect(audited).toEqual({ operationName: 'EnrolInPrimarySchool', operationHash: persistedHash(EnrolInPrimarySchoolDocument), outcome: 'OK' });
 
     expect(await once('clients', 'update', portal.clientId, '--no-trusted-only')).toMatchObject({ status: 0, stdout: `client ${portal.clientId} may now run any operation its grants allow\n` });
-    expect((await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { documentCheck(required: [BIRTH_CERTIFICATE]) { complete } } }', { id: subject }, portal.headers)).errors).toBeUndefined();
+    expect((await stack.graphql(AD_HOC, { id: subject }, portal.headers)).errors).toBeUndefined();
   });
 
   it('says what went wrong when the gateway refuses it', async () => {
