@@ -10,7 +10,7 @@ import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
 import type { Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
-import { AdminError, addTrustedDocuments, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants } from './access/admin';
+import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access-control';
@@ -21,6 +21,7 @@ Clients and credentials
   clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect] [--trusted-only] [--rate-limit PER_MINUTE]
   clients list
   clients disable <id>
+  clients update <id> --trusted-only|--no-trusted-only   run only its trusted documents (or any operation again)
   keys issue <client id>                 prints a new API key (shown once)
   keys revoke <key id>
   jwt init                               creates local signing keys (DATA_DIR/keys) for JWKS_FILE
@@ -29,6 +30,8 @@ Clients and credentials
 
 Trusted documents (operations a client registers; a --trusted-only client runs nothing else)
   documents add <client id> FILE...      registers each file's text; prints its SHA-256 (send it as persistedQuery)
+  documents add <client id> --manifest FILE   registers a persisted-documents manifest (hash -> text), all or nothing,
+                                         e.g. operations/generated/persisted-documents.json from npm run codegen
 
 Policies (default deny: a coordinate nobody granted is readable by nobody)
   grant <client id> --purpose CODE --fields Type.field,... --basis "legal basis"
@@ -44,7 +47,9 @@ const options = {
   name: { type: 'string' },
   role: { type: 'string' },
   introspect: { type: 'boolean', default: false },
-  'trusted-only': { type: 'boolean', default: false },
+  // No default: `clients update` must tell --no-trusted-only from a flag not given.
+  'trusted-only': { type: 'boolean' },
+  manifest: { type: 'string' },
   'rate-limit': { type: 'string' },
   ttl: { type: 'string', default: '3600' },
   purpose: { type: 'string' },
@@ -82,6 +87,24 @@ function seqOption(value: string | undefined, name: string): number | undefined 
   return seq;
 }
 
+/** A file's text, or an AdminError naming the file and why it cannot be read. */
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AdminError(`cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function readManifest(file: string): unknown {
+  const text = readText(file, 'manifest');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AdminError(`the manifest ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -109,6 +132,15 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
     case 'clients disable':
       await disableClient(db, required(target, 'client id'));
       return print(`client ${target} disabled`);
+    case 'clients update': {
+      const clientId = required(target, 'client id');
+      const trustedOnly = values['trusted-only'];
+      if (trustedOnly === undefined) throw new AdminError(`name the change: --trusted-only or --no-trusted-only\n\n${USAGE}`);
+      const { documents } = await setTrustedDocumentsOnly(db, clientId, trustedOnly);
+      print(trustedOnly ? `client ${clientId} now runs only its ${documents} trusted document(s)` : `client ${clientId} may now run any operation its grants allow`);
+      if (trustedOnly && documents === 0) print(`it has none yet, so it can run nothing: npm run once -- documents add ${clientId} --manifest operations/generated/persisted-documents.json`);
+      return;
+    }
     case 'keys issue': {
       const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'));
       print(`key ${keyId} for ${target} (store it now, it is not shown again):`);
@@ -132,8 +164,16 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
     }
     case 'documents add': {
       const files = positionals.slice(3);
-      if (files.length === 0) throw new AdminError(`name at least one document file\n\n${USAGE}`);
-      const hashes = await addTrustedDocuments(db, required(target, 'client id'), files.map((file) => readFileSync(file, 'utf8')));
+      if (values.manifest !== undefined) {
+        if (files.length > 0) throw new AdminError(`name document files or --manifest, not both\n\n${USAGE}`);
+        const hashes = await addTrustedManifest(db, required(target, 'client id'), readManifest(values.manifest));
+        print(`registered ${hashes.length} trusted document(s) for ${target} from ${values.manifest}:`);
+        for (const hash of hashes) print(hash);
+        return;
+      }
+      if (files.length === 0) throw new AdminError(`name at least one document file, or --manifest FILE\n\n${USAGE}`);
+      const documents = files.map((file) => readText(file, 'document'));
+      const hashes = await db.transaction((tx) => addTrustedDocuments(tx, required(target, 'client id'), documents));
       hashes.forEach((hash, index) => print(`${hash}\t${files[index]}`));
       return;
     }
@@ -210,7 +250,7 @@ async function exportRecords(db: Database, log: Logger, values: Values): Promise
 }
 
 await runMain('once', async (config, log) => {
-  const { values, positionals } = parseArgs({ options, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
   if (values.help || positionals.length === 0) {
     print(USAGE);
     return async () => {};

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'graphql';
-import type { Queryable } from '../../subgraphs/common/database';
+import type { Database, Queryable } from '../../subgraphs/common/database';
 import { generateApiKey } from './credentials';
 import type { ClientRole } from './principal';
 
@@ -114,4 +114,37 @@ export async function addTrustedDocuments(db: Queryable, clientId: string, docum
     hashes.push(sha256);
   }
   return hashes;
+}
+
+/**
+ * Registers a persisted-documents manifest (the SHA-256 of each operation's text -> the text, as `npm run codegen`
+ * writes operations/generated/persisted-documents.json) as the client's trusted documents, all or nothing: a manifest
+ * that is not such an object, or an entry whose hash is not the SHA-256 of its text (edited after it was generated,
+ * or hashed another way), refuses the whole manifest before anything is written.
+ */
+export async function addTrustedManifest(db: Database, clientId: string, manifest: unknown): Promise<string[]> {
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new AdminError('a manifest must be a JSON object of SHA-256 hash -> operation text');
+  const documents: string[] = [];
+  for (const [hash, text] of Object.entries(manifest)) {
+    if (typeof text !== 'string') throw new AdminError(`manifest entry ${hash} is not operation text`);
+    const actual = createHash('sha256').update(text).digest('hex');
+    if (hash !== actual) throw new AdminError(`manifest entry ${hash} is not the SHA-256 of its text (${actual}): regenerate the manifest with npm run codegen instead of editing it`);
+    documents.push(text);
+  }
+  if (documents.length === 0) throw new AdminError('the manifest holds no documents');
+  return db.transaction((tx) => addTrustedDocuments(tx, clientId, documents));
+}
+
+/**
+ * Turns a client to running only its trusted documents, or back to any operation its grants allow. Returns how many
+ * documents it has registered: trusted-only with none, it can run nothing.
+ */
+export async function setTrustedDocumentsOnly(db: Queryable, clientId: string, trustedOnly: boolean): Promise<{ documents: number }> {
+  const [row] = await db.query<{ documents: number }>(
+    `UPDATE access.clients c SET trusted_documents_only = $2 WHERE client_id = $1
+       RETURNING (SELECT count(*)::int FROM access.trusted_documents d WHERE d.client_id = c.client_id) AS documents`,
+    [clientId, trustedOnly],
+  );
+  if (!row) throw new AdminError(`no client "${clientId}"`);
+  return row;
 }
