@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
@@ -92,7 +93,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
   const version = () => (follower ? String(follower.servedVersion()) : null);
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
+  // No landing page: a browser's GET is a request like any other, refused (CSRF prevention) and audited.
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -104,6 +104,7 @@ describe('every request that reaches the gateway has exactly one record', () => 
     { name: 'extensions that are not an object', headers: json, body: JSON.stringify({ query, extensions: 5 }), status: 400, outcome: 'INVALID', code: 'BAD_REQUEST' },
     { name: 'a body over MAX_BODY_BYTES', headers: json, body: JSON.stringify({ query, variables: { pad: 'x'.repeat(MAX_BODY_BYTES) } }), status: 413, outcome: 'INVALID', code: 'PAYLOAD_TOO_LARGE' },
     { name: 'a GET without the preflight header', method: 'GET', path: `/graphql?query=${encodeURIComponent(query)}`, status: 400, outcome: 'INVALID', code: 'BAD_REQUEST' },
+    { name: 'a browser GET, which gets no landing page', method: 'GET', path: '/graphql', headers: { accept: 'text/html' }, status: 400, outcome: 'INVALID', code: 'BAD_REQUEST' },
     { name: 'an unknown path', path: '/nowhere', headers: json, body: JSON.stringify({ query }), status: 404, outcome: 'INVALID', code: 'BAD_REQUEST' },
   ];
 
