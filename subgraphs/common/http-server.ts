@@ -6,7 +6,7 @@ import { ErrorCode } from './errors';
 import type { Logger } from './logger';
 
 export interface RequestInfo {
-  /** From a well-formed `x-request-id` header, or new; echoed in the response and in every log line. */
+  /** The server's id of the request (see `ownRequestIds`); echoed in the response and in every log line. */
   requestId: string;
   /** The `x-request-id` the caller sent, as sent (any length or content); null when it sent none. */
   clientRequestId: string | null;
