@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { disableClient, grant, issueApiKey, listGrants, revokeApiKey } from '../../gateway/access/admin';
+import { createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from '../../gateway/access/admin';
+import { gatewayMigrations } from '../../gateway/access-control';
+import { migrate } from '../../subgraphs/common/migrate';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { verifyChain } from '../../subgraphs/audit/verify';
-import { one } from '../helpers/database';
+import { one, scratchDatabase } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 /** What the log holds about one request, found by the id the gateway answered with. */
@@ -188,8 +190,9 @@ describe('overload', () => {
 });
 
 describe('administration', () => {
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', ...args, '--actor', 'nguyen-van-a'], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const cliAs = (actor: string, ...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', ...args, '--actor', actor], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const cli = (...args: string[]) => cliAs('nguyen-van-a', ...args);
   const adminRecords = (clientId: string) =>
     stack.db.query<RecordRow>(`SELECT principal, client_id, key_id, officer, purpose, operation_name, coordinates, details FROM audit.records WHERE principal = 'operator:nguyen-van-a' AND details::json->>'clientId' = $1 ORDER BY seq`, [clientId]);
 
@@ -224,6 +227,33 @@ describe('administration', () => {
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit log intact: \d+ record\(s\) checked$/m);
   }, 90_000);
+
+  it('refuses a change by nobody, and makes none', async () => {
+    const clientId = `admin-${randomBytes(3).toString('hex')}`;
+    const refused = cliAs(' ', 'clients', 'add', clientId, '--name', 'x', '--role', 'PORTAL');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^an administrative change needs the name of who makes it$/m);
+    expect(await stack.db.query('SELECT 1 FROM access.clients WHERE client_id = $1', [clientId])).toEqual([]);
+  }, 30_000);
+
+  it('with an audit database of its own, commits the record there, and makes no change whose record cannot be written', async () => {
+    const log = await scratchDatabase();
+    try {
+      for (const set of gatewayMigrations) await migrate(log.db, set.name, set.migrations);
+      const recorded = `admin-${randomBytes(3).toString('hex')}`;
+      await createClient(stack.db, { clientId: recorded, name: 'x', role: 'PORTAL' }, { actor: 'a', auditLog: log.db });
+      expect(await log.db.query(`SELECT principal, operation_name FROM audit.records WHERE details::json->>'clientId' = $1`, [recorded])).toEqual([{ principal: 'operator:a', operation_name: 'createClient' }]);
+      expect(await stack.db.query(`SELECT 1 FROM audit.records WHERE details::json->>'clientId' = $1`, [recorded])).toEqual([]);
+      expect((await verifyChain(log.db)).ok).toBe(true);
+
+      await log.db.exec('DROP SCHEMA audit CASCADE');
+      const unrecorded = `admin-${randomBytes(3).toString('hex')}`;
+      await expect(createClient(stack.db, { clientId: unrecorded, name: 'x', role: 'PORTAL' }, { actor: 'a', auditLog: log.db })).rejects.toThrow(/audit/);
+      expect(await stack.db.query('SELECT 1 FROM access.clients WHERE client_id = $1', [unrecorded])).toEqual([]);
+    } finally {
+      await log.drop();
+    }
+  });
 });
 
 describe("an auditor's search about a citizen", () => {
