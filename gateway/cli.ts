@@ -7,15 +7,18 @@ import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import type { Database } from '../subgraphs/common/database';
+import { openPostgres, type Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
-import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly } from './access/admin';
+import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access-control';
 
-const USAGE = `Usage: npm run once -- <command>
+const USAGE = `Usage: npm run once -- <command> [--actor NAME]
+
+Every change to clients, keys, documents and grants is a record in the audit log, naming --actor (default: the
+operating-system user) as principal operator:<actor>.
 
 Clients and credentials
   clients add <id> --name NAME --role PORTAL|AGENCY|AUDITOR|ADMIN [--introspect] [--trusted-only] [--rate-limit PER_MINUTE]
@@ -64,6 +67,7 @@ const options = {
   client: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  actor: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -112,7 +116,7 @@ function print(line: string): void {
 /** Policy commands are one word (`grant <client>`); the others two (`clients add <id>`). */
 const ONE_WORD = new Set(['grant', 'revoke', 'grants']);
 
-async function run(db: Database, config: Config, log: Logger, positionals: string[], values: Values): Promise<void> {
+async function run(db: Database, by: Operator, config: Config, log: Logger, positionals: string[], values: Values): Promise<void> {
   const [group, action, target] = positionals;
   const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
   switch (command) {
@@ -124,30 +128,30 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
         mayIntrospect: values.introspect,
         trustedDocumentsOnly: values['trusted-only'],
         rateLimitPerMinute: rateLimitOption(values['rate-limit']),
-      });
+      }, by);
       return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
     case 'clients list':
       for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
       return;
     case 'clients disable':
-      await disableClient(db, required(target, 'client id'));
+      await disableClient(db, required(target, 'client id'), by);
       return print(`client ${target} disabled`);
     case 'clients update': {
       const clientId = required(target, 'client id');
       const trustedOnly = values['trusted-only'];
       if (trustedOnly === undefined) throw new AdminError(`name the change: --trusted-only or --no-trusted-only\n\n${USAGE}`);
-      const { documents } = await setTrustedDocumentsOnly(db, clientId, trustedOnly);
+      const { documents } = await setTrustedDocumentsOnly(db, clientId, trustedOnly, by);
       print(trustedOnly ? `client ${clientId} now runs only its ${documents} trusted document(s)` : `client ${clientId} may now run any operation its grants allow`);
       if (trustedOnly && documents === 0) print(`it has none yet, so it can run nothing: npm run once -- documents add ${clientId} --manifest operations/generated/persisted-documents.json`);
       return;
     }
     case 'keys issue': {
-      const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'));
+      const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'), by);
       print(`key ${keyId} for ${target} (store it now, it is not shown again):`);
       return print(apiKey);
     }
     case 'keys revoke':
-      await revokeApiKey(db, required(target, 'key id'));
+      await revokeApiKey(db, required(target, 'key id'), by);
       return print(`key ${target} revoked`);
     case 'jwt init': {
       const jwksFile = config.JWKS_FILE ?? defaultJwksFile(config);
@@ -166,25 +170,25 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
       const files = positionals.slice(3);
       if (values.manifest !== undefined) {
         if (files.length > 0) throw new AdminError(`name document files or --manifest, not both\n\n${USAGE}`);
-        const hashes = await addTrustedManifest(db, required(target, 'client id'), readManifest(values.manifest));
+        const hashes = await addTrustedManifest(db, required(target, 'client id'), readManifest(values.manifest), by);
         print(`registered ${hashes.length} trusted document(s) for ${target} from ${values.manifest}:`);
         for (const hash of hashes) print(hash);
         return;
       }
       if (files.length === 0) throw new AdminError(`name at least one document file, or --manifest FILE\n\n${USAGE}`);
       const documents = files.map((file) => readText(file, 'document'));
-      const hashes = await db.transaction((tx) => addTrustedDocuments(tx, required(target, 'client id'), documents));
+      const hashes = await addTrustedDocuments(db, required(target, 'client id'), documents, by);
       hashes.forEach((hash, index) => print(`${hash}\t${files[index]}`));
       return;
     }
     case 'grant': {
       const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);
-      await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') });
+      await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') }, by);
       return print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
     }
     case 'revoke': {
       const coordinates = values.fields?.split(',').map((field) => field.trim()).filter(Boolean);
-      const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) });
+      const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) }, by);
       return print(`revoked ${removed} grant(s)`);
     }
     case 'grants':
@@ -256,13 +260,15 @@ await runMain('once', async (config, log) => {
     return async () => {};
   }
   const db = await openMigratedDatabase(config, log, gatewayMigrations);
+  const auditLog = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, 1, log) : undefined;
   try {
-    await run(db, config, log, positionals, values);
+    await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);
   } catch (error) {
     if (!(error instanceof AdminError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } finally {
+    await auditLog?.close();
     await db.close();
   }
   return async () => {};

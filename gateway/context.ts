@@ -14,6 +14,8 @@ export interface AccessTrail {
 /** What the gateway knows about one incoming request; handed to every subgraph fetch. */
 export interface GatewayContext {
   requestId: string;
+  /** The `x-request-id` the client sent; kept in its audit record beside the gateway's own `requestId`. */
+  clientRequestId: string | null;
   principal: Principal;
   purpose: Purpose | null;
   trail: AccessTrail;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
@@ -8,7 +9,7 @@ import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer
 import type { Logger } from '../subgraphs/common/logger';
 import { createAccessPlugin } from './access/access-plugin';
 import type { Authenticate } from './access/authenticate';
-import { principalLabel, type Principal, type Purpose } from './access/principal';
+import { principalLabel, type Principal } from './access/principal';
 import { readPurpose } from './access/purpose';
 import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
@@ -16,7 +17,7 @@ import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
-import { auditEntry } from './audit/entry';
+import { createRefusalRecorder } from './audit/refusals';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource } from './subgraph-data-source';
@@ -92,7 +93,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
   const version = () => (follower ? String(follower.servedVersion()) : null);
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
+  // No landing page: a browser's GET is a request like any other, refused (CSRF prevention) and audited.
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -108,7 +110,9 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   const server = await startGraphQLHttpServer({
     apollo,
-    context: access ? (request) => authorise(request, access, config, log) : async ({ requestId }): Promise<GatewayContext> => ({ requestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
+    context: access ? (request) => authorise(request, access, config) : async ({ requestId, clientRequestId }): Promise<GatewayContext> => ({ requestId, clientRequestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
+    ownRequestIds: true,
+    ...(access ? { onRefused: createRefusalRecorder({ authenticate: access.authenticate, store: access.store, writer: access.audit, log }) } : {}),
     host: config.HOST,
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,
@@ -139,27 +143,16 @@ function rateLimitOf(principal: Principal, config: Config): number {
   return principal.kind === 'citizen' ? config.CITIZEN_RATE_LIMIT_PER_MINUTE : 0;
 }
 
-/** Who asks and why, decided before the operation is even parsed; a refusal is audited like any request. */
-async function authorise({ requestId, headers }: RequestInfo, access: AccessControl, config: Config, log: Logger): Promise<GatewayContext> {
+/** Who asks and why, decided before the operation is even parsed; a refusal is audited (onRefused) like any request. */
+async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
   const trail = newTrail();
-  let principal: Principal = { kind: 'anonymous' };
-  let purpose: Purpose | null = null;
-  try {
-    principal = await access.authenticate(headers);
-    const limit = rateLimitOf(principal, config);
-    if (limit > 0) {
-      const who = principalLabel(principal);
-      const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
-      if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
-    }
-    purpose = await readPurpose(headers, principal, access.store);
-    return { requestId, principal, purpose, trail };
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    const outcome = principal.kind === 'anonymous' ? 'UNAUTHENTICATED' : 'REJECTED';
-    await access.audit.append(auditEntry({ requestId, principal, purpose, trail }, outcome, { errorCodes: [error.code] })).catch((auditError: unknown) => {
-      log.error({ err: auditError, requestId }, 'refused request could not be audited');
-    });
-    throw error;
+  const principal = await access.authenticate(headers);
+  const limit = rateLimitOf(principal, config);
+  if (limit > 0) {
+    const who = principalLabel(principal);
+    const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
+    if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
   }
+  const purpose = await readPurpose(headers, principal, access.store);
+  return { requestId, clientRequestId, principal, purpose, trail };
 }

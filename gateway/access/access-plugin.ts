@@ -18,7 +18,10 @@ export function createAccessPlugin(options: { store: AccessStore }): ApolloServe
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue, queryHash }) {
-          if (!operation) throw new GraphQLError('No operation to check', { extensions: { code: ErrorCode.Forbidden, http: { status: 403 } } });
+          if (!operation) {
+            const named = request.operationName ? `no operation named "${request.operationName.slice(0, 64)}"` : 'several operations and no operationName to choose one';
+            throw new GraphQLError(`The document has ${named}`, { extensions: { code: ErrorCode.OperationResolutionFailure, http: { status: 400 } } });
+          }
           const fields = withVariables(shapes.of(schema, document, operation, queryHash), request.variables ?? {});
           const { principal, purpose, trail } = contextValue;
           if (principal.kind === 'client' && principal.client.trustedDocumentsOnly && !(await options.store.isTrustedDocument(principal.client.clientId, queryHash))) {

@@ -25,8 +25,21 @@ export function loadJwks(source: { file?: string | undefined; url?: string | und
   return null;
 }
 
-function unauthenticated(message: string): HttpError {
-  return new HttpError(401, ErrorCode.Unauthenticated, message);
+/**
+ * A refused authentication. `claimant` is set when the credentials were genuine but the client may no longer use
+ * them (disabled client, revoked key): the audit record then names who tried, where a forged key names nobody.
+ */
+export class AuthenticationError extends HttpError {
+  constructor(
+    message: string,
+    readonly claimant: Extract<Principal, { kind: 'client' }> | null = null,
+  ) {
+    super(401, ErrorCode.Unauthenticated, message);
+  }
+}
+
+function unauthenticated(message: string, claimant: AuthenticationError['claimant'] = null): AuthenticationError {
+  return new AuthenticationError(message, claimant);
 }
 
 /**
@@ -34,11 +47,12 @@ function unauthenticated(message: string): HttpError {
  * JWT (`once_kind: "citizen"`, `sub` = their personal ID). Anything else is refused with the reason.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticate {
-  async function clientPrincipal(clientId: string): Promise<Principal> {
+  async function clientPrincipal(clientId: string, keyId?: string): Promise<Principal> {
     const client = await options.store.client(clientId);
     if (!client) throw unauthenticated(`Unknown client "${clientId}"`);
-    if (client.disabled) throw unauthenticated(`Client "${clientId}" is disabled`);
-    return { kind: 'client', client };
+    const principal = { kind: 'client' as const, client, ...(keyId === undefined ? {} : { keyId }) };
+    if (client.disabled) throw unauthenticated(`Client "${clientId}" is disabled`, principal);
+    return principal;
   }
 
   async function fromApiKey(value: string): Promise<Principal> {
@@ -46,8 +60,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     if (!parsed) throw unauthenticated('API key is malformed: expected once_<key id>_<secret>');
     const key = await options.store.apiKey(parsed.keyId);
     if (!key || !secretMatches(parsed.secret, key.secretSha256)) throw unauthenticated('API key is not valid');
-    if (key.revoked) throw unauthenticated(`API key ${key.keyId} has been revoked`);
-    return clientPrincipal(key.clientId);
+    if (key.revoked) {
+      const client = await options.store.client(key.clientId);
+      throw unauthenticated(`API key ${key.keyId} has been revoked`, client ? { kind: 'client', client, keyId: key.keyId } : null);
+    }
+    return clientPrincipal(key.clientId, key.keyId);
   }
 
   async function fromJwt(token: string): Promise<Principal> {

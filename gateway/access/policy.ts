@@ -1,3 +1,4 @@
+import { Kind, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { FieldUse, OperationFields } from './operation-fields';
 import type { Principal } from './principal';
 
@@ -35,6 +36,26 @@ function citizenMayRead(self: string, use: FieldUse, rootArguments: Record<strin
   if (use.owner === null) return SELF_SERVICE_ROOTS.has(use.coordinate) || rootArguments?.[PERSON_KEY] === self;
   if (use.parentType === PERSON_TYPE && use.owner.owner !== null) return OTHER_PERSON_FIELDS.has(use.fieldName);
   return true;
+}
+
+/**
+ * Personal IDs the root fields of `operation` (of every operation when none was chosen) name in their arguments,
+ * from the text and the variables alone: for a request refused before the policy check (validation, limits, an
+ * unknown operation name), whose record must still say whom it was about.
+ */
+export function subjectsInDocument(document: DocumentNode, operation: OperationDefinitionNode | null, variables: Record<string, unknown>): string[] {
+  const subjects: string[] = [];
+  const operations = operation ? [operation] : document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  for (const { selectionSet } of operations) {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD) continue;
+      for (const argument of selection.arguments ?? []) {
+        if (argument.name.value !== PERSON_KEY && argument.name.value !== `${PERSON_KEY}s`) continue;
+        for (const value of [valueFromASTUntyped(argument.value, variables)].flat()) if (typeof value === 'string') subjects.push(value);
+      }
+    }
+  }
+  return subjects;
 }
 
 /** Personal IDs an operation names in its root arguments (`personalId`, `personalIds`). */

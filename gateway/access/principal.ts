@@ -14,7 +14,7 @@ export interface ClientRecord {
 }
 
 export type Principal =
-  | { kind: 'client'; client: ClientRecord }
+  | { kind: 'client'; client: ClientRecord; /** The API key it authenticated with; absent with a JWT. */ keyId?: string }
   | { kind: 'citizen'; personalId: string }
   /** Only when access control is switched off (benchmarks of the bare gateway). */
   | { kind: 'anonymous' };

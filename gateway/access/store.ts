@@ -75,7 +75,7 @@ export class AccessStore {
   /** The coordinates `clientId` may read for `purpose`. */
   grantsFor(clientId: string, purpose: string): Promise<ReadonlySet<string>> {
     return this.grants.get(`${clientId}\n${purpose}`, async () => {
-      const rows = await this.db.query<{ coordinate: string }>('SELECT coordinate FROM access.grants WHERE client_id = $1 AND purpose = $2', [clientId, purpose]);
+      const rows = await this.db.query<{ coordinate: string }>('SELECT coordinate FROM access.grants WHERE client_id = $1 AND purpose = $2 AND revoked_at IS NULL', [clientId, purpose]);
       return new Set(rows.map((row) => row.coordinate));
     });
   }

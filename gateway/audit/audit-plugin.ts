@@ -3,6 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
 import { ErrorCode } from '../../subgraphs/common/errors';
 import type { Logger } from '../../subgraphs/common/logger';
+import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
 import type { AuditWriter } from './audit-writer';
 import { auditEntry } from './entry';
@@ -33,9 +34,12 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           const { response } = requestContext;
           if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported by the audit plugin');
           const result = response.body.singleResult;
+          const { contextValue, document, operation, request } = requestContext;
+          // The policy check notes whom an operation is about; this covers one refused before it (validation, limits).
+          if (document) for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
           const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
-          const entry = auditEntry(requestContext.contextValue, outcomeOf(hasAnyData(result.data), errorCodes), {
-            operationName: requestContext.operationName ?? requestContext.request.operationName ?? null,
+          const entry = auditEntry(contextValue, outcomeOf(hasAnyData(result.data), errorCodes), {
+            operationName: requestContext.operationName ?? request.operationName ?? null,
             operationHash: requestContext.queryHash ?? null,
             errorCodes,
           });

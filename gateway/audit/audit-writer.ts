@@ -1,4 +1,4 @@
-import type { Database } from '../../subgraphs/common/database';
+import type { Database, Queryable } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { appendRecords, lastRecord } from '../../subgraphs/audit/repository';
@@ -30,7 +30,7 @@ const CHAIN_LOCK = 'once-audit-chain';
 type Tail = { seq: number; hash: string };
 
 /** The batch's records chained onto `tail`, in order. */
-function chainOnto(tail: Tail, batch: readonly Pending[]): AuditRecord[] {
+function chainOnto(tail: Tail, batch: ReadonlyArray<{ entry: AuditEntry }>): AuditRecord[] {
   let { seq, hash: previousHash } = tail;
   return batch.map(({ entry }) => {
     seq += 1;
@@ -39,6 +39,18 @@ function chainOnto(tail: Tail, batch: readonly Pending[]): AuditRecord[] {
     previousHash = hash;
     return record;
   });
+}
+
+/**
+ * Appends records inside the caller's transaction, under the writers' chain lock: for a change that must not happen
+ * without its record (administration), which then commits or rolls back together with it.
+ */
+export async function appendWithin(tx: Queryable, entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
+  const newest = (await lastRecord(tx)) ?? { seq: 0, hash: GENESIS_HASH };
+  const chained = chainOnto(newest, entries.map((entry) => ({ entry })));
+  if (!(await appendRecords(tx, chained, newest.hash))) throw new Error('the newest audit record changed while the chain lock was held');
+  return chained;
 }
 
 /**

@@ -24,6 +24,12 @@ export interface AuditEntry {
   errorCodes: string[];
   subgraphs: string[];
   durationMs: number;
+  /** The client's own `x-request-id`, normalised; `requestId` is always the gateway's. */
+  clientRequestId?: string | null;
+  /** The API key a client authenticated with, or presented with a valid secret and was refused. */
+  keyId?: string | null;
+  /** A JSON object: what an administrative change did, or what the record could not hold as it was sent. */
+  details?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -36,10 +42,12 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The record as hashed: a JSON array in a fixed field order, so the same record always gives the same bytes. */
 export function canonicalRecord(seq: number, entry: AuditEntry): string {
+  // Appended only when set, so that records written before these fields existed keep their hashes.
+  const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null];
   return JSON.stringify([
     seq, entry.requestId, entry.at, entry.principal, entry.clientId, entry.officer, entry.purpose, entry.caseNumber,
     entry.operationName, entry.operationHash, entry.coordinates, entry.subjects, entry.outcome, entry.errorCodes,
-    entry.subgraphs, entry.durationMs,
+    entry.subgraphs, entry.durationMs, ...(added.some((value) => value !== null) ? added : []),
   ]);
 }
 

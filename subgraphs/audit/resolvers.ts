@@ -31,6 +31,8 @@ export const resolvers: Resolvers = {
   Query: {
     auditRecords: async (_, { filter, first, after }, context) => {
       const size = pageSize(first);
+      // Searching a citizen's records is a read about them: it shows in their own access history.
+      if (filter?.subject) context.subjects.add(filter.subject);
       const records = await findRecords(context.db, filter ?? {}, size, decodeCursor(after));
       return { records, nextCursor: nextCursor(records, size) };
     },

@@ -18,6 +18,8 @@ export enum ErrorCode {
   AuditUnavailable = 'AUDIT_UNAVAILABLE',
   /** A registry change refused by its checks (composition, breaking changes in use, URL); `extensions.report` has them. */
   SchemaCheckFailed = 'SCHEMA_CHECK_FAILED',
+  /** The document has no operation by the given `operationName`, or several and no name to choose one. */
+  OperationResolutionFailure = 'OPERATION_RESOLUTION_FAILURE',
   /** The request body is not JSON or not a GraphQL request. */
   BadRequest = 'BAD_REQUEST',
   /** The request body is larger than MAX_BODY_BYTES. */

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
 
 export interface RequestInfo {
-  /** From a well-formed `x-request-id` header, or new; echoed in the response and in every log line. */
+  /** The server's id of the request (see `ownRequestIds`); echoed in the response and in every log line. */
   requestId: string;
+  /** The `x-request-id` the caller sent, as sent (any length or content); null when it sent none. */
+  clientRequestId: string | null;
   headers: IncomingMessage['headers'];
 }
 
@@ -29,6 +31,18 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   health?: () => Record<string, unknown>;
   /** Headers for every GraphQL response. */
   responseHeaders?: () => Record<string, string>;
+  /**
+   * True: every request gets a fresh UUID as its id, whatever `x-request-id` says (the gateway: a caller must not
+   * choose the id its audit record is known by). Default false: a well-formed `x-request-id` is taken (a subgraph,
+   * called by the gateway).
+   */
+  ownRequestIds?: boolean;
+  /**
+   * Told of every request answered without GraphQL execution (unknown path, body too large or not JSON, overload,
+   * a refusal by the context function, a request Apollo refuses before any plugin sees it: batches, non-GraphQL
+   * bodies, CSRF), with the context when it was made. Awaited before the refusal is sent; its failures are logged.
+   */
+  onRefused?: (request: RequestInfo, refusal: HttpError, context: TContext | null) => Promise<void>;
 }
 
 export interface RunningServer {
@@ -61,9 +75,23 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   const { apollo, log } = options;
   let lifecycle: Lifecycle = { phase: 'starting' };
   let inFlight = 0;
+  // Requests that reached Apollo's request pipeline, where the plugins see (and audit) them. Keyed by the HTTP request
+  // object, which Apollo passes on as it is (the context it copies).
+  const reachedPipeline = new WeakSet<HTTPGraphQLRequest>();
+  if (options.onRefused) apollo.addPlugin({ requestDidStart: async ({ request }) => void (request.http && reachedPipeline.add(request.http)) });
+
+  async function refused(info: RequestInfo, refusal: HttpError, context: TContext | null): Promise<void> {
+    try {
+      await options.onRefused?.(info, refusal, context);
+    } catch (error) {
+      log.error({ err: error, requestId: info.requestId }, 'refused request could not be recorded');
+    }
+  }
 
   const server = createServer((request, response) => {
-    const requestId = requestIdOf(request);
+    const clientRequestId = firstHeader(request.headers['x-request-id']);
+    const requestId = options.ownRequestIds ? randomUUID() : requestIdOf(clientRequestId);
+    const info: RequestInfo = { requestId, clientRequestId, headers: request.headers };
     response.setHeader('x-request-id', requestId);
     const started = performance.now();
     response.on('finish', () => {
@@ -74,17 +102,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
         'request',
       );
     });
-    handle(request, response, requestId).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-        return sendError(response, error.status, error.code, error.message);
-      }
-      log.error({ err: error, requestId }, 'request failed');
-      sendError(response, 500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
+    handle(request, response, info).catch(async (error: unknown) => {
+      if (!(error instanceof HttpError)) log.error({ err: error, requestId }, 'request failed');
+      const refusal = error instanceof HttpError ? error : new HttpError(500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
+      await refused(info, refusal, null);
+      for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value);
+      sendError(response, refusal.status, refusal.code, refusal.message);
     });
   });
 
-  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, info: RequestInfo): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
@@ -100,26 +127,24 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     }
     inFlight += 1;
     try {
-      await serveGraphQL(request, response, requestId, url);
+      await serveGraphQL(request, response, info, url);
     } finally {
       inFlight -= 1;
     }
   }
 
-  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, url: URL): Promise<void> {
+  async function serveGraphQL(request: IncomingMessage, response: ServerResponse, info: RequestInfo, url: URL): Promise<void> {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const info: RequestInfo = { requestId, headers: request.headers };
     const raw = request.method === 'POST' ? await readBody(request, options.maxBodyBytes) : '';
     options.verifyBody?.(raw, info);
     const body = request.method === 'POST' ? parseBody(raw, request) : undefined;
     const context = await options.context(info);
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: async () => context,
-    });
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
+    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => context });
+    if ((result.status ?? 200) >= 400 && options.onRefused && !reachedPipeline.has(httpGraphQLRequest)) await refused(info, refusalOf(result), context);
     for (const [name, value] of result.headers) response.setHeader(name, value);
     for (const [name, value] of Object.entries(options.responseHeaders?.() ?? {})) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
@@ -166,9 +191,26 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   };
 }
 
-function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+function firstHeader(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function requestIdOf(given: string | null): string {
+  return given !== null && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** What Apollo answered when it refused a request before its pipeline: the status and its first error. */
+function refusalOf(result: HTTPGraphQLResponse): HttpError {
+  const status = result.status ?? 400;
+  if (result.body.kind !== 'complete') return new HttpError(status, ErrorCode.BadRequest, 'refused by Apollo');
+  let first: { message?: unknown; extensions?: { code?: unknown } } | undefined;
+  try {
+    [first] = (JSON.parse(result.body.string) as { errors?: Array<typeof first> }).errors ?? [];
+  } catch {
+    first = undefined;
+  }
+  const code = Object.values(ErrorCode).find((known) => known === first?.extensions?.code) ?? ErrorCode.BadRequest;
+  return new HttpError(status, code, typeof first?.message === 'string' ? first.message : 'refused by Apollo');
 }
 
 async function readBody(request: IncomingMessage, limit: number): Promise<string> {

@@ -95,10 +95,12 @@ describe('the supergraph over real HTTP', () => {
     expect(response.headers.get('x-once-supergraph')).toBe(body.supergraph);
   });
 
-  it('echoes a well-formed request id and replaces a hostile one', async () => {
-    const echoed = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { ...stack.portal.headers, 'x-request-id': 'portal-abc.123' });
-    expect(echoed.headers.get('x-request-id')).toBe('portal-abc.123');
-    const replaced = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { ...stack.portal.headers, 'x-request-id': 'x'.repeat(300) });
+  it('answers with a request id of its own whatever the client sent, while a subgraph takes a well-formed one', async () => {
+    const answered = await postGraphQL(stack.gatewayUrl, { query: '{ __typename }' }, { ...stack.portal.headers, 'x-request-id': 'portal-abc.123' });
+    expect(answered.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await postGraphQL(stack.subgraphUrls.population, { query: '{ __typename }' }, { 'x-request-id': 'gateway-abc.123' });
+    expect(echoed.headers.get('x-request-id')).toBe('gateway-abc.123');
+    const replaced = await postGraphQL(stack.subgraphUrls.population, { query: '{ __typename }' }, { 'x-request-id': 'x'.repeat(300) });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

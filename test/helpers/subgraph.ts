@@ -18,7 +18,7 @@ export function subgraphHarness(module: SubgraphModule, db: Database, cache: Ent
     async execute<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>) {
       const response = await apollo.executeOperation(
         { query, variables },
-        { contextValue: module.createContext(deps, { requestId: 'test', headers: {} }) },
+        { contextValue: module.createContext(deps, { requestId: 'test', clientRequestId: null, headers: {} }) },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult as { data?: Data | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
