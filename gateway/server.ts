@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../subgraphs/common/config';
@@ -7,6 +6,7 @@ import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
 import type { Logger } from '../subgraphs/common/logger';
 import { createAccessPlugin } from './access/access-plugin';
+import { createApolloGateway } from './apollo-gateway';
 import type { Authenticate } from './access/authenticate';
 import { principalLabel, type Principal, type Purpose } from './access/principal';
 import { readPurpose } from './access/purpose';
@@ -76,7 +76,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     registered: async () => (access ? access.persisted.trustedDocuments() : []),
     log,
   });
-  const gateway = new ApolloGateway({
+  const gateway = createApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
     queryPlannerConfig: { cache: plans.cache },
     logger: log,
