@@ -5,7 +5,7 @@ import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
 import type { Logger } from '../subgraphs/common/logger';
-import { createAccessPlugin } from './access/access-plugin';
+import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
 import { createApolloGateway } from './apollo-gateway';
 import type { Authenticate } from './access/authenticate';
 import { principalLabel, type Principal, type Purpose } from './access/principal';
@@ -76,8 +76,10 @@ export async function startGateway({ supergraph, config, log, access, port = con
     registered: async () => (access ? access.persisted.trustedDocuments() : []),
     log,
   });
+  const planCheck = access ? createPlanCheck() : null;
   const gateway = createApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
+    ...(planCheck ? { experimental_didResolveQueryPlan: planCheck.didResolveQueryPlan } : {}),
     queryPlannerConfig: { cache: plans.cache },
     logger: log,
     buildService: ({ name, url }) => {
@@ -86,7 +88,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
       return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
     },
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    planCheck?.learn(apiSchema, coreSupergraphSdl);
     hash = supergraphVersion(coreSupergraphSdl);
     plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });

@@ -24,6 +24,7 @@ export function auditEntry(
     outcome,
     errorCodes: [...new Set(details.errorCodes ?? [])].sort(),
     subgraphs: [...trail.subgraphs].sort(),
+    sentToSubgraphs: [...trail.sent],
     durationMs: Math.round(performance.now() - trail.startedAt),
   };
 }

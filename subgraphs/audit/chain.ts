@@ -24,6 +24,8 @@ export interface AuditEntry {
   errorCodes: string[];
   subgraphs: string[];
   durationMs: number;
+  /** What the query plan sent to subgraphs in entity representations, `subgraph:Type.field`, sorted. */
+  sentToSubgraphs: string[];
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -40,6 +42,8 @@ export function canonicalRecord(seq: number, entry: AuditEntry): string {
     seq, entry.requestId, entry.at, entry.principal, entry.clientId, entry.officer, entry.purpose, entry.caseNumber,
     entry.operationName, entry.operationHash, entry.coordinates, entry.subjects, entry.outcome, entry.errorCodes,
     entry.subgraphs, entry.durationMs,
+    // Appended only when there is something, so that records written before the field existed hash as they did.
+    ...(entry.sentToSubgraphs.length > 0 ? [entry.sentToSubgraphs] : []),
   ]);
 }
 

@@ -19,6 +19,8 @@ function entry(index: number): AuditEntry {
     requestId: `r-${index}`, at: new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString(), principal: 'client:test', clientId: 'test',
     officer: 'o', purpose: '1.900011', caseNumber: 'c', operationName: null, operationHash: null, coordinates: ['Query.citizen'],
     subjects: ['001090123456'], outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: index,
+    // Every other record says what its plan sent, so that the chain is verified over records with and without.
+    sentToSubgraphs: index % 2 === 0 ? [] : ['residence:Citizen.personalId'],
   };
 }
 
