@@ -64,18 +64,26 @@ function fail(result: GraphQLResult): never {
   process.exit(1);
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    sdl: { type: 'string' },
-    force: { type: 'boolean', default: false },
-    to: { type: 'string' },
-    first: { type: 'string' },
-    wait: { type: 'boolean', default: false },
-    'wait-timeout': { type: 'string', default: '120' },
-  },
-});
+/** Options as given; a malformed one (unknown, or a value that looks like a flag) is a usage error, not a crash. */
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        sdl: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        to: { type: 'string' },
+        first: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        'wait-timeout': { type: 'string', default: '120' },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(1);
+  }
+})();
 const [command, name] = positionals;
 
 function input() {

@@ -172,6 +172,10 @@ describe('publishing means served', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`--wait-timeout must be a whole number of seconds from 1 to 3600; got ${timeout}`);
     }
+    const flagLike = await registryCli('publish', SUBGRAPH, '--url', pensions.url, '--sdl', sdlFile, '--wait', '--wait-timeout', '-5');
+    expect(flagLike.code).toBe(1);
+    expect(flagLike.stderr).toContain("Option '--wait-timeout' argument is ambiguous");
+    expect(flagLike.stderr).not.toMatch(/\n\s+at /);
     expect(await latest()).toBe(before);
   });
 });
