@@ -79,6 +79,14 @@ function fieldsOnPath(path: ReadonlyArray<string | number>): number {
   return path.filter((element) => typeof element === 'string' && element !== '@' && !element.startsWith('...') && !element.startsWith('|')).length;
 }
 
+/** One entity's representation in a fetch: which subgraph gets it, of which type, and where the entity sits. */
+interface Representation {
+  fetch: FetchNode;
+  entityType: string;
+  /** The entity is the record a root field names, not one reached from it. */
+  underRootField: boolean;
+}
+
 /**
  * Walks a query plan and lists what its fetches send to subgraphs in entity representations: each fetch's
  * `requires` selection, resolved to schema coordinates over the API schema. Key fields are what federation needs to
@@ -95,24 +103,23 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
     return field ? getNamedType(field.type).name : undefined;
   };
 
-  const selection = (fetch: FetchNode, entityType: string, parentType: string, prefix: string, nodes: readonly QueryPlanSelectionNode[], atEntity: boolean, underRootField: boolean) => {
+  const selection = (to: Representation, parentType: string, prefix: string, nodes: readonly QueryPlanSelectionNode[], atEntity: boolean) => {
     for (const node of nodes) {
       if (node.kind === Kind.INLINE_FRAGMENT) {
-        selection(fetch, entityType, node.typeCondition ?? parentType, prefix, node.selections, atEntity, underRootField);
+        selection(to, node.typeCondition ?? parentType, prefix, node.selections, atEntity);
         continue;
       }
       if (node.name === '__typename') continue;
       const coordinate = `${parentType}.${node.name}`;
       const path = `${prefix}${node.name}`;
-      sent.add(`${fetch.serviceName}:${coordinate}`);
-      if (!keys.get(fetch.serviceName)?.get(entityType)?.has(path)) {
-        const ofRootEntity = atEntity && underRootField;
+      sent.add(`${to.fetch.serviceName}:${coordinate}`);
+      if (!keys.get(to.fetch.serviceName)?.get(to.entityType)?.has(path)) {
         const known = required.get(coordinate);
         // A coordinate required both of the named record and of someone reached from it counts as the latter.
-        required.set(coordinate, { coordinate, parentType, fieldName: node.name, ofRootEntity: ofRootEntity && (known?.ofRootEntity ?? true) });
+        required.set(coordinate, { coordinate, parentType, fieldName: node.name, ofRootEntity: atEntity && to.underRootField && (known?.ofRootEntity ?? true) });
       }
       // A field the API schema does not show (@inaccessible) gets a coordinate under it that nobody is granted.
-      if (node.selections) selection(fetch, entityType, fieldType(parentType, node.name) ?? coordinate, `${path}.`, node.selections, false, underRootField);
+      if (node.selections) selection(to, fieldType(parentType, node.name) ?? coordinate, `${path}.`, node.selections, false);
     }
   };
 
@@ -140,9 +147,9 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
         break;
       case 'Fetch':
         for (const entity of node.requires ?? []) {
-          const entityType = entity.kind === Kind.INLINE_FRAGMENT ? entity.typeCondition : undefined;
-          // Representations are always per entity type; anything else is not understood, so it is refused.
-          selection(node, entityType ?? '?', entityType ?? '?', '', entity.kind === Kind.INLINE_FRAGMENT ? entity.selections : [entity], true, fieldsAbove === 1);
+          // Representations are always per entity type; anything else is not understood, so nobody is granted it.
+          const entityType = (entity.kind === Kind.INLINE_FRAGMENT ? entity.typeCondition : undefined) ?? '?';
+          selection({ fetch: node, entityType, underRootField: fieldsAbove === 1 }, entityType, '', entity.kind === Kind.INLINE_FRAGMENT ? entity.selections : [entity], true);
         }
         break;
     }
