@@ -89,9 +89,9 @@ interface Representation {
 
 /**
  * Walks a query plan and lists what its fetches send to subgraphs in entity representations: each fetch's
- * `requires` selection, resolved to schema coordinates over the API schema. Key fields are what federation needs to
- * find an entity and are only listed as sent; the other fields are the ones a subgraph's `@requires` pulls out of
- * other subgraphs, which a client must be granted as if it read them itself.
+ * `requires` selection, resolved to schema coordinates over the API schema. Key fields are only listed as sent; the
+ * other fields are the ones a subgraph's `@requires` pulls out of other subgraphs, which a client must be granted as
+ * if it read them itself.
  */
 export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityKeys): PlanFields {
   const required = new Map<string, RequiredField>();
@@ -103,6 +103,15 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
     return field ? getNamedType(field.type).name : undefined;
   };
 
+  /**
+   * Key fields are what federation needs to find an entity, and only those of a key the entity has in another
+   * subgraph too: a key the receiving subgraph made up for someone else's entity (`@key(fields: "phone")`) would
+   * otherwise carry any field out ungranted.
+   */
+  const isSharedKey = (to: Representation, path: string): boolean =>
+    keys.get(to.fetch.serviceName)?.get(to.entityType)?.has(path) === true &&
+    [...keys].some(([subgraph, types]) => subgraph !== to.fetch.serviceName && types.get(to.entityType)?.has(path));
+
   const selection = (to: Representation, parentType: string, prefix: string, nodes: readonly QueryPlanSelectionNode[], atEntity: boolean) => {
     for (const node of nodes) {
       if (node.kind === Kind.INLINE_FRAGMENT) {
@@ -113,7 +122,7 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
       const coordinate = `${parentType}.${node.name}`;
       const path = `${prefix}${node.name}`;
       sent.add(`${to.fetch.serviceName}:${coordinate}`);
-      if (!keys.get(to.fetch.serviceName)?.get(to.entityType)?.has(path)) {
+      if (!isSharedKey(to, path)) {
         const known = required.get(coordinate);
         // A coordinate required both of the named record and of someone reached from it counts as the latter.
         required.set(coordinate, { coordinate, parentType, fieldName: node.name, ofRootEntity: atEntity && to.underRootField && (known?.ofRootEntity ?? true) });

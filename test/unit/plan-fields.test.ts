@@ -8,7 +8,9 @@ import { compose } from '../../gateway/compose';
 import { builtInSubgraphs } from '../../subgraphs';
 
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` })));
-const keys = entityKeys(supergraphSdl);
+const builtInKeys = entityKeys(supergraphSdl);
+/** An agency subgraph that extends the entities with the keys they have in the built-ins. */
+const keys = new Map([...builtInKeys, ['agency', new Map([['Citizen', new Set(['personalId'])], ['Household', new Set(['householdId'])]])]]);
 
 const fetch = (serviceName: string, requires: QueryPlanSelectionNode[]) => ({
   kind: 'Fetch' as const,
@@ -29,14 +31,14 @@ const plan: QueryPlan = {
   node: {
     kind: 'Sequence',
     nodes: [
-      { kind: 'Flatten', path: ['citizen'], node: fetch('residence', [{ kind: 'InlineFragment', typeCondition: 'Citizen', selections: [field('__typename'), field('personalId'), field('dateOfBirth')] }]) },
+      { kind: 'Flatten', path: ['citizen'], node: fetch('agency', [{ kind: 'InlineFragment', typeCondition: 'Citizen', selections: [field('__typename'), field('personalId'), field('dateOfBirth')] }]) },
       {
         kind: 'Condition',
         condition: 'withHousehold',
         ifClause: {
           kind: 'Flatten',
           path: ['citizen', 'household'],
-          node: fetch('residence', [
+          node: fetch('agency', [
             { kind: 'InlineFragment', typeCondition: 'Household', selections: [field('__typename'), field('householdId'), field('members', [field('citizen', [field('personalId'), field('phone')])]), field('secretScore', [field('x')])] },
           ]),
         },
@@ -49,8 +51,9 @@ const citizen: Principal = { kind: 'citizen', personalId: '001090123456' };
 
 describe('what a query plan sends to subgraphs', () => {
   it('reads each subgraph\'s entity keys from the supergraph', () => {
-    expect([...(keys.get('residence')?.get('Citizen') ?? [])]).toEqual(['personalId']);
-    expect([...(keys.get('residence')?.get('Household') ?? [])]).toEqual(['householdId']);
+    expect([...(builtInKeys.get('residence')?.get('Citizen') ?? [])]).toEqual(['personalId']);
+    expect([...(builtInKeys.get('residence')?.get('Household') ?? [])]).toEqual(['householdId']);
+    expect(builtInKeys.get('population')?.has('Household')).toBe(false);
   });
 
   it('lists required fields beyond the keys, through conditions and nested selections, typed over the API schema', () => {
@@ -65,14 +68,14 @@ describe('what a query plan sends to subgraphs', () => {
       ['HouseholdMember.citizen', false],
     ]);
     expect(fields.sent).toEqual([
-      'residence:Citizen.dateOfBirth',
-      'residence:Citizen.personalId',
-      'residence:Citizen.phone',
-      'residence:Household.householdId',
-      'residence:Household.members',
-      'residence:Household.secretScore',
-      'residence:Household.secretScore.x',
-      'residence:HouseholdMember.citizen',
+      'agency:Citizen.dateOfBirth',
+      'agency:Citizen.personalId',
+      'agency:Citizen.phone',
+      'agency:Household.householdId',
+      'agency:Household.members',
+      'agency:Household.secretScore',
+      'agency:Household.secretScore.x',
+      'agency:HouseholdMember.citizen',
     ]);
   });
 
@@ -81,6 +84,12 @@ describe('what a query plan sends to subgraphs', () => {
     const client: Principal = { kind: 'client', client: { clientId: 'c', name: 'C', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false } };
     expect(deniedPlanCoordinates(client, fields, new Set(['Citizen.dateOfBirth', 'Citizen.personalId', 'Household.members', 'HouseholdMember.citizen']))).toEqual(['Citizen.phone', 'Household.secretScore', 'Household.secretScore.x']);
     expect(deniedPlanCoordinates(citizen, fields, new Set())).toEqual(['Citizen.phone']);
+  });
+
+  it('takes a key only the receiving subgraph declares for a field like any other', () => {
+    const madeUp = new Map([...keys, ['siphon', new Map([['Citizen', new Set(['phone'])]])]]);
+    const phoneAsKey: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Flatten', path: ['citizen'], node: fetch('siphon', [{ kind: 'InlineFragment', typeCondition: 'Citizen', selections: [field('__typename'), field('phone')] }]) } };
+    expect(planFields(phoneAsKey, apiSchema, madeUp).required.map((required) => required.coordinate)).toEqual(['Citizen.phone']);
   });
 
   it('computes a plan\'s fields once, and refuses a plan over a supergraph it never saw', () => {
