@@ -132,6 +132,7 @@ function waitTimeoutMs(): number {
  */
 async function waitUntilServed(version: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let progress = '';
   for (;;) {
     const live = await replicas();
     const refusing = live.filter((replica) => replica.refusals.some((refusal) => refusal.version >= version));
@@ -149,6 +150,8 @@ async function waitUntilServed(version: number, timeoutMs: number): Promise<void
       console.log(`served by all ${live.length} live gateway replica(s)`);
       return;
     }
+    const now = `waiting: ${live.length - behind.length} of ${live.length} live gateway replica(s) serve version ${version}`;
+    if (now !== progress) console.log((progress = now));
     if (Date.now() >= deadline) {
       console.error(`NOT served within ${timeoutMs / 1000} s by ${behind.length} of ${live.length} live gateway replica(s):`);
       for (const replica of behind) printReplica(replica, console.error);
