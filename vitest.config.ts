@@ -13,6 +13,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Creates one PostgreSQL database for the run (migrated and seeded) and drops it afterwards.
     globalSetup: ['test/global-setup.ts'],
+    // Belt and braces for any ApolloGateway a test builds itself: gateway/apollo-gateway.ts sets it for Once's own.
+    env: { APOLLO_TELEMETRY_DISABLED: '1' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

@@ -219,7 +219,7 @@ async function reachableFromLive(db: Database, roots: string): Promise<string[]>
   return coordinates;
 }
 
-const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash'];
+const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash', 'sentToSubgraphs'];
 
 function csvCell(value: unknown): string {
   const text = Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value);

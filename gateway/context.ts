@@ -3,12 +3,14 @@ import type { Principal, Purpose } from './access/principal';
 /** What the audit record of a request is built from, filled in as the request goes through the gateway. */
 export interface AccessTrail {
   startedAt: number;
-  /** Coordinates the operation can read, once it is parsed. */
+  /** Coordinates the operation can read, once it is parsed, and those its query plan sends to subgraphs for it. */
   coordinates: readonly string[];
   /** Personal IDs from the arguments and from what the subgraphs returned. */
   subjects: Set<string>;
   /** Subgraphs the query plan called. */
   subgraphs: Set<string>;
+  /** What the query plan sent to subgraphs in entity representations, as `subgraph:Type.field`, keys included. */
+  sent: readonly string[];
 }
 
 /** What the gateway knows about one incoming request; handed to every subgraph fetch. */
@@ -19,8 +21,10 @@ export interface GatewayContext {
   principal: Principal;
   purpose: Purpose | null;
   trail: AccessTrail;
+  /** The client's grants for the request's purpose, once the access plugin has read them. */
+  grants?: ReadonlySet<string>;
 }
 
 export function newTrail(): AccessTrail {
-  return { startedAt: performance.now(), coordinates: [], subjects: new Set(), subgraphs: new Set() };
+  return { startedAt: performance.now(), coordinates: [], subjects: new Set(), subgraphs: new Set(), sent: [] };
 }

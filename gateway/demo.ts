@@ -37,7 +37,7 @@ const DEMO_CLIENTS = [
     name: 'Bảo hiểm xã hội (demo)',
     role: 'AGENCY',
     purpose: 'REGISTRY',
-    roots: ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'],
+    roots: ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'],
     legalBasis: 'Demo grant: an agency manages its own subgraph',
   },
 ] as const;

@@ -48,7 +48,7 @@ await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LE
           if (!(await latestVersion(db))) throw error;
         });
       }
-      supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+      supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
     }
     const gateway = await startGateway({ supergraph, config, log, access });
     log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');

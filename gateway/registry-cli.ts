@@ -9,11 +9,14 @@ const USAGE = `Usage: npm run registry -- <command>
   register <name>                                     reserve a name; prints the subgraph's signing secret once
   check <name> --url URL --sdl FILE                   what publishing would do (composition, breaking changes, usage)
   publish <name> --url URL --sdl FILE [--force]       check, then publish a new supergraph version
+          [--wait [--wait-timeout SECONDS]]           ...and return once every live gateway replica serves it
+                                                      (exit 1 when one refused it, with why; default 120 s)
   rollback <name> --to VERSION                        put the subgraph back as it was in an earlier version
   rollback-all --to VERSION                           (administrators) the whole supergraph back to a version
   remove <name>                                       take the subgraph out, unless others depend on it
   list                                                subgraphs in the live supergraph
   history [--first N]                                 supergraph versions, newest first
+  status                                              live gateway replicas: the version each serves, refusals
 
 Environment: ONCE_GATEWAY (default http://127.0.0.1:4000/graphql), ONCE_API_KEY, ONCE_OFFICER (default: your user),
 ONCE_CASE (default: registry-cli).`;
@@ -61,10 +64,26 @@ function fail(result: GraphQLResult): never {
   process.exit(1);
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { url: { type: 'string' }, sdl: { type: 'string' }, force: { type: 'boolean', default: false }, to: { type: 'string' }, first: { type: 'string' } },
-});
+/** Options as given; a malformed one (unknown, or a value that looks like a flag) is a usage error, not a crash. */
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        sdl: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        to: { type: 'string' },
+        first: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        'wait-timeout': { type: 'string', default: '120' },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(1);
+  }
+})();
 const [command, name] = positionals;
 
 function input() {
@@ -76,6 +95,70 @@ function version(): number {
   const to = Number(values.to);
   if (!Number.isInteger(to) || to < 1) throw new Error(`--to must be a supergraph version number; got ${values.to}`);
   return to;
+}
+
+const REPLICAS = '{ replicas: gatewayReplicas { replicaId host pid servedVersion lastSeenAt refusals { version reason attempts nextRetryAt } } }';
+
+interface Replica {
+  replicaId: string;
+  host: string;
+  pid: number;
+  servedVersion: number;
+  lastSeenAt: string;
+  refusals: Array<{ version: number; reason: string; attempts: number; nextRetryAt: string }>;
+}
+
+async function replicas(): Promise<Replica[]> {
+  const result = await call(REPLICAS, {});
+  if (result.errors) fail(result);
+  return (result.data?.replicas ?? []) as Replica[];
+}
+
+function printReplica(replica: Replica, write: (line: string) => void = console.log): void {
+  write(`${replica.host}\tpid ${replica.pid}\tserves v${replica.servedVersion}\tseen ${replica.lastSeenAt}\t${replica.replicaId}`);
+  for (const refusal of replica.refusals) write(`  refused v${refusal.version} (${refusal.attempts} attempt(s), next ${refusal.nextRetryAt}): ${refusal.reason}`);
+}
+
+/** Seconds to wait for the replicas, checked before anything is published. */
+function waitTimeoutMs(): number {
+  const seconds = Number(values['wait-timeout']);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) throw new Error(`--wait-timeout must be a whole number of seconds from 1 to 3600; got ${values['wait-timeout']}`);
+  return seconds * 1000;
+}
+
+/**
+ * Until every live gateway replica serves `version` (or a later one), or one refused it (or a later one, which holds
+ * it too): the exit code says which. No live replica at all means nothing serves it.
+ */
+async function waitUntilServed(version: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let progress = '';
+  for (;;) {
+    const live = await replicas();
+    const refusing = live.filter((replica) => replica.refusals.some((refusal) => refusal.version >= version));
+    if (refusing.length > 0) {
+      console.error(`NOT served: ${refusing.length} gateway replica(s) refused version ${version} (each tries again with backoff):`);
+      for (const replica of refusing) printReplica(replica, console.error);
+      process.exit(1);
+    }
+    if (live.length === 0) {
+      console.error('NOT served: no live gateway replica follows the registry');
+      process.exit(1);
+    }
+    const behind = live.filter((replica) => replica.servedVersion < version);
+    if (behind.length === 0) {
+      console.log(`served by all ${live.length} live gateway replica(s)`);
+      return;
+    }
+    const now = `waiting: ${live.length - behind.length} of ${live.length} live gateway replica(s) serve version ${version}`;
+    if (now !== progress) console.log((progress = now));
+    if (Date.now() >= deadline) {
+      console.error(`NOT served within ${timeoutMs / 1000} s by ${behind.length} of ${live.length} live gateway replica(s):`);
+      for (const replica of behind) printReplica(replica, console.error);
+      process.exit(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 try {
@@ -97,10 +180,12 @@ try {
       break;
     }
     case 'publish': {
+      const timeoutMs = values.wait ? waitTimeoutMs() : 0;
       const result = await call(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } ${REPORT} } }`, { input: input(), force: values.force });
       if (result.errors) fail(result);
       console.log(`published: supergraph version ${result.data?.publishSubgraph.version.version}; gateways load it within seconds`);
       printReport(result.data?.publishSubgraph.report);
+      if (values.wait) await waitUntilServed(Number(result.data?.publishSubgraph.version.version), timeoutMs);
       break;
     }
     case 'rollback':
@@ -129,6 +214,13 @@ try {
       const result = await call(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, { first: Number(values.first ?? 20) });
       if (result.errors) fail(result);
       for (const entry of result.data?.supergraphHistory ?? []) console.log(`v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`);
+      break;
+    }
+    case 'status': {
+      const [live, latest] = await Promise.all([replicas(), call('{ supergraphHistory(first: 1) { version } }', {})]);
+      if (latest.errors) fail(latest);
+      console.log(`latest supergraph version: v${latest.data?.supergraphHistory[0]?.version ?? '-'}; ${live.length} live gateway replica(s)`);
+      for (const replica of live) printReplica(replica);
       break;
     }
     default:

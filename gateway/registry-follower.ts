@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { SupergraphManager } from '@apollo/gateway';
 import type { Database } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
 import type { Notifier } from '../subgraphs/common/notifier';
+import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity } from '../subgraphs/registry/replicas';
 import { latestVersion, latestVersionNumber, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry/service';
 
 export interface RegistryFollowerOptions {
@@ -9,6 +12,10 @@ export interface RegistryFollowerOptions {
   notifier: Notifier;
   /** Fallback when a notice is missed or Redis is down. */
   pollMs: number;
+  /** After how long without a beat this replica counts as dead (REPLICA_LIVE_MS); it beats three times as often. */
+  liveMs: number;
+  /** Longest wait before a refused version is tried again (SUPERGRAPH_RETRY_MAX_MS); waits double from one second. */
+  retryMaxMs: number;
   builtInSecrets: Record<string, string>;
   log: Logger;
 }
@@ -20,15 +27,30 @@ export interface RegistryFollower {
   secret(name: string): string | undefined;
 }
 
+const FIRST_RETRY_MS = 1_000;
+const REASON_LENGTH = 500;
+
+/** @apollo/gateway wraps the failing subgraphs' errors (`[name]: why`) in a paragraph of advice; the record keeps them. */
+function refusalReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const marker = 'during the health check:\n';
+  const at = message.indexOf(marker);
+  return (at >= 0 ? message.slice(at + marker.length) : message).slice(0, REASON_LENGTH);
+}
+
 /**
  * Follows the registry through @apollo/gateway's supergraph hook: starts from the latest version, and loads each
  * newer one when Redis announces it or the poll finds it. A version whose subgraphs fail the health check is not
- * applied (and not tried again); in-flight requests finish on the supergraph they started with.
+ * applied, and is tried again with backoff (a subgraph that was down may be back); in-flight requests finish on the
+ * supergraph they started with. The replica records in the registry the version it serves, every refusal and its
+ * reason, and beats while it runs, so that `registry status` and `publish --wait` can tell what is served.
  */
-export function followRegistry({ db, notifier, pollMs, builtInSecrets, log }: RegistryFollowerOptions): RegistryFollower {
+export function followRegistry({ db, notifier, pollMs, liveMs, retryMaxMs, builtInSecrets, log }: RegistryFollowerOptions): RegistryFollower {
   let served = 0;
   const secrets = new Map(Object.entries(builtInSecrets));
-  const rejected = new Set<number>();
+  const identity: ReplicaIdentity = { replicaId: randomUUID(), host: hostname(), pid: process.pid, liveMs };
+  /** Refused versions: how often, and not to be tried before when. */
+  const refused = new Map<number, { attempts: number; retryAt: number }>();
 
   async function learnSecrets(version: SupergraphVersion): Promise<void> {
     for (const { name } of version.subgraphs) {
@@ -44,25 +66,38 @@ export function followRegistry({ db, notifier, pollMs, builtInSecrets, log }: Re
       if (!first) throw new Error('The registry has no supergraph version: bootstrap it first (npm start, or the gateway with the built-in subgraphs)');
       await learnSecrets(first);
       served = first.version;
+      await joinReplicas(db, identity, served);
 
       let running: Promise<void> | null = null;
       let again = false;
+      let retry: NodeJS.Timeout | null = null;
+      const refuse = async (version: number, error: unknown) => {
+        const attempts = (refused.get(version)?.attempts ?? 0) + 1;
+        const waitMs = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), retryMaxMs);
+        refused.set(version, { attempts, retryAt: Date.now() + waitMs });
+        const reason = refusalReason(error);
+        log.error({ version, attempts, retryInMs: waitMs, reason }, `supergraph version ${version} failed its health check and was not applied; trying again in ${waitMs} ms`);
+        if (retry) clearTimeout(retry);
+        retry = setTimeout(refresh, waitMs);
+        retry.unref();
+        await recordRefusal(db, identity.replicaId, version, reason, waitMs);
+      };
       const apply = async () => {
         const latest = await latestVersionNumber(db);
-        if (latest <= served || rejected.has(latest)) return;
+        if (latest <= served || Date.now() < (refused.get(latest)?.retryAt ?? 0)) return;
         const version = await versionByNumber(db, latest);
         if (!version) return;
         await learnSecrets(version);
         try {
           await healthCheck(version.supergraphSdl);
         } catch (error) {
-          rejected.add(latest);
-          log.error({ err: error, version: latest }, `supergraph version ${latest} failed its health check and was not applied`);
-          return;
+          return refuse(latest, error);
         }
         update(version.supergraphSdl);
         log.info({ version: latest, from: served, action: version.action, subject: version.subject }, 'now serving a new supergraph version');
         served = latest;
+        for (const number of refused.keys()) if (number <= latest) refused.delete(number);
+        await recordServed(db, identity.replicaId, latest);
       };
       const refresh = () => {
         if (running) {
@@ -79,14 +114,21 @@ export function followRegistry({ db, notifier, pollMs, builtInSecrets, log }: Re
             }
           });
       };
+      const beat = () => {
+        heartbeat(db, identity.replicaId)
+          .then((known) => (known ? undefined : joinReplicas(db, identity, served)))
+          .catch((error: unknown) => log.warn({ err: error }, 'could not tell the registry this replica is alive'));
+      };
       await notifier.subscribe(SUPERGRAPH_CHANNEL, refresh);
-      const timer = setInterval(refresh, pollMs);
-      timer.unref();
+      const timers = [setInterval(refresh, pollMs), setInterval(beat, Math.max(Math.floor(liveMs / 3), 1))];
+      for (const timer of timers) timer.unref();
       return {
         supergraphSdl: first.supergraphSdl,
         cleanup: async () => {
-          clearInterval(timer);
+          for (const timer of timers) clearInterval(timer);
+          if (retry) clearTimeout(retry);
           await running;
+          await leaveReplicas(db, identity.replicaId).catch((error: unknown) => log.warn({ err: error }, 'could not take this replica out of the registry'));
         },
       };
     },

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -7,7 +6,8 @@ import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
 import type { Logger } from '../subgraphs/common/logger';
-import { createAccessPlugin } from './access/access-plugin';
+import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
+import { createApolloGateway } from './apollo-gateway';
 import type { Authenticate } from './access/authenticate';
 import { principalLabel, type Principal } from './access/principal';
 import { readPurpose } from './access/purpose';
@@ -77,8 +77,10 @@ export async function startGateway({ supergraph, config, log, access, port = con
     registered: async () => (access ? access.persisted.trustedDocuments() : []),
     log,
   });
-  const gateway = new ApolloGateway({
+  const planCheck = access ? createPlanCheck() : null;
+  const gateway = createApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
+    ...(planCheck ? { experimental_didResolveQueryPlan: planCheck.didResolveQueryPlan } : {}),
     queryPlannerConfig: { cache: plans.cache },
     logger: log,
     buildService: ({ name, url }) => {
@@ -87,7 +89,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
       return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
     },
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    planCheck?.learn(apiSchema, coreSupergraphSdl);
     hash = supergraphVersion(coreSupergraphSdl);
     plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });

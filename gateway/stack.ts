@@ -47,7 +47,7 @@ await runMain('once', async (configured, log) => {
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   const access = openAccessControl(config, log, db);
-  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
   const gateway = await startGateway({ supergraph: follower, config, log, access });
 
   const [sample] = await db.query<{ id: string }>(

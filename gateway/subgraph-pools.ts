@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Pool } from 'undici';
 
 /** What RemoteGraphQLDataSource reads of a fetch response. */
@@ -41,7 +42,8 @@ export class SubgraphPools {
     return {
       ok: response.statusCode >= 200 && response.statusCode < 300,
       status: response.statusCode,
-      statusText: '',
+      // RemoteGraphQLDataSource words a failed response as `<status>: <statusText>`, health checks included.
+      statusText: STATUS_CODES[response.statusCode] ?? '',
       url,
       headers: { get: header },
       json: async () => JSON.parse(text) as unknown,

@@ -1,21 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { loadConfig } from '../../subgraphs/common/config';
 import { createLogger } from '../../subgraphs/common/logger';
+import { createApolloGateway } from '../../gateway/apollo-gateway';
 import { startGateway } from '../../gateway/server';
 import { runWorkers } from '../../gateway/workers';
 
 /**
  * One gateway of the side-by-side benchmark over the SUPERGRAPH file, on a free port; prints its URL.
  * `once`: ours (access control off: the public workload has no clients or purposes); `apollo`: the stock
- * @apollo/gateway + @apollo/server with default settings; `hive` and `hive-rust`: @graphql-hive/gateway, with the
- * JavaScript or the Rust query planner (@graphql-hive/router-runtime).
+ * @apollo/gateway + @apollo/server with default settings (but data collection off, as for every gateway here);
+ * `hive` and `hive-rust`: @graphql-hive/gateway, with the JavaScript or the Rust query planner
+ * (@graphql-hive/router-runtime).
  */
 const kind = process.argv[2];
 const supergraph = readFileSync(process.env.SUPERGRAPH ?? '', 'utf8');
@@ -33,7 +34,7 @@ switch (kind) {
     break;
   }
   case 'apollo': {
-    const server = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: supergraph }) });
+    const server = new ApolloServer({ gateway: createApolloGateway({ supergraphSdl: supergraph }) });
     const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
     ready(url);
     process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));

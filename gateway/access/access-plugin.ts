@@ -1,12 +1,20 @@
+import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../subgraphs/common/errors';
 import type { GatewayContext } from '../context';
 import { OperationShapes, withVariables } from './operation-fields';
-import { deniedCoordinates, subjectsInArguments } from './policy';
+import { PlanFieldsCache } from './plan-fields';
+import { deniedCoordinates, deniedPlanCoordinates, subjectsInArguments } from './policy';
+import type { Principal, Purpose } from './principal';
 import type { AccessStore } from './store';
 
 const NO_GRANTS: ReadonlySet<string> = new Set();
+
+function forbidden(principal: Principal, purpose: Purpose | null, denied: readonly string[], why = ''): GraphQLError {
+  const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${purpose?.code}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
+  return new GraphQLError(`${who}: ${denied.join(', ')}${why}`, { extensions: { code: ErrorCode.Forbidden, denied, http: { status: 403 } } });
+}
 
 /**
  * Checks every field coordinate an operation can touch against the caller's grants for the request's purpose,
@@ -32,14 +40,40 @@ export function createAccessPlugin(options: { store: AccessStore }): ApolloServe
           trail.coordinates = fields.coordinates;
           for (const subject of subjectsInArguments(fields)) trail.subjects.add(subject);
           const grants = principal.kind === 'client' && purpose ? await options.store.grantsFor(principal.client.clientId, purpose.code) : NO_GRANTS;
+          contextValue.grants = grants;
           const denied = deniedCoordinates(principal, fields, grants);
-          if (denied.length === 0) return;
-          const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${purpose?.code}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
-          throw new GraphQLError(`${who}: ${denied.join(', ')}`, {
-            extensions: { code: ErrorCode.Forbidden, denied, http: { status: 403 } },
-          });
+          if (denied.length > 0) throw forbidden(principal, purpose, denied);
         },
       };
+    },
+  };
+}
+
+function isGatewayContext(context: object): context is GatewayContext {
+  return 'trail' in context && 'principal' in context;
+}
+
+/**
+ * The same check on what the query plan sends to subgraphs: fields a subgraph `@requires` travel to it in entity
+ * representations, so they count as read by the client. Runs when the plan is resolved (from the plan cache or
+ * freshly made), before any subgraph is called; also notes for the audit record every coordinate sent and to which
+ * subgraph. `learn` must see every supergraph the gateway loads.
+ */
+export function createPlanCheck(): { learn(apiSchema: GraphQLSchema, supergraphSdl: string): void; didResolveQueryPlan: Experimental_DidResolveQueryPlanCallback } {
+  const plans = new PlanFieldsCache();
+  return {
+    learn: (apiSchema, supergraphSdl) => plans.learn(apiSchema, supergraphSdl),
+    didResolveQueryPlan({ queryPlan, requestContext }) {
+      const context = requestContext.context;
+      if (!isGatewayContext(context)) return;
+      const fields = plans.of(requestContext.schema, queryPlan);
+      const { principal, purpose, trail } = context;
+      if (fields.required.length > 0) {
+        trail.coordinates = [...new Set([...trail.coordinates, ...fields.required.map((field) => field.coordinate)])].sort();
+        const denied = deniedPlanCoordinates(principal, fields, context.grants ?? NO_GRANTS);
+        if (denied.length > 0) throw forbidden(principal, purpose, denied, ' (the query plan would send them to a subgraph that requires them to resolve the fields asked for)');
+      }
+      trail.sent = fields.sent;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Kind, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { FieldUse, OperationFields } from './operation-fields';
+import type { PlanFields } from './plan-fields';
 import type { Principal } from './principal';
 
 /** The type that stands for a person, and its key. */
@@ -24,6 +25,28 @@ export function deniedCoordinates(principal: Principal, fields: OperationFields,
       if (fields.introspection) denied.add('__schema');
       for (const use of fields.uses) if (!citizenMayRead(principal.personalId, use, fields.rootArguments.get(use))) denied.add(use.coordinate);
       break;
+  }
+  return [...denied].sort();
+}
+
+/**
+ * Of the fields a query plan sends to subgraphs beyond the entities' keys (`@requires`), those the principal may not
+ * read, sorted: a client needs them granted as if it asked for them; a citizen's own record may be sent, of anyone
+ * else only what the citizen may see of them.
+ */
+export function deniedPlanCoordinates(principal: Principal, fields: PlanFields, grants: ReadonlySet<string>): string[] {
+  const denied = new Set<string>();
+  for (const field of fields.required) {
+    switch (principal.kind) {
+      case 'anonymous':
+        break;
+      case 'client':
+        if (!grants.has(field.coordinate)) denied.add(field.coordinate);
+        break;
+      case 'citizen':
+        if (field.parentType === PERSON_TYPE && !field.ofRootEntity && !OTHER_PERSON_FIELDS.has(field.fieldName)) denied.add(field.coordinate);
+        break;
+    }
   }
   return [...denied].sort();
 }

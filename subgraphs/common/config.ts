@@ -104,6 +104,10 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** How often a gateway asks PostgreSQL for a new supergraph version, in case a Redis notice was missed. */
   SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** A gateway replica not heard from for this long is taken for dead by `registry status` and `publish --wait`. */
+  REPLICA_LIVE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** Longest wait before a gateway tries again a supergraph version it refused (the waits double from one second). */
+  SUPERGRAPH_RETRY_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** How far back the registry looks in the audit log for operations that use a field a change would break. */
   USAGE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How long subgraphs keep entity rows in the cache (Redis, or in-process); 0 turns the cache off. */

@@ -1,5 +1,8 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../common/errors';
 import { DateTimeScalar } from '../common/scalars';
 import type { Resolvers } from './generated/resolvers-types';
+import { liveReplicas } from './replicas';
 import { check, history, latestVersion, publish, register, remove, rollbackSubgraph, rollbackSupergraph, type SubgraphEntry } from './service';
 
 export const resolvers: Resolvers = {
@@ -14,6 +17,11 @@ export const resolvers: Resolvers = {
     checkSubgraph: async (_, { input }, context) => {
       await context.actor();
       return check(context.registry, input, { probeService: true });
+    },
+    gatewayReplicas: async (_, __, context) => {
+      const actor = await context.actor();
+      if (actor.role !== 'AGENCY' && actor.role !== 'ADMIN') throw new GraphQLError(`Only agency and administrator clients see the gateway replicas; "${actor.clientId}" is ${actor.role}`, { extensions: { code: ErrorCode.Forbidden } });
+      return liveReplicas(context.registry.db);
     },
   },
   Mutation: {

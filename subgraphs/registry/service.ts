@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
 import { GraphQLError, Kind, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose, CompositionError, describeLocations } from '../../gateway/compose';
+import { failingHealthChecks } from '../../gateway/subgraph-health';
 import type { Config } from '../common/config';
 import type { Database, Queryable } from '../common/database';
 import { ErrorCode } from '../common/errors';
@@ -270,6 +271,13 @@ async function serviceProblem(deps: RegistryDeps, entry: SubgraphEntry): Promise
   return `${entry.url} serves a different schema: ${[missing.length ? `missing ${missing.slice(0, 10).join(', ')}` : '', extra.length ? `not in the published SDL ${extra.slice(0, 10).join(', ')}` : ''].filter(Boolean).join('; ')}`;
 }
 
+/** Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now. */
+async function assertServable(deps: RegistryDeps, entries: readonly SubgraphEntry[], change: string): Promise<void> {
+  const targets = await Promise.all(entries.map(async ({ name, url }) => ({ name, url, secret: await signingSecret(deps, name) })));
+  const failing = await failingHealthChecks(targets, deps.fetchTimeoutMs);
+  if (failing.length > 0) throw refused(`${change} refused: the gateways would not serve it, as their health check fails for ${failing.join('; ')}`, { report: { serviceProblem: failing.join('; ') } });
+}
+
 async function ownerOf(db: Queryable, name: string): Promise<string | null> {
   const [row] = await db.query<{ owner: string }>('SELECT owner FROM registry.subgraphs WHERE name = $1', [name]);
   return row?.owner ?? null;
@@ -322,6 +330,7 @@ export async function publish(deps: RegistryDeps, actor: Actor, candidate: Subgr
   const blocking = report.compositionErrors.length > 0 || report.serviceProblem !== null || (report.breakingChangesInUse > 0 && !force);
   if (blocking) throw refused(`Publish of ${candidate.name} refused: ${summary(report)}`, { report });
   const entries = [...live.subgraphs.filter((entry) => entry.name !== candidate.name), candidate];
+  await assertServable(deps, entries, `Publish of ${candidate.name}`);
   const version = await appendVersion(deps, entries, { action: 'PUBLISH', subject: candidate.name, actor: actor.principal, forced: force && report.breakingChangesInUse > 0 }, live.version);
   return { version, report };
 }

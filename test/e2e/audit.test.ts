@@ -19,6 +19,8 @@ function entry(index: number): AuditEntry {
     requestId: `r-${index}`, at: new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString(), principal: 'client:test', clientId: 'test',
     officer: 'o', purpose: '1.900011', caseNumber: 'c', operationName: null, operationHash: null, coordinates: ['Query.citizen'],
     subjects: ['001090123456'], outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: index,
+    // Every other record says what its plan sent, so that the chain is verified over records with and without.
+    sentToSubgraphs: index % 2 === 0 ? [] : ['residence:Citizen.personalId'],
   };
 }
 
@@ -185,7 +187,7 @@ describe('the audit log behind the gateway', () => {
     const exported = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'audit', 'export', '--format', 'csv', '--out', out, '--subject', subject], { env, encoding: 'utf8' });
     expect(exported.status).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('seq,requestId,at,principal,clientId,officer,purpose,caseNumber,operationName,operationHash,coordinates,subjects,outcome,errorCodes,subgraphs,durationMs,previousHash,hash');
+    expect(lines[0]).toBe('seq,requestId,at,principal,clientId,officer,purpose,caseNumber,operationName,operationHash,coordinates,subjects,outcome,errorCodes,subgraphs,durationMs,previousHash,hash,sentToSubgraphs');
     expect(lines.length).toBeGreaterThan(1_000);
   });
 });

@@ -82,7 +82,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   if (options.registry) {
     const live = await syncBuiltIns(registryDeps(config, platform), builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])));
     apiSchema = apiSchemaOf(live);
-    supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log: silentLog });
+    supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log: silentLog });
   } else {
     const composed = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
     apiSchema = composed.apiSchema;

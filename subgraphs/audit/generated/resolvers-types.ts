@@ -83,6 +83,8 @@ export type AuditRecord = {
   principal: Scalars['String']['output'];
   purpose?: Maybe<Scalars['String']['output']>;
   requestId: Scalars['ID']['output'];
+  /** What the query plan sent to subgraphs in entity representations, as subgraph:Type.field (keys and @requires fields). */
+  sentToSubgraphs: Array<Scalars['String']['output']>;
   seq: Scalars['Int']['output'];
   subgraphs: Array<Scalars['String']['output']>;
   /** Personal IDs whose data was returned or asked for. */
@@ -290,6 +292,7 @@ export type AuditRecordResolvers<ContextType = AuditContext, ParentType extends 
   principal?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sentToSubgraphs?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   subgraphs?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   subjects?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;

@@ -41,6 +41,21 @@ export type CompositionProblem = {
   message: Scalars['String']['output'];
 };
 
+/** A gateway process following the registry, as it last reported itself. */
+export type GatewayReplica = {
+  __typename?: 'GatewayReplica';
+  host: Scalars['String']['output'];
+  /** Its last heartbeat; a replica silent for longer than its REPLICA_LIVE_MS is not listed. */
+  lastSeenAt: Scalars['DateTime']['output'];
+  pid: Scalars['Int']['output'];
+  /** Versions newer than the one it serves that it refused, with why; it tries each again with backoff. */
+  refusals: Array<VersionRefusal>;
+  replicaId: Scalars['ID']['output'];
+  /** The supergraph version it serves. */
+  servedVersion: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Checks, then publishes a new supergraph version. Breaking changes to fields in use are refused unless an administrator forces them. */
@@ -97,6 +112,8 @@ export type Query = {
   __typename?: 'Query';
   /** What publishing this subgraph would do, without doing it. */
   checkSubgraph: CheckReport;
+  /** Gateway replicas heard from recently (agency and administrator clients): the version each serves and the newer ones it refused. */
+  gatewayReplicas: Array<GatewayReplica>;
   /** The subgraphs in the live supergraph. */
   subgraphs: Array<RegisteredSubgraph>;
   /** Supergraph versions, newest first. */
@@ -167,6 +184,17 @@ export type SupergraphVersion = {
   subgraphs: Array<Scalars['String']['output']>;
   /** The subgraph published or removed, or what was rolled back. */
   subject: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
+};
+
+/** A supergraph version a gateway replica did not apply, because the health check of its subgraphs failed. */
+export type VersionRefusal = {
+  __typename?: 'VersionRefusal';
+  attempts: Scalars['Int']['output'];
+  lastRefusedAt: Scalars['DateTime']['output'];
+  nextRetryAt: Scalars['DateTime']['output'];
+  /** Which subgraphs failed the health check, and how (refused, timed out, HTTP status). */
+  reason: Scalars['String']['output'];
   version: Scalars['Int']['output'];
 };
 
@@ -250,6 +278,8 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   CompositionProblem: ResolverTypeWrapper<CompositionProblem>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  GatewayReplica: ResolverTypeWrapper<GatewayReplica>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PublishResult: ResolverTypeWrapper<Omit<PublishResult, 'version'> & { version: ResolversTypes['SupergraphVersion'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -258,6 +288,7 @@ export type ResolversTypes = {
   SchemaChange: ResolverTypeWrapper<SchemaChange>;
   SubgraphInput: SubgraphInput;
   SupergraphVersion: ResolverTypeWrapper<SupergraphVersionModel>;
+  VersionRefusal: ResolverTypeWrapper<VersionRefusal>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -268,6 +299,8 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   CompositionProblem: CompositionProblem;
   DateTime: Scalars['DateTime']['output'];
+  GatewayReplica: GatewayReplica;
+  ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
   PublishResult: Omit<PublishResult, 'version'> & { version: ResolversParentTypes['SupergraphVersion'] };
   Query: Record<PropertyKey, never>;
@@ -276,6 +309,7 @@ export type ResolversParentTypes = {
   SchemaChange: SchemaChange;
   SubgraphInput: SubgraphInput;
   SupergraphVersion: SupergraphVersionModel;
+  VersionRefusal: VersionRefusal;
 };
 
 export type CheckReportResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['CheckReport'] = ResolversParentTypes['CheckReport']> = {
@@ -296,6 +330,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type GatewayReplicaResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['GatewayReplica'] = ResolversParentTypes['GatewayReplica']> = {
+  host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refusals?: Resolver<Array<ResolversTypes['VersionRefusal']>, ParentType, ContextType>;
+  replicaId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  servedVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   publishSubgraph?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishSubgraphArgs, 'force' | 'input'>>;
   registerSubgraph?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterSubgraphArgs, 'name'>>;
@@ -311,6 +355,7 @@ export type PublishResultResolvers<ContextType = RegistryContext, ParentType ext
 
 export type QueryResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkSubgraph?: Resolver<ResolversTypes['CheckReport'], ParentType, ContextType, RequireFields<QueryCheckSubgraphArgs, 'input'>>;
+  gatewayReplicas?: Resolver<Array<ResolversTypes['GatewayReplica']>, ParentType, ContextType>;
   subgraphs?: Resolver<Array<ResolversTypes['RegisteredSubgraph']>, ParentType, ContextType>;
   supergraphHistory?: Resolver<Array<ResolversTypes['SupergraphVersion']>, ParentType, ContextType, RequireFields<QuerySupergraphHistoryArgs, 'first'>>;
 };
@@ -345,10 +390,19 @@ export type SupergraphVersionResolvers<ContextType = RegistryContext, ParentType
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type VersionRefusalResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['VersionRefusal'] = ResolversParentTypes['VersionRefusal']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastRefusedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  nextRetryAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RegistryContext> = {
   CheckReport?: CheckReportResolvers<ContextType>;
   CompositionProblem?: CompositionProblemResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  GatewayReplica?: GatewayReplicaResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PublishResult?: PublishResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -356,5 +410,6 @@ export type Resolvers<ContextType = RegistryContext> = {
   Registration?: RegistrationResolvers<ContextType>;
   SchemaChange?: SchemaChangeResolvers<ContextType>;
   SupergraphVersion?: SupergraphVersionResolvers<ContextType>;
+  VersionRefusal?: VersionRefusalResolvers<ContextType>;
 };
 
