@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -83,6 +84,14 @@ async function startRawServer(status: number, body: string, headers: Record<stri
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/graphql`, requests: () => requests, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Runs the agency's registry CLI against the test gateway with `apiKey`. */
+function registryCli(args: string[], apiKey: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, ONCE_GATEWAY: stack.gatewayUrl, ONCE_API_KEY: apiKey };
+    execFile(process.execPath, ['--import', 'tsx', 'gateway/registry-cli.ts', ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
 }
 
 let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -208,6 +217,16 @@ describe('a siphon through @requires', () => {
     expect(listed.data?.dataFlowApprovals.filter((approval) => approval.target === 'Citizen.phone').map((approval) => approval.status)).toEqual(['REVOKED']);
     const hidden = await stack.graphql<{ dataFlowApprovals: unknown[]; liveDataFlows: unknown[] }>('{ dataFlowApprovals(includeRevoked: true) { id } liveDataFlows { subgraph } }', {}, otherAgency.headers);
     expect(hidden.data).toEqual({ dataFlowApprovals: [], liveDataFlows: [] });
+  });
+
+  it('shows in `npm run registry -- flows list` as a violation of the live version, and the CLI refuses an agency\'s approval', async () => {
+    const listed = await registryCli(['flows', 'list', 'insurance-x', '--all'], agency.apiKey);
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain('live flows: 7, without an approval in force: 1');
+    expect(listed.stdout).toContain('VIOLATION  @requires insurance-x: Citizen.insuranceStatus -> Citizen.phone (owner system)');
+    expect(listed.stdout).toMatch(/#\d+\tREVOKED\t/);
+    const approve = await registryCli(['flows', 'approve', '1', '--basis', 'none'], agency.apiKey);
+    expect(approve).toMatchObject({ code: 1, stderr: expect.stringContaining('refused [FORBIDDEN]: Only an administrator approves data flows') });
   });
 });
 
