@@ -15,6 +15,7 @@ import {
   revokeFlow,
   rollbackSubgraph,
   rollbackSupergraph,
+  subgraphOwners,
   type SubgraphEntry,
 } from './service';
 
@@ -23,8 +24,8 @@ export const resolvers: Resolvers = {
   Query: {
     subgraphs: async (_, __, { registry }) => {
       const live = await latestVersion(registry.db);
-      const owners = new Map((await registry.db.query<{ name: string; owner: string }>('SELECT name, owner FROM registry.subgraphs')).map((row) => [row.name, row.owner]));
-      return (live?.subgraphs ?? []).map((entry) => ({ name: entry.name, url: entry.url, owner: owners.get(entry.name) ?? 'unknown' }));
+      const owners = await subgraphOwners(registry.db);
+      return (live?.subgraphs ?? []).map((entry) => ({ name: entry.name, url: entry.url, owner: owners[entry.name] ?? 'unknown' }));
     },
     supergraphHistory: (_, { first }, { registry }) => history(registry.db, Math.min(Math.max(first ?? 20, 1), 200)),
     checkSubgraph: async (_, { input }, context) => check(context.registry, await context.actor(), input satisfies SubgraphEntry),

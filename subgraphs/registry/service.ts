@@ -259,7 +259,8 @@ async function assertCandidate(deps: RegistryDeps, actor: Actor, candidate: Subg
   assertRoutingUrl(candidate.url, deps.allowsHost);
 }
 
-async function subgraphOwners(db: Queryable): Promise<Record<string, string>> {
+/** The owning agency of every registered subgraph, by name (`system` for the built-ins). */
+export async function subgraphOwners(db: Queryable): Promise<Record<string, string>> {
   const rows = await db.query<{ name: string; owner: string }>('SELECT name, owner FROM registry.subgraphs');
   return Object.fromEntries(rows.map((row) => [row.name, row.owner]));
 }
