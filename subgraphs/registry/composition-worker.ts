@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { Supergraph } from '@apollo/federation-internals';
 import { diff } from '@graphql-inspector/core';
 import { GraphQLError, parse, Source, type DocumentNode } from 'graphql';
@@ -7,11 +7,10 @@ import { dataFlows } from './flows';
 import { definedFields, type CompositionJob, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 
 /**
- * Parses, composes, diffs and analyses a proposed set of subgraphs off the thread that serves requests: the SDL is
- * the agency's, and a hostile one can take seconds or overflow the stack. Posts one CompositionOutcome.
+ * Parses, composes, diffs and analyses proposed sets of subgraphs off the thread that serves requests: the SDL is
+ * the agency's, and a hostile one can take seconds or overflow the stack. Answers each CompositionJob it is sent
+ * with one CompositionOutcome (or `{ failed }`), one job at a time.
  */
-const job = workerData as CompositionJob;
-
 function parseSdl(entry: SubgraphEntry): DocumentNode {
   return parse(new Source(entry.sdl, `${entry.name}/schema.graphql`));
 }
@@ -23,7 +22,7 @@ function problemsOf(error: unknown): CompositionProblem[] {
   throw error;
 }
 
-async function run(): Promise<CompositionOutcome> {
+async function run(job: CompositionJob): Promise<CompositionOutcome> {
   const outcome: CompositionOutcome = { supergraphSdl: null, problems: [], changes: [], flows: [], candidateFields: [] };
   let documents: Map<string, DocumentNode>;
   try {
@@ -51,7 +50,9 @@ async function run(): Promise<CompositionOutcome> {
   }
 }
 
-run().then(
-  (outcome) => parentPort?.postMessage(outcome),
-  (error: unknown) => parentPort?.postMessage({ failed: error instanceof Error ? error.message : String(error) }),
-);
+parentPort?.on('message', (job: CompositionJob) => {
+  run(job).then(
+    (outcome) => parentPort?.postMessage(outcome),
+    (error: unknown) => parentPort?.postMessage({ failed: error instanceof Error ? error.message : String(error) }),
+  );
+});

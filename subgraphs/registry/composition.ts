@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -64,29 +65,59 @@ export function definedFields(document: DocumentNode): string[] {
 const WORKER = new URL('./composition-worker.ts', import.meta.url);
 
 /**
- * Runs `job` in a worker thread of its own, stopped after `timeoutMs`: an agency's SDL is untrusted input, and the
- * process running the registry also serves requests (under `npm start`, the gateway's). Memory is capped too.
+ * The worker thread that composes and checks, kept between jobs: starting one loads the composition libraries, which
+ * takes seconds on a busy machine. Jobs run one at a time; one that runs past its time limit terminates the worker,
+ * and the next job starts a fresh one. Idle, it does not keep the process alive.
+ */
+class CompositionWorker {
+  private worker: Worker | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
+    const result = this.queue.then(() => this.runNow(job, options));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private runNow(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
+    const worker = (this.worker ??= startTsWorker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: 512 } }));
+    worker.ref();
+    return new Promise<CompositionOutcome>((resolve, reject) => {
+      const settle = (outcome: () => void, keep: boolean) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (keep) worker.unref();
+        else this.discard(worker);
+        outcome();
+      };
+      const onMessage = (message: CompositionOutcome | { failed: string }) =>
+        settle(() => ('failed' in message ? reject(new Error(`composition worker failed: ${message.failed}`)) : resolve(message)), true);
+      const onError = (error: NodeJS.ErrnoException) => {
+        options.log.warn({ err: error }, 'composition worker stopped');
+        const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        settle(() => reject(outOfMemory ? new GraphQLError('Composing this change needs more memory than a check may use', { extensions: { code: ErrorCode.SchemaCheckFailed } }) : error), false);
+      };
+      const onExit = (code: number) => settle(() => reject(new Error(`composition worker exited with ${code} before answering`)), false);
+      const timer = setTimeout(() => {
+        settle(() => reject(new GraphQLError(`Composing and checking this change took longer than ${options.timeoutMs} ms (REGISTRY_CHECK_TIMEOUT_MS) and was stopped`, { extensions: { code: ErrorCode.SchemaCheckTimeout } })), false);
+      }, options.timeoutMs);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(job);
+    });
+  }
+
+  private discard(worker: Worker): void {
+    if (this.worker === worker) this.worker = null;
+    void worker.terminate();
+  }
+}
+
+const compositionWorker = new CompositionWorker();
+
+/**
+ * Runs `job` in the composition worker thread, stopped after `timeoutMs`: an agency's SDL is untrusted input, and the
+ * process running the registry also serves requests (under `npm start`, the gateway's). Its memory is capped too.
  */
 export function composeInWorker(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
-  const worker = startTsWorker(WORKER, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-  return new Promise<CompositionOutcome>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new GraphQLError(`Composing and checking this change took longer than ${options.timeoutMs} ms (REGISTRY_CHECK_TIMEOUT_MS) and was stopped`, { extensions: { code: ErrorCode.SchemaCheckTimeout } }));
-    }, options.timeoutMs);
-    const settle = (outcome: () => void) => {
-      clearTimeout(timer);
-      void worker.terminate();
-      outcome();
-    };
-    worker.once('message', (message: CompositionOutcome | { failed: string }) =>
-      settle(() => ('failed' in message ? reject(new Error(`composition worker failed: ${message.failed}`)) : resolve(message))),
-    );
-    worker.once('error', (error: NodeJS.ErrnoException) => {
-      options.log.warn({ err: error }, 'composition worker stopped');
-      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      settle(() => reject(outOfMemory ? new GraphQLError('Composing this change needs more memory than a check may use', { extensions: { code: ErrorCode.SchemaCheckFailed } }) : error));
-    });
-    worker.once('exit', (code) => settle(() => reject(new Error(`composition worker exited with ${code} before answering`))));
-  });
+  return compositionWorker.run(job, options);
 }
