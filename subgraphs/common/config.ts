@@ -132,8 +132,11 @@ const schema = z.object({
     }),
   /** Largest SDL the registry reads; a larger one is refused at once (SDL_TOO_LARGE). */
   REGISTRY_MAX_SDL_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
-  /** How long composing and checking one change may take in its worker thread before it is stopped (SCHEMA_CHECK_TIMEOUT). */
-  REGISTRY_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * How long composing and checking one change may take in its worker thread before it is stopped
+   * (SCHEMA_CHECK_TIMEOUT); below SUBGRAPH_TIMEOUT_MS, so that the gateway hears the refusal rather than a timeout.
+   */
+  REGISTRY_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(8_000),
   /** How long subgraphs keep entity rows in the cache (Redis, or in-process); 0 turns the cache off. */
   ENTITY_CACHE_TTL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Citizens generated when `npm start` finds an empty database. */

@@ -56,3 +56,4 @@ parentPort?.on('message', (job: CompositionJob) => {
     (error: unknown) => parentPort?.postMessage({ failed: error instanceof Error ? error.message : String(error) }),
   );
 });
+parentPort?.postMessage({ ready: true });

@@ -66,11 +66,12 @@ const WORKER = new URL('./composition-worker.ts', import.meta.url);
 
 /**
  * The worker thread that composes and checks, kept between jobs: starting one loads the composition libraries, which
- * takes seconds on a busy machine. Jobs run one at a time; one that runs past its time limit terminates the worker,
- * and the next job starts a fresh one. Idle, it does not keep the process alive.
+ * takes seconds on a busy machine (not counted in a job's time limit: no SDL is involved). Jobs run one at a time;
+ * one that runs past its time limit terminates the worker, and the next job starts a fresh one. Idle, it does not
+ * keep the process alive.
  */
 class CompositionWorker {
-  private worker: Worker | null = null;
+  private current: { worker: Worker; ready: Promise<void> } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   run(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
@@ -79,9 +80,26 @@ class CompositionWorker {
     return result;
   }
 
-  private runNow(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
-    const worker = (this.worker ??= startTsWorker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: 512 } }));
+  private start(): { worker: Worker; ready: Promise<void> } {
+    const worker = startTsWorker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`composition worker exited with ${code} while starting`)));
+    });
+    return { worker, ready };
+  }
+
+  private async runNow(job: CompositionJob, options: { timeoutMs: number; log: Logger }): Promise<CompositionOutcome> {
+    const current = (this.current ??= this.start());
+    const { worker } = current;
     worker.ref();
+    try {
+      await current.ready;
+    } catch (error) {
+      this.discard(worker);
+      throw error;
+    }
     return new Promise<CompositionOutcome>((resolve, reject) => {
       const settle = (outcome: () => void, keep: boolean) => {
         clearTimeout(timer);
@@ -107,7 +125,7 @@ class CompositionWorker {
   }
 
   private discard(worker: Worker): void {
-    if (this.worker === worker) this.worker = null;
+    if (this.current?.worker === worker) this.current = null;
     void worker.terminate();
   }
 }
