@@ -37,7 +37,11 @@ const DEMO_CLIENTS = [
     name: 'Bảo hiểm xã hội (demo)',
     role: 'AGENCY',
     purpose: 'REGISTRY',
-    roots: ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph'],
+    roots: [
+      'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph',
+      // Data flows: an agency requests approvals and consents for its own data; administrators approve and revoke.
+      'Query.dataFlowApprovals', 'Query.liveDataFlows', 'Mutation.requestDataFlows', 'Mutation.consentDataFlow',
+    ],
     legalBasis: 'Demo grant: an agency manages its own subgraph',
   },
 ] as const;

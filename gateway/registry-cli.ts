@@ -11,17 +11,26 @@ const USAGE = `Usage: npm run registry -- <command>
   publish <name> --url URL --sdl FILE [--force]       check, then publish a new supergraph version
           [--wait [--wait-timeout SECONDS]]           ...and return once every live gateway replica serves it
                                                       (exit 1 when one refused it, with why; default 120 s)
-  rollback <name> --to VERSION                        put the subgraph back as it was in an earlier version
-  rollback-all --to VERSION                           (administrators) the whole supergraph back to a version
-  remove <name>                                       take the subgraph out, unless others depend on it
+  rollback <name> --to VERSION [--force]              put the subgraph back as it was in an earlier version
+  rollback-all --to VERSION [--force]                 (administrators) the whole supergraph back to a version
+  remove <name> [--force]                             take the subgraph out, unless others depend on it
   list                                                subgraphs in the live supergraph
   history [--first N]                                 supergraph versions, newest first
   status                                              live gateway replicas: the version each serves, refusals
 
+Cross-agency data flows (directives that reach fields or entities another agency owns):
+  flows request <name> --url URL --sdl FILE --reason TEXT   ask approval for every flow in the SDL
+  flows approve <id> --basis TEXT                     (administrators) approve a requested flow, naming its legal basis
+  flows consent <id>                                  (the owning agency) consent to an @override of its field
+  flows revoke <id>                                   (administrators) revoke an approval
+  flows list [<name>] [--all]                         approvals (--all: revoked too) and the live graph's flows
+
 Environment: ONCE_GATEWAY (default http://127.0.0.1:4000/graphql), ONCE_API_KEY, ONCE_OFFICER (default: your user),
 ONCE_CASE (default: registry-cli).`;
 
-const REPORT = 'report { ok breakingChangesInUse serviceProblem compositionErrors { code message locations } changes { level path message usedByOperations } }';
+const FLOW = 'subgraph directive coordinate target owner approved approvalId';
+const CHECK_REPORT = `ok breakingChangesInUse serviceProblem unapprovedFlows compositionErrors { code message locations } changes { level path message usedByOperations } flows { ${FLOW} }`;
+const APPROVAL = 'id agency subgraph directive coordinate target owner status reason legalBasis requestedAt approvedBy consentedBy revokedBy';
 const VERSION = 'version action subject actor forced createdAt subgraphs';
 
 interface GraphQLResult {
@@ -46,8 +55,13 @@ async function call(query: string, variables: Record<string, unknown>): Promise<
   return (await response.json()) as GraphQLResult;
 }
 
-function printReport(report: { ok?: boolean; compositionErrors?: any[]; changes?: any[]; serviceProblem?: string | null } | undefined): void {
+function describeFlow(flow: any): string {
+  return `@${String(flow.directive).toLowerCase()} ${flow.subgraph ? `${flow.subgraph}: ` : ''}${flow.coordinate} -> ${flow.target} (owner ${flow.owner})`;
+}
+
+function printReport(report: { ok?: boolean; compositionErrors?: any[]; changes?: any[]; serviceProblem?: string | null; flows?: any[] } | undefined): void {
   if (!report) return;
+  for (const flow of report.flows ?? []) console.log(`  flow         ${describeFlow(flow)}  ${flow.approved ? `approved (#${flow.approvalId})` : 'NOT APPROVED: npm run registry -- flows request ...'}`);
   for (const error of report.compositionErrors ?? []) console.log(`  composition  [${error.code}] ${error.message}${error.locations?.length ? ` (at ${error.locations.join(', ')})` : ''}`);
   for (const change of report.changes ?? []) {
     const use = change.usedByOperations > 0 ? `  <- used by ${change.usedByOperations} recent operation(s)` : '';
@@ -77,6 +91,9 @@ const { values, positionals } = (() => {
         first: { type: 'string' },
         wait: { type: 'boolean', default: false },
         'wait-timeout': { type: 'string', default: '120' },
+        reason: { type: 'string' },
+        basis: { type: 'string' },
+        all: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -86,9 +103,59 @@ const { values, positionals } = (() => {
 })();
 const [command, name] = positionals;
 
-function input() {
-  if (!name || !values.url || !values.sdl) throw new Error(`${command} needs <name>, --url and --sdl\n\n${USAGE}`);
-  return { name, url: values.url, sdl: readFileSync(values.sdl, 'utf8') };
+function input(subgraph = name) {
+  if (!subgraph || !values.url || !values.sdl) throw new Error(`${command} needs <name>, --url and --sdl\n\n${USAGE}`);
+  return { name: subgraph, url: values.url, sdl: readFileSync(values.sdl, 'utf8') };
+}
+
+function approvalId(text: string | undefined): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id < 1) throw new Error(`flows ${name} needs the approval's id (a number, see flows list); got ${text}`);
+  return id;
+}
+
+function printApproval(approval: any): void {
+  const decided = [approval.approvedBy && `approved by ${approval.approvedBy} (${approval.legalBasis})`, approval.consentedBy && `consent of ${approval.consentedBy}`, approval.revokedBy && `revoked by ${approval.revokedBy}`].filter(Boolean).join('; ');
+  console.log(`#${approval.id}\t${approval.status}\t${approval.agency}\t${describeFlow(approval)}\t${decided || `requested: ${approval.reason}`}`);
+}
+
+/** `flows <action> ...`: the approval workflow of cross-agency data flows. */
+async function flows(action: string | undefined, argument: string | undefined): Promise<void> {
+  switch (action) {
+    case 'request': {
+      if (!values.reason) throw new Error('flows request needs --reason: why the agency needs these data');
+      const result = await call(`mutation ($input: SubgraphInput!, $reason: String!) { requestDataFlows(input: $input, reason: $reason) { ${APPROVAL} } }`, { input: input(argument), reason: values.reason });
+      if (result.errors) fail(result);
+      console.log('requested; an administrator approves each with npm run registry -- flows approve <id> --basis "..."');
+      for (const approval of result.data?.requestDataFlows ?? []) printApproval(approval);
+      return;
+    }
+    case 'approve':
+    case 'consent':
+    case 'revoke': {
+      if (action === 'approve' && !values.basis) throw new Error('flows approve needs --basis: the legal basis of the flow');
+      const result =
+        action === 'approve'
+          ? await call(`mutation ($id: Int!, $basis: String!) { done: approveDataFlow(id: $id, legalBasis: $basis) { ${APPROVAL} } }`, { id: approvalId(argument), basis: values.basis })
+          : await call(`mutation ($id: Int!) { done: ${action}DataFlow(id: $id) { ${APPROVAL} } }`, { id: approvalId(argument) });
+      if (result.errors) fail(result);
+      printApproval(result.data?.done);
+      return;
+    }
+    case 'list': {
+      const result = await call(`query ($subgraph: String, $all: Boolean) { dataFlowApprovals(subgraph: $subgraph, includeRevoked: $all) { ${APPROVAL} } liveDataFlows(subgraph: $subgraph) { ${FLOW} } }`, { subgraph: argument ?? null, all: values.all });
+      if (result.errors) fail(result);
+      console.log('approvals:');
+      for (const approval of result.data?.dataFlowApprovals ?? []) printApproval(approval);
+      const violations = (result.data?.liveDataFlows ?? []).filter((flow: any) => !flow.approved);
+      console.log(`live flows: ${result.data?.liveDataFlows.length ?? 0}, without an approval in force: ${violations.length}`);
+      for (const flow of violations) console.log(`  VIOLATION  ${describeFlow(flow)}`);
+      if (violations.length > 0) process.exitCode = 1;
+      return;
+    }
+    default:
+      throw new Error(`flows needs request, approve, consent, revoke or list\n\n${USAGE}`);
+  }
 }
 
 function version(): number {
@@ -172,7 +239,7 @@ try {
       break;
     }
     case 'check': {
-      const result = await call(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok breakingChangesInUse serviceProblem compositionErrors { code message locations } changes { level path message usedByOperations } } }`, { input: input() });
+      const result = await call(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ${CHECK_REPORT} } }`, { input: input() });
       if (result.errors) fail(result);
       console.log(result.data?.checkSubgraph.ok ? 'check passed: publishing would be accepted' : 'check FAILED: publishing would be refused');
       printReport(result.data?.checkSubgraph);
@@ -181,7 +248,7 @@ try {
     }
     case 'publish': {
       const timeoutMs = values.wait ? waitTimeoutMs() : 0;
-      const result = await call(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } ${REPORT} } }`, { input: input(), force: values.force });
+      const result = await call(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } report { ${CHECK_REPORT} } } }`, { input: input(), force: values.force });
       if (result.errors) fail(result);
       console.log(`published: supergraph version ${result.data?.publishSubgraph.version.version}; gateways load it within seconds`);
       printReport(result.data?.publishSubgraph.report);
@@ -192,14 +259,14 @@ try {
     case 'rollback-all': {
       const result =
         command === 'rollback'
-          ? await call(`mutation ($name: String!, $to: Int!) { done: rollbackSubgraph(name: $name, toVersion: $to) { ${VERSION} } }`, { name, to: version() })
-          : await call(`mutation ($to: Int!) { done: rollbackSupergraph(toVersion: $to) { ${VERSION} } }`, { to: version() });
+          ? await call(`mutation ($name: String!, $to: Int!, $force: Boolean) { done: rollbackSubgraph(name: $name, toVersion: $to, force: $force) { ${VERSION} } }`, { name, to: version(), force: values.force })
+          : await call(`mutation ($to: Int!, $force: Boolean) { done: rollbackSupergraph(toVersion: $to, force: $force) { ${VERSION} } }`, { to: version(), force: values.force });
       if (result.errors) fail(result);
       console.log(`rolled back: supergraph version ${result.data?.done.version} (${result.data?.done.subject})`);
       break;
     }
     case 'remove': {
-      const result = await call(`mutation ($name: String!) { removeSubgraph(name: $name) { ${VERSION} } }`, { name });
+      const result = await call(`mutation ($name: String!, $force: Boolean) { removeSubgraph(name: $name, force: $force) { ${VERSION} } }`, { name, force: values.force });
       if (result.errors) fail(result);
       console.log(`removed: supergraph version ${result.data?.removeSubgraph.version}`);
       break;
@@ -223,6 +290,9 @@ try {
       for (const replica of live) printReplica(replica);
       break;
     }
+    case 'flows':
+      await flows(name, positionals[2]);
+      break;
     default:
       console.log(USAGE);
       if (command) process.exitCode = 1;

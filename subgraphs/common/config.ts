@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -110,6 +111,36 @@ const schema = z.object({
   SUPERGRAPH_RETRY_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** How far back the registry looks in the audit log for operations that use a field a change would break. */
   USAGE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Hosts the registry accepts in routing URLs, comma-separated: host names, IP addresses and CIDRs (`10.20.0.0/16`;
+   * a CIDR matches URLs written with an IP address). Unset: only the hosts of the built-in subgraphs' URLs.
+   */
+  REGISTRY_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return undefined;
+      const entries = value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+      const hostName = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+      for (const entry of entries) {
+        const [address = '', prefix, extra] = entry.split('/');
+        const family = isIP(address);
+        const bits = family === 6 ? 128 : 32;
+        const valid = prefix === undefined ? family !== 0 || hostName.test(entry) : extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+        if (!valid) {
+          context.addIssue({ code: 'custom', message: `each entry must be a host name, an IP address or a CIDR; got "${entry}"` });
+          return z.NEVER;
+        }
+      }
+      return entries;
+    }),
+  /** Largest SDL the registry reads; a larger one is refused at once (SDL_TOO_LARGE). */
+  REGISTRY_MAX_SDL_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  /**
+   * How long composing and checking one change may take in its worker thread before it is stopped
+   * (SCHEMA_CHECK_TIMEOUT); below SUBGRAPH_TIMEOUT_MS, so that the gateway hears the refusal rather than a timeout.
+   */
+  REGISTRY_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(8_000),
   /** How long subgraphs keep entity rows in the cache (Redis, or in-process); 0 turns the cache off. */
   ENTITY_CACHE_TTL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Citizens generated when `npm start` finds an empty database. */
@@ -155,4 +186,10 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
 export function subgraphUrl(config: Config, name: SubgraphName): string {
   const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL, registry: config.REGISTRY_URL, 'social-insurance': config.SOCIAL_INSURANCE_URL }[name];
   return configured ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`;
+}
+
+/** REGISTRY_ALLOWED_HOSTS, or by default the hosts of the built-in subgraphs' URLs. */
+export function registryAllowedHosts(config: Config): string[] {
+  const builtIn: SubgraphName[] = ['population', 'residence', 'procedures', 'audit', 'registry'];
+  return config.REGISTRY_ALLOWED_HOSTS ?? [...new Set(builtIn.map((name) => new URL(subgraphUrl(config, name)).hostname.replace(/^\[|\]$/g, '')))];
 }

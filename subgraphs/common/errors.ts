@@ -20,6 +20,14 @@ export enum ErrorCode {
   SchemaCheckFailed = 'SCHEMA_CHECK_FAILED',
   /** The document has no operation by the given `operationName`, or several and no name to choose one. */
   OperationResolutionFailure = 'OPERATION_RESOLUTION_FAILURE',
+  /** A subgraph reaches fields or entities another agency owns without an approved flow; `extensions.flows` lists them. */
+  DataFlowNotApproved = 'DATA_FLOW_NOT_APPROVED',
+  /** A subgraph's SDL is larger than REGISTRY_MAX_SDL_BYTES; refused before it is read. */
+  SdlTooLarge = 'SDL_TOO_LARGE',
+  /** A routing URL is not http(s), or its host is not on REGISTRY_ALLOWED_HOSTS. */
+  RoutingUrlNotAllowed = 'ROUTING_URL_NOT_ALLOWED',
+  /** Composing and checking a subgraph took longer than REGISTRY_CHECK_TIMEOUT_MS; it was stopped. */
+  SchemaCheckTimeout = 'SCHEMA_CHECK_TIMEOUT',
   /** The request body is not JSON or not a GraphQL request. */
   BadRequest = 'BAD_REQUEST',
   /** The request body is larger than MAX_BODY_BYTES. */

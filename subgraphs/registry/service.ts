@@ -1,23 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { CriticalityLevel, diff } from '@graphql-inspector/core';
-import { GraphQLError, Kind, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { compose, CompositionError, describeLocations } from '../../gateway/compose';
+import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { compose } from '../../gateway/compose';
+import { registryAllowedHosts, type Config } from '../common/config';
 import { failingHealthChecks } from '../../gateway/subgraph-health';
-import type { Config } from '../common/config';
 import type { Database, Queryable } from '../common/database';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Notifier } from '../common/notifier';
-import { signRequest } from '../common/signing';
+import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
+import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
+import type { DataFlow } from './flows';
+import { assertRoutingUrl, hostAllowList, probeProblem } from './routing-url';
+
+export type { CompositionProblem, SubgraphEntry };
 
 /** The channel a new supergraph version is announced on; the message is the version number. */
 export const SUPERGRAPH_CHANNEL = 'once:supergraph';
-
-export interface SubgraphEntry {
-  name: string;
-  url: string;
-  sdl: string;
-}
 
 export interface SupergraphVersion {
   version: number;
@@ -30,12 +28,6 @@ export interface SupergraphVersion {
   createdAt: string;
 }
 
-export interface CompositionProblem {
-  code: string;
-  message: string;
-  locations: string[];
-}
-
 export interface SchemaChange {
   level: 'BREAKING' | 'DANGEROUS' | 'NON_BREAKING';
   type: string;
@@ -45,13 +37,23 @@ export interface SchemaChange {
   usedByOperations: number;
 }
 
+/** A cross-agency data flow of a subgraph, and the approval in force for it, if any. */
+export interface DataFlowReport extends DataFlow {
+  subgraph: string;
+  approvalId: number | null;
+  approved: boolean;
+}
+
 export interface CheckReport {
   ok: boolean;
   compositionErrors: CompositionProblem[];
   changes: SchemaChange[];
   breakingChangesInUse: number;
-  /** Why the routing URL does not serve the SDL being checked, when it does not. */
+  /** Why the routing URL does not serve the SDL being checked, when it does not (fixed words, see routing-url.ts). */
   serviceProblem: string | null;
+  /** Every cross-agency data flow of the checked subgraph(s). */
+  flows: DataFlowReport[];
+  unapprovedFlows: number;
 }
 
 export interface Actor {
@@ -69,6 +71,10 @@ export interface RegistryDeps {
   builtInSecrets: Record<string, string>;
   usageWindowDays: number;
   fetchTimeoutMs: number;
+  /** Whether a routing URL's host is on REGISTRY_ALLOWED_HOSTS. */
+  allowsHost: (host: string) => boolean;
+  maxSdlBytes: number;
+  checkTimeoutMs: number;
 }
 
 /** The registry's dependencies as the configuration gives them. */
@@ -80,6 +86,9 @@ export function registryDeps(config: Config, platform: { database: Database; not
     builtInSecrets: config.SUBGRAPH_SECRETS,
     usageWindowDays: config.USAGE_WINDOW_DAYS,
     fetchTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    allowsHost: hostAllowList(registryAllowedHosts(config)),
+    maxSdlBytes: config.REGISTRY_MAX_SDL_BYTES,
+    checkTimeoutMs: config.REGISTRY_CHECK_TIMEOUT_MS,
   };
 }
 
@@ -135,24 +144,9 @@ function parseSdl(entry: SubgraphEntry): DocumentNode {
   return parse(new Source(entry.sdl, `${entry.name}/schema.graphql`));
 }
 
+/** Composes in this thread: for SDL the platform trusts (the built-ins at start, the live version). */
 function composeEntries(entries: readonly SubgraphEntry[]): { supergraphSdl: string; apiSchema: GraphQLSchema } {
   return compose(entries.map((entry) => ({ name: entry.name, url: entry.url, typeDefs: parseSdl(entry) })));
-}
-
-/**
- * Composes a set of subgraphs, or says why it does not compose: problems with codes and `file:line:column`
- * locations (and then no API schema).
- */
-function tryCompose(entries: readonly SubgraphEntry[]): { apiSchema: GraphQLSchema | null; problems: CompositionProblem[] } {
-  try {
-    return { apiSchema: composeEntries(entries).apiSchema, problems: [] };
-  } catch (error) {
-    if (error instanceof CompositionError) {
-      return { apiSchema: null, problems: error.errors.map((problem) => ({ code: String(problem.extensions.code ?? 'COMPOSITION_ERROR'), message: problem.message, locations: describeLocations(problem) })) };
-    }
-    if (error instanceof GraphQLError) return { apiSchema: null, problems: [{ code: 'INVALID_GRAPHQL', message: error.message, locations: describeLocations(error) }] };
-    throw error;
-  }
 }
 
 /**
@@ -163,13 +157,14 @@ function tryCompose(entries: readonly SubgraphEntry[]): { apiSchema: GraphQLSche
 export async function syncBuiltIns(deps: RegistryDeps, entries: readonly SubgraphEntry[]): Promise<SupergraphVersion> {
   await deps.db.query(`INSERT INTO registry.subgraphs (name, owner) SELECT unnest($1::text[]), 'system' ON CONFLICT (name) DO NOTHING`, [entries.map((entry) => entry.name)]);
   const live = await latestVersion(deps.db);
-  if (!live) return appendVersion(deps, entries, { action: 'BOOTSTRAP', subject: entries.map((entry) => entry.name).join(','), actor: 'system', forced: false }, 0);
+  // The built-ins are the platform's own SDL, composed in this thread at start.
+  if (!live) return appendVersion(deps, entries, composeEntries(entries).supergraphSdl, { action: 'BOOTSTRAP', subject: entries.map((entry) => entry.name).join(','), actor: 'system', forced: false }, 0);
   const same = (entry: SubgraphEntry) => live.subgraphs.some((other) => other.name === entry.name && other.url === entry.url && other.sdl === entry.sdl);
   const changed = entries.filter((entry) => !same(entry));
   if (changed.length === 0) return live;
   const names = new Set(entries.map((entry) => entry.name));
   const merged = [...entries, ...live.subgraphs.filter((entry) => !names.has(entry.name))];
-  return appendVersion(deps, merged, { action: 'PUBLISH', subject: changed.map((entry) => entry.name).join(','), actor: 'system', forced: false }, live.version);
+  return appendVersion(deps, merged, composeEntries(merged).supergraphSdl, { action: 'PUBLISH', subject: changed.map((entry) => entry.name).join(','), actor: 'system', forced: false }, live.version);
 }
 
 /**
@@ -179,10 +174,10 @@ export async function syncBuiltIns(deps: RegistryDeps, entries: readonly Subgrap
 async function appendVersion(
   deps: RegistryDeps,
   entries: readonly SubgraphEntry[],
+  supergraphSdl: string,
   meta: Pick<SupergraphVersion, 'action' | 'subject' | 'actor' | 'forced'>,
   expectedLatest: number,
 ): Promise<SupergraphVersion> {
-  const { supergraphSdl } = composeEntries(entries);
   const version = await deps.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
     const latest = await latestVersionNumber(tx);
@@ -221,54 +216,13 @@ function coordinateOf(path: string | undefined): string | null {
   return path ? path.split('.').slice(0, 2).join('.') : null;
 }
 
-async function schemaChanges(deps: RegistryDeps, before: GraphQLSchema, after: GraphQLSchema): Promise<SchemaChange[]> {
-  const changes = await diff(before, after);
-  const breakingPaths = changes.filter((change) => change.criticality.level === CriticalityLevel.Breaking).map((change) => coordinateOf(change.path)).filter((path): path is string => path !== null);
+async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['changes']): Promise<SchemaChange[]> {
+  const breakingPaths = changes.filter((change) => change.level === 'BREAKING').map((change) => coordinateOf(change.path ?? undefined)).filter((path): path is string => path !== null);
   const uses = await usage(deps, [...new Set(breakingPaths)]);
   return changes.map((change) => {
-    const path = coordinateOf(change.path);
-    return { level: change.criticality.level, type: change.type, message: change.message, path, usedByOperations: change.criticality.level === CriticalityLevel.Breaking && path ? (uses.get(path) ?? 0) : 0 };
+    const path = coordinateOf(change.path ?? undefined);
+    return { ...change, path, usedByOperations: change.level === 'BREAKING' && path ? (uses.get(path) ?? 0) : 0 };
   });
-}
-
-/** Field coordinates a document defines, to compare what a URL serves with what is being published. */
-function definedFields(document: DocumentNode): Set<string> {
-  const fields = new Set<string>();
-  for (const definition of document.definitions) {
-    if ('fields' in definition && 'name' in definition && definition.name && definition.fields) {
-      for (const field of definition.fields) fields.add(`${definition.name.value}.${field.name.value}`);
-    }
-    if (definition.kind === Kind.ENUM_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_EXTENSION) {
-      for (const value of definition.values ?? []) fields.add(`${definition.name.value}.${value.name.value}`);
-    }
-  }
-  return fields;
-}
-
-/** Asks the subgraph at `entry.url`, signed as the gateway would, for its SDL, and compares it with `entry.sdl`. */
-async function serviceProblem(deps: RegistryDeps, entry: SubgraphEntry): Promise<string | null> {
-  const secret = await signingSecret(deps, entry.name);
-  const body = JSON.stringify({ query: '{ _service { sdl } }' });
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-once-principal': 'system:registry' };
-  if (secret) signRequest(secret, headers, body);
-  let served: string;
-  try {
-    const response = await fetch(entry.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(deps.fetchTimeoutMs) });
-    const result = (await response.json()) as { data?: { _service?: { sdl?: string } }; errors?: Array<{ message: string }> };
-    if (!response.ok || !result.data?._service?.sdl) return `${entry.url} did not return its SDL (HTTP ${response.status}${result.errors?.[0] ? `: ${result.errors[0].message}` : ''})`;
-    served = result.data._service.sdl;
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : (error as Error);
-    return `${entry.url} does not answer (${(cause as NodeJS.ErrnoException).code ?? cause.message})`;
-  }
-  const published = definedFields(parseSdl(entry));
-  const actual = definedFields(parse(served));
-  const missing = [...published].filter((field) => !actual.has(field));
-  // What federation adds to every subgraph (_service, _entities, link__Purpose, ...) is not the agency's schema.
-  const federationAdded = (field: string) => /^(_|link__|federation__|join__)/.test(field) || field.startsWith('Query._');
-  const extra = [...actual].filter((field) => !published.has(field) && !federationAdded(field));
-  if (missing.length === 0 && extra.length === 0) return null;
-  return `${entry.url} serves a different schema: ${[missing.length ? `missing ${missing.slice(0, 10).join(', ')}` : '', extra.length ? `not in the published SDL ${extra.slice(0, 10).join(', ')}` : ''].filter(Boolean).join('; ')}`;
 }
 
 /** Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now. */
@@ -295,22 +249,94 @@ function current(latest: SupergraphVersion | null): SupergraphVersion {
   return latest;
 }
 
-/** What publishing `candidate` would do: composition, changes against the live graph and their use, the URL. */
-export async function check(deps: RegistryDeps, candidate: SubgraphEntry, options: { probeService: boolean }): Promise<CheckReport> {
-  const live = current(await latestVersion(deps.db));
-  const entries = [...live.subgraphs.filter((entry) => entry.name !== candidate.name), candidate];
-  const { apiSchema, problems: compositionErrors } = tryCompose(entries);
-  const changes = apiSchema ? await schemaChanges(deps, apiSchemaOf(live), apiSchema) : [];
-  const breakingChangesInUse = changes.filter((change) => change.usedByOperations > 0).length;
-  const probe = options.probeService && compositionErrors.length === 0 ? await serviceProblem(deps, candidate) : null;
-  return { ok: compositionErrors.length === 0 && breakingChangesInUse === 0 && probe === null, compositionErrors, changes, breakingChangesInUse, serviceProblem: probe };
+/** Only an administrator may force a change past breaking changes to fields in use. */
+function assertMayForce(actor: Actor, force: boolean): void {
+  if (force && actor.role !== 'ADMIN') throw forbidden('Only an administrator may force a publish past breaking changes');
 }
 
-function summary(report: CheckReport): string {
-  if (report.compositionErrors.length > 0) return `it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`;
-  if (report.serviceProblem) return report.serviceProblem;
+/** Refuses an SDL above REGISTRY_MAX_SDL_BYTES before anything reads it. */
+function assertSdlSize(deps: RegistryDeps, sdl: string): void {
+  const size = Buffer.byteLength(sdl, 'utf8');
+  if (size > deps.maxSdlBytes) throw new GraphQLError(`The SDL is ${size} bytes; the registry reads at most ${deps.maxSdlBytes} (REGISTRY_MAX_SDL_BYTES)`, { extensions: { code: ErrorCode.SdlTooLarge, argument: 'sdl' } });
+}
+
+/** The checks every candidate passes before it is analysed: size, ownership (checking is changing), routing URL. */
+async function assertCandidate(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry): Promise<void> {
+  assertSdlSize(deps, candidate.sdl);
+  await assertMayChange(deps, actor, candidate.name);
+  assertRoutingUrl(candidate.url, deps.allowsHost);
+}
+
+/** The owning agency of every registered subgraph, by name (`system` for the built-ins). */
+export async function subgraphOwners(db: Queryable): Promise<Record<string, string>> {
+  const rows = await db.query<{ name: string; owner: string }>('SELECT name, owner FROM registry.subgraphs');
+  return Object.fromEntries(rows.map((row) => [row.name, row.owner]));
+}
+
+/** The live set with `entry` in place of its namesake (or added). */
+function replacing(live: SupergraphVersion, entry: SubgraphEntry): SubgraphEntry[] {
+  return [...live.subgraphs.filter((other) => other.name !== entry.name), entry];
+}
+
+/** Marks each flow with the approval in force for it, if there is one. */
+async function withApprovals(deps: RegistryDeps, flows: CompositionOutcome['flows']): Promise<DataFlowReport[]> {
+  const approvals = await activeApprovals(deps.db, [...new Set(flows.map((flow) => flow.subgraph))]);
+  return flows.map((flow) => {
+    const approvalId = approvals.get(approvalKey(flow.subgraph, flow)) ?? null;
+    return { ...flow, approvalId, approved: approvalId !== null };
+  });
+}
+
+/** What a change would do, and the supergraph it would store: composed, diffed and analysed in a worker thread. */
+async function evaluate(
+  deps: RegistryDeps,
+  live: SupergraphVersion,
+  proposed: SubgraphEntry[],
+  options: { analyse: string[]; probe: SubgraphEntry | null },
+): Promise<{ report: CheckReport; supergraphSdl: string | null }> {
+  const job = { proposed, owners: await subgraphOwners(deps.db), analyse: options.analyse, candidate: options.probe?.name ?? null, compose: true, liveSupergraphSdl: live.supergraphSdl };
+  const outcome = await composeInWorker(job, { timeoutMs: deps.checkTimeoutMs, log: deps.log });
+  const composes = outcome.problems.length === 0;
+  const changes = composes ? await schemaChanges(deps, outcome.changes) : [];
+  const flows = await withApprovals(deps, outcome.flows);
+  const serviceProblem =
+    composes && options.probe
+      ? await probeProblem({ url: options.probe.url, secret: await signingSecret(deps, options.probe.name), expected: outcome.candidateFields, timeoutMs: deps.fetchTimeoutMs, maxBytes: 2 * deps.maxSdlBytes })
+      : null;
+  const breakingChangesInUse = changes.filter((change) => change.usedByOperations > 0).length;
+  const unapprovedFlows = flows.filter((flow) => !flow.approved).length;
+  const ok = composes && breakingChangesInUse === 0 && serviceProblem === null && unapprovedFlows === 0;
+  return { report: { ok, compositionErrors: outcome.problems, changes, breakingChangesInUse, serviceProblem, flows, unapprovedFlows }, supergraphSdl: outcome.supergraphSdl };
+}
+
+function describeFlow(flow: DataFlowReport): string {
+  return `@${flow.directive.toLowerCase()} ${flow.coordinate} -> ${flow.target} (owner ${flow.owner})`;
+}
+
+/** The supergraph to store if the evaluation lets the change through; otherwise the refusal, with the report. */
+function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: string | null }, force: boolean): string {
+  const { report, supergraphSdl } = evaluation;
+  if (report.compositionErrors.length > 0 || supergraphSdl === null) {
+    throw refused(`${what} refused: it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`, { report });
+  }
+  const unapproved = report.flows.filter((flow) => !flow.approved);
+  if (unapproved.length > 0) {
+    const message = `${what} refused: cross-agency data flows without an approval: ${unapproved.map(describeFlow).join('; ')}`;
+    throw new GraphQLError(message, { extensions: { code: ErrorCode.DataFlowNotApproved, flows: unapproved, report } });
+  }
+  if (report.serviceProblem) throw refused(`${what} refused: ${report.serviceProblem}`, { report });
   const used = report.changes.filter((change) => change.usedByOperations > 0);
-  return `breaking changes hit fields that operations used in the last days: ${used.map((change) => `${change.path} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`;
+  if (used.length > 0 && !force) {
+    throw refused(`${what} refused: breaking changes hit fields that operations used in the last days: ${used.map((change) => `${change.path} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`, { report });
+  }
+  return supergraphSdl;
+}
+
+/** What publishing `candidate` would do: composition, changes and their use, data flows, the routing URL. */
+export async function check(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry): Promise<CheckReport> {
+  await assertCandidate(deps, actor, candidate);
+  const live = current(await latestVersion(deps.db));
+  return (await evaluate(deps, live, replacing(live, candidate), { analyse: [candidate.name], probe: candidate })).report;
 }
 
 export async function register(deps: RegistryDeps, actor: Actor, name: string): Promise<{ name: string; owner: string; signingSecret: string }> {
@@ -323,48 +349,132 @@ export async function register(deps: RegistryDeps, actor: Actor, name: string): 
 }
 
 export async function publish(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry, force: boolean): Promise<{ version: SupergraphVersion; report: CheckReport }> {
-  await assertMayChange(deps, actor, candidate.name);
-  if (force && actor.role !== 'ADMIN') throw forbidden('Only an administrator may force a publish past breaking changes');
+  await assertCandidate(deps, actor, candidate);
+  assertMayForce(actor, force);
   const live = current(await latestVersion(deps.db));
-  const report = await check(deps, candidate, { probeService: true });
-  const blocking = report.compositionErrors.length > 0 || report.serviceProblem !== null || (report.breakingChangesInUse > 0 && !force);
-  if (blocking) throw refused(`Publish of ${candidate.name} refused: ${summary(report)}`, { report });
-  const entries = [...live.subgraphs.filter((entry) => entry.name !== candidate.name), candidate];
-  await assertServable(deps, entries, `Publish of ${candidate.name}`);
-  const version = await appendVersion(deps, entries, { action: 'PUBLISH', subject: candidate.name, actor: actor.principal, forced: force && report.breakingChangesInUse > 0 }, live.version);
-  return { version, report };
+  const proposed = replacing(live, candidate);
+  const evaluation = await evaluate(deps, live, proposed, { analyse: [candidate.name], probe: candidate });
+  const supergraphSdl = passed(`Publish of ${candidate.name}`, evaluation, force);
+  await assertServable(deps, proposed, `Publish of ${candidate.name}`);
+  const forced = force && evaluation.report.breakingChangesInUse > 0;
+  return { version: await appendVersion(deps, proposed, supergraphSdl, { action: 'PUBLISH', subject: candidate.name, actor: actor.principal, forced }, live.version), report: evaluation.report };
 }
 
-/** Puts one subgraph back as it was in `toVersion` (or removes it if it was not there), with the usual checks. */
-export async function rollbackSubgraph(deps: RegistryDeps, actor: Actor, name: string, toVersion: number): Promise<SupergraphVersion> {
+/** Puts one subgraph back as it was in `toVersion` (or removes it if it was not there), with the checks of a publish. */
+export async function rollbackSubgraph(deps: RegistryDeps, actor: Actor, name: string, toVersion: number, force: boolean): Promise<SupergraphVersion> {
   await assertMayChange(deps, actor, name);
+  assertMayForce(actor, force);
   const target = await versionByNumber(deps.db, toVersion);
   if (!target) throw new GraphQLError(`No supergraph version ${toVersion}`, { extensions: { code: ErrorCode.BadUserInput } });
   const earlier = target.subgraphs.find((entry) => entry.name === name);
-  if (!earlier) return remove(deps, actor, name);
+  if (!earlier) return remove(deps, actor, name, force);
+  assertRoutingUrl(earlier.url, deps.allowsHost);
   const live = current(await latestVersion(deps.db));
-  const entries = [...live.subgraphs.filter((entry) => entry.name !== name), earlier];
-  const { problems } = tryCompose(entries);
-  if (problems.length > 0) throw refused(`Rollback of ${name} to version ${toVersion} refused: it no longer composes: ${problems.map((p) => p.message).join('; ')}`, { report: { compositionErrors: problems } });
-  return appendVersion(deps, entries, { action: 'ROLLBACK', subject: `${name}@${toVersion}`, actor: actor.principal, forced: false }, live.version);
+  const proposed = replacing(live, earlier);
+  const evaluation = await evaluate(deps, live, proposed, { analyse: [name], probe: null });
+  const supergraphSdl = passed(`Rollback of ${name} to version ${toVersion}`, evaluation, force);
+  const forced = force && evaluation.report.breakingChangesInUse > 0;
+  return appendVersion(deps, proposed, supergraphSdl, { action: 'ROLLBACK', subject: `${name}@${toVersion}`, actor: actor.principal, forced }, live.version);
 }
 
-/** An administrator returns the whole graph to an earlier version (as a new version). */
-export async function rollbackSupergraph(deps: RegistryDeps, actor: Actor, toVersion: number): Promise<SupergraphVersion> {
+/** An administrator returns the whole graph to an earlier version (as a new version), with the checks of a publish. */
+export async function rollbackSupergraph(deps: RegistryDeps, actor: Actor, toVersion: number, force: boolean): Promise<SupergraphVersion> {
   if (actor.role !== 'ADMIN') throw forbidden('Only an administrator may roll back the whole supergraph; agencies roll back their own subgraph');
   const target = await versionByNumber(deps.db, toVersion);
   if (!target) throw new GraphQLError(`No supergraph version ${toVersion}`, { extensions: { code: ErrorCode.BadUserInput } });
   const live = current(await latestVersion(deps.db));
-  return appendVersion(deps, target.subgraphs, { action: 'ROLLBACK', subject: `supergraph@${toVersion}`, actor: actor.principal, forced: false }, live.version);
+  const evaluation = await evaluate(deps, live, target.subgraphs, { analyse: target.subgraphs.map((entry) => entry.name), probe: null });
+  const supergraphSdl = passed(`Rollback of the supergraph to version ${toVersion}`, evaluation, force);
+  const forced = force && evaluation.report.breakingChangesInUse > 0;
+  return appendVersion(deps, target.subgraphs, supergraphSdl, { action: 'ROLLBACK', subject: `supergraph@${toVersion}`, actor: actor.principal, forced }, live.version);
 }
 
-/** Takes a subgraph out of the graph, unless other subgraphs depend on it (the rest would not compose). */
-export async function remove(deps: RegistryDeps, actor: Actor, name: string): Promise<SupergraphVersion> {
+/** Takes a subgraph out of the graph, unless others depend on it or a breaking change hits fields in use (unforced). */
+export async function remove(deps: RegistryDeps, actor: Actor, name: string, force: boolean): Promise<SupergraphVersion> {
   await assertMayChange(deps, actor, name);
+  assertMayForce(actor, force);
   const live = current(await latestVersion(deps.db));
   if (!live.subgraphs.some((entry) => entry.name === name)) throw new GraphQLError(`Subgraph "${name}" is not in the live supergraph`, { extensions: { code: ErrorCode.BadUserInput } });
-  const entries = live.subgraphs.filter((entry) => entry.name !== name);
-  const { problems } = tryCompose(entries);
-  if (problems.length > 0) throw refused(`Removal of ${name} refused: other subgraphs depend on it: ${problems.map((p) => p.message).join('; ')}`, { report: { compositionErrors: problems } });
-  return appendVersion(deps, entries, { action: 'REMOVE', subject: name, actor: actor.principal, forced: false }, live.version);
+  const proposed = live.subgraphs.filter((entry) => entry.name !== name);
+  const evaluation = await evaluate(deps, live, proposed, { analyse: [], probe: null });
+  const supergraphSdl = passed(`Removal of ${name}`, evaluation, force);
+  const forced = force && evaluation.report.breakingChangesInUse > 0;
+  return appendVersion(deps, proposed, supergraphSdl, { action: 'REMOVE', subject: name, actor: actor.principal, forced }, live.version);
+}
+
+function requiredText(value: string, argument: string): string {
+  const text = value.trim();
+  if (text.length === 0 || text.length > 2000) throw new GraphQLError(`${argument} must be 1-2000 characters`, { extensions: { code: ErrorCode.BadUserInput, argument } });
+  return text;
+}
+
+/** Opens an approval request for every cross-agency data flow in `candidate`'s SDL (its own agency's subgraph). */
+export async function requestFlows(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry, reason: string): Promise<FlowApproval[]> {
+  await assertCandidate(deps, actor, candidate);
+  const why = requiredText(reason, 'reason');
+  const live = current(await latestVersion(deps.db));
+  const owners = await subgraphOwners(deps.db);
+  const job = { proposed: replacing(live, candidate), owners, analyse: [candidate.name], candidate: null, compose: false, liveSupergraphSdl: null };
+  const outcome = await composeInWorker(job, { timeoutMs: deps.checkTimeoutMs, log: deps.log });
+  if (outcome.problems.length > 0) throw refused(`The SDL of ${candidate.name} does not parse: ${outcome.problems.map((problem) => problem.message).join('; ')}`, { report: { compositionErrors: outcome.problems } });
+  if (outcome.flows.length === 0) throw new GraphQLError(`The SDL of ${candidate.name} has no cross-agency data flows: nothing to approve`, { extensions: { code: ErrorCode.BadUserInput, argument: 'sdl' } });
+  const requests = await insertRequests(deps.db, { agency: owners[candidate.name] ?? actor.clientId, subgraph: candidate.name, flows: outcome.flows, reason: why, requestedBy: actor.principal });
+  deps.log.info({ subgraph: candidate.name, approvals: requests.map((request) => request.id), actor: actor.principal }, 'data flows requested');
+  return requests;
+}
+
+async function openApproval(deps: RegistryDeps, id: number): Promise<FlowApproval> {
+  const approval = await approvalById(deps.db, id);
+  if (!approval) throw new GraphQLError(`No data flow approval ${id}`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  if (approval.status === 'REVOKED') throw new GraphQLError(`Data flow approval ${id} was revoked; the agency requests it again`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  return approval;
+}
+
+async function decide(deps: RegistryDeps, actor: Actor, id: number, decision: Parameters<typeof recordDecision>[2]): Promise<FlowApproval> {
+  const decided = await recordDecision(deps.db, id, decision);
+  if (!decided) throw new GraphQLError(`Data flow approval ${id} was revoked meanwhile`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  deps.log.info({ approval: id, decision: decision.kind, actor: actor.principal, status: decided.status }, 'data flow decision');
+  return decided;
+}
+
+/** An administrator approves a requested flow, naming its legal basis. */
+export async function approveFlow(deps: RegistryDeps, actor: Actor, id: number, legalBasis: string): Promise<FlowApproval> {
+  if (actor.role !== 'ADMIN') throw forbidden('Only an administrator approves data flows');
+  const basis = requiredText(legalBasis, 'legalBasis');
+  const approval = await openApproval(deps, id);
+  if (approval.approvedAt) throw new GraphQLError(`Data flow approval ${id} is already approved`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  return decide(deps, actor, id, { kind: 'approve', by: actor.principal, legalBasis: basis });
+}
+
+/** The owning agency (an administrator for the platform's own data) consents to an `@override` of its field. */
+export async function consentFlow(deps: RegistryDeps, actor: Actor, id: number): Promise<FlowApproval> {
+  const approval = await openApproval(deps, id);
+  const mayConsent = approval.owner === 'system' ? actor.role === 'ADMIN' : actor.clientId === approval.owner;
+  if (!mayConsent) throw forbidden(`Only ${approval.owner === 'system' ? 'an administrator (the platform owns the field)' : `the owning agency "${approval.owner}"`} consents to data flow ${id}`);
+  if (approval.directive !== 'OVERRIDE') throw new GraphQLError(`Data flow ${id} is @${approval.directive.toLowerCase()}: only @override needs the owner's consent`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  if (approval.consentedAt) throw new GraphQLError(`Data flow approval ${id} already has the owner's consent`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  return decide(deps, actor, id, { kind: 'consent', by: actor.principal });
+}
+
+/** An administrator revokes an approval: the next publish of that subgraph fails its check, and the live version shows it. */
+export async function revokeFlow(deps: RegistryDeps, actor: Actor, id: number): Promise<FlowApproval> {
+  if (actor.role !== 'ADMIN') throw forbidden('Only an administrator revokes data flow approvals');
+  await openApproval(deps, id);
+  return decide(deps, actor, id, { kind: 'revoke', by: actor.principal });
+}
+
+/** Approvals an actor may see: an administrator all of them, an agency those of its subgraphs and those about its data. */
+export function flowApprovals(deps: RegistryDeps, actor: Actor, filter: { subgraph: string | null; includeRevoked: boolean }): Promise<FlowApproval[]> {
+  return listApprovals(deps.db, { agency: actor.role === 'ADMIN' ? null : actor.clientId, ...filter });
+}
+
+/** The data flows of the live version (of one subgraph, or all), each with its approval; unapproved ones are violations. */
+export async function liveFlows(deps: RegistryDeps, actor: Actor, subgraph: string | null): Promise<DataFlowReport[]> {
+  const live = current(await latestVersion(deps.db));
+  const owners = await subgraphOwners(deps.db);
+  const analyse = live.subgraphs.map((entry) => entry.name).filter((name) => subgraph === null || name === subgraph);
+  const job = { proposed: live.subgraphs, owners, analyse, candidate: null, compose: false, liveSupergraphSdl: null };
+  const outcome = await composeInWorker(job, { timeoutMs: deps.checkTimeoutMs, log: deps.log });
+  const visible = (flow: DataFlowReport) => actor.role === 'ADMIN' || owners[flow.subgraph] === actor.clientId || flow.owner === actor.clientId;
+  return (await withApprovals(deps, outcome.flows)).filter(visible);
 }

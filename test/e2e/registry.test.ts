@@ -123,7 +123,7 @@ describe('an agency publishing its subgraph at runtime', () => {
 
   it('refuses a URL that does not serve the SDL being published', async () => {
     const response = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: pollingStack.subgraphUrls.population, sdl: insuranceSdl } }, agency.headers);
-    expect(response.errors?.[0]?.extensions?.report.serviceProblem).toMatch(/did not return its SDL|serves a different schema/);
+    expect(response.errors?.[0]?.extensions?.report.serviceProblem).toBe('not GraphQL: the routing URL did not answer `{ _service { sdl } }` as a subgraph does');
   });
 
   it('does not let another agency publish over it', async () => {
@@ -163,8 +163,13 @@ describe('an agency publishing its subgraph at runtime', () => {
   it('rolls back, and every gateway returns to the previous schema', async () => {
     const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; action: string; subgraphs: string[] }> }>('{ supergraphHistory(first: 5) { version action subgraphs } }', {}, agency.headers);
     const previous = history.data?.supergraphHistory.find((version) => !version.subgraphs.includes('social-insurance'));
+    const rollback = 'mutation ($to: Int!, $force: Boolean) { rollbackSubgraph(name: "social-insurance", toVersion: $to, force: $force) { version action subgraphs } }';
+    // Rolling back removes fields the portal reads: the usage check of a publish refuses it unless an administrator forces.
+    const unforced = await pollingStack.graphql(rollback, { to: previous?.version }, agency.headers);
+    expect(unforced.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
+    expect(unforced.errors?.[0]?.message).toMatch(/^Removal of social-insurance refused: breaking changes hit fields that operations used in the last days: .*Citizen\.socialInsurance \(\d+ operations/);
     const load = continuousLoad([...gateways, pollingGateway].map((gateway) => gateway.url));
-    const response = await pollingStack.graphql('mutation ($to: Int!) { rollbackSubgraph(name: "social-insurance", toVersion: $to) { version action subgraphs } }', { to: previous?.version }, agency.headers);
+    const response = await pollingStack.graphql(rollback, { to: previous?.version, force: true }, admin.headers);
     expect(response.errors).toBeUndefined();
     expect(response.data?.rollbackSubgraph.subgraphs).not.toContain('social-insurance');
     await Promise.all([...gateways, pollingGateway].map((gateway) => gateway.url).map((url) => until(15_000, async () => !(await servesInsurance(url)()))));

@@ -42,21 +42,21 @@ describe('registry versions, removal and dependencies', () => {
     await scratch.db.query(`INSERT INTO registry.subgraphs (name, owner) VALUES ('greetings', 'agency')`);
     const live = await latestVersion(scratch.db);
     await syncBuiltIns(deps, [...(live?.subgraphs ?? []), { name: 'greetings', url: 'http://127.0.0.1/greetings', sdl: DEPENDENT }]);
-    await expect(remove(deps, admin, 'population')).rejects.toMatchObject({
-      message: expect.stringMatching(/^Removal of population refused: other subgraphs depend on it: /),
+    await expect(remove(deps, admin, 'population', false)).rejects.toMatchObject({
+      message: expect.stringMatching(/^Removal of population refused: it does not compose with the live graph: \[/),
       extensions: { code: 'SCHEMA_CHECK_FAILED' },
     });
   });
 
   it('lets an agency remove its own subgraph but not the platform’s', async () => {
-    await expect(remove(deps, agency, 'population')).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
-    const removed = await remove(deps, agency, 'greetings');
+    await expect(remove(deps, agency, 'population', false)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    const removed = await remove(deps, agency, 'greetings', false);
     expect(removed.subgraphs.map((entry) => entry.name)).not.toContain('greetings');
   });
 
   it('rolls the whole graph back as a new version, for administrators only, keeping history', async () => {
-    await expect(rollbackSupergraph(deps, agency, 1)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
-    const back = await rollbackSupergraph(deps, admin, 1);
+    await expect(rollbackSupergraph(deps, agency, 1, false)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    const back = await rollbackSupergraph(deps, admin, 1, false);
     expect(back).toMatchObject({ action: 'ROLLBACK', subject: 'supergraph@1' });
     expect(back.supergraphSdl).toBe((await history(scratch.db, 100)).at(-1)?.supergraphSdl);
     expect((await history(scratch.db, 100)).map((version) => version.version)).toEqual([...Array(back.version).keys()].map((index) => back.version - index));

@@ -28,9 +28,13 @@ export type CheckReport = {
   breakingChangesInUse: Scalars['Int']['output'];
   changes: Array<SchemaChange>;
   compositionErrors: Array<CompositionProblem>;
+  /** Every cross-agency data flow of the subgraph, approved or not. */
+  flows: Array<DataFlow>;
   ok: Scalars['Boolean']['output'];
-  /** Why the routing URL does not serve this SDL, if it does not. */
+  /** Why the routing URL does not serve this SDL, if it does not: refused, timed out, not GraphQL, or SDL differs. */
   serviceProblem?: Maybe<Scalars['String']['output']>;
+  /** Flows without an approval in force: publishing refuses them (DATA_FLOW_NOT_APPROVED). */
+  unapprovedFlows: Scalars['Int']['output'];
 };
 
 export type CompositionProblem = {
@@ -40,6 +44,67 @@ export type CompositionProblem = {
   locations: Array<Scalars['String']['output']>;
   message: Scalars['String']['output'];
 };
+
+/** A federation directive in one agency's subgraph that reaches fields or entities another agency owns. */
+export type DataFlow = {
+  __typename?: 'DataFlow';
+  /** The approval in force, if any. */
+  approvalId?: Maybe<Scalars['Int']['output']>;
+  approved: Scalars['Boolean']['output'];
+  /** Where the directive stands: Type.field, or Type. */
+  coordinate: Scalars['String']['output'];
+  directive: FlowDirective;
+  /** The owning agency's client id, or system for the platform's built-in subgraphs. */
+  owner: Scalars['String']['output'];
+  ownerSubgraphs: Array<Scalars['String']['output']>;
+  subgraph: Scalars['String']['output'];
+  /** What it reaches of the owner's: Type.field, an interface, or Type @key(fields: "..."). */
+  target: Scalars['String']['output'];
+};
+
+/** An administrator's approval of one data flow, for one agency's subgraph. */
+export type FlowApproval = {
+  __typename?: 'FlowApproval';
+  /** The agency the flow is approved for. */
+  agency: Scalars['String']['output'];
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  approvedBy?: Maybe<Scalars['String']['output']>;
+  consentedAt?: Maybe<Scalars['DateTime']['output']>;
+  consentedBy?: Maybe<Scalars['String']['output']>;
+  coordinate: Scalars['String']['output'];
+  directive: FlowDirective;
+  id: Scalars['Int']['output'];
+  legalBasis?: Maybe<Scalars['String']['output']>;
+  owner: Scalars['String']['output'];
+  /** Why the agency asked. */
+  reason: Scalars['String']['output'];
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedBy?: Maybe<Scalars['String']['output']>;
+  status: FlowApprovalStatus;
+  subgraph: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+};
+
+export type FlowApprovalStatus =
+  /** In force: the flow may be published. */
+  | 'ACTIVE'
+  /** Approved, but an @override still needs the owning agency's consent. */
+  | 'AWAITING_CONSENT'
+  /** Asked for by the agency; not yet approved. */
+  | 'REQUESTED'
+  | 'REVOKED';
+
+/** The federation directive through which a subgraph reaches what another agency owns. */
+export type FlowDirective =
+  | 'EXTERNAL'
+  | 'INTERFACE_OBJECT'
+  | 'KEY'
+  | 'OVERRIDE'
+  | 'PROVIDES'
+  | 'REQUIRES'
+  | 'SHAREABLE';
 
 /** A gateway process following the registry, as it last reported itself. */
 export type GatewayReplica = {
@@ -58,16 +123,35 @@ export type GatewayReplica = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Administrators: approve a requested flow, naming its legal basis. */
+  approveDataFlow: FlowApproval;
+  /** The owning agency (administrators for the platform's fields) consents to an @override of its field. */
+  consentDataFlow: FlowApproval;
   /** Checks, then publishes a new supergraph version. Breaking changes to fields in use are refused unless an administrator forces them. */
   publishSubgraph: PublishResult;
   /** Reserves a name for the calling agency and returns the secret its subgraph verifies gateway requests with (shown once). */
   registerSubgraph: Registration;
-  /** Takes a subgraph out, unless others depend on it. */
+  /** Takes a subgraph out, unless others depend on it or a breaking change hits fields in use (administrators may force). */
   removeSubgraph: SupergraphVersion;
-  /** Puts the subgraph back as it was in an earlier supergraph version. */
+  /** The owning agency asks for approval of every cross-agency data flow in this SDL; returns the open approvals. */
+  requestDataFlows: Array<FlowApproval>;
+  /** Administrators: revoke an approval. The next publish of that subgraph fails its check. */
+  revokeDataFlow: FlowApproval;
+  /** Puts the subgraph back as it was in an earlier supergraph version, with the checks of a publish (administrators may force). */
   rollbackSubgraph: SupergraphVersion;
-  /** Administrators: the whole graph back to an earlier version. */
+  /** Administrators: the whole graph back to an earlier version, with the checks of a publish. */
   rollbackSupergraph: SupergraphVersion;
+};
+
+
+export type MutationApproveDataFlowArgs = {
+  id: Scalars['Int']['input'];
+  legalBasis: Scalars['String']['input'];
+};
+
+
+export type MutationConsentDataFlowArgs = {
+  id: Scalars['Int']['input'];
 };
 
 
@@ -83,17 +167,31 @@ export type MutationRegisterSubgraphArgs = {
 
 
 export type MutationRemoveSubgraphArgs = {
+  force?: InputMaybe<Scalars['Boolean']['input']>;
   name: Scalars['String']['input'];
 };
 
 
+export type MutationRequestDataFlowsArgs = {
+  input: SubgraphInput;
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeDataFlowArgs = {
+  id: Scalars['Int']['input'];
+};
+
+
 export type MutationRollbackSubgraphArgs = {
+  force?: InputMaybe<Scalars['Boolean']['input']>;
   name: Scalars['String']['input'];
   toVersion: Scalars['Int']['input'];
 };
 
 
 export type MutationRollbackSupergraphArgs = {
+  force?: InputMaybe<Scalars['Boolean']['input']>;
   toVersion: Scalars['Int']['input'];
 };
 
@@ -110,10 +208,14 @@ export type PublishResult = {
  */
 export type Query = {
   __typename?: 'Query';
-  /** What publishing this subgraph would do, without doing it. */
+  /** What publishing this subgraph would do, without doing it. Only the owning agency (or an administrator) checks a subgraph. */
   checkSubgraph: CheckReport;
+  /** Approvals of cross-agency data flows: an administrator sees all; an agency those of its subgraphs and those reaching its data. */
+  dataFlowApprovals: Array<FlowApproval>;
   /** Gateway replicas heard from recently (agency and administrator clients): the version each serves and the newer ones it refused. */
   gatewayReplicas: Array<GatewayReplica>;
+  /** The cross-agency data flows of the live supergraph, each with the approval in force; an unapproved one is a violation. */
+  liveDataFlows: Array<DataFlow>;
   /** The subgraphs in the live supergraph. */
   subgraphs: Array<RegisteredSubgraph>;
   /** Supergraph versions, newest first. */
@@ -128,6 +230,27 @@ export type Query = {
  */
 export type QueryCheckSubgraphArgs = {
   input: SubgraphInput;
+};
+
+
+/**
+ * The schema registry: agencies register, check, publish, roll back and remove their subgraphs; every gateway replica
+ * follows the live version without a redeploy. Changes go through the gateway, so they are authenticated, checked
+ * against grants (purpose REGISTRY) and audited.
+ */
+export type QueryDataFlowApprovalsArgs = {
+  includeRevoked?: InputMaybe<Scalars['Boolean']['input']>;
+  subgraph?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * The schema registry: agencies register, check, publish, roll back and remove their subgraphs; every gateway replica
+ * follows the live version without a redeploy. Changes go through the gateway, so they are authenticated, checked
+ * against grants (purpose REGISTRY) and audited.
+ */
+export type QueryLiveDataFlowsArgs = {
+  subgraph?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -277,7 +400,11 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   CompositionProblem: ResolverTypeWrapper<CompositionProblem>;
+  DataFlow: ResolverTypeWrapper<DataFlow>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FlowApproval: ResolverTypeWrapper<FlowApproval>;
+  FlowApprovalStatus: FlowApprovalStatus;
+  FlowDirective: FlowDirective;
   GatewayReplica: ResolverTypeWrapper<GatewayReplica>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -298,7 +425,9 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   String: Scalars['String']['output'];
   CompositionProblem: CompositionProblem;
+  DataFlow: DataFlow;
   DateTime: Scalars['DateTime']['output'];
+  FlowApproval: FlowApproval;
   GatewayReplica: GatewayReplica;
   ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -316,8 +445,10 @@ export type CheckReportResolvers<ContextType = RegistryContext, ParentType exten
   breakingChangesInUse?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   changes?: Resolver<Array<ResolversTypes['SchemaChange']>, ParentType, ContextType>;
   compositionErrors?: Resolver<Array<ResolversTypes['CompositionProblem']>, ParentType, ContextType>;
+  flows?: Resolver<Array<ResolversTypes['DataFlow']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   serviceProblem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unapprovedFlows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CompositionProblemResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['CompositionProblem'] = ResolversParentTypes['CompositionProblem']> = {
@@ -326,9 +457,41 @@ export type CompositionProblemResolvers<ContextType = RegistryContext, ParentTyp
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type DataFlowResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['DataFlow'] = ResolversParentTypes['DataFlow']> = {
+  approvalId?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  approved?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  coordinate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  directive?: Resolver<ResolversTypes['FlowDirective'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ownerSubgraphs?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FlowApprovalResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['FlowApproval'] = ResolversParentTypes['FlowApproval']> = {
+  agency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  consentedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  consentedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  coordinate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  directive?: Resolver<ResolversTypes['FlowDirective'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  legalBasis?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FlowApprovalStatus'], ParentType, ContextType>;
+  subgraph?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type GatewayReplicaResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['GatewayReplica'] = ResolversParentTypes['GatewayReplica']> = {
   host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -341,11 +504,15 @@ export type GatewayReplicaResolvers<ContextType = RegistryContext, ParentType ex
 };
 
 export type MutationResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  approveDataFlow?: Resolver<ResolversTypes['FlowApproval'], ParentType, ContextType, RequireFields<MutationApproveDataFlowArgs, 'id' | 'legalBasis'>>;
+  consentDataFlow?: Resolver<ResolversTypes['FlowApproval'], ParentType, ContextType, RequireFields<MutationConsentDataFlowArgs, 'id'>>;
   publishSubgraph?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishSubgraphArgs, 'force' | 'input'>>;
   registerSubgraph?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterSubgraphArgs, 'name'>>;
-  removeSubgraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRemoveSubgraphArgs, 'name'>>;
-  rollbackSubgraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSubgraphArgs, 'name' | 'toVersion'>>;
-  rollbackSupergraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSupergraphArgs, 'toVersion'>>;
+  removeSubgraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRemoveSubgraphArgs, 'force' | 'name'>>;
+  requestDataFlows?: Resolver<Array<ResolversTypes['FlowApproval']>, ParentType, ContextType, RequireFields<MutationRequestDataFlowsArgs, 'input' | 'reason'>>;
+  revokeDataFlow?: Resolver<ResolversTypes['FlowApproval'], ParentType, ContextType, RequireFields<MutationRevokeDataFlowArgs, 'id'>>;
+  rollbackSubgraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSubgraphArgs, 'force' | 'name' | 'toVersion'>>;
+  rollbackSupergraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSupergraphArgs, 'force' | 'toVersion'>>;
 };
 
 export type PublishResultResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['PublishResult'] = ResolversParentTypes['PublishResult']> = {
@@ -355,7 +522,9 @@ export type PublishResultResolvers<ContextType = RegistryContext, ParentType ext
 
 export type QueryResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkSubgraph?: Resolver<ResolversTypes['CheckReport'], ParentType, ContextType, RequireFields<QueryCheckSubgraphArgs, 'input'>>;
+  dataFlowApprovals?: Resolver<Array<ResolversTypes['FlowApproval']>, ParentType, ContextType, RequireFields<QueryDataFlowApprovalsArgs, 'includeRevoked'>>;
   gatewayReplicas?: Resolver<Array<ResolversTypes['GatewayReplica']>, ParentType, ContextType>;
+  liveDataFlows?: Resolver<Array<ResolversTypes['DataFlow']>, ParentType, ContextType, Partial<QueryLiveDataFlowsArgs>>;
   subgraphs?: Resolver<Array<ResolversTypes['RegisteredSubgraph']>, ParentType, ContextType>;
   supergraphHistory?: Resolver<Array<ResolversTypes['SupergraphVersion']>, ParentType, ContextType, RequireFields<QuerySupergraphHistoryArgs, 'first'>>;
 };
@@ -401,7 +570,9 @@ export type VersionRefusalResolvers<ContextType = RegistryContext, ParentType ex
 export type Resolvers<ContextType = RegistryContext> = {
   CheckReport?: CheckReportResolvers<ContextType>;
   CompositionProblem?: CompositionProblemResolvers<ContextType>;
+  DataFlow?: DataFlowResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FlowApproval?: FlowApprovalResolvers<ContextType>;
   GatewayReplica?: GatewayReplicaResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PublishResult?: PublishResultResolvers<ContextType>;
