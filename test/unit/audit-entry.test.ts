@@ -49,7 +49,8 @@ describe('audit entry', () => {
   it('hashes records without the new fields as before, and records with them including them', () => {
     const plain = entryWith([VALID]);
     expect(JSON.parse(canonicalRecord(1, plain))).toHaveLength(16);
-    expect(JSON.parse(canonicalRecord(1, { ...plain, clientRequestId: 'c' })).slice(16)).toEqual(['c', null, null]);
+    expect(JSON.parse(canonicalRecord(1, { ...plain, clientRequestId: 'c' })).slice(16)).toEqual(['c', null, null, []]);
+    expect(JSON.parse(canonicalRecord(1, { ...plain, sentToSubgraphs: ['s:Citizen.personalId'] })).slice(16)).toEqual([null, null, null, ['s:Citizen.personalId']]);
   });
 
   it('records an administrative change as the operator, with the client changed in its details', () => {
