@@ -22,6 +22,8 @@ export interface OperationSpace {
   arguments: Record<string, fc.Arbitrary<string>>;
   /** Deepest nesting of selection sets. */
   maxDepth: number;
+  /** The Query fields operations start from; default all. */
+  roots?: readonly string[];
 }
 
 export interface GeneratedOperation {
@@ -58,6 +60,7 @@ export function operations(space: OperationSpace): fc.Arbitrary<GeneratedOperati
 
   const selectable = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, depth: number): boolean => {
     if (field.name.startsWith('__')) return false;
+    if (parent === space.schema.getQueryType() && space.roots && !space.roots.includes(field.name)) return false;
     if (isCompositeType(getNamedType(field.type)) && depth >= space.maxDepth) return false;
     const provided = space.arguments[`${parent.name}.${field.name}`] !== undefined;
     return provided || !field.args.some((argument) => isNonNullType(argument.type) && argument.defaultValue === undefined);
