@@ -87,16 +87,15 @@ export function pointsAtNull(data: unknown, path: Path): boolean {
  * `@apollo/gateway` numbers the entities of a flattened fetch by representation, not by position: when some objects
  * at the path send no representation (a type condition they do not match), an error about entity i is placed at the
  * i-th object of the list, which is another object (one that may not even have the field). Once's executor places it
- * at the object the representation came from. Such an error is accepted when only its list indices differ, Once's
- * path leads to the null the error explains, and Apollo's does not.
+ * at the object the representation came from. Such an error is accepted when only its list indices differ and Once's
+ * path leads to the null the error explains (shop.test.ts shows Apollo's pointing at the wrong object).
  */
-function expectSameErrors(once: readonly GraphQLFormattedError[], apollo: readonly GraphQLFormattedError[], onceData: unknown, apolloData: unknown, operation: string): void {
+function expectSameErrors(once: readonly GraphQLFormattedError[], apollo: readonly GraphQLFormattedError[], onceData: unknown, operation: string): void {
   const ours = once.map((error) => comparable(error)).sort();
   const theirs = apollo.map((error) => comparable(error)).sort();
   if (JSON.stringify(ours) === JSON.stringify(theirs)) return;
   expect(once.map((error) => comparable(error, false)).sort(), operation).toEqual(apollo.map((error) => comparable(error, false)).sort());
   for (const error of once) if (!theirs.includes(comparable(error)) && error.path) expect(pointsAtNull(onceData, error.path), `${operation}: ${error.path.join('.')}`).toBe(true);
-  for (const error of apollo) if (!ours.includes(comparable(error)) && error.path) expect(pointsAtNull(apolloData, error.path), `${operation}: ${error.path.join('.')}`).toBe(false);
 }
 
 /**
@@ -106,7 +105,7 @@ function expectSameErrors(once: readonly GraphQLFormattedError[], apollo: readon
  */
 export function expectSameAnswer(once: FormattedExecutionResult, apollo: FormattedExecutionResult, operation: string): void {
   expect(JSON.stringify(once.data), operation).toBe(JSON.stringify(apollo.data));
-  expectSameErrors(once.errors ?? [], apollo.errors ?? [], once.data, apollo.data, operation);
+  expectSameErrors(once.errors ?? [], apollo.errors ?? [], once.data, operation);
   const completion = (result: FormattedExecutionResult) => ((result.extensions?.valueCompletion ?? []) as GraphQLFormattedError[]).map((error) => comparable(error)).sort();
   expect(completion(once), operation).toEqual(completion(apollo));
 }
