@@ -1,5 +1,5 @@
 import { operationFromDocument } from '@apollo/federation-internals';
-import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { buildOperationContext, type ApolloGateway, type Experimental_DidResolveQueryPlanCallback, type GraphQLDataSource } from '@apollo/gateway';
 import type { QueryPlan, QueryPlanCache, QueryPlanner } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError } from 'graphql';
@@ -29,6 +29,15 @@ export interface ExecutorStats {
   served: number;
   /** Requests handed to Apollo's executor, by reason. */
   fallbacks: Record<string, number>;
+}
+
+/**
+ * The hook `@apollo/gateway` calls with every resolved plan before executing it (`experimental_didResolveQueryPlan`
+ * in its config). It is private to the gateway; Once's executor calls it at the same point, so that whatever is
+ * checked there (the coordinates a plan sends to subgraphs) is checked for both executors.
+ */
+interface PlanHook {
+  experimental_didResolveQueryPlan?: Experimental_DidResolveQueryPlanCallback;
 }
 
 /** Schema answers for one loaded supergraph; a new planner (a new supergraph) gets new ones. */
@@ -92,7 +101,8 @@ export class OnceExecutor {
     }
     const plan = await this.planFor(planner, request, planKey(queryHash, operationName));
     const compiled = this.compiledFor(plan, planner, request);
-    if (compiled.kind === 'foreign') return this.fallBack(compiled.reason, request, apollo, plan);
+    if (compiled.kind === 'foreign') return this.fallBack(compiled.reason, request, apollo);
+    (this.gateway as unknown as PlanHook).experimental_didResolveQueryPlan?.({ queryPlan: plan, serviceMap: Object.fromEntries(this.options.services), requestContext: request, operationContext: context });
     this.counts.served += 1;
     return this.run(compiled, request);
   }
@@ -126,12 +136,12 @@ export class OnceExecutor {
     return compiled;
   }
 
-  private fallBack(reason: string, request: GatewayGraphQLRequestContext, apollo: GatewayExecutor, plan?: QueryPlan): Promise<GatewayExecutionResult> {
+  private fallBack(reason: string, request: GatewayGraphQLRequestContext, apollo: GatewayExecutor): Promise<GatewayExecutionResult> {
     const { fallbacks } = this.counts;
     const first = fallbacks[reason] === undefined;
     fallbacks[reason] = (fallbacks[reason] ?? 0) + 1;
-    // Once per reason and plan is enough to find the operation; every request would flood the log.
-    if (first || plan === undefined) this.options.log.info({ reason, operationName: request.request.operationName ?? null, queryHash: request.queryHash }, "query plan run by Apollo's executor");
+    // The first of each reason names an operation to look at; every request would flood the log (/health counts).
+    if (first) this.options.log.info({ reason, operationName: request.request.operationName ?? null, queryHash: request.queryHash }, "query plan run by Apollo's executor");
     return apollo(request);
   }
 

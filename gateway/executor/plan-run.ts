@@ -5,7 +5,7 @@ import { evaluateCondition, type FetchNode, type PlanNode, type ResponsePath } f
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { CompiledFetch, CompiledPlan } from './compiled-plan';
-import { MalformedResponse } from './projection';
+import { MalformedResponse, UnsupportedOperation } from './projection';
 import { isResponseObject, mergeInto, type ResponseObject } from './response-tree';
 import { entityPaths, subgraphError } from './subgraph-errors';
 
@@ -74,8 +74,8 @@ export class PlanRun {
         }
         return;
       case 'Defer':
-        // compilePlan leaves plans with @defer to Apollo's executor.
-        throw new MalformedResponse('@defer is not run by this executor');
+        // compilePlan leaves plans with @defer to Apollo's executor; a compiled plan has none.
+        throw new UnsupportedOperation('@defer');
     }
   }
 

@@ -1,4 +1,4 @@
-import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, type Experimental_DidResolveQueryPlanCallback, type GraphQLDataSource } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { ApolloServer } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
@@ -15,6 +15,8 @@ export interface DifferentialOptions<TContext extends object> {
   services: Record<string, GraphQLDataSource>;
   /** A fresh request context for each request (the same shape for both executors). */
   context: () => TContext;
+  /** The gateways' plan hook (both get it), called with every plan before it is executed. */
+  didResolveQueryPlan?: Experimental_DidResolveQueryPlanCallback;
 }
 
 export interface Answer<TContext> {
@@ -40,10 +42,11 @@ export async function startDifferential<TContext extends object>(options: Differ
     return service;
   };
   const plans = new InMemoryLRUCache<QueryPlan>();
-  const ours = new ApolloGateway({ supergraphSdl: options.supergraphSdl, queryPlannerConfig: { cache: plans }, buildService, logger: silentLog });
+  const hook = options.didResolveQueryPlan ? { experimental_didResolveQueryPlan: options.didResolveQueryPlan } : {};
+  const ours = new ApolloGateway({ supergraphSdl: options.supergraphSdl, queryPlannerConfig: { cache: plans }, buildService, logger: silentLog, ...hook });
   const executor = new OnceExecutor(ours, { mode: 'once', plans, services: new Map(Object.entries(options.services)), log: silentLog });
   const once = new ApolloServer<TContext>({ gateway: executor.wrap(), logger: silentLog });
-  const apollo = new ApolloServer<TContext>({ gateway: new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService, logger: silentLog }), logger: silentLog });
+  const apollo = new ApolloServer<TContext>({ gateway: new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService, logger: silentLog, ...hook }), logger: silentLog });
   await Promise.all([once.start(), apollo.start()]);
 
   const answer = async (server: ApolloServer<TContext>, query: string, variables: Record<string, unknown> | undefined): Promise<Answer<TContext>> => {

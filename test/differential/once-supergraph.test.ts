@@ -107,6 +107,7 @@ describe("Once's and Apollo's executors on Once's supergraph", () => {
     const space = {
       schema: stack.apiSchema,
       roots: ROOTS,
+      exclude: ['ResidenceConfirmation.asOf'],
       maxDepth: 5,
       arguments: {
         'Query.citizen': ids.map((id) => `(personalId: "${id}")`),

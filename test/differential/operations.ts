@@ -24,6 +24,8 @@ export interface OperationSpace {
   maxDepth: number;
   /** The Query fields operations start from; default all. */
   roots?: readonly string[];
+  /** Field coordinates never selected: values that differ from one request to the next (the time of the answer). */
+  exclude?: readonly string[];
 }
 
 export interface GeneratedOperation {
@@ -61,6 +63,7 @@ export function operations(space: OperationSpace): fc.Arbitrary<GeneratedOperati
   const selectable = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, depth: number): boolean => {
     if (field.name.startsWith('__')) return false;
     if (parent === space.schema.getQueryType() && space.roots && !space.roots.includes(field.name)) return false;
+    if (space.exclude?.includes(`${parent.name}.${field.name}`)) return false;
     if (isCompositeType(getNamedType(field.type)) && depth >= space.maxDepth) return false;
     const provided = space.arguments[`${parent.name}.${field.name}`] !== undefined;
     return provided || !field.args.some((argument) => isNonNullType(argument.type) && argument.defaultValue === undefined);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose } from '../../gateway/compose';
 import { InProcessSubgraph } from './fixtures/in-process';
@@ -66,6 +67,29 @@ describe('Once and Apollo executors on federation fixtures (accounts, products, 
     // Apollo's path names Book 1, which was never sent to inventory and has no shippingEstimate in the response.
     expect(theirs?.path).toEqual(['topProducts', 0, 'shippingEstimate']);
     expect((once.result.data?.topProducts as unknown[])[0]).toEqual({});
+  });
+
+  it("calls the gateway's plan hook before running a plan, as Apollo's does: a plan it refuses is not run", async () => {
+    const refusing = await startDifferential({
+      supergraphSdl,
+      services,
+      context: () => ({}),
+      didResolveQueryPlan: ({ queryPlan }) => {
+        if (JSON.stringify(queryPlan).includes('"serviceName":"inventory"')) throw new GraphQLError('this plan reads inventory', { extensions: { code: 'FORBIDDEN' } });
+      },
+    });
+    try {
+      const inventory = services.inventory as InProcessSubgraph;
+      const sentBefore = inventory.sent.length;
+      const { once, apollo } = await refusing.run('{ product(upc: "1") { name ... on Book { inStock } } }');
+      expectSameAnswer(once.result, apollo.result, 'refused plan');
+      expect(once.result.errors?.[0]).toMatchObject({ message: 'this plan reads inventory', extensions: { code: 'FORBIDDEN' } });
+      expect(inventory.sent.length).toBe(sentBefore);
+      const allowed = await refusing.run('{ product(upc: "1") { name } }');
+      expect(allowed.once.result.data).toEqual({ product: { name: 'Table of Contents' } });
+    } finally {
+      await refusing.stop();
+    }
   });
 
   it("leaves introspection to Apollo's executor, counted, with the same answer", async () => {
