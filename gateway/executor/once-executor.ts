@@ -50,7 +50,7 @@ interface Schemas {
  * Runs `@apollo/gateway`'s query plans with Once's executor, in place of the executor `gateway.load()` returns: the
  * same plan cache and planner, the same data sources, the same request context, and answers identical to Apollo's
  * (test/differential). Plans it does not run (`@defer`, subscriptions, introspection, `@fromContext`) go to Apollo's
- * executor, counted and logged once per plan.
+ * executor, counted, and logged once per reason.
  */
 export class OnceExecutor {
   private readonly compiled = new WeakMap<QueryPlan, CompiledPlan | ForeignPlan>();
