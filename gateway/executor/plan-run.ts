@@ -9,22 +9,30 @@ import { MalformedResponse, UnsupportedOperation } from './projection';
 import { isResponseObject, mergeInto, type ResponseObject } from './response-tree';
 import { entityPaths, subgraphError } from './subgraph-errors';
 
-/** Where a plan node writes: the objects at a path of the response tree. */
+/** Where a plan node writes: the (non-null) objects at a path of the response tree. */
 interface Cursor {
   path: ResponsePath;
-  data: unknown;
+  objects: ResponseObject[];
 }
 
-/** The objects at `path` below `value`, lists flattened where the plan says `@`. */
-function objectsAt(value: unknown, path: ResponsePath, depth: number): unknown {
-  if (depth === path.length || value === undefined || value === null) return value;
+/**
+ * Collects into `into` the objects at `path` below `value`, lists flattened where the plan says `@`, nulls left out
+ * (in response order: the order of the entity paths errors are mapped to).
+ */
+function collectAt(value: unknown, path: ResponsePath, depth: number, into: unknown[]): void {
+  if (value === undefined || value === null) return;
+  if (depth === path.length) {
+    into.push(value);
+    return;
+  }
   const head = path[depth];
   if (head === '@') {
     if (!Array.isArray(value)) throw new MalformedResponse(`Expected a list at ${path.slice(0, depth).join('.')} of the response`);
-    return value.flatMap((element: unknown) => objectsAt(element, path, depth + 1));
+    for (const element of value) collectAt(element, path, depth + 1, into);
+    return;
   }
   if (typeof head !== 'string' || Array.isArray(value) || typeof value !== 'object') throw new MalformedResponse(`Unexpected value at ${path.slice(0, depth + 1).join('.')} of the response`);
-  return objectsAt(Object.hasOwn(value, head) ? (value as ResponseObject)[head] : undefined, path, depth + 1);
+  collectAt(Object.hasOwn(value, head) ? (value as ResponseObject)[head] : undefined, path, depth + 1, into);
 }
 
 /**
@@ -44,7 +52,7 @@ export class PlanRun {
   ) {}
 
   async execute(): Promise<void> {
-    if (this.plan.root) await this.node(this.plan.root, { path: [], data: this.tree });
+    if (this.plan.root) await this.node(this.plan.root, { path: [], objects: [this.tree] });
   }
 
   private async node(node: PlanNode, cursor: Cursor): Promise<void> {
@@ -56,9 +64,10 @@ export class PlanRun {
         await Promise.all(node.nodes.map((child) => this.node(child, cursor)));
         return;
       case 'Flatten': {
-        const data = objectsAt(cursor.data, node.path, 0);
-        if (data === undefined || data === null) return;
-        return this.node(node.node, { path: [...cursor.path, ...node.path], data });
+        const objects: unknown[] = [];
+        for (const object of cursor.objects) collectAt(object, node.path, 0, objects);
+        if (objects.length === 0) return;
+        return this.node(node.node, { path: [...cursor.path, ...node.path], objects: objects as ResponseObject[] });
       }
       case 'Condition': {
         const branch = evaluateCondition(node, this.plan.operation.variableDefinitions, this.request.request.variables) ? node.ifClause : node.elseClause;
@@ -89,8 +98,7 @@ export class PlanRun {
 
   private async fetch(fetch: FetchNode, cursor: Cursor): Promise<void> {
     const compiled = this.plan.fetches.get(fetch) as CompiledFetch;
-    const entities = (Array.isArray(cursor.data) ? cursor.data.filter((entity) => entity !== null && entity !== undefined) : [cursor.data]) as ResponseObject[];
-    if (entities.length === 0) return;
+    const entities = cursor.objects;
     const variables = this.variablesOf(fetch);
     if (!compiled.representation) {
       const data = await this.send(fetch, cursor, variables, null);
@@ -103,7 +111,7 @@ export class PlanRun {
     const targets: number[][] = [];
     const byKey = new Map<string, number>();
     for (let index = 0; index < entities.length; index++) {
-      const representation = compiled.representation(entities[index] as ResponseObject);
+      const representation = compiled.representation(entities[index]);
       if (!representation || !representation.__typename) continue;
       compiled.inputRewrites?.(representation);
       const key = JSON.stringify(representation);
