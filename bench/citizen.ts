@@ -157,7 +157,7 @@ process.stdout.write(
     ...MODES.map(row),
     ...(MODES.includes('on') && MODES.includes('off') ? [`throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`] : []),
     ...(MODES.includes('on') && MODES.includes('on-apollo-executor') ? [`gateway CPU per request, Once's executor vs Apollo's (access on): ${(mean('on', 'cpuPerThousand') / mean('on-apollo-executor', 'cpuPerThousand')).toFixed(2)}x`] : []),
-    `SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`,
+    ...(MODES.includes('off') ? [`SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`] : []),
     '',
   ].join('\n'),
 );
