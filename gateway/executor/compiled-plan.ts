@@ -63,6 +63,7 @@ export function compilePlan(plan: QueryPlan, operation: Operation, supergraph: T
   try {
     const fetches = new Map<FetchNode, CompiledFetch>();
     if (plan.node) compileNode(plan.node, supergraph, fetches);
+    // compileNode refused subscription plans above: what is left is a plan node.
     return { kind: 'compiled', root: (plan.node as PlanNode | undefined) ?? null, fetches, projection: Projection.compile(operation, api), operation };
   } catch (error) {
     if (error instanceof UnsupportedOperation) return { kind: 'foreign', reason: error.message };

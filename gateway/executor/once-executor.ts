@@ -7,7 +7,7 @@ import type { Logger } from '../../subgraphs/common/logger';
 import { planKey } from '../query-plans';
 import { compilePlan, type CompiledPlan, type ForeignPlan } from './compiled-plan';
 import { PlanRun } from './plan-run';
-import { MalformedResponse } from './projection';
+import { UnexpectedValue } from './projection';
 import { TypeConditions } from './type-conditions';
 
 /** Which executor runs query plans: Once's own (Apollo's only for what it does not run), or Apollo's for all. */
@@ -154,7 +154,7 @@ export class OnceExecutor {
       // As in Apollo's executor: values that break the schema without any subgraph error are reported aside.
       return errors.length > 0 ? { extensions: { valueCompletion: errors }, data } : { data };
     } catch (error) {
-      if (error instanceof MalformedResponse) return { errors: [new GraphQLError(error.message, { originalError: error })] };
+      if (error instanceof UnexpectedValue) return { errors: [new GraphQLError(error.message, { originalError: error })] };
       throw error;
     }
   }

@@ -5,7 +5,7 @@ import { evaluateCondition, type FetchNode, type PlanNode, type ResponsePath } f
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { CompiledFetch, CompiledPlan } from './compiled-plan';
-import { MalformedResponse, UnsupportedOperation } from './projection';
+import { UnexpectedValue, UnsupportedOperation } from './projection';
 import { isResponseObject, mergeInto, type ResponseObject } from './response-tree';
 import { entityPaths, subgraphError } from './subgraph-errors';
 
@@ -27,11 +27,11 @@ function collectAt(value: unknown, path: ResponsePath, depth: number, into: unkn
   }
   const head = path[depth];
   if (head === '@') {
-    if (!Array.isArray(value)) throw new MalformedResponse(`Expected a list at ${path.slice(0, depth).join('.')} of the response`);
+    if (!Array.isArray(value)) throw new UnexpectedValue(`Expected a list at ${path.slice(0, depth).join('.')} of the response`);
     for (const element of value) collectAt(element, path, depth + 1, into);
     return;
   }
-  if (typeof head !== 'string' || Array.isArray(value) || typeof value !== 'object') throw new MalformedResponse(`Unexpected value at ${path.slice(0, depth + 1).join('.')} of the response`);
+  if (typeof head !== 'string' || Array.isArray(value) || typeof value !== 'object') throw new UnexpectedValue(`Unexpected value at ${path.slice(0, depth + 1).join('.')} of the response`);
   collectAt(Object.hasOwn(value, head) ? (value as ResponseObject)[head] : undefined, path, depth + 1, into);
 }
 

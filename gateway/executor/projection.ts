@@ -25,9 +25,13 @@ export class UnsupportedOperation extends Error {
   override readonly name = 'UnsupportedOperation';
 }
 
-/** A response the subgraphs sent in a shape the schema rules out (a list where an object belongs, say). */
-export class MalformedResponse extends Error {
-  override readonly name = 'MalformedResponse';
+/**
+ * A value the schema rules out where the executor cannot null it: subgraph data in the wrong shape (a list where an
+ * object belongs, say), or a `@skip`/`@include` variable that is not a boolean. The request fails with its message,
+ * as it does in Apollo's executor.
+ */
+export class UnexpectedValue extends Error {
+  override readonly name = 'UnexpectedValue';
 }
 
 type Variables = Record<string, unknown>;
@@ -82,7 +86,7 @@ function skipTest(element: OperationElement, schema: Schema): SkipTest | null {
   const read = (value: unknown, variables: Variables): boolean => {
     if (!(value instanceof Variable)) return value === true;
     const given = variables[value.name];
-    if (typeof given !== 'boolean') throw new MalformedResponse(`Unexpected value ${String(given)} for variable $${value.name}`);
+    if (typeof given !== 'boolean') throw new UnexpectedValue(`Unexpected value ${String(given)} for variable $${value.name}`);
     return given;
   };
   return (variables) => (skip !== undefined && read(skip, variables)) || (include !== undefined && !read(include, variables));
@@ -159,7 +163,7 @@ class ProjectionRun {
         }
         case 'fragment': {
           const typename = input[typenameFieldName];
-          if (typename !== undefined && typeof typename !== 'string') throw new MalformedResponse(`Got unexpected value for __typename: ${String(typename)}`);
+          if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Got unexpected value for __typename: ${String(typename)}`);
           const applies = step.condition === null || this.types.applies(step.condition, typename ? typename : parentType);
           if (applies && this.apply(input, step.steps, output, path, step.condition ?? parentType)) return true;
           break;
@@ -188,8 +192,8 @@ class ProjectionRun {
       }
       case 'list': {
         if (input === null) return null;
-        if (!Array.isArray(input)) throw new MalformedResponse(`Invalid non-list value ${String(input)} returned by subgraph for list type ${shape.display}`);
-        if (output !== undefined && (!Array.isArray(output) || output.length !== input.length)) throw new MalformedResponse(`Invalid list value returned by subgraph for list type ${shape.display}`);
+        if (!Array.isArray(input)) throw new UnexpectedValue(`Invalid non-list value ${String(input)} returned by subgraph for list type ${shape.display}`);
+        if (output !== undefined && (!Array.isArray(output) || output.length !== input.length)) throw new UnexpectedValue(`Invalid list value returned by subgraph for list type ${shape.display}`);
         let nullify = false;
         let failed = false;
         const values = new Array<unknown>(input.length);
@@ -206,10 +210,10 @@ class ProjectionRun {
       }
       case 'composite': {
         if (input === null) return null;
-        if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) throw new MalformedResponse(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
+        if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) throw new UnexpectedValue(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
         const record = input as ResponseObject;
         const typename = record[typenameFieldName];
-        if (typename !== undefined && typeof typename !== 'string') throw new MalformedResponse(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
+        if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
         let runtime = shape.name;
         if (typename) {
           if (!this.types.composite(typename)) {

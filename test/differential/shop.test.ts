@@ -1,3 +1,4 @@
+import type { GraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,26 @@ describe('Once and Apollo executors on federation fixtures (accounts, products, 
       expect(allowed.once.result.data).toEqual({ product: { name: 'Table of Contents' } });
     } finally {
       await refusing.stop();
+    }
+  });
+
+  it('fails alike when a subgraph answers in a shape its schema rules out (an object where a list belongs)', async () => {
+    const accounts = services.accounts as InProcessSubgraph;
+    const lying: GraphQLDataSource = {
+      async process(options) {
+        const response = await accounts.process(options);
+        const data = response.data as { users?: unknown[] } | undefined;
+        return data?.users ? { ...response, data: { ...data, users: data.users[0] } } : response;
+      },
+    };
+    const broken = await startDifferential({ supergraphSdl, services: { ...services, accounts: lying }, context: () => ({}) });
+    try {
+      const { once, apollo } = await broken.run('{ users { id username } }');
+      expectSameAnswer(once.result, apollo.result, 'object for a list');
+      expect(once.result.data ?? null).toBeNull();
+      expect(once.result.errors?.[0]?.message).toBe('Invalid non-list value [object Object] returned by subgraph for list type [User!]');
+    } finally {
+      await broken.stop();
     }
   });
 
