@@ -88,7 +88,7 @@ export class OnceExecutor {
     // The planner of the supergraph being served: its plans fill the shared cache, and a second one would double
     // the memory that planning takes.
     const planner = this.gateway.__testing().queryPlanner;
-    if (!planner) return apollo(request);
+    if (!planner) return this.fallBack('no supergraph loaded', request, apollo);
     // Apollo's debugging header asks its executor to show the plan; only that executor does.
     if (request.request.http?.headers.get('apollo-query-plan-experimental')) return this.fallBack('query plan shown', request, apollo);
     const { document, queryHash } = request;
@@ -102,7 +102,8 @@ export class OnceExecutor {
     const plan = await this.planFor(planner, request, planKey(queryHash, operationName));
     const compiled = this.compiledFor(plan, planner, request);
     if (compiled.kind === 'foreign') return this.fallBack(compiled.reason, request, apollo);
-    (this.gateway as unknown as PlanHook).experimental_didResolveQueryPlan?.({ queryPlan: plan, serviceMap: Object.fromEntries(this.options.services), requestContext: request, operationContext: context });
+    const hook = (this.gateway as unknown as PlanHook).experimental_didResolveQueryPlan;
+    if (hook) hook({ queryPlan: plan, serviceMap: Object.fromEntries(this.options.services), requestContext: request, operationContext: context });
     this.counts.served += 1;
     return this.run(compiled, request);
   }

@@ -31,7 +31,9 @@ const ROOTS = ['citizen', 'citizens', 'household', 'residenceConfirmation', 'pro
 
 function context(clientId: string): GatewayContext {
   const client: ClientRecord = { clientId, name: 'Differential portal', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false };
-  return { requestId: randomUUID(), principal: { kind: 'client', client }, purpose: { officer: 'officer-1', code: ENROLMENT, caseNumber: 'CASE-1' }, trail: newTrail() };
+  // As the gateway builds it for a portal that sent no request id of its own.
+  const built = { requestId: randomUUID(), clientRequestId: null, principal: { kind: 'client' as const, client }, purpose: { officer: 'officer-1', code: ENROLMENT, caseNumber: 'CASE-1' }, trail: newTrail() };
+  return built;
 }
 
 /** Both gateways over the stack's subgraphs; `down` names subgraphs whose address refuses connections. */
