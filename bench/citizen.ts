@@ -22,7 +22,8 @@ import { PORTAL_MIX as MIX, PORTAL_ROOTS } from './portal-mix';
  * random citizens of a 1,000,000-citizen database, through the gateway with access control and audit on and off,
  * side by side, alternating so that drift hits both; also SQL statements per request. `npm run bench:citizen`.
  * BENCH_DATABASE_URL (default .../once_bench) is created and seeded with BENCH_CITIZENS (default 1,000,000) if empty.
- * BENCH_ROUNDS (default 2) alternating off/on rounds.
+ * BENCH_ROUNDS (default 2) alternating off/on rounds. BENCH_MODES (default off,on) picks the modes of each round;
+ * `on-apollo-executor` is access on with @apollo/gateway's plan executor (GATEWAY_EXECUTOR=apollo), for comparison.
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench';
 const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 1_000_000);
@@ -30,6 +31,14 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const MODES = (process.env.BENCH_MODES ?? 'off,on').split(',');
+/** Each mode as the gateway runs it: access control and audit, and the plan executor. */
+const GATEWAY_MODES: Record<string, { access: 'on' | 'off'; executor: 'once' | 'apollo'; label: string }> = {
+  off: { access: 'off', executor: 'once', label: 'off (bare gateway)' },
+  on: { access: 'on', executor: 'once', label: 'policy + audit on' },
+  'on-apollo-executor': { access: 'on', executor: 'apollo', label: "policy + audit on, Apollo's executor" },
+};
+for (const mode of MODES) if (!GATEWAY_MODES[mode]) throw new Error(`unknown BENCH_MODES entry "${mode}": off, on or on-apollo-executor`);
 const log = createLogger('bench', 'info', 2);
 
 const SETTLE_MS = 11_000;
@@ -107,8 +116,9 @@ const headers = { 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpos
 
 const measurements: Measurement[] = [];
 for (let round = 0; round < ROUNDS; round += 1) {
-  for (const mode of ['off', 'on']) {
-    const gateway = await startChild('bench/serve-gateway.ts', ['--access', mode], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql') }, '0', gatewayNodeArgs());
+  for (const mode of MODES) {
+    const { access, executor } = GATEWAY_MODES[mode] as { access: string; executor: string };
+    const gateway = await startChild('bench/serve-gateway.ts', ['--access', access], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), GATEWAY_EXECUTOR: executor }, '0', gatewayNodeArgs());
     const url = String(gateway.ready.url);
     const load = (seconds: number) =>
       runLoad({
@@ -126,7 +136,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
     const cpu = gateway.cpuSeconds() - cpuBefore;
     const sqlPerRequest = mode === 'off' ? ((await transactions()) - before) / Math.max(valid + invalid, 1) : null;
     measurements.push({ mode, rps, p50, p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb(), sqlPerRequest });
-    log.info(measurements.at(-1), `round ${round + 1}, access ${mode}`);
+    log.info(measurements.at(-1), `round ${round + 1}, ${mode}`);
     await gateway.stop();
   }
 }
@@ -138,16 +148,16 @@ const mean = (mode: string, key: Exclude<keyof Measurement, 'mode' | 'sqlPerRequ
 };
 const sql = measurements.flatMap((row) => (row.sqlPerRequest === null ? [] : [row.sqlPerRequest]));
 const row = (mode: string) =>
-  `| ${mode === 'on' ? 'policy + audit on' : 'off (bare gateway)'} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
+  `| ${GATEWAY_MODES[mode]?.label} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
 process.stdout.write(
   [
     `Citizen workload (profile / residence confirmation / documentCheck, ${ids.length} random citizens, entity cache ${ENTITY_CACHE_TTL_S === '0' ? 'off' : `in Redis, ${ENTITY_CACHE_TTL_S} s`}): ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,
     '| mode | valid req/s | p50 ms | p99 ms | gateway CPU s / 1000 req | peak RSS MB | invalid responses |',
     '|---|---|---|---|---|---|---|',
-    row('off'),
-    row('on'),
-    `throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`,
-    `SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`,
+    ...MODES.map(row),
+    ...(MODES.includes('on') && MODES.includes('off') ? [`throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`] : []),
+    ...(MODES.includes('on') && MODES.includes('on-apollo-executor') ? [`gateway CPU per request, Once's executor vs Apollo's (access on): ${(mean('on', 'cpuPerThousand') / mean('on-apollo-executor', 'cpuPerThousand')).toFixed(2)}x`] : []),
+    ...(MODES.includes('off') ? [`SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`] : []),
     '',
   ].join('\n'),
 );

@@ -15,6 +15,7 @@ import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
 import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
+import { OnceExecutor } from './executor';
 import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
 import { createRefusalRecorder } from './audit/refusals';
@@ -78,6 +79,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     log,
   });
   const planCheck = access ? createPlanCheck() : null;
+  /** The data source of each subgraph the gateway serves, by name; the latest one built for a name is the one in use. */
+  const services = new Map<string, SubgraphDataSource>();
   const gateway = createApolloGateway({
     supergraphSdl: follower ? follower.manager : (supergraph as string),
     ...(planCheck ? { experimental_didResolveQueryPlan: planCheck.didResolveQueryPlan } : {}),
@@ -86,9 +89,12 @@ export async function startGateway({ supergraph, config, log, access, port = con
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
       const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
-      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
+      const source = new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
+      services.set(name, source);
+      return source;
     },
   });
+  const executor = new OnceExecutor(gateway, { mode: config.GATEWAY_EXECUTOR, plans: plans.cache, services, log });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     planCheck?.learn(apiSchema, coreSupergraphSdl);
     hash = supergraphVersion(coreSupergraphSdl);
@@ -100,7 +106,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
   const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: executor.wrap(),
     plugins: [...(limits.plugins as ApolloServerPlugin<GatewayContext>[]), ...plugins],
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: config.MAX_TOKENS },
@@ -123,7 +129,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     log,
     health: () => {
       const served = version();
-      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats() };
+      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats(), executor: executor.stats() };
     },
     responseHeaders: () => {
       const served = version();

@@ -9,12 +9,21 @@ import { runLoad } from '../load';
  * The public gateways benchmark, side by side: each gateway in turn on CPU 0, the four subgraphs on CPU 1, the same
  * supergraph and query, 50 connections, warm-up then a fixed duration. A response counts only if it is HTTP 200,
  * without errors, and has exactly the expected data (checked in full once per gateway, then by size). `npm run
- * bench:standard`; BENCH_GATEWAYS picks gateways (default: apollo,once,once-1g,hive,hive-rust).
+ * bench:standard`; BENCH_GATEWAYS picks gateways (default: apollo,once,once-1g,hive,hive-rust; also once-2w and
+ * once-apollo-executor).
  */
 const DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? new URL('../../../shared/bench/gateways-benchmark/', import.meta.url).pathname;
 const GATEWAYS = (process.env.BENCH_GATEWAYS ?? 'apollo,once,once-1g,hive,hive-rust').split(',');
-/** Ours: as `npm run gateway` starts it; `-2w` with two worker processes on both CPUs (the subgraphs keep CPU 1 too); `-1g` with GATEWAY_HEAP_MB=1024. */
-const OURS: Record<string, { workers: string; heapMb?: string }> = { once: { workers: '1' }, 'once-2w': { workers: '2' }, 'once-1g': { workers: '1', heapMb: '1024' } };
+/**
+ * Ours: as `npm run gateway` starts it; `-2w` with two worker processes on both CPUs (the subgraphs keep CPU 1 too);
+ * `-1g` with GATEWAY_HEAP_MB=1024; `-apollo-executor` with @apollo/gateway's plan executor (GATEWAY_EXECUTOR=apollo).
+ */
+const OURS: Record<string, { workers: string; heapMb?: string; executor?: 'apollo' }> = {
+  once: { workers: '1' },
+  'once-2w': { workers: '2' },
+  'once-1g': { workers: '1', heapMb: '1024' },
+  'once-apollo-executor': { workers: '1', executor: 'apollo' },
+};
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -42,7 +51,7 @@ const rows: Row[] = [];
 for (const gateway of GATEWAYS) {
   const ours = OURS[gateway];
   const child = ours
-    ? await startChild('bench/standard/gateway.ts', ['once'], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: ours.workers }, ours.workers === '2' ? '0,1' : '0', gatewayNodeArgs(ours.heapMb))
+    ? await startChild('bench/standard/gateway.ts', ['once'], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: ours.workers, GATEWAY_EXECUTOR: ours.executor ?? 'once' }, ours.workers === '2' ? '0,1' : '0', gatewayNodeArgs(ours.heapMb))
     : await startChild('bench/standard/gateway.ts', [gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production' }, '0');
   const url = String(child.ready.url);
   const first = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text());

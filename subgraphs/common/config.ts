@@ -49,6 +49,8 @@ const schema = z.object({
   QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).max(4096).default(30),
   /** How many of the latest distinct operations are planned again whenever a new supergraph is loaded; 0: none. */
   QUERY_PLAN_WARM_OPERATIONS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Which executor runs query plans: `once` (Once's own; Apollo's for what it does not run) or `apollo` (Apollo's for all). */
+  GATEWAY_EXECUTOR: z.enum(['once', 'apollo']).default('once'),
   /** Most GraphQL requests one process (gateway worker or subgraph) handles at once; more are refused with 503. */
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   /** Largest accepted request body. */

@@ -1,0 +1,1 @@
+export { OnceExecutor, type ExecutorMode, type ExecutorStats, type OnceExecutorOptions } from './once-executor';
