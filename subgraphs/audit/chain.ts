@@ -30,6 +30,11 @@ export interface AuditRecord extends AuditEntry {
   seq: number;
   previousHash: string;
   hash: string;
+  /**
+   * Secret per record (hex): the Merkle leaf holds salted commitments of the subjects instead of the personal IDs,
+   * so that a proof given to one citizen reveals no one else's ID. Null for records written before the tree.
+   */
+  subjectSalt: string | null;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

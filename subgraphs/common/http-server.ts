@@ -29,6 +29,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   health?: () => Record<string, unknown>;
   /** Headers for every GraphQL response. */
   responseHeaders?: () => Record<string, string>;
+  /** Extra GET routes by exact path, answered with the JSON the function returns (e.g. a well-known public key). */
+  routes?: Record<string, () => unknown>;
 }
 
 export interface RunningServer {
@@ -89,6 +91,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+    }
+    const route = options.routes && Object.hasOwn(options.routes, url.pathname) ? options.routes[url.pathname] : undefined;
+    if (route) {
+      if (request.method !== 'GET') throw new HttpError(405, ErrorCode.BadRequest, `${url.pathname} answers GET only`, { allow: 'GET' });
+      return sendJson(response, 200, route());
     }
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase !== 'ready') {
