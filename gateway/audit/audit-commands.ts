@@ -38,10 +38,10 @@ function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function seqOption(value: string | undefined, name: string): number | undefined {
+function seqOption(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
   const seq = Number(value);
-  if (!Number.isInteger(seq) || seq < 1) throw new AdminError(`--${name} must be a record seq (1, 2, ...); got ${value}`);
+  if (!Number.isInteger(seq) || seq < 1) throw new AdminError(`${what} must be a record seq (1, 2, ...); got ${value}`);
   return seq;
 }
 
@@ -100,8 +100,8 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
       const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
       const progress = createProgress('verify', total?.count ?? 0, log);
       const result = await verifyChain(db, {
-        fromSeq: seqOption(values.from, 'from') ?? null,
-        toSeq: seqOption(values.to, 'to') ?? null,
+        fromSeq: seqOption(values.from, '--from') ?? null,
+        toSeq: seqOption(values.to, '--to') ?? null,
         publicKey: configuredPublicKey(config, values),
         witnesses,
         ...(base ? { base } : {}),
@@ -111,7 +111,7 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
       return report(result);
     }
     case 'prove': {
-      const seq = seqOption(target, 'seq');
+      const seq = seqOption(target, 'the record seq');
       if (seq === undefined) throw new AdminError(`name the record: audit prove <seq> --out FILE\n\n${AUDIT_USAGE}`);
       if (!values.out) throw new AdminError('--out FILE is required: where the proof is written');
       const [record] = await recordsBySeq(db, [seq]);

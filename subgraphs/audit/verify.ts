@@ -168,11 +168,11 @@ async function recordFinding(db: Queryable, record: RecordWithLeaf, expectedSeq:
   const { seq } = record;
   if (seq > expectedSeq) return { seq: expectedSeq, kind: 'DELETED', reason: `record ${expectedSeq} is missing: the chain jumps to ${seq}` };
   if (seq < expectedSeq) return { seq, kind: 'INSERTED', reason: `a second record numbered ${seq} was inserted` };
-  const leaf = recordLeaf(record);
-  if (record.storedLeaf === null && treeLeaves > 0) return { seq, kind: 'INSERTED', reason: `record ${seq} has no leaf in the Merkle tree: it was inserted outside the gateway's writer` };
-  if (record.storedLeaf !== null && record.storedLeaf !== leaf.toString('hex')) return classify(db, record, covering);
   if (record.previousHash !== previousHash) return { seq, kind: 'REORDERED', reason: `its previous hash is not the hash of record ${seq - 1}: records were removed or reordered` };
   if (chainHash(previousHash, seq, record) !== record.hash) return { seq, kind: 'EDITED', reason: 'its content does not match its hash: the record was altered' };
+  // The chain holds; whoever rewrote it with the public hash function still cannot match the leaves the checkpoints signed.
+  if (record.storedLeaf === null && treeLeaves > 0) return { seq, kind: 'INSERTED', reason: `record ${seq} has no leaf in the Merkle tree: it was inserted outside the gateway's writer` };
+  if (record.storedLeaf !== null && record.storedLeaf !== recordLeaf(record).toString('hex')) return classify(db, record, covering);
   return null;
 }
 

@@ -1,0 +1,389 @@
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAuditWriter, type AuditWriter } from '../../gateway/audit/audit-writer';
+import { gatewayMigrations } from '../../gateway/access-control';
+import { openPglite, type Database, type Queryable, type Session } from '../../subgraphs/common/database';
+import { migrate } from '../../subgraphs/common/migrate';
+import { archiveExpiredMonths, readArchiveManifest } from '../../subgraphs/audit/archive';
+import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
+import { ensureSigningKey, readSigningKey, signCheckpoint } from '../../subgraphs/audit/checkpoints';
+import { MerkleFrontier } from '../../subgraphs/audit/merkle';
+import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
+import { recordLeaf } from '../../subgraphs/audit/tree';
+import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
+import { fileWitness, httpWitness, type Witness } from '../../subgraphs/audit/witness';
+import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
+import { runAuditCommand } from '../../gateway/audit/audit-commands';
+
+const DAY_MS = 86_400_000;
+
+function entry(index: number, at = new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString()): AuditEntry {
+  return {
+    requestId: `r-${index}`, at, principal: 'client:test', clientId: 'test', officer: `officer-${index}`, purpose: '1.900011', caseNumber: `c-${index}`,
+    operationName: null, operationHash: null, coordinates: ['Query.citizen'], subjects: ['001090123456', `00109000${String(index).padStart(4, '0')}`],
+    outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: index,
+  };
+}
+
+/** A key, a witness file, and a writer that checkpoints on its first group and when it closes (no timing involved). */
+function auditKeys(): { dir: string; keyFile: string; key: KeyObject; publicKey: KeyObject; witnessFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'once-audit-'));
+  const keyFile = join(dir, 'keys', 'audit-signing-key.pem');
+  ensureSigningKey(keyFile);
+  const key = readSigningKey(keyFile);
+  return { dir, keyFile, key, publicKey: createPublicKey(key), witnessFile: join(dir, 'witness.jsonl') };
+}
+
+function writerFor(db: Database, keys: ReturnType<typeof auditKeys>, maxBatch = 5): AuditWriter {
+  return createAuditWriter({ db, flushMs: 2, maxBatch, log: silentLog, checkpoints: { key: keys.key, everyMs: DAY_MS, witnesses: [fileWitness(keys.witnessFile)] } });
+}
+
+async function writeInGroups(writer: AuditWriter, entries: readonly AuditEntry[], size: number): Promise<void> {
+  for (let start = 0; start < entries.length; start += size) await Promise.all(entries.slice(start, start + size).map((one) => writer.append(one)));
+}
+
+/** What a database owner can do with the project's own code: rewrite the records and recompute every chain hash. */
+function rechain(records: readonly AuditRecord[]): AuditRecord[] {
+  let previousHash = GENESIS_HASH;
+  return records.map((record, index) => {
+    const seq = index + 1;
+    const hash = chainHash(previousHash, seq, record);
+    const rewritten = { ...record, seq, previousHash, hash };
+    previousHash = hash;
+    return rewritten;
+  });
+}
+
+async function rewriteLog(tx: Session, change: (records: AuditRecord[]) => AuditRecord[]): Promise<AuditRecord[]> {
+  const records = change(await readChain(tx, 1, Number.MAX_SAFE_INTEGER, 100_000));
+  await tx.exec('DELETE FROM audit.records');
+  const rewritten = rechain(records);
+  expect(await appendRecords(tx, rewritten, GENESIS_HASH)).toBe(true);
+  return rewritten;
+}
+
+class Rollback extends Error {}
+
+/** Tampers as a database owner would (append-only triggers off), verifies inside that transaction, then rolls back. */
+async function verifyTampered(db: Database, tamper: (tx: Session) => Promise<unknown>, verify: (tx: Queryable) => Promise<ChainVerification>): Promise<ChainVerification> {
+  let result: ChainVerification | undefined;
+  await db
+    .transaction(async (tx) => {
+      await tx.exec('SET LOCAL session_replication_role = replica');
+      await tamper(tx);
+      result = await verify(tx);
+      throw new Rollback();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  if (!result) throw new Error('verification did not run');
+  return result;
+}
+
+function cli(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
+}
+
+describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let keys: ReturnType<typeof auditKeys>;
+  let trust: { publicKey: KeyObject; witnesses: Witness[] };
+  const verify = (db: Queryable, extra: Partial<Parameters<typeof verifyChain>[1]> = {}) => verifyChain(db, { ...trust, ...extra });
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase();
+    for (const set of gatewayMigrations) await migrate(scratch.db, set.name, set.migrations);
+    keys = auditKeys();
+    trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
+    const writer = writerFor(scratch.db, keys);
+    await writeInGroups(writer, Array.from({ length: 20 }, (_, index) => entry(index + 1)), 5);
+    await writer.close();
+  });
+  afterAll(() => scratch?.drop());
+
+  it('publishes signed checkpoints to the witness file, and verifies the log against the newest', async () => {
+    const lines = readFileSync(keys.witnessFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { treeSize: number });
+    expect(lines.map((line) => line.treeSize)).toEqual([5, 20]);
+    expect(await scratch.db.query('SELECT tree_size AS "treeSize" FROM audit.checkpoints ORDER BY 1')).toEqual([{ treeSize: 5 }, { treeSize: 20 }]);
+    expect(await verify(scratch.db)).toMatchObject({ ok: true, checked: 20, firstBroken: null, checkpoint: { treeSize: 20 }, forks: [], warnings: [] });
+  });
+
+  it('names the record an insider edited and re-chained with the project\'s own hash function', async () => {
+    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => records.map((record) => (record.seq === 5 ? { ...record, subjects: [], officer: null } : record))), verify);
+    expect(result).toMatchObject({ ok: false, firstBroken: { seq: 5, kind: 'EDITED', reason: 'record 5 was edited: its content is not what the signed checkpoint of 5 records committed to' } });
+  });
+
+  it('names a deleted record when the records after it were renumbered and re-chained', async () => {
+    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => records.filter((record) => record.seq !== 7)), verify);
+    expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'DELETED', reason: expect.stringContaining('record 7 was deleted') });
+  });
+
+  it('names an inserted record', async () => {
+    const forged = { ...entry(99), seq: 0, previousHash: GENESIS_HASH, hash: GENESIS_HASH, subjectSalt: null };
+    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => [...records.slice(0, 9), forged, ...records.slice(9)]), verify);
+    expect(result.firstBroken).toMatchObject({ seq: 10, kind: 'INSERTED', reason: expect.stringContaining('record 10 was inserted') });
+  });
+
+  it('names a swapped pair', async () => {
+    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => [...records.slice(0, 6), records[7] as AuditRecord, records[6] as AuditRecord, ...records.slice(8)]), verify);
+    expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'REORDERED', reason: 'records 7 and 8 were swapped' });
+  });
+
+  it('finds the newest records deleted (a truncated tail)', async () => {
+    const result = await verifyTampered(scratch.db, (tx) => tx.exec('DELETE FROM audit.records WHERE seq >= 18'), verify);
+    expect(result).toMatchObject({ ok: false, checked: 17, firstBroken: { seq: 18, kind: 'TRUNCATED', reason: expect.stringContaining('records 18 to 20 were deleted') } });
+  });
+
+  it('names the range between checkpoints when the tree in the database was rewritten along with the records', async () => {
+    const result = await verifyTampered(
+      scratch.db,
+      async (tx) => {
+        const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
+        await tx.exec('DELETE FROM audit.tree_nodes');
+        const frontier = MerkleFrontier.empty();
+        await appendTreeNodes(tx, rewritten.flatMap((record) => frontier.push(recordLeaf(record))));
+      },
+      verify,
+    );
+    expect(result.firstBroken).toMatchObject({ seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 20 do not match the checkpoint of 20 records/) });
+  });
+
+  it('reports a fork: two checkpoints of one size, both signed, that disagree', async () => {
+    const forked = join(keys.dir, 'forked.jsonl');
+    copyFileSync(keys.witnessFile, forked);
+    appendFileSync(forked, `${JSON.stringify(signCheckpoint(keys.key, 20, 'ab'.repeat(32)))}\n`);
+    const result = await verify(scratch.db, { witnesses: [fileWitness(forked)] });
+    expect(result).toMatchObject({ ok: false, firstBroken: null, forks: [{ treeSize: 20, rootHashes: expect.arrayContaining(['ab'.repeat(32)]) }] });
+    const printed = cli(['audit', 'verify', '--witness', forked], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: keys.keyFile });
+    expect(printed.status).toBe(2);
+    expect(printed.stdout).toMatch(/^FORK: two checkpoints of 20 records signed by the audit key disagree/m);
+  });
+
+  it('trusts no checkpoint another key signed, and no line that is not a checkpoint', async () => {
+    const hostile = join(keys.dir, 'hostile.jsonl');
+    const { privateKey: other } = generateKeyPairSync('ed25519');
+    writeFileSync(hostile, [JSON.stringify(signCheckpoint(other, 30, 'cd'.repeat(32))), 'not json', JSON.stringify({ treeSize: -1 }), ''].join('\n'));
+    const result = await verify(scratch.db, { witnesses: [fileWitness(hostile), fileWitness(keys.witnessFile)] });
+    expect(result).toMatchObject({ ok: true, checkpoint: { treeSize: 20 } });
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/holds a checkpoint of size 30 that is not trusted: it is signed by key [0-9a-f]{16}, not by the audit key/),
+      `${hostile} line 2 is not JSON`,
+      expect.stringMatching(/line 3 is not a checkpoint: treeSize: /),
+    ]);
+  });
+
+  it('reads checkpoints from an HTTP witness, and says when one cannot be reached', async () => {
+    const server: Server = createServer((request, response) => response.end(readFileSync(keys.witnessFile)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/checkpoints`;
+    try {
+      const result = await verify(scratch.db, { witnesses: [httpWitness(url), httpWitness('http://127.0.0.1:1/nothing')] });
+      expect(result).toMatchObject({ ok: true, checkpoint: { treeSize: 20 }, warnings: [expect.stringMatching(/^witness http:\/\/127\.0\.0\.1:1\/nothing could not be read/)] });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('writes an inclusion proof that checks offline with the public key only, and fails for a changed record or another key', () => {
+    const env = { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: keys.keyFile };
+    const proofFile = join(keys.dir, 'proof-3.json');
+    const proved = cli(['audit', 'prove', '3', '--out', proofFile], env);
+    expect(proved.stdout).toMatch(/^proof of record 3 against the checkpoint of 20 records/);
+    const offline = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const checked = cli(['audit', 'check-proof', proofFile, '--public-key', `${keys.keyFile}.pub`], offline);
+    expect(checked.status).toBe(0);
+    expect(checked.stdout).toMatch(/^proof valid: record 3 \(.*\) is in the audit log of 20 records signed at .* by key [0-9a-f]{16}$/m);
+
+    const proof = JSON.parse(readFileSync(proofFile, 'utf8')) as { record: { officer: string } };
+    const changed = join(keys.dir, 'proof-changed.json');
+    writeFileSync(changed, JSON.stringify({ ...proof, record: { ...proof.record, officer: 'someone else' } }));
+    const refused = cli(['audit', 'check-proof', changed, '--public-key', `${keys.keyFile}.pub`], offline);
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toMatch(/^proof REFUSED: record 3 as given is not in the tree of 20 records/);
+
+    const otherKey = join(keys.dir, 'other.pem');
+    writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const wrongKey = cli(['audit', 'check-proof', proofFile, '--public-key', otherKey], offline);
+    expect(wrongKey.status).toBe(2);
+    expect(wrongKey.stdout).toMatch(/^proof REFUSED: the checkpoint is not trusted: it is signed by key [0-9a-f]{16}, not by the audit key/);
+
+  }, 60_000);
+
+  it('refuses hostile proof files, keys and record numbers with a message naming the cause', async () => {
+    const config = testConfig({ DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: keys.keyFile });
+    const run = (db: Database | null, action: string, target: string | undefined, values: Record<string, string>) => runAuditCommand(db, config, silentLog, action, target, values);
+    const notJson = join(keys.dir, 'not-a-proof.json');
+    writeFileSync(notJson, '{"version": 2');
+    const publicKey = `${keys.keyFile}.pub`;
+    await expect(run(null, 'check-proof', notJson, { 'public-key': publicKey })).rejects.toThrow(/is not a readable JSON proof/);
+    writeFileSync(notJson, JSON.stringify({ version: 1, record: {} }));
+    await expect(run(null, 'check-proof', notJson, { 'public-key': publicKey })).rejects.toThrow(/is not an inclusion proof: record\.seq/);
+    await expect(run(null, 'check-proof', notJson, {})).rejects.toThrow(/--public-key FILE is required/);
+    await expect(run(null, 'check-proof', undefined, { 'public-key': publicKey })).rejects.toThrow(/name the proof file/);
+    await expect(run(null, 'check-proof', notJson, { 'public-key': notJson })).rejects.toThrow(/is not an Ed25519 public key/);
+    await expect(run(null, 'check-proof', notJson, { 'public-key': join(keys.dir, 'absent.pem') })).rejects.toThrow(/cannot be read/);
+    await expect(run(scratch.db, 'prove', '999', { out: join(keys.dir, 'x.json') })).rejects.toThrow(/there is no record 999/);
+    await expect(run(scratch.db, 'prove', 'x', { out: join(keys.dir, 'x.json') })).rejects.toThrow(/the record seq must be a record seq \(1, 2, \.\.\.\); got x/);
+    await expect(run(scratch.db, 'prove', '3', {})).rejects.toThrow(/--out FILE is required/);
+    await expect(run(scratch.db, 'verify', undefined, { from: '0' })).rejects.toThrow(/--from must be a record seq/);
+    await expect(run(scratch.db, 'sign', undefined, {})).rejects.toThrow(/unknown command "audit sign"/);
+  });
+
+  it('fails `audit verify` with exit code 2 and the record named once the newest records are gone', () => {
+    const env = { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: keys.keyFile, AUDIT_WITNESS_FILE: keys.witnessFile };
+    const intact = cli(['audit', 'verify'], env);
+    expect(intact.status).toBe(0);
+    expect(intact.stdout).toMatch(/^audit log intact: 20 record\(s\) checked against the checkpoint of 20 records signed at /m);
+    return scratch.db
+      .transaction(async (tx) => {
+        await tx.exec('SET LOCAL session_replication_role = replica');
+        await tx.exec('DELETE FROM audit.records WHERE seq >= 19');
+      })
+      .then(() => {
+        const broken = cli(['audit', 'verify'], env);
+        expect(broken.status).toBe(2);
+        expect(broken.stdout).toMatch(/^audit log BROKEN at record 19 \(TRUNCATED\): the log ends at record 18, but the checkpoint signed at .* covers 20 records/m);
+      });
+  });
+});
+
+describe('one record the database refuses fails only its own request', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  beforeAll(async () => {
+    scratch = await scratchDatabase();
+    for (const set of gatewayMigrations) await migrate(scratch.db, set.name, set.migrations);
+  });
+  afterAll(() => scratch?.drop());
+
+  it('retries a refused group in halves: the NUL record is refused, the 15 others are committed in a valid log', async () => {
+    const keys = auditKeys();
+    const writer = writerFor(scratch.db, keys, 16);
+    const entries = Array.from({ length: 16 }, (_, index) => (index === 11 ? { ...entry(index), subjects: ['\u0000'] } : entry(index)));
+    const settled = await Promise.allSettled(entries.map((one) => writer.append(one)));
+    await writer.close();
+    expect(settled.map((result) => result.status)).toEqual(entries.map((_, index) => (index === 11 ? 'rejected' : 'fulfilled')));
+    expect(await scratch.db.query('SELECT count(*)::int AS count FROM audit.records')).toEqual([{ count: 15 }]);
+    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({ ok: true, checked: 15, checkpoint: { treeSize: 15 } });
+  });
+});
+
+/** Records in three months: two old enough for a retention of three months, one current. */
+const MONTHS = ['2025-01-10T08:00:00.000Z', '2025-02-10T08:00:00.000Z', '2026-11-10T08:00:00.000Z'];
+
+async function retentionScenario(db: Database) {
+  for (const set of gatewayMigrations) await migrate(db, set.name, set.migrations);
+  const keys = auditKeys();
+  const writer = writerFor(db, keys);
+  await writeInGroups(writer, MONTHS.flatMap((at, month) => Array.from({ length: 6 }, (_, index) => entry(month * 6 + index + 1, at.replace('08:00:00', `08:00:${String(index).padStart(2, '0')}`)))), 6);
+  await writer.close();
+  const trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
+  const archiveDir = join(keys.dir, 'archive');
+  const archived = await archiveExpiredMonths(db, { retentionMonths: 3, archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...trust });
+  return { keys, trust, archiveDir, archived };
+}
+
+describe('retention: month partitions archived, checkpointed and dropped', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let scenario: Awaited<ReturnType<typeof retentionScenario>>;
+  beforeAll(async () => {
+    scratch = await scratchDatabase();
+    scenario = await retentionScenario(scratch.db);
+  });
+  afterAll(() => scratch?.drop());
+
+  it('archives the two old months as NDJSON with their checkpoint, drops their partitions, and verify starts from the archive', async () => {
+    expect(scenario.archived.map(({ partitions, firstSeq, lastSeq, records }) => ({ partitions, firstSeq, lastSeq, records }))).toEqual([
+      { partitions: ['records_2025_01'], firstSeq: 1, lastSeq: 6, records: 6 },
+      { partitions: ['records_2025_02'], firstSeq: 7, lastSeq: 12, records: 6 },
+    ]);
+    expect((await monthPartitions(scratch.db)).map((partition) => partition.name)).toEqual(['records_2026_11']);
+    expect(readdirSync(scenario.archiveDir).sort()).toEqual(['audit-000000000001-000000000006.manifest.json', 'audit-000000000001-000000000006.ndjson', 'audit-000000000007-000000000012.manifest.json', 'audit-000000000007-000000000012.ndjson']);
+    expect(readFileSync(join(scenario.archiveDir, 'audit-000000000007-000000000012.ndjson'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as AuditRecord).seq)).toEqual([7, 8, 9, 10, 11, 12]);
+    expect(await verifyChain(scratch.db, scenario.trust)).toMatchObject({ ok: true, checked: 6, firstBroken: null, checkpoint: { treeSize: 18 } });
+    const manifest = readArchiveManifest(join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json'));
+    expect(await verifyChain(scratch.db, { ...scenario.trust, base: manifest })).toMatchObject({ ok: true, checked: 6 });
+    const cliResult = cli(['audit', 'verify', '--archive', join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json')], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
+    expect(cliResult.status).toBe(0);
+    expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
+  });
+
+  it('refuses an archive whose end state is not the signed one, and a manifest that does not describe its file', async () => {
+    const manifest = readArchiveManifest(join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json'));
+    const forged = { ...manifest, frontier: manifest.frontier.map(() => 'ef'.repeat(32)) };
+    expect(await verifyChain(scratch.db, { ...scenario.trust, base: forged })).toMatchObject({ ok: false, firstBroken: { seq: 12, kind: 'UNTRUSTED_BASE', reason: expect.stringContaining('are not a prefix of its signed checkpoint') } });
+    const copy = join(scenario.archiveDir, 'copy.manifest.json');
+    writeFileSync(copy, JSON.stringify({ ...manifest, file: 'audit-000000000001-000000000006.ndjson' }));
+    expect(() => readArchiveManifest(copy)).toThrow(/is not the file the manifest describes: its SHA-256 differs/);
+    writeFileSync(copy, '[]');
+    expect(() => readArchiveManifest(copy)).toThrow(/is not an archive manifest/);
+  });
+
+  it('keeps the append-only guard on every partition, and finds a partition an insider dropped without archiving', async () => {
+    await expect(scratch.db.query('TRUNCATE audit.records_2026_11')).rejects.toThrow(/append-only: TRUNCATE is refused/);
+    await expect(scratch.db.query("UPDATE audit.records SET officer = 'x' WHERE seq = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
+    const result = await verifyTampered(scratch.db, (tx) => tx.exec('DROP TABLE audit.records_2026_11'), (tx) => verifyChain(tx, scenario.trust));
+    expect(result.firstBroken).toMatchObject({ seq: 13, kind: 'TRUNCATED' });
+  });
+});
+
+describe('retention on the embedded PGlite (npm start)', () => {
+  let db: Database;
+  let scenario: Awaited<ReturnType<typeof retentionScenario>>;
+  beforeAll(async () => {
+    db = await openPglite();
+    scenario = await retentionScenario(db);
+  });
+  afterAll(() => db?.close());
+
+  it('partitions, archives, drops and verifies the same way', async () => {
+    expect(scenario.archived.map((manifest) => manifest.lastSeq)).toEqual([6, 12]);
+    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2026_11']);
+    expect(await verifyChain(db, scenario.trust)).toMatchObject({ ok: true, checked: 6, checkpoint: { treeSize: 18 } });
+  });
+});
+
+describe('migration 002 on a log written before it', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  afterAll(() => scratch?.drop());
+
+  it('moves the existing records into month partitions, keeps them append-only, and builds their tree on the next write', async () => {
+    scratch = await scratchDatabase();
+    const all = gatewayMigrations.find((set) => set.name === 'audit');
+    if (!all) throw new Error('no audit migrations');
+    const only001 = mkdtempSync(join(tmpdir(), 'once-audit-001-'));
+    mkdirSync(only001, { recursive: true });
+    copyFileSync(join(all.migrations, '001_audit_log.sql'), join(only001, '001_audit_log.sql'));
+    await migrate(scratch.db, 'audit', only001);
+    let previousHash = GENESIS_HASH;
+    for (const [index, at] of ['2026-09-30T23:59:59.000Z', '2026-10-01T00:00:00.000Z', '2026-10-02T00:00:00.000Z'].entries()) {
+      const seq = index + 1;
+      const old = entry(seq, at);
+      const hash = chainHash(previousHash, seq, old);
+      await scratch.db.query(
+        `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name, operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+        [seq, old.requestId, old.at, old.principal, old.clientId, old.officer, old.purpose, old.caseNumber, old.operationName, old.operationHash, old.coordinates, old.subjects, old.outcome, old.errorCodes, old.subgraphs, old.durationMs, previousHash, hash],
+      );
+      previousHash = hash;
+    }
+    for (const set of gatewayMigrations) await migrate(scratch.db, set.name, set.migrations);
+    expect((await monthPartitions(scratch.db)).map(({ name, records }) => ({ name, records }))).toEqual([{ name: 'records_2026_09', records: 1 }, { name: 'records_2026_10', records: 2 }]);
+    await expect(scratch.db.query('DELETE FROM audit.records WHERE seq = 1')).rejects.toThrow(/append-only: DELETE is refused/);
+    await expect(scratch.db.query('TRUNCATE audit.records_2026_09')).rejects.toThrow(/append-only: TRUNCATE is refused/);
+    expect(await treeSize(scratch.db)).toBe(0);
+
+    const keys = auditKeys();
+    const writer = writerFor(scratch.db, keys);
+    await writer.append(entry(4));
+    await writer.close();
+    expect(await treeSize(scratch.db)).toBe(4);
+    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({ ok: true, checked: 4, checkpoint: { treeSize: 4 }, warnings: [] });
+  });
+});
