@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { migrate } from '../../subgraphs/common/migrate';
 import type { AuditEntry } from '../../subgraphs/audit/chain';
 import { verifyChain } from '../../subgraphs/audit/verify';
+import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
+import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';
 import { one, scratchDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
@@ -116,13 +119,21 @@ describe('the audit log behind the gateway', () => {
   let relay: Awaited<ReturnType<typeof cuttableRelay>>;
   let auditor: TestClient;
   let subject: string;
+  let keyDir: string;
   const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName } }';
 
   beforeAll(async () => {
     relay = await cuttableRelay();
     const auditUrl = new URL(inject('databaseUrl'));
     auditUrl.host = `127.0.0.1:${relay.port}`;
-    stack = await startTestStack({ AUDIT_DATABASE_URL: auditUrl.toString() });
+    keyDir = mkdtempSync(join(tmpdir(), 'once-audit-key-'));
+    ensureSigningKey(join(keyDir, 'audit.pem'));
+    stack = await startTestStack({
+      AUDIT_DATABASE_URL: auditUrl.toString(),
+      AUDIT_SIGNING_KEY_FILE: join(keyDir, 'audit.pem'),
+      AUDIT_WITNESS_FILE: join(keyDir, 'witness.jsonl'),
+      AUDIT_CHECKPOINT_MS: '50',
+    });
     auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']) });
     subject = await one(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 LIMIT 1');
   });
@@ -177,6 +188,52 @@ describe('the audit log behind the gateway', () => {
     expect(verified.data?.verifyAuditLog).toMatchObject({ ok: true, firstBroken: null });
     const own = await stack.db.query<{ coordinates: string[] }>(`SELECT coordinates FROM audit.records WHERE client_id = $1 AND purpose = 'AUDIT' ORDER BY seq`, [auditor.clientId]);
     expect(own.map((record) => record.coordinates[0])).toEqual(['AuditRecord.clientId', 'AuditRecord.clientId', 'AuditVerification.checked']);
+  });
+
+  it('serves the audit public key, and gives auditors and citizens inclusion proofs that check offline', async () => {
+    const keyUrl = new URL('/.well-known/once-audit-key', stack.gatewayUrl);
+    const served = await fetch(keyUrl);
+    expect(served.status).toBe(200);
+    const document = (await served.json()) as { keyId: string; jwk: JsonWebKey & { kid: string }; pem: string };
+    expect(document).toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{16}$/), jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }, pem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect(document.jwk.kid).toBe(document.keyId);
+    expect(document.jwk).not.toHaveProperty('d');
+    const posted = await fetch(keyUrl, { method: 'POST', body: '{}' });
+    expect(posted.status).toBe(405);
+    expect(await posted.json()).toEqual({ errors: [{ message: '/.well-known/once-audit-key answers GET only', extensions: { code: 'BAD_REQUEST' } }] });
+    const publicKey = createPublicKey({ key: document.jwk, format: 'jwk' });
+
+    const other = await one<string>(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 OFFSET 1 LIMIT 1');
+    const read = await stack.graphql('query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', { ids: [subject, other] });
+    expect(read.errors).toBeUndefined();
+    const PROOF = 'proof { json treeSize leafIndex auditPath rootHash checkpoint { treeSize rootHash at keyId signature } }';
+    type Proven = { seq: number; proof: { json: string; treeSize: number; leafIndex: number; checkpoint: { keyId: string } } | null };
+    let proven: Proven | undefined;
+    // A checkpoint comes within AUDIT_CHECKPOINT_MS (50 ms here) of the read; ask until one covers it.
+    for (let attempt = 0; attempt < 100 && !proven?.proof; attempt += 1) {
+      const page = await stack.graphql<{ auditRecords: { records: Proven[] } }>(`query ($other: ID!) { auditRecords(filter: { subject: $other }, first: 1) { records { seq ${PROOF} } } }`, { other }, auditor.headers);
+      expect(page.errors).toBeUndefined();
+      proven = page.data?.auditRecords.records[0];
+      if (!proven?.proof) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!proven?.proof) throw new Error('no checkpoint covered the read');
+    const auditorProof = inclusionProofSchema.parse(JSON.parse(proven.proof.json));
+    expect(proven.proof).toMatchObject({ leafIndex: proven.seq - 1, checkpoint: { keyId: document.keyId } });
+    expect(auditorProof.record.subjects).toEqual([subject, other].sort());
+    expect(inclusionProofProblem(auditorProof, publicKey)).toBeNull();
+    expect(inclusionProofProblem({ ...auditorProof, record: { ...auditorProof.record, caseNumber: 'CASE-2' } }, publicKey)).toMatch(/is not in the tree of \d+ records/);
+
+    const citizen = { authorization: `Bearer ${await stack.token('citizen', subject)}` };
+    const history = await stack.graphql<{ myAccessHistory: { events: Array<{ proof: { json: string } | null }> } }>(`{ myAccessHistory(first: 50) { events { caseNumber ${PROOF} } } }`, {}, citizen);
+    expect(history.errors).toBeUndefined();
+    const citizenProof = history.data?.myAccessHistory.events.map((event) => event.proof).find((proof) => proof && JSON.parse(proof.json).record.seq === proven?.seq);
+    if (!citizenProof) throw new Error('the read is not in the citizen\'s history with a proof');
+    expect(citizenProof.json).not.toContain(other);
+    const parsed = inclusionProofSchema.parse(JSON.parse(citizenProof.json));
+    expect(parsed.record.subjects).toEqual([subject]);
+    expect(parsed.revealed.map((revealed) => revealed.subject)).toEqual([subject]);
+    expect(inclusionProofProblem(parsed, publicKey)).toBeNull();
+    expect(inclusionProofProblem({ ...parsed, record: { ...parsed.record, subjects: [other] }, revealed: [{ subject: other, salt: parsed.revealed[0]?.salt ?? '' }] }, publicKey)).toBe(`subject ${other} is not among the record's committed subjects`);
   });
 
   it('verifies and exports the log from the command line', async () => {
