@@ -26,7 +26,7 @@ export class RetentionError extends Error {
 const PAGE = 5_000;
 
 /** The first day (YYYY-MM-01) of the oldest month retention keeps. */
-export function retentionCutoff(now: Date, retentionMonths: number): string {
+function retentionCutoff(now: Date, retentionMonths: number): string {
   const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - retentionMonths, 1));
   return cutoff.toISOString().slice(0, 10);
 }

@@ -54,11 +54,6 @@ export async function loadFrontier(db: Queryable, size: number): Promise<MerkleF
   return MerkleFrontier.of(size, await storedRangeHashes(db, ranges));
 }
 
-/** The root hash of the stored tree at `size` leaves. */
-export async function storedRoot(db: Queryable, size: number): Promise<Buffer> {
-  return (await loadFrontier(db, size)).root();
-}
-
 export async function consistencyProof(db: Queryable, from: number, to: number): Promise<Buffer[]> {
   return storedRangeHashes(db, consistencyRanges(from, to));
 }
