@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditWriter, type AuditWriter } from '../../gateway/audit/audit-writer';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations, openAccessControl } from '../../gateway/access-control';
+import { loadConfig } from '../../subgraphs/common/config';
 import { openPglite, type Database, type Queryable, type Session } from '../../subgraphs/common/database';
 import { migrate } from '../../subgraphs/common/migrate';
 import { archiveExpiredMonths, readArchiveManifest } from '../../subgraphs/audit/archive';
@@ -18,7 +19,7 @@ import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } 
 import { recordLeaf } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
 import { fileWitness, httpWitness, type Witness } from '../../subgraphs/audit/witness';
-import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
+import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
 import { runAuditCommand } from '../../gateway/audit/audit-commands';
 
 const DAY_MS = 86_400_000;
@@ -155,6 +156,13 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     expect(result.firstBroken).toMatchObject({ seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 20 do not match the checkpoint of 20 records/) });
   });
 
+  it('checks a range from its start, tied to a witnessed checkpoint by a consistency proof', async () => {
+    expect(await verify(scratch.db, { fromSeq: 8 })).toMatchObject({ ok: true, checked: 13, checkpoint: { treeSize: 20 } });
+    expect(await verify(scratch.db, { fromSeq: 8, toSeq: 12 })).toMatchObject({ ok: true, checked: 5, checkpoint: null });
+    const result = await verifyTampered(scratch.db, (tx) => tx.exec("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 2 AND idx = 0"), (tx) => verify(tx, { fromSeq: 8 }));
+    expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'EDITED', reason: expect.stringMatching(/^the first 7 records in the database's tree are not those of the checkpoint of 20 records/) });
+  });
+
   it('reports a fork: two checkpoints of one size, both signed, that disagree', async () => {
     const forked = join(keys.dir, 'forked.jsonl');
     copyFileSync(keys.witnessFile, forked);
@@ -251,6 +259,26 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
         expect(broken.status).toBe(2);
         expect(broken.stdout).toMatch(/^audit log BROKEN at record 19 \(TRUNCATED\): the log ends at record 18, but the checkpoint signed at .* covers 20 records/m);
       });
+  });
+});
+
+describe('audit key and witness configuration', () => {
+  it('names the key when a witness URL is not http(s)', () => {
+    expect(() => loadConfig({ AUDIT_WITNESS_URLS: 'https://witness.example/a,ftp://witness.example/b' })).toThrow(/AUDIT_WITNESS_URLS: each entry must be an http\(s\) URL; got "ftp:\/\/witness.example\/b"/);
+    expect(loadConfig({ AUDIT_WITNESS_URLS: ' https://a.example/w , http://127.0.0.1:9/w ' }).AUDIT_WITNESS_URLS).toEqual(['https://a.example/w', 'http://127.0.0.1:9/w']);
+  });
+
+  it('will not run a production gateway without an audit key, nor any gateway with a key file that is not Ed25519', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'once-audit-nokey-'));
+    const db = openTestDatabase();
+    try {
+      expect(() => openAccessControl(testConfig({ NODE_ENV: 'production', DATA_DIR: dir }), silentLog, db)).toThrow(/AUDIT_SIGNING_KEY_FILE: no audit signing key at .*audit-signing-key\.pem/);
+      writeFileSync(join(dir, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      expect(() => openAccessControl(testConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'rsa.pem') }), silentLog, db)).toThrow(/holds a rsa key; the audit key must be Ed25519/);
+      expect(() => openAccessControl(testConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'absent.pem') }), silentLog, db)).toThrow(/no audit key at .*absent\.pem/);
+    } finally {
+      void db.close();
+    }
   });
 });
 

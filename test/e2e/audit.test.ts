@@ -202,6 +202,8 @@ describe('the audit log behind the gateway', () => {
     expect(posted.status).toBe(405);
     expect(await posted.json()).toEqual({ errors: [{ message: '/.well-known/once-audit-key answers GET only', extensions: { code: 'BAD_REQUEST' } }] });
     const publicKey = createPublicKey({ key: document.jwk, format: 'jwk' });
+    const badRange = await stack.graphql('{ verifyAuditLog(fromSeq: 0) { ok } }', {}, auditor.headers);
+    expect(badRange.errors?.[0]).toMatchObject({ message: 'fromSeq must be a record seq (1, 2, ...); got 0', extensions: { code: 'BAD_USER_INPUT' } });
 
     const other = await one<string>(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 OFFSET 1 LIMIT 1');
     const read = await stack.graphql('query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', { ids: [subject, other] });
