@@ -3,10 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../../subgraphs/common/config';
 import type { Database } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
-import { createProgress } from '../../subgraphs/common/progress';
+import { createProgress, type Progress } from '../../subgraphs/common/progress';
 import { archiveExpiredMonths, readArchiveManifest, RetentionError } from '../../subgraphs/audit/archive';
 import { AuditKeyError, publicKeyDocument, readPublicKey } from '../../subgraphs/audit/checkpoints';
-import { latestCheckpoint, recordsBySeq } from '../../subgraphs/audit/repository';
+import { countRecords, latestCheckpoint, recordsBySeq } from '../../subgraphs/audit/repository';
 import { auditArchiveDir, auditWitnesses, loadPublicKey } from '../../subgraphs/audit/settings';
 import { inclusionProofProblem, inclusionProofSchema, proveInclusions } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
@@ -97,8 +97,8 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
     case 'verify': {
       const witnesses = values.witness?.length ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness))) : auditWitnesses(config);
       const base = values.archive ? readArchiveManifest(values.archive) : undefined;
-      const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
-      const progress = createProgress('verify', total?.count ?? 0, log);
+      const total = await countRecords(db);
+      const progress = createProgress('verify', total, log);
       const result = await verifyChain(db, {
         fromSeq: seqOption(values.from, '--from') ?? null,
         toSeq: seqOption(values.to, '--to') ?? null,
@@ -130,17 +130,26 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
     case 'archive': {
       const publicKey = configuredPublicKey(config, values);
       if (!publicKey) throw new AdminError('no audit public key: nothing is archived without a signed checkpoint to tie it to');
-      const progress = createProgress('archive', 0, log);
+      let progress: Progress | null = null;
       try {
-        const archived = await archiveExpiredMonths(db, { retentionMonths: config.AUDIT_RETENTION_MONTHS, archiveDir: auditArchiveDir(config), publicKey, witnesses: auditWitnesses(config), onProgress: (done) => progress.update(done) });
-        progress.stop();
+        const archived = await archiveExpiredMonths(db, {
+          retentionMonths: config.AUDIT_RETENTION_MONTHS,
+          archiveDir: auditArchiveDir(config),
+          publicKey,
+          witnesses: auditWitnesses(config),
+          onProgress: (done, total) => {
+            progress ??= createProgress('archive', total, log);
+            progress.update(done);
+          },
+        });
         if (archived.length === 0) return print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
         for (const manifest of archived) print(`archived ${manifest.partitions.join(', ')}: records ${manifest.firstSeq} to ${manifest.lastSeq} in ${auditArchiveDir(config)}/${manifest.file} (checkpoint of ${manifest.checkpoint.treeSize} records), partition dropped`);
         return;
       } catch (error) {
-        progress.stop();
         if (error instanceof RetentionError) throw new AdminError(error.message);
         throw error;
+      } finally {
+        (progress as Progress | null)?.stop();
       }
     }
     default:

@@ -16,7 +16,8 @@ export interface RetentionOptions {
   publicKey: KeyObject;
   witnesses: readonly Witness[];
   now?: Date;
-  onProgress?: (archived: number) => void;
+  /** Records archived so far, of the records the expired partitions hold. */
+  onProgress?: (archived: number, total: number) => void;
 }
 
 export class RetentionError extends Error {
@@ -42,9 +43,10 @@ export async function archiveExpiredMonths(db: Database, options: RetentionOptio
   const cutoff = retentionCutoff(options.now ?? new Date(), options.retentionMonths);
   const expired = (await monthPartitions(db)).filter((partition) => partition.month < cutoff);
   const archived: ArchiveManifest[] = [];
+  const total = expired.reduce((sum, partition) => sum + partition.records, 0);
   let done = 0;
   for (const partition of expired) {
-    const manifest = await archivePartition(db, partition, options, (records) => options.onProgress?.(done + records));
+    const manifest = await archivePartition(db, partition, options, (records) => options.onProgress?.(done + records, total));
     if (manifest) {
       archived.push(manifest);
       done += manifest.records;

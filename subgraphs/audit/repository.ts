@@ -61,6 +61,12 @@ export function readChain(db: Queryable, fromSeq: number, toSeq: number, limit: 
   return db.query<AuditRecord>(`SELECT ${COLUMNS} FROM audit.records WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [fromSeq, toSeq, limit]);
 }
 
+/** Records in the database (archived ones are not), for progress bars. */
+export async function countRecords(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+  return row?.count ?? 0;
+}
+
 /** The records with these seqs, in any order. */
 export function recordsBySeq(db: Queryable, seqs: readonly number[]): Promise<AuditRecord[]> {
   return db.query<AuditRecord>(`SELECT ${COLUMNS} FROM audit.records WHERE seq = ANY($1::bigint[])`, [seqs]);

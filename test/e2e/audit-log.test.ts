@@ -242,6 +242,7 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     await expect(run(scratch.db, 'prove', '3', {})).rejects.toThrow(/--out FILE is required/);
     await expect(run(scratch.db, 'verify', undefined, { from: '0' })).rejects.toThrow(/--from must be a record seq/);
     await expect(run(scratch.db, 'sign', undefined, {})).rejects.toThrow(/unknown command "audit sign"/);
+    await expect(run(scratch.db, 'archive', undefined, {})).rejects.toThrow(/AUDIT_RETENTION_MONTHS must be at least 1 to archive anything; got 0/);
   });
 
   it('fails `audit verify` with exit code 2 and the record named once the newest records are gone', () => {
@@ -374,6 +375,16 @@ describe('retention on the embedded PGlite (npm start)', () => {
     expect(scenario.archived.map((manifest) => manifest.lastSeq)).toEqual([6, 12]);
     expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2026_11']);
     expect(await verifyChain(db, scenario.trust)).toMatchObject({ ok: true, checked: 6, checkpoint: { treeSize: 18 } });
+  });
+
+  it('archives nothing that no witnessed checkpoint covers yet', async () => {
+    const unsigned = createAuditWriter({ db, flushMs: 0, maxBatch: 1, log: silentLog });
+    await unsigned.append(entry(19, '2025-03-01T00:00:00.000Z'));
+    await unsigned.close();
+    await expect(archiveExpiredMonths(db, { retentionMonths: 3, archiveDir: scenario.archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...scenario.trust })).rejects.toThrow(
+      'records_2025_03 ends at record 19, which no witnessed checkpoint covers yet; try again after the next checkpoint',
+    );
+    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2025_03', 'records_2026_11']);
   });
 });
 
