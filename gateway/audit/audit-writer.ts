@@ -97,8 +97,14 @@ async function readTail(tx: Session): Promise<Tail> {
   return { seq: newest.seq, hash: newest.hash, frontier };
 }
 
-function monthOf(at: string): string {
-  return `${at.slice(0, 7)}-01`;
+/**
+ * The partitions a record needs: its month's, and the next month's too, so that the partition a month rolls over
+ * into is created (a short exclusive lock on the table) during the month before, not by its first record.
+ */
+function monthsFor(at: string): string[] {
+  const month = new Date(`${at.slice(0, 7)}-01T00:00:00Z`);
+  const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
+  return [month, next].map((first) => first.toISOString().slice(0, 10));
 }
 
 /**
@@ -157,7 +163,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
   }
 
   async function commit(batch: Pending[], forceCheckpoint: boolean): Promise<void> {
-    const newMonths = [...new Set(batch.map(({ entry }) => monthOf(entry.at)))].filter((month) => !months.has(month));
+    const newMonths = [...new Set(batch.flatMap(({ entry }) => monthsFor(entry.at)))].filter((month) => !months.has(month));
     const { chained, checkpoint } = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
       await ensureMonthPartitions(tx, newMonths);

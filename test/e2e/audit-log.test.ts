@@ -334,7 +334,8 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
       { partitions: ['records_2025_01'], firstSeq: 1, lastSeq: 6, records: 6 },
       { partitions: ['records_2025_02'], firstSeq: 7, lastSeq: 12, records: 6 },
     ]);
-    expect((await monthPartitions(scratch.db)).map((partition) => partition.name)).toEqual(['records_2026_11']);
+    // Each month's partition is made with the next one ahead; the empty 2025_03 had nothing to archive and is gone too.
+    expect((await monthPartitions(scratch.db)).map((partition) => partition.name)).toEqual(['records_2026_11', 'records_2026_12']);
     expect(readdirSync(scenario.archiveDir).sort()).toEqual(['audit-000000000001-000000000006.manifest.json', 'audit-000000000001-000000000006.ndjson', 'audit-000000000007-000000000012.manifest.json', 'audit-000000000007-000000000012.ndjson']);
     expect(readFileSync(join(scenario.archiveDir, 'audit-000000000007-000000000012.ndjson'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as AuditRecord).seq)).toEqual([7, 8, 9, 10, 11, 12]);
     expect(await verifyChain(scratch.db, scenario.trust)).toMatchObject({ ok: true, checked: 6, firstBroken: null, checkpoint: { treeSize: 18 } });
@@ -375,7 +376,7 @@ describe('retention on the embedded PGlite (npm start)', () => {
 
   it('partitions, archives, drops and verifies the same way', async () => {
     expect(scenario.archived.map((manifest) => manifest.lastSeq)).toEqual([6, 12]);
-    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2026_11']);
+    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2026_11', 'records_2026_12']);
     expect(await verifyChain(db, scenario.trust)).toMatchObject({ ok: true, checked: 6, checkpoint: { treeSize: 18 } });
   });
 
@@ -386,7 +387,7 @@ describe('retention on the embedded PGlite (npm start)', () => {
     await expect(archiveExpiredMonths(db, { retentionMonths: 3, archiveDir: scenario.archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...scenario.trust })).rejects.toThrow(
       'records_2025_03 ends at record 19, which no witnessed checkpoint covers yet; try again after the next checkpoint',
     );
-    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2025_03', 'records_2026_11']);
+    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2025_03', 'records_2025_04', 'records_2026_11', 'records_2026_12']);
   });
 });
 
