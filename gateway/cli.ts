@@ -61,6 +61,7 @@ const options = {
   'public-key': { type: 'string' },
   witness: { type: 'string', multiple: true },
   archive: { type: 'string' },
+  port: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -150,6 +151,7 @@ async function run(db: Database, config: Config, log: Logger, positionals: strin
     case 'audit check-proof':
     case 'audit key':
     case 'audit archive':
+    case 'audit witness':
       return runAuditCommand(db, config, log, action, target, values);
     case 'audit export':
       return exportRecords(db, log, values);

@@ -11,6 +11,7 @@ import { auditArchiveDir, auditWitnesses, loadPublicKey } from '../../subgraphs/
 import { inclusionProofProblem, inclusionProofSchema, proveInclusions } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
 import { fileWitness, httpWitness } from '../../subgraphs/audit/witness';
+import { startWitnessServer } from '../../subgraphs/audit/witness-server';
 import { AdminError } from '../access/admin';
 
 /** The `npm run once -- audit ...` options these commands read. */
@@ -21,6 +22,7 @@ export interface AuditCommandOptions {
   'public-key'?: string;
   witness?: string[];
   archive?: string;
+  port?: string;
 }
 
 export const AUDIT_USAGE = `Audit log
@@ -29,10 +31,11 @@ export const AUDIT_USAGE = `Audit log
   audit prove <seq> --out FILE           an inclusion proof of one record against the newest signed checkpoint
   audit check-proof <file> --public-key FILE   checks a proof offline (PEM, or the JSON of /.well-known/once-audit-key)
   audit key                              prints the audit public key (JWK and PEM), as the gateway serves it
-  audit archive                          archives and drops month partitions older than AUDIT_RETENTION_MONTHS`;
+  audit archive                          archives and drops month partitions older than AUDIT_RETENTION_MONTHS
+  audit witness <file> [--port N] [--public-key FILE]   an HTTP witness (for AUDIT_WITNESS_URLS) keeping checkpoints in <file>`;
 
 /** Commands that need no database: a citizen or a court checks a proof with nothing but the file and the key. */
-export const OFFLINE_AUDIT_COMMANDS = new Set(['check-proof']);
+export const OFFLINE_AUDIT_COMMANDS = new Set(['check-proof', 'witness']);
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -92,6 +95,7 @@ function report(result: ChainVerification): void {
 /** `audit <action>`: verify, prove, check-proof, key, archive. `db` is null for offline commands. */
 export async function runAuditCommand(db: Database | null, config: Config, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
   if (action === 'check-proof') return checkProof(target, values);
+  if (action === 'witness') return serveWitness(config, log, target, values);
   if (!db) throw new Error(`audit ${action} needs the database`);
   switch (action) {
     case 'verify': {
@@ -155,6 +159,16 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
     default:
       throw new AdminError(`unknown command "audit ${action ?? ''}"\n\n${AUDIT_USAGE}`);
   }
+}
+
+async function serveWitness(config: Config, log: Logger, file: string | undefined, values: AuditCommandOptions): Promise<void> {
+  if (!file) throw new AdminError(`name the witness file: audit witness <file> [--port N]\n\n${AUDIT_USAGE}`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${values.port}`);
+  const publicKey = configuredPublicKey(config, values);
+  if (!publicKey) throw new AdminError('--public-key FILE is required: a witness keeps only checkpoints the audit key signed');
+  const { url } = await startWitnessServer({ file, publicKey, host: config.HOST, port, log });
+  print(`witness listening at ${url}, keeping checkpoints in ${file}; give the gateway AUDIT_WITNESS_URLS=${url}`);
 }
 
 function checkProof(file: string | undefined, values: AuditCommandOptions): void {

@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,12 +11,13 @@ import { openPglite, type Database, type Queryable, type Session } from '../../s
 import { migrate } from '../../subgraphs/common/migrate';
 import { archiveExpiredMonths, readArchiveManifest } from '../../subgraphs/audit/archive';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
-import { ensureSigningKey, readSigningKey, signCheckpoint } from '../../subgraphs/audit/checkpoints';
+import { ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
 import { MerkleFrontier } from '../../subgraphs/audit/merkle';
 import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
 import { recordLeaf } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
 import { fileWitness, httpWitness, type Witness } from '../../subgraphs/audit/witness';
+import { startWitnessServer } from '../../subgraphs/audit/witness-server';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
 import { runAuditCommand } from '../../gateway/audit/audit-commands';
 
@@ -187,15 +186,27 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     ]);
   });
 
-  it('reads checkpoints from an HTTP witness, and says when one cannot be reached', async () => {
-    const server: Server = createServer((request, response) => response.end(readFileSync(keys.witnessFile)));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/checkpoints`;
+  it('publishes to an HTTP witness an auditor runs, verifies from its copy, and says when one cannot be reached', async () => {
+    const witness = await startWitnessServer({ file: join(keys.dir, 'auditor-witness.jsonl'), publicKey: keys.publicKey, host: '127.0.0.1', port: 0, log: silentLog });
     try {
-      const result = await verify(scratch.db, { witnesses: [httpWitness(url), httpWitness('http://127.0.0.1:1/nothing')] });
+      const remote = httpWitness(witness.url);
+      for (const line of readFileSync(keys.witnessFile, 'utf8').trim().split('\n')) await remote.publish(JSON.parse(line) as Checkpoint);
+      const result = await verify(scratch.db, { witnesses: [remote, httpWitness('http://127.0.0.1:1/nothing')] });
       expect(result).toMatchObject({ ok: true, checkpoint: { treeSize: 20 }, warnings: [expect.stringMatching(/^witness http:\/\/127\.0\.0\.1:1\/nothing could not be read/)] });
+
+      const post = (body: string, method = 'POST') => fetch(witness.url, { method, body }).then(async (response) => ({ status: response.status, body: (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> } }));
+      expect(await post(readFileSync(keys.witnessFile, 'utf8').split('\n')[0] ?? '')).toMatchObject({ status: 200 });
+      expect(await post(JSON.stringify(signCheckpoint(keys.key, 20, 'ab'.repeat(32))))).toMatchObject({ status: 409, body: { errors: [{ message: 'a different root is already held for 20 records: the log was forked', extensions: { code: 'BAD_REQUEST' } }] } });
+      const { privateKey: other } = generateKeyPairSync('ed25519');
+      expect(await post(JSON.stringify(signCheckpoint(other, 21, 'ab'.repeat(32))))).toMatchObject({ status: 403, body: { errors: [{ message: expect.stringMatching(/^checkpoint refused: it is signed by key/), extensions: { code: 'FORBIDDEN' } }] } });
+      expect(await post('{"treeSize":')).toMatchObject({ status: 400, body: { errors: [{ message: 'the body is not JSON' }] } });
+      expect(await post(JSON.stringify({ treeSize: 1 }))).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/^the body is not a checkpoint: rootHash/) }] } });
+      expect(await post('x'.repeat(10_000))).toMatchObject({ status: 413, body: { errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] } });
+      expect(await post('{}', 'PUT')).toMatchObject({ status: 405 });
+      const held = (await (await fetch(witness.url)).text()).trim().split('\n').map((line) => (JSON.parse(line) as Checkpoint).treeSize);
+      expect(held).toEqual([5, 20]);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await witness.stop();
     }
   });
 
@@ -243,6 +254,8 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     await expect(run(scratch.db, 'verify', undefined, { from: '0' })).rejects.toThrow(/--from must be a record seq/);
     await expect(run(scratch.db, 'sign', undefined, {})).rejects.toThrow(/unknown command "audit sign"/);
     await expect(run(scratch.db, 'archive', undefined, {})).rejects.toThrow(/AUDIT_RETENTION_MONTHS must be at least 1 to archive anything; got 0/);
+    await expect(run(null, 'witness', undefined, {})).rejects.toThrow(/name the witness file/);
+    await expect(run(null, 'witness', join(keys.dir, 'w.jsonl'), { port: '99999' })).rejects.toThrow(/--port must be a TCP port \(0-65535\); got 99999/);
   });
 
   it('fails `audit verify` with exit code 2 and the record named once the newest records are gone', () => {
