@@ -35,8 +35,15 @@ export interface AccessEventRow {
   coordinates: string[];
 }
 
+/** The newest record's seq and hash: in the table, or, when retention archived everything, at the newest archive's end. */
+const NEWEST = `SELECT seq, hash FROM (
+    (SELECT seq, hash FROM audit.records ORDER BY seq DESC LIMIT 1)
+    UNION ALL
+    (SELECT last_seq, manifest->>'lastHash' FROM audit.archives ORDER BY last_seq DESC LIMIT 1)
+  ) newest ORDER BY seq DESC LIMIT 1`;
+
 export async function lastRecord(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
-  const [row] = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit.records ORDER BY seq DESC LIMIT 1');
+  const [row] = await db.query<{ seq: number; hash: string }>(NEWEST);
   return row;
 }
 
@@ -49,7 +56,7 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
     `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
        operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash, subject_salt)
      SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
-      WHERE coalesce((SELECT hash FROM audit.records ORDER BY seq DESC LIMIT 1), $3) = $2
+      WHERE coalesce((SELECT hash FROM (${NEWEST}) tail), $3) = $2
      RETURNING seq`,
     [JSON.stringify(records), previousHash, GENESIS_HASH],
   );

@@ -402,6 +402,24 @@ describe('retention on the embedded PGlite (npm start)', () => {
     );
     expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2025_03', 'records_2025_04', 'records_2026_11', 'records_2026_12']);
   });
+
+  it('archives every month, stragglers included, and the writer continues the log from the newest archive', async () => {
+    const signed = writerFor(db, scenario.keys);
+    await signed.append(entry(20, '2026-11-20T00:00:00.000Z'));
+    await signed.close();
+    const later = new Date('2027-06-01T00:00:00Z');
+    const archived = await archiveExpiredMonths(db, { retentionMonths: 3, archiveDir: scenario.archiveDir, now: later, ...scenario.trust });
+    // 2025_03 holds record 19 but records 13 to 18 (of 2026_11) come before it, so its archive takes them too.
+    expect(archived.map(({ partitions, firstSeq, lastSeq }) => ({ partitions, firstSeq, lastSeq }))).toEqual([
+      { partitions: ['records_2025_03'], firstSeq: 13, lastSeq: 19 },
+      { partitions: ['records_2026_11'], firstSeq: 20, lastSeq: 20 },
+    ]);
+    expect(await monthPartitions(db)).toEqual([]);
+    const next = writerFor(db, scenario.keys);
+    expect(await next.append(entry(21, later.toISOString()))).toBe(21);
+    await next.close();
+    expect(await verifyChain(db, scenario.trust)).toMatchObject({ ok: true, checked: 1, checkpoint: { treeSize: 21 } });
+  });
 });
 
 describe('migration 002 on a log written before it', () => {
