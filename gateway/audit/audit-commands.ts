@@ -4,7 +4,8 @@ import type { Config } from '../../subgraphs/common/config';
 import type { Database } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
 import { createProgress, type Progress } from '../../subgraphs/common/progress';
-import { archiveExpiredMonths, readArchiveManifest, RetentionError } from '../../subgraphs/audit/archive';
+import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError } from '../../subgraphs/audit/archive';
+import type { ArchiveManifest } from '../../subgraphs/audit/archive-manifest';
 import { AuditKeyError, publicKeyDocument, readPublicKey } from '../../subgraphs/audit/checkpoints';
 import { countRecords, latestCheckpoint, recordsBySeq } from '../../subgraphs/audit/repository';
 import { auditArchiveDir, auditWitnesses, loadPublicKey } from '../../subgraphs/audit/settings';
@@ -27,7 +28,8 @@ export interface AuditCommandOptions {
 
 export const AUDIT_USAGE = `Audit log
   audit verify [--from SEQ] [--to SEQ] [--public-key FILE] [--witness FILE|URL]... [--archive MANIFEST]
-                                         exit 2 and the record named when the log was tampered with
+                                         exit 2 and the record named when the log was tampered with; --archive
+                                         also re-hashes the archived records (and the archives before them)
   audit prove <seq> --out FILE           an inclusion proof of one record against the newest signed checkpoint
   audit check-proof <file> --public-key FILE   checks a proof offline (PEM, or the JSON of /.well-known/once-audit-key)
   audit key                              prints the audit public key (JWK and PEM), as the gateway serves it
@@ -83,6 +85,15 @@ function configuredPublicKey(config: Config, values: AuditCommandOptions): KeyOb
   }
 }
 
+function archiveBase(file: string): ArchiveManifest {
+  try {
+    return readArchiveManifest(file);
+  } catch (error) {
+    if (error instanceof RetentionError) throw new AdminError(`--archive: ${error.message}`);
+    throw error;
+  }
+}
+
 function report(result: ChainVerification): void {
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   for (const fork of result.forks) print(`FORK: two checkpoints of ${fork.treeSize} records signed by the audit key disagree: ${fork.rootHashes.join(' vs ')}`);
@@ -100,7 +111,13 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
   switch (action) {
     case 'verify': {
       const witnesses = values.witness?.length ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness))) : auditWitnesses(config);
-      const base = values.archive ? readArchiveManifest(values.archive) : undefined;
+      const base = values.archive ? archiveBase(values.archive) : undefined;
+      const archiveProblem = values.archive ? archiveRecordsProblem(values.archive) : null;
+      if (archiveProblem) {
+        print(`audit archive BROKEN: ${archiveProblem}`);
+        process.exitCode = 2;
+        return;
+      }
       const total = await countRecords(db);
       const progress = createProgress('verify', total, log);
       const result = await verifyChain(db, {

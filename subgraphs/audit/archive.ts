@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Database } from '../common/database';
 import { chainHash, GENESIS_HASH, type AuditRecord } from './chain';
 import { archiveManifestSchema, type ArchiveManifest } from './archive-manifest';
@@ -139,4 +139,55 @@ export function readArchiveManifest(file: string): ArchiveManifest {
   }
   if (sha256 !== result.data.sha256) throw new RetentionError(`${data} is not the file the manifest describes: its SHA-256 differs`);
   return result.data;
+}
+
+/** The last seq a manifest file states, or null for a file that is not a manifest. */
+function endsAt(file: string): number | null {
+  try {
+    return archiveManifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8'))).data?.lastSeq ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Null when the archive's records, hashed from the start of the log (through the archives before it, found beside
+ * it), rebuild exactly the chain hash and Merkle frontier its manifest states; `audit verify` ties that state to a
+ * signed checkpoint, so together they prove the archived records are the ones the log committed to.
+ */
+export function archiveRecordsProblem(file: string): string | null {
+  const manifest = readArchiveManifest(file);
+  let frontier = MerkleFrontier.empty();
+  let previousHash = GENESIS_HASH;
+  if (manifest.firstSeq > 1) {
+    const previousFile = readdirSync(dirname(file))
+      .filter((name) => name.endsWith('.manifest.json'))
+      .map((name) => join(dirname(file), name))
+      .find((candidate) => endsAt(candidate) === manifest.firstSeq - 1);
+    if (!previousFile) return `the archive before it (ending at record ${manifest.firstSeq - 1}) is not beside it`;
+    const earlier = archiveRecordsProblem(previousFile);
+    if (earlier) return earlier;
+    const previous = readArchiveManifest(previousFile);
+    frontier = MerkleFrontier.of(previous.lastSeq, previous.frontier.map((hash) => Buffer.from(hash, 'hex')));
+    previousHash = previous.lastHash;
+  }
+  const lines = readFileSync(join(dirname(file), manifest.file), 'utf8').split('\n').filter(Boolean);
+  for (const [index, line] of lines.entries()) {
+    const seq = manifest.firstSeq + index;
+    let record: AuditRecord;
+    try {
+      record = JSON.parse(line) as AuditRecord;
+    } catch {
+      return `${manifest.file} line ${index + 1} is not JSON`;
+    }
+    if (record.seq !== seq) return `${manifest.file}: record ${seq} is missing (line ${index + 1} holds ${String(record.seq)})`;
+    if (record.previousHash !== previousHash || chainHash(previousHash, seq, record) !== record.hash) return `${manifest.file}: record ${seq} was altered or moved`;
+    frontier.push(recordLeaf(record));
+    previousHash = record.hash;
+  }
+  const rebuilt = frontier.edge.map((hash) => hash.toString('hex'));
+  if (frontier.size !== manifest.lastSeq || previousHash !== manifest.lastHash || JSON.stringify(rebuilt) !== JSON.stringify(manifest.frontier)) {
+    return `${manifest.file}: records ${manifest.firstSeq} to ${manifest.lastSeq} do not rebuild the state its manifest states (and its checkpoint signs)`;
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { gatewayMigrations, openAccessControl } from '../../gateway/access-contr
 import { loadConfig } from '../../subgraphs/common/config';
 import { openPglite, type Database, type Queryable, type Session } from '../../subgraphs/common/database';
 import { migrate } from '../../subgraphs/common/migrate';
-import { archiveExpiredMonths, readArchiveManifest } from '../../subgraphs/audit/archive';
+import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from '../../subgraphs/audit/archive';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
 import { MerkleFrontier } from '../../subgraphs/audit/merkle';
@@ -368,6 +368,24 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     expect(() => readArchiveManifest(copy)).toThrow(/is not the file the manifest describes: its SHA-256 differs/);
     writeFileSync(copy, '[]');
     expect(() => readArchiveManifest(copy)).toThrow(/is not an archive manifest/);
+  });
+
+  it('re-hashes archived records from the start of the log, and finds one rewritten in an archive file', () => {
+    const second = join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json');
+    expect(archiveRecordsProblem(second)).toBeNull();
+    // Someone with the archive files: edits record 3, recomputes the chain after it and the file's SHA-256 in the manifest.
+    const copyDir = mkdtempSync(join(tmpdir(), 'once-archive-copy-'));
+    for (const name of readdirSync(scenario.archiveDir).filter((file) => file.startsWith('audit-'))) copyFileSync(join(scenario.archiveDir, name), join(copyDir, name));
+    const ndjson = join(copyDir, 'audit-000000000001-000000000006.ndjson');
+    const records = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AuditRecord);
+    const rewritten = rechain(records.map((record) => (record.seq === 3 ? { ...record, officer: 'nobody' } : record)));
+    writeFileSync(ndjson, `${rewritten.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const manifestFile = join(copyDir, 'audit-000000000001-000000000006.manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, sha256: createHash('sha256').update(readFileSync(ndjson)).digest('hex'), lastHash: rewritten.at(-1)?.hash }));
+    expect(archiveRecordsProblem(join(copyDir, 'audit-000000000007-000000000012.manifest.json'))).toBe(
+      'audit-000000000001-000000000006.ndjson: records 1 to 6 do not rebuild the state its manifest states (and its checkpoint signs)',
+    );
   });
 
   it('keeps the append-only guard on every partition, and finds a partition an insider dropped without archiving', async () => {
