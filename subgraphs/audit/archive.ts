@@ -73,24 +73,19 @@ async function archivePartition(db: Database, partition: MonthPartition, options
   const name = `audit-${String(firstSeq).padStart(12, '0')}-${String(lastSeq).padStart(12, '0')}`;
   const file = join(options.archiveDir, `${name}.ndjson`);
   const lines: string[] = [];
-  const frontier = base ? MerkleFrontier.of(base.lastSeq, base.frontier.map((hash) => Buffer.from(hash, 'hex'))) : MerkleFrontier.empty();
-  let previousHash = base?.lastHash ?? GENESIS_HASH;
+  const state = stateAfter(base);
   for (let seq = firstSeq; seq <= lastSeq; ) {
     const page: AuditRecord[] = await readChain(db, seq, lastSeq, PAGE);
     for (const record of page) {
-      if (record.seq !== seq || record.previousHash !== previousHash || chainHash(previousHash, record.seq, record) !== record.hash) {
-        throw new RetentionError(`record ${seq} is missing or broken: run \`audit verify\`; nothing is archived from a damaged log`);
-      }
-      frontier.push(recordLeaf(record));
+      if (!extend(state, record, seq)) throw new RetentionError(`record ${seq} is missing or broken: run \`audit verify\`; nothing is archived from a damaged log`);
       lines.push(JSON.stringify(record));
-      previousHash = record.hash;
       seq += 1;
     }
     onProgress(seq - firstSeq);
     if (page.length === 0) throw new RetentionError(`record ${seq} is missing: run \`audit verify\`; nothing is archived from a damaged log`);
   }
   const proof = await consistencyProof(db, lastSeq, checkpoint.treeSize);
-  if (!verifyConsistency(lastSeq, checkpoint.treeSize, frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), proof)) {
+  if (!verifyConsistency(lastSeq, checkpoint.treeSize, state.frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), proof)) {
     throw new RetentionError(`records ${firstSeq} to ${lastSeq} do not match the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at}: run \`audit verify\`; nothing is archived`);
   }
 
@@ -105,8 +100,8 @@ async function archivePartition(db: Database, partition: MonthPartition, options
     firstSeq,
     lastSeq,
     records: lines.length,
-    lastHash: previousHash,
-    frontier: frontier.edge.map((hash) => hash.toString('hex')),
+    lastHash: state.previousHash,
+    frontier: state.frontier.edge.map((hash) => hash.toString('hex')),
     checkpoint,
     consistency: proof.map((hash) => hash.toString('hex')),
     file: basename(file),
@@ -141,6 +136,26 @@ export function readArchiveManifest(file: string): ArchiveManifest {
   return result.data;
 }
 
+/** The log rebuilt up to some record: the chain hash and the Merkle frontier after it. */
+interface LogState {
+  frontier: MerkleFrontier;
+  previousHash: string;
+}
+
+/** The state after an archive's last record, or the empty log's. */
+function stateAfter(archive: ArchiveManifest | null): LogState {
+  if (!archive) return { frontier: MerkleFrontier.empty(), previousHash: GENESIS_HASH };
+  return { frontier: MerkleFrontier.of(archive.lastSeq, archive.frontier.map((hash) => Buffer.from(hash, 'hex'))), previousHash: archive.lastHash };
+}
+
+/** Adds `record` to the rebuilt log when it is record `seq` and chains onto the state; false (state unchanged) otherwise. */
+function extend(state: LogState, record: AuditRecord, seq: number): boolean {
+  if (record.seq !== seq || record.previousHash !== state.previousHash || chainHash(state.previousHash, seq, record) !== record.hash) return false;
+  state.frontier.push(recordLeaf(record));
+  state.previousHash = record.hash;
+  return true;
+}
+
 /** The last seq a manifest file states, or null for a file that is not a manifest. */
 function endsAt(file: string): number | null {
   try {
@@ -157,8 +172,7 @@ function endsAt(file: string): number | null {
  */
 export function archiveRecordsProblem(file: string): string | null {
   const manifest = readArchiveManifest(file);
-  let frontier = MerkleFrontier.empty();
-  let previousHash = GENESIS_HASH;
+  let previous: ArchiveManifest | null = null;
   if (manifest.firstSeq > 1) {
     const previousFile = readdirSync(dirname(file))
       .filter((name) => name.endsWith('.manifest.json'))
@@ -167,10 +181,9 @@ export function archiveRecordsProblem(file: string): string | null {
     if (!previousFile) return `the archive before it (ending at record ${manifest.firstSeq - 1}) is not beside it`;
     const earlier = archiveRecordsProblem(previousFile);
     if (earlier) return earlier;
-    const previous = readArchiveManifest(previousFile);
-    frontier = MerkleFrontier.of(previous.lastSeq, previous.frontier.map((hash) => Buffer.from(hash, 'hex')));
-    previousHash = previous.lastHash;
+    previous = readArchiveManifest(previousFile);
   }
+  const state = stateAfter(previous);
   const lines = readFileSync(join(dirname(file), manifest.file), 'utf8').split('\n').filter(Boolean);
   for (const [index, line] of lines.entries()) {
     const seq = manifest.firstSeq + index;
@@ -180,13 +193,10 @@ export function archiveRecordsProblem(file: string): string | null {
     } catch {
       return `${manifest.file} line ${index + 1} is not JSON`;
     }
-    if (record.seq !== seq) return `${manifest.file}: record ${seq} is missing (line ${index + 1} holds ${String(record.seq)})`;
-    if (record.previousHash !== previousHash || chainHash(previousHash, seq, record) !== record.hash) return `${manifest.file}: record ${seq} was altered or moved`;
-    frontier.push(recordLeaf(record));
-    previousHash = record.hash;
+    if (!extend(state, record, seq)) return `${manifest.file}: record ${seq} is missing, altered or moved (line ${index + 1})`;
   }
-  const rebuilt = frontier.edge.map((hash) => hash.toString('hex'));
-  if (frontier.size !== manifest.lastSeq || previousHash !== manifest.lastHash || JSON.stringify(rebuilt) !== JSON.stringify(manifest.frontier)) {
+  const rebuilt = state.frontier.edge.map((hash) => hash.toString('hex'));
+  if (state.frontier.size !== manifest.lastSeq || state.previousHash !== manifest.lastHash || JSON.stringify(rebuilt) !== JSON.stringify(manifest.frontier)) {
     return `${manifest.file}: records ${manifest.firstSeq} to ${manifest.lastSeq} do not rebuild the state its manifest states (and its checkpoint signs)`;
   }
   return null;

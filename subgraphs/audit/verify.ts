@@ -70,13 +70,16 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
     warnings,
   });
 
-  const base = options.base === undefined ? await storedBase(db) : options.base;
+  const stored = options.base === undefined ? await latestArchive(db) : undefined;
+  const storedManifest = stored ? archiveManifestSchema.safeParse(stored.manifest) : null;
+  if (stored && !storedManifest?.success) return result(0, { seq: stored.lastSeq, kind: 'UNTRUSTED_BASE', reason: `the archive the database records as ending at record ${stored.lastSeq} has no valid manifest` }, null);
+  const base = options.base === undefined ? (storedManifest?.data ?? null) : options.base;
   const start = await startOf(db, options, base, checkpoints, warnings);
   if ('kind' in start) return result(0, start, null);
   const toSeq = options.toSeq ?? Number.MAX_SAFE_INTEGER;
   const ahead = checkpoints.filter((checkpoint) => checkpoint.treeSize > start.seq && checkpoint.treeSize <= toSeq);
   const treeLeaves = await treeSize(db);
-  let frontier = start.frontier;
+  const { frontier } = start;
   let previousHash = start.previousHash;
   let expectedSeq = start.seq + 1;
   let checked = 0;
@@ -112,11 +115,6 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
   if (options.publicKey && checkpoints.length === 0) warnings.push('no witness holds a checkpoint signed by the audit key: only the hash chain was checked');
   else if (options.publicKey && last > (matched?.treeSize ?? start.seq)) warnings.push(`records ${(matched?.treeSize ?? start.seq) + 1} to ${last} are newer than the newest witnessed checkpoint: only the hash chain covers them`);
   return result(checked, null, matched);
-}
-
-async function storedBase(db: Queryable): Promise<ArchiveManifest | null> {
-  const archive = await latestArchive(db);
-  return archive ? archiveManifestSchema.parse(archive.manifest) : null;
 }
 
 /** Where checking starts, tied to a signed checkpoint when it is not the beginning of the log. */
