@@ -28,6 +28,8 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
     mappers: {
       AuditRecord: '../chain#AuditRecord as AuditRecordModel',
       AuditVerification: '../verify#ChainVerification',
+      AccessEvent: '../repository#AccessEventRow',
+      InclusionProof: '../tree#InclusionProof as InclusionProofModel',
     },
   },
   registry: {

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../subgraphs/common/config';
@@ -6,6 +7,8 @@ import type { Logger } from '../subgraphs/common/logger';
 import { openRedis } from '../subgraphs/common/redis';
 import type { MigrationSet } from '../subgraphs/common/run';
 import { audit } from '../subgraphs/audit';
+import { publicKeyDocument } from '../subgraphs/audit/checkpoints';
+import { auditKeyFile, auditWitnesses, loadSigningKey } from '../subgraphs/audit/settings';
 import { registry } from '../subgraphs/registry';
 import { createAuthenticator, loadJwks } from './access/authenticate';
 import { RateLimiter } from './access/rate-limit';
@@ -21,6 +24,9 @@ export const gatewayMigrations: readonly MigrationSet[] = [
   { name: registry.name, migrations: registry.migrations },
 ];
 
+/** Where the gateway serves the audit public key that checkpoints and proofs are checked with. */
+export const AUDIT_KEY_PATH = '/.well-known/once-audit-key';
+
 /** Where `npm run once -- keys init` keeps the local signing keys' public half. */
 export function defaultJwksFile(config: Config): string {
   return `${config.DATA_DIR}/keys/jwks.json`;
@@ -33,7 +39,13 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
   if (!keys) log.warn('no JWKS_FILE or JWKS_URL: bearer tokens will be refused, API keys still work');
   const store = new AccessStore(db, config.ACCESS_CACHE_MS);
   const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
-  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log });
+  const auditKey = loadSigningKey(config);
+  if (!auditKey) {
+    if (config.NODE_ENV === 'production') throw new Error(`AUDIT_SIGNING_KEY_FILE: no audit signing key at ${auditKeyFile(config)}; a production gateway does not run an audit log it cannot sign`);
+    log.warn({ file: auditKeyFile(config) }, 'no audit signing key: the audit log gets no signed checkpoints, so deletions of its newest records go unnoticed');
+  }
+  const checkpoints = auditKey ? { key: auditKey, everyMs: config.AUDIT_CHECKPOINT_MS, witnesses: auditWitnesses(config) } : null;
+  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints });
   // One connection for persisted operations and rate limits; both fall back to this process while Redis is down.
   const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, log, 'persisted operations and rate limits') : null;
   const persisted = new PersistedOperations(db, redis, log);
@@ -44,6 +56,7 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
     audit: writer,
     persisted,
     rateLimiter,
+    routes: auditKey ? { [AUDIT_KEY_PATH]: () => publicKeyDocument(createPublicKey(auditKey)) } : {},
     async close() {
       redis?.disconnect();
       await writer.close();

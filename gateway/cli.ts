@@ -1,7 +1,6 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { verifyChain } from '../subgraphs/audit/verify';
 import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
@@ -14,6 +13,7 @@ import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disa
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access-control';
+import { AUDIT_USAGE, OFFLINE_AUDIT_COMMANDS, runAuditCommand } from './audit/audit-commands';
 
 const USAGE = `Usage: npm run once -- <command> [--actor NAME]
 
@@ -42,8 +42,7 @@ Policies (default deny: a coordinate nobody granted is readable by nobody)
   revoke <client id> --purpose CODE [--fields Type.field,...]
   grants <client id>
 
-Audit log
-  audit verify [--from SEQ] [--to SEQ]
+${AUDIT_USAGE}
   audit export [--format ndjson|csv] [--out FILE] [--subject ID] [--client ID] [--purpose CODE] [--since ISO] [--until ISO]`;
 
 const options = {
@@ -68,6 +67,10 @@ const options = {
   since: { type: 'string' },
   until: { type: 'string' },
   actor: { type: 'string' },
+  'public-key': { type: 'string' },
+  witness: { type: 'string', multiple: true },
+  archive: { type: 'string' },
+  port: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -82,13 +85,6 @@ function rateLimitOption(value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d{1,9}$/.test(value)) throw new AdminError(`--rate-limit must be whole requests per minute (0: none); got ${value}`);
   return Number(value);
-}
-
-function seqOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const seq = Number(value);
-  if (!Number.isInteger(seq) || seq < 1) throw new AdminError(`--${name} must be a record seq (1, 2, ...); got ${value}`);
-  return seq;
 }
 
 /** A file's text, or an AdminError naming the file and why it cannot be read. */
@@ -194,15 +190,13 @@ async function run(db: Database, by: Operator, config: Config, log: Logger, posi
     case 'grants':
       for (const row of await listGrants(db, required(action, 'client id'))) print(`${row.purpose}\t${row.coordinate}\t${row.legalBasis}`);
       return;
-    case 'audit verify': {
-      const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
-      const progress = createProgress('verify', total?.count ?? 0, log);
-      const result = await verifyChain(db, { fromSeq: seqOption(values.from, 'from') ?? null, toSeq: seqOption(values.to, 'to') ?? null }, (checked) => progress.update(checked));
-      progress.stop();
-      print(result.ok ? `audit log intact: ${result.checked} record(s) checked` : `audit log BROKEN at record ${result.firstBroken?.seq}: ${result.firstBroken?.reason}`);
-      if (!result.ok) process.exitCode = 2;
-      return;
-    }
+    case 'audit verify':
+    case 'audit prove':
+    case 'audit check-proof':
+    case 'audit key':
+    case 'audit archive':
+    case 'audit witness':
+      return runAuditCommand(db, config, log, action, target, values);
     case 'audit export':
       return exportRecords(db, log, values);
     default:
@@ -257,6 +251,14 @@ await runMain('once', async (config, log) => {
   const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
   if (values.help || positionals.length === 0) {
     print(USAGE);
+    return async () => {};
+  }
+  if (positionals[0] === 'audit' && OFFLINE_AUDIT_COMMANDS.has(positionals[1] ?? '')) {
+    await runAuditCommand(null, config, log, positionals[1], positionals[2], values).catch((error: unknown) => {
+      if (!(error instanceof AdminError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+    });
     return async () => {};
   }
   const db = await openMigratedDatabase(config, log, gatewayMigrations);

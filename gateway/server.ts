@@ -33,6 +33,8 @@ export interface AccessControl {
   persisted: PersistedOperations;
   /** Requests per principal per minute, shared by the replicas through Redis. */
   rateLimiter: RateLimiter;
+  /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
+  routes?: Record<string, () => unknown>;
 }
 
 export interface GatewayOptions {
@@ -127,6 +129,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
+    ...(access?.routes ? { routes: access.routes } : {}),
     health: () => {
       const served = version();
       return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats(), executor: executor.stats() };

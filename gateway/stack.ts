@@ -6,6 +6,8 @@ import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
+import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
+import { auditKeyFile } from '../subgraphs/audit/settings';
 import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
 import { ensureDemoCredentials } from './demo';
@@ -46,6 +48,8 @@ await runMain('once', async (configured, log) => {
   const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
+  // The audit key signs the log's checkpoints; it lives beside the other keys, never in the database.
+  if (!config.AUDIT_SIGNING_KEY_FILE) ensureSigningKey(auditKeyFile(config));
   const access = openAccessControl(config, log, db);
   const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
   const gateway = await startGateway({ supergraph: follower, config, log, access });

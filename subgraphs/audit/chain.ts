@@ -31,13 +31,18 @@ export interface AuditEntry {
   /** A JSON object: what an administrative change did, or what the record could not hold as it was sent. */
   details?: string | null;
   /** What the query plan sent to subgraphs in entity representations, `subgraph:Type.field`, sorted. */
-  sentToSubgraphs: string[];
+  sentToSubgraphs?: string[];
 }
 
 export interface AuditRecord extends AuditEntry {
   seq: number;
   previousHash: string;
   hash: string;
+  /**
+   * Secret per record (hex): the Merkle leaf holds salted commitments of the subjects instead of the personal IDs,
+   * so that a proof given to one citizen reveals no one else's ID. Null for records written before the tree.
+   */
+  subjectSalt: string | null;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -45,8 +50,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** The record as hashed: a JSON array in a fixed field order, so the same record always gives the same bytes. */
 export function canonicalRecord(seq: number, entry: AuditEntry): string {
   // Appended only when one is set, so that records written before these fields existed keep their hashes.
-  const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null, entry.sentToSubgraphs];
-  const withAdded = added.slice(0, 3).some((value) => value !== null) || entry.sentToSubgraphs.length > 0;
+  const sent = entry.sentToSubgraphs ?? [];
+  const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null, sent];
+  const withAdded = added.slice(0, 3).some((value) => value !== null) || sent.length > 0;
   return JSON.stringify([
     seq, entry.requestId, entry.at, entry.principal, entry.clientId, entry.officer, entry.purpose, entry.caseNumber,
     entry.operationName, entry.operationHash, entry.coordinates, entry.subjects, entry.outcome, entry.errorCodes,

@@ -1,14 +1,48 @@
+import type { KeyObject } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { Config } from '../common/config';
 import type { Queryable } from '../common/database';
 import type { RequestInfo } from '../common/http-server';
 import type { SubgraphContext, SubgraphDeps } from '../common/subgraph';
+import { latestCheckpoint, recordsBySeq } from './repository';
+import { loadPublicKey, auditWitnesses } from './settings';
+import { proveInclusions, type InclusionProof } from './tree';
+import type { Witness } from './witness';
 
 export interface AuditContext extends SubgraphContext {
   db: Queryable;
   /** Who the gateway says is asking (`x-once-principal`, covered by the request signature). */
   principal: string | null;
+  /** The audit public key and the witnesses that verification reads checkpoints from. */
+  trust: { publicKey: KeyObject | null; witnesses: readonly Witness[] };
+  /** Inclusion proofs by record seq against the newest stored checkpoint, batched per request. */
+  proofs: DataLoader<number, InclusionProof | null>;
 }
 
-export function createAuditContext({ db }: SubgraphDeps, request: RequestInfo): AuditContext {
-  const principal = request.headers['x-once-principal'];
-  return { db, principal: typeof principal === 'string' ? principal : null, subjects: new Set() };
+/** Key files and witnesses are read once per process configuration, not per request. */
+const trustByConfig = new WeakMap<Config, AuditContext['trust']>();
+
+function trustOf(config: Config): AuditContext['trust'] {
+  let trust = trustByConfig.get(config);
+  if (!trust) {
+    trust = { publicKey: loadPublicKey(config), witnesses: auditWitnesses(config) };
+    trustByConfig.set(config, trust);
+  }
+  return trust;
+}
+
+export function createAuditContext({ db, config }: SubgraphDeps, request: RequestInfo): AuditContext {
+  const header = request.headers['x-once-principal'];
+  const principal = typeof header === 'string' ? header : null;
+  // A citizen sees the proof of their own ID only; anyone else reaching a proof (an auditor) sees every subject.
+  const reveal = principal?.startsWith('citizen:') ? (subject: string) => `citizen:${subject}` === principal : () => true;
+  const proofs = new DataLoader<number, InclusionProof | null>(async (seqs) => {
+    const checkpoint = await latestCheckpoint(db);
+    if (!checkpoint) return seqs.map(() => null);
+    const records = await recordsBySeq(db, seqs);
+    const proven = await proveInclusions(db, records, checkpoint, reveal);
+    const bySeq = new Map(records.map((record, index) => [record.seq, proven[index] ?? null]));
+    return seqs.map((seq) => bySeq.get(seq) ?? null);
+  });
+  return { db, principal, trust: trustOf(config), proofs, subjects: new Set() };
 }

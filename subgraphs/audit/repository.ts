@@ -1,16 +1,19 @@
-import type { Queryable } from '../common/database';
+import type { Queryable, Session } from '../common/database';
 import { GENESIS_HASH, type AuditOutcome, type AuditRecord } from './chain';
+import type { Checkpoint } from './checkpoints';
+import { nodeKey, type StoredNode, type TreeNode } from './merkle';
 
 const COLUMNS = `seq, request_id AS "requestId", to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
   principal, client_id AS "clientId", officer, purpose, case_number AS "caseNumber", operation_name AS "operationName",
   operation_hash AS "operationHash", coordinates, subjects, outcome, error_codes AS "errorCodes", subgraphs,
   duration_ms AS "durationMs", previous_hash AS "previousHash", hash,
-  client_request_id AS "clientRequestId", key_id AS "keyId", details, sent_to_subgraphs AS "sentToSubgraphs"`;
+  client_request_id AS "clientRequestId", key_id AS "keyId", details, sent_to_subgraphs AS "sentToSubgraphs",
+  subject_salt AS "subjectSalt"`;
 
 const RECORDSET = `seq bigint, "requestId" text, at timestamptz, principal text, "clientId" text, officer text, purpose text,
   "caseNumber" text, "operationName" text, "operationHash" text, coordinates text[], subjects text[], outcome text,
   "errorCodes" text[], subgraphs text[], "durationMs" integer, "previousHash" text, hash text,
-  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[]`;
+  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[], "subjectSalt" text`;
 
 export interface AuditFilter {
   subject?: string | null;
@@ -35,8 +38,15 @@ export interface AccessEventRow {
   coordinates: string[];
 }
 
+/** The newest record's seq and hash: in the table, or, when retention archived everything, at the newest archive's end. */
+const NEWEST = `SELECT seq, hash FROM (
+    (SELECT seq, hash FROM audit.records ORDER BY seq DESC LIMIT 1)
+    UNION ALL
+    (SELECT last_seq, manifest->>'lastHash' FROM audit.archives ORDER BY last_seq DESC LIMIT 1)
+  ) newest ORDER BY seq DESC LIMIT 1`;
+
 export async function lastRecord(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
-  const [row] = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit.records ORDER BY seq DESC LIMIT 1');
+  const [row] = await db.query<{ seq: number; hash: string }>(NEWEST);
   return row;
 }
 
@@ -48,9 +58,9 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
   const inserted = await db.query(
     `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
        operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash,
-       client_request_id, key_id, details, sent_to_subgraphs)
+       client_request_id, key_id, details, sent_to_subgraphs, subject_salt)
      SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
-      WHERE coalesce((SELECT hash FROM audit.records ORDER BY seq DESC LIMIT 1), $3) = $2
+      WHERE coalesce((SELECT hash FROM (${NEWEST}) tail), $3) = $2
      RETURNING seq`,
     [JSON.stringify(records), previousHash, GENESIS_HASH],
   );
@@ -60,6 +70,17 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
 /** Records from `fromSeq` on, in chain order. */
 export function readChain(db: Queryable, fromSeq: number, toSeq: number, limit: number): Promise<AuditRecord[]> {
   return db.query<AuditRecord>(`SELECT ${COLUMNS} FROM audit.records WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [fromSeq, toSeq, limit]);
+}
+
+/** Records in the database (archived ones are not), for progress bars. */
+export async function countRecords(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+  return row?.count ?? 0;
+}
+
+/** The records with these seqs, in any order. */
+export function recordsBySeq(db: Queryable, seqs: readonly number[]): Promise<AuditRecord[]> {
+  return db.query<AuditRecord>(`SELECT ${COLUMNS} FROM audit.records WHERE seq = ANY($1::bigint[])`, [seqs]);
 }
 
 export async function hashOf(db: Queryable, seq: number): Promise<string | undefined> {
@@ -92,4 +113,115 @@ export function findAccessesTo(db: Queryable, personalId: string, first: number,
       ORDER BY r.seq DESC LIMIT $3`,
     [personalId, beforeSeq, first],
   );
+}
+
+/** The leaf hashes and subtree hashes of the Merkle tree (see migration 002), as stored rows. */
+export async function appendTreeNodes(db: Queryable, nodes: readonly StoredNode[]): Promise<void> {
+  if (nodes.length === 0) return;
+  await db.query(
+    'INSERT INTO audit.tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])',
+    [nodes.map((node) => node.level), nodes.map((node) => node.index), nodes.map((node) => node.hash.toString('hex'))],
+  );
+}
+
+/** Leaves in the tree: one per record ever appended (archived ones included). */
+export async function treeSize(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ size: number }>('SELECT coalesce(max(idx) + 1, 0)::bigint AS size FROM audit.tree_nodes WHERE level = 0');
+  return row?.size ?? 0;
+}
+
+/** The stored hashes of the given perfect subtrees; a missing one is simply absent from the map. */
+export async function readTreeNodes(db: Queryable, nodes: readonly TreeNode[]): Promise<Map<string, Buffer>> {
+  if (nodes.length === 0) return new Map();
+  const rows = await db.query<{ level: number; idx: number; hash: string }>(
+    `SELECT n.level, n.idx, n.hash FROM audit.tree_nodes n
+       JOIN unnest($1::smallint[], $2::bigint[]) AS wanted(level, idx) ON n.level = wanted.level AND n.idx = wanted.idx`,
+    [nodes.map((node) => node.level), nodes.map((node) => node.index)],
+  );
+  return new Map(rows.map((row) => [nodeKey({ level: row.level, index: row.idx }), Buffer.from(row.hash, 'hex')]));
+}
+
+/** A record in chain order with the leaf hash the tree holds for it (null when the tree has none). */
+export type RecordWithLeaf = AuditRecord & { storedLeaf: string | null };
+
+/** Records from `fromSeq` to `toSeq` in chain order, each with its stored leaf hash, `limit` at a time. */
+export function readChainWithLeaves(db: Queryable, fromSeq: number, toSeq: number, limit: number): Promise<RecordWithLeaf[]> {
+  return db.query<RecordWithLeaf>(
+    `SELECT r.*, n.hash AS "storedLeaf"
+       FROM (SELECT ${COLUMNS} FROM audit.records WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3) r
+       LEFT JOIN audit.tree_nodes n ON n.level = 0 AND n.idx = r.seq - 1
+      ORDER BY r.seq`,
+    [fromSeq, toSeq, limit],
+  );
+}
+
+/** Creates the month partitions (`YYYY-MM-01`) the records about to be appended fall in, unless they exist. */
+export async function ensureMonthPartitions(db: Queryable, months: readonly string[]): Promise<void> {
+  for (const month of months) await db.query('SELECT audit.ensure_month_partition($1::date)', [month]);
+}
+
+const CHECKPOINT_COLUMNS = `tree_size AS "treeSize", root_hash AS "rootHash",
+  to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, key_id AS "keyId", signature`;
+
+/** Keeps a copy of a checkpoint; a second one of the same size (another replica's) is not kept. */
+export async function insertCheckpoint(db: Queryable, checkpoint: Checkpoint): Promise<void> {
+  await db.query(
+    'INSERT INTO audit.checkpoints (tree_size, root_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING',
+    [checkpoint.treeSize, checkpoint.rootHash, checkpoint.at, checkpoint.keyId, checkpoint.signature],
+  );
+}
+
+/** The newest stored checkpoint, to prove inclusion against (its signature is what makes it trustworthy). */
+export async function latestCheckpoint(db: Queryable): Promise<Checkpoint | undefined> {
+  const [row] = await db.query<Checkpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM audit.checkpoints ORDER BY tree_size DESC LIMIT 1`);
+  return row;
+}
+
+export interface ArchiveRow {
+  firstSeq: number;
+  lastSeq: number;
+  manifest: unknown;
+}
+
+export async function insertArchive(db: Queryable, archive: ArchiveRow): Promise<void> {
+  await db.query('INSERT INTO audit.archives (first_seq, last_seq, manifest) VALUES ($1, $2, $3::jsonb)', [archive.firstSeq, archive.lastSeq, JSON.stringify(archive.manifest)]);
+}
+
+/** The newest archive: the remaining log continues after its last seq. */
+export async function latestArchive(db: Queryable): Promise<ArchiveRow | undefined> {
+  const [row] = await db.query<ArchiveRow>('SELECT first_seq AS "firstSeq", last_seq AS "lastSeq", manifest FROM audit.archives ORDER BY last_seq DESC LIMIT 1');
+  return row;
+}
+
+export interface MonthPartition {
+  /** e.g. records_2026_11 */
+  name: string;
+  /** First day of the month, YYYY-MM-01. */
+  month: string;
+  records: number;
+  maxSeq: number | null;
+}
+
+/** The month partitions of audit.records, oldest first, with their record count and newest seq. */
+export async function monthPartitions(db: Queryable): Promise<MonthPartition[]> {
+  const partitions = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'audit.records'::regclass AND c.relname ~ '^records_[0-9]{4}_[0-9]{2}$' ORDER BY c.relname`,
+  );
+  const result: MonthPartition[] = [];
+  for (const { name } of partitions) {
+    const month = `${name.slice(8, 12)}-${name.slice(13, 15)}-01`;
+    const [stats] = await db.query<{ records: number; maxSeq: number | null }>(
+      `SELECT count(*)::int AS records, max(seq) AS "maxSeq" FROM audit.records WHERE at >= $1::timestamptz AND at < $1::timestamptz + interval '1 month'`,
+      [`${month}T00:00:00Z`],
+    );
+    result.push({ name, month, records: stats?.records ?? 0, maxSeq: stats?.maxSeq ?? null });
+  }
+  return result;
+}
+
+/** Detaches and drops one month partition: what retention does once the month is archived and checkpointed. */
+export async function dropMonthPartition(db: Session, name: string): Promise<void> {
+  if (!/^records_\d{4}_\d{2}$/.test(name)) throw new Error(`${name} is not an audit month partition`);
+  await db.exec(`ALTER TABLE audit.records DETACH PARTITION audit.${name}; DROP TABLE audit.${name};`);
 }

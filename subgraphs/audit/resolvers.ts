@@ -36,24 +36,31 @@ export const resolvers: Resolvers = {
       const records = await findRecords(context.db, filter ?? {}, size, decodeCursor(after));
       return { records, nextCursor: nextCursor(records, size) };
     },
-    verifyAuditLog: (_, { fromSeq, toSeq }, context) => verifyChain(context.db, { fromSeq, toSeq }),
+    verifyAuditLog: (_, { fromSeq, toSeq }, context) => {
+      for (const [name, seq] of [['fromSeq', fromSeq], ['toSeq', toSeq]] as const) {
+        if (seq != null && seq < 1) throw badUserInput(`${name} must be a record seq (1, 2, ...); got ${seq}`, name);
+      }
+      return verifyChain(context.db, { fromSeq, toSeq, ...context.trust });
+    },
     myAccessHistory: async (_, { first, after }, context) => {
       const personalId = context.principal?.startsWith('citizen:') ? context.principal.slice('citizen:'.length) : null;
       if (!personalId) throw new GraphQLError('myAccessHistory is for citizens signed in as themselves', { extensions: { code: ErrorCode.Forbidden } });
       const size = pageSize(first);
       const rows = await findAccessesTo(context.db, personalId, size, decodeCursor(after));
-      return {
-        events: rows.map((row) => ({
-          at: row.at,
-          agency: row.agency ?? row.clientId ?? 'unknown',
-          officer: row.officer,
-          procedureCode: row.purpose,
-          procedureName: row.purposeName,
-          caseNumber: row.caseNumber,
-          fields: row.coordinates,
-        })),
-        nextCursor: nextCursor(rows, size),
-      };
+      return { events: rows, nextCursor: nextCursor(rows, size) };
     },
+  },
+  AuditRecord: {
+    proof: (record, _, context) => context.proofs.load(record.seq),
+  },
+  AccessEvent: {
+    agency: (row) => row.agency ?? row.clientId ?? 'unknown',
+    procedureCode: (row) => row.purpose,
+    procedureName: (row) => row.purposeName,
+    fields: (row) => row.coordinates,
+    proof: (row, _, context) => context.proofs.load(row.seq),
+  },
+  InclusionProof: {
+    json: (proof) => JSON.stringify(proof),
   },
 };

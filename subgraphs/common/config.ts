@@ -103,6 +103,34 @@ const schema = z.object({
   AUDIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(4),
   /** ...or as soon as this many wait. */
   AUDIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /**
+   * Ed25519 private key (PKCS#8 PEM) that signs the audit log's checkpoints; kept out of the audit database.
+   * Default DATA_DIR/keys/audit-signing-key.pem when that file exists (`npm start` creates it). Without a key a
+   * production gateway refuses to start; elsewhere it warns and makes no checkpoints.
+   */
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** A signed checkpoint of the audit log is made at most this often while records are added. */
+  AUDIT_CHECKPOINT_MS: z.coerce.number().int().min(10).max(86_400_000).default(5_000),
+  /** The append-only JSON-lines file every checkpoint is published to; default DATA_DIR/audit/witness.jsonl. */
+  AUDIT_WITNESS_FILE: z.string().min(1).optional(),
+  /** More witnesses, `url,url`: each checkpoint is POSTed to each, and verification GETs their copies. */
+  AUDIT_WITNESS_URLS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const urls = (value ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+      for (const url of urls) {
+        if (!z.url({ protocol: /^https?$/ }).safeParse(url).success) {
+          context.addIssue({ code: 'custom', message: `each entry must be an http(s) URL; got "${url}"` });
+          return z.NEVER;
+        }
+      }
+      return urls;
+    }),
+  /** `audit archive` removes month partitions older than this many months (once archived and checkpointed); 0: keep all. */
+  AUDIT_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1_200).default(0),
+  /** Where `audit archive` writes each removed month (NDJSON plus a manifest with its checkpoint); default DATA_DIR/audit/archive. */
+  AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
   /** Redis for supergraph change notices (and, later, caches); unset: in-process equivalents, one process only. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** How often a gateway asks PostgreSQL for a new supergraph version, in case a Redis notice was missed. */

@@ -43,6 +43,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
    * bodies, CSRF), with the context when it was made. Awaited before the refusal is sent; its failures are logged.
    */
   onRefused?: (request: RequestInfo, refusal: HttpError, context: TContext | null) => Promise<void>;
+  /** Extra GET routes by exact path, answered with the JSON the function returns (e.g. a well-known public key). */
+  routes?: Record<string, () => unknown>;
 }
 
 export interface RunningServer {
@@ -116,6 +118,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+    }
+    const route = options.routes && Object.hasOwn(options.routes, url.pathname) ? options.routes[url.pathname] : undefined;
+    if (route) {
+      if (request.method !== 'GET') throw new HttpError(405, ErrorCode.BadRequest, `${url.pathname} answers GET only`, { allow: 'GET' });
+      return sendJson(response, 200, route());
     }
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase !== 'ready') {

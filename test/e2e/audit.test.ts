@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,8 +12,13 @@ import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { migrate } from '../../subgraphs/common/migrate';
 import type { AuditEntry } from '../../subgraphs/audit/chain';
 import { verifyChain } from '../../subgraphs/audit/verify';
+import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
+import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';
 import { one, scratchDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
+
+/** Verification of the hash chain alone, as without an audit key. */
+const CHAIN_ONLY = { publicKey: null, witnesses: [] };
 
 function entry(index: number): AuditEntry {
   return {
@@ -46,7 +52,7 @@ describe('the hash chain, on a database of its own', () => {
     });
 
   it('chains 20 records written in groups by two replicas in turn, in order, without a gap', async () => {
-    expect(await verifyChain(scratch.db)).toEqual({ ok: true, checked: 20, firstBroken: null });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: true, checked: 20, firstBroken: null });
     expect(await scratch.db.query('SELECT seq FROM audit.records ORDER BY seq')).toEqual(Array.from({ length: 20 }, (_, index) => ({ seq: index + 1 })));
   });
 
@@ -58,26 +64,26 @@ describe('the hash chain, on a database of its own', () => {
 
   it('finds an edited record', async () => {
     await tamper("UPDATE audit.records SET officer = 'someone else' WHERE seq = 5");
-    expect(await verifyChain(scratch.db)).toMatchObject({ ok: false, firstBroken: { seq: 5, reason: 'its content does not match its hash: the record was altered' } });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: false, firstBroken: { seq: 5, reason: 'its content does not match its hash: the record was altered' } });
     await tamper("UPDATE audit.records SET officer = 'o' WHERE seq = 5");
-    expect((await verifyChain(scratch.db)).ok).toBe(true);
+    expect((await verifyChain(scratch.db, CHAIN_ONLY)).ok).toBe(true);
   });
 
   it('finds a deleted record', async () => {
     const [saved] = await scratch.db.query<Record<string, unknown>>('SELECT * FROM audit.records WHERE seq = 7');
     await tamper('DELETE FROM audit.records WHERE seq = 7');
-    expect(await verifyChain(scratch.db)).toMatchObject({ ok: false, firstBroken: { seq: 7, reason: 'record 7 is missing: the chain jumps to 8' } });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: false, firstBroken: { seq: 7, reason: 'record 7 is missing: the chain jumps to 8' } });
     await scratch.db.transaction(async (tx) => {
       await tx.query('INSERT INTO audit.records SELECT * FROM json_populate_record(NULL::audit.records, $1::json)', [JSON.stringify(saved)]);
     });
-    expect((await verifyChain(scratch.db)).ok).toBe(true);
+    expect((await verifyChain(scratch.db, CHAIN_ONLY)).ok).toBe(true);
   });
 
   it('finds reordered records, and checks a range from its predecessor', async () => {
     await tamper(`UPDATE audit.records r SET request_id = o.request_id, duration_ms = o.duration_ms, at = o.at, previous_hash = o.previous_hash, hash = o.hash
       FROM audit.records o WHERE (r.seq, o.seq) IN ((3, 4), (4, 3))`);
-    expect(await verifyChain(scratch.db)).toMatchObject({ ok: false, firstBroken: { seq: 3 } });
-    expect(await verifyChain(scratch.db, { fromSeq: 10, toSeq: 15 })).toEqual({ ok: true, checked: 6, firstBroken: null });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: false, firstBroken: { seq: 3 } });
+    expect(await verifyChain(scratch.db, { ...CHAIN_ONLY, fromSeq: 10, toSeq: 15 })).toMatchObject({ ok: true, checked: 6, firstBroken: null });
   });
 });
 
@@ -115,13 +121,21 @@ describe('the audit log behind the gateway', () => {
   let relay: Awaited<ReturnType<typeof cuttableRelay>>;
   let auditor: TestClient;
   let subject: string;
+  let keyDir: string;
   const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName } }';
 
   beforeAll(async () => {
     relay = await cuttableRelay();
     const auditUrl = new URL(inject('databaseUrl'));
     auditUrl.host = `127.0.0.1:${relay.port}`;
-    stack = await startTestStack({ AUDIT_DATABASE_URL: auditUrl.toString() });
+    keyDir = mkdtempSync(join(tmpdir(), 'once-audit-key-'));
+    ensureSigningKey(join(keyDir, 'audit.pem'));
+    stack = await startTestStack({
+      AUDIT_DATABASE_URL: auditUrl.toString(),
+      AUDIT_SIGNING_KEY_FILE: join(keyDir, 'audit.pem'),
+      AUDIT_WITNESS_FILE: join(keyDir, 'witness.jsonl'),
+      AUDIT_CHECKPOINT_MS: '50',
+    });
     auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']) });
     subject = await one(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 LIMIT 1');
   });
@@ -136,7 +150,7 @@ describe('the audit log behind the gateway', () => {
     expect(responses.filter((response) => response.status === 200 && response.data?.citizen)).toHaveLength(1_000);
     const [row] = await stack.db.query<{ count: number; requests: number }>('SELECT count(*)::int AS count, count(DISTINCT request_id)::int AS requests FROM audit.records WHERE client_id = $1', [client.clientId]);
     expect(row).toEqual({ count: 1_000, requests: 1_000 });
-    expect((await verifyChain(stack.db)).ok).toBe(true);
+    expect((await verifyChain(stack.db, CHAIN_ONLY)).ok).toBe(true);
   });
 
   it('returns no data when the audit store is gone, and serves again once it is back', async () => {
@@ -176,6 +190,54 @@ describe('the audit log behind the gateway', () => {
     expect(verified.data?.verifyAuditLog).toMatchObject({ ok: true, firstBroken: null });
     const own = await stack.db.query<{ coordinates: string[] }>(`SELECT coordinates FROM audit.records WHERE client_id = $1 AND purpose = 'AUDIT' ORDER BY seq`, [auditor.clientId]);
     expect(own.map((record) => record.coordinates[0])).toEqual(['AuditRecord.clientId', 'AuditRecord.clientId', 'AuditVerification.checked']);
+  });
+
+  it('serves the audit public key, and gives auditors and citizens inclusion proofs that check offline', async () => {
+    const keyUrl = new URL('/.well-known/once-audit-key', stack.gatewayUrl);
+    const served = await fetch(keyUrl);
+    expect(served.status).toBe(200);
+    const document = (await served.json()) as { keyId: string; jwk: JsonWebKey & { kid: string }; pem: string };
+    expect(document).toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{16}$/), jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }, pem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect(document.jwk.kid).toBe(document.keyId);
+    expect(document.jwk).not.toHaveProperty('d');
+    const posted = await fetch(keyUrl, { method: 'POST', body: '{}' });
+    expect(posted.status).toBe(405);
+    expect(await posted.json()).toEqual({ errors: [{ message: '/.well-known/once-audit-key answers GET only', extensions: { code: 'BAD_REQUEST' } }] });
+    const publicKey = createPublicKey({ key: document.jwk, format: 'jwk' });
+    const badRange = await stack.graphql('{ verifyAuditLog(fromSeq: 0) { ok } }', {}, auditor.headers);
+    expect(badRange.errors?.[0]).toMatchObject({ message: 'fromSeq must be a record seq (1, 2, ...); got 0', extensions: { code: 'BAD_USER_INPUT' } });
+
+    const other = await one<string>(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 OFFSET 1 LIMIT 1');
+    const read = await stack.graphql('query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', { ids: [subject, other] });
+    expect(read.errors).toBeUndefined();
+    const PROOF = 'proof { json treeSize leafIndex auditPath rootHash checkpoint { treeSize rootHash at keyId signature } }';
+    type Proven = { seq: number; proof: { json: string; treeSize: number; leafIndex: number; checkpoint: { keyId: string } } | null };
+    let proven: Proven | undefined;
+    // A checkpoint comes within AUDIT_CHECKPOINT_MS (50 ms here) of the read; ask until one covers it.
+    for (let attempt = 0; attempt < 100 && !proven?.proof; attempt += 1) {
+      const page = await stack.graphql<{ auditRecords: { records: Proven[] } }>(`query ($other: ID!) { auditRecords(filter: { subject: $other }, first: 1) { records { seq ${PROOF} } } }`, { other }, auditor.headers);
+      expect(page.errors).toBeUndefined();
+      proven = page.data?.auditRecords.records[0];
+      if (!proven?.proof) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!proven?.proof) throw new Error('no checkpoint covered the read');
+    const auditorProof = inclusionProofSchema.parse(JSON.parse(proven.proof.json));
+    expect(proven.proof).toMatchObject({ leafIndex: proven.seq - 1, checkpoint: { keyId: document.keyId } });
+    expect(auditorProof.record.subjects).toEqual([subject, other].sort());
+    expect(inclusionProofProblem(auditorProof, publicKey)).toBeNull();
+    expect(inclusionProofProblem({ ...auditorProof, record: { ...auditorProof.record, caseNumber: 'CASE-2' } }, publicKey)).toMatch(/is not in the tree of \d+ records/);
+
+    const citizen = { authorization: `Bearer ${await stack.token('citizen', subject)}` };
+    const history = await stack.graphql<{ myAccessHistory: { events: Array<{ proof: { json: string } | null }> } }>(`{ myAccessHistory(first: 50) { events { caseNumber ${PROOF} } } }`, {}, citizen);
+    expect(history.errors).toBeUndefined();
+    const citizenProof = history.data?.myAccessHistory.events.map((event) => event.proof).find((proof) => proof && JSON.parse(proof.json).record.seq === proven?.seq);
+    if (!citizenProof) throw new Error('the read is not in the citizen\'s history with a proof');
+    expect(citizenProof.json).not.toContain(other);
+    const parsed = inclusionProofSchema.parse(JSON.parse(citizenProof.json));
+    expect(parsed.record.subjects).toEqual([subject]);
+    expect(parsed.revealed.map((revealed) => revealed.subject)).toEqual([subject]);
+    expect(inclusionProofProblem(parsed, publicKey)).toBeNull();
+    expect(inclusionProofProblem({ ...parsed, record: { ...parsed.record, subjects: [other] }, revealed: [{ subject: other, salt: parsed.revealed[0]?.salt ?? '' }] }, publicKey)).toBe(`subject ${other} is not among the record's committed subjects`);
   });
 
   it('verifies and exports the log from the command line', async () => {

@@ -2,6 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AuditRecord as AuditRecordModel } from '../chain';
 import type { ChainVerification } from '../verify';
+import type { AccessEventRow } from '../repository';
+import type { InclusionProof as InclusionProofModel } from '../tree';
 import type { AuditContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -32,12 +34,26 @@ export type AccessEvent = {
   /** The procedure the read was for. */
   procedureCode?: Maybe<Scalars['String']['output']>;
   procedureName?: Maybe<Scalars['String']['output']>;
+  /** Proof that the read is in the log, checkable offline; it reveals no other person's ID. Null until checkpointed. */
+  proof?: Maybe<InclusionProof>;
 };
 
 export type AccessHistoryPage = {
   __typename?: 'AccessHistoryPage';
   events: Array<AccessEvent>;
   nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** The size and root hash of the log's Merkle tree at an instant, signed with the gateway's Ed25519 audit key. */
+export type AuditCheckpoint = {
+  __typename?: 'AuditCheckpoint';
+  at: Scalars['DateTime']['output'];
+  /** First 16 hex digits of SHA-256 of the public key (SPKI). */
+  keyId: Scalars['String']['output'];
+  rootHash: Scalars['String']['output'];
+  /** Ed25519 signature (base64) of the checkpoint's text form. */
+  signature: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
 };
 
 export type AuditFilter = {
@@ -52,6 +68,24 @@ export type AuditFilter = {
   subject?: InputMaybe<Scalars['ID']['input']>;
   /** Until this instant (exclusive). */
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** What verification found wrong with a record. */
+export type AuditFinding =
+  | 'DELETED'
+  | 'EDITED'
+  | 'INSERTED'
+  | 'REORDERED'
+  /** Records at the end of the log that a witnessed checkpoint covers are gone. */
+  | 'TRUNCATED'
+  /** The archive the remaining log starts from is not tied to a signed checkpoint. */
+  | 'UNTRUSTED_BASE';
+
+/** Two checkpoints signed by the audit key for the same tree size but different roots: the log was forked. */
+export type AuditFork = {
+  __typename?: 'AuditFork';
+  rootHashes: Array<Scalars['String']['output']>;
+  treeSize: Scalars['Int']['output'];
 };
 
 export type AuditOutcome =
@@ -81,6 +115,8 @@ export type AuditRecord = {
   previousHash: Scalars['String']['output'];
   /** client:<id>, citizen:<personal ID> or anonymous. */
   principal: Scalars['String']['output'];
+  /** Proof that this record is in the log under the newest signed checkpoint; null until a checkpoint covers it. */
+  proof?: Maybe<InclusionProof>;
   purpose?: Maybe<Scalars['String']['output']>;
   requestId: Scalars['ID']['output'];
   /** What the query plan sent to subgraphs in entity representations, as subgraph:Type.field (keys and @requires fields). */
@@ -100,14 +136,36 @@ export type AuditRecordPage = {
 export type AuditVerification = {
   __typename?: 'AuditVerification';
   checked: Scalars['Int']['output'];
+  /** The newest witnessed checkpoint the records were checked against. */
+  checkpoint?: Maybe<AuditCheckpoint>;
   firstBroken?: Maybe<BrokenRecord>;
+  forks: Array<AuditFork>;
   ok: Scalars['Boolean']['output'];
+  /** What limits the result: unreadable witnesses, records newer than the newest checkpoint. */
+  warnings: Array<Scalars['String']['output']>;
 };
 
 export type BrokenRecord = {
   __typename?: 'BrokenRecord';
+  kind: AuditFinding;
   reason: Scalars['String']['output'];
   seq: Scalars['Int']['output'];
+};
+
+/**
+ * An inclusion proof (RFC 9162 §2.1.3) of one record against a signed checkpoint. Check it offline with the audit
+ * public key (GET /.well-known/once-audit-key): `npm run once -- audit check-proof FILE --public-key KEY`.
+ */
+export type InclusionProof = {
+  __typename?: 'InclusionProof';
+  /** Hex hashes, bottom up. */
+  auditPath: Array<Scalars['String']['output']>;
+  checkpoint: AuditCheckpoint;
+  /** The proof as one JSON document, the format `audit check-proof` reads. */
+  json: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  rootHash: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
 };
 
 /**
@@ -120,7 +178,10 @@ export type Query = {
   auditRecords: AuditRecordPage;
   /** For a citizen signed in as themselves: who read their data, when, for which procedure and case. */
   myAccessHistory: AccessHistoryPage;
-  /** Walks the hash chain over a range of records and reports the first broken one. */
+  /**
+   * Checks the records against the newest checkpoint the witnesses hold (signed by the audit key), rebuilding the
+   * Merkle tree and following the hash chain; reports the first broken record and any fork of the checkpoints.
+   */
   verifyAuditLog: AuditVerification;
 };
 
@@ -228,36 +289,43 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AccessEvent: ResolverTypeWrapper<AccessEvent>;
+  AccessEvent: ResolverTypeWrapper<AccessEventRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  AccessHistoryPage: ResolverTypeWrapper<AccessHistoryPage>;
+  AccessHistoryPage: ResolverTypeWrapper<Omit<AccessHistoryPage, 'events'> & { events: Array<ResolversTypes['AccessEvent']> }>;
+  AuditCheckpoint: ResolverTypeWrapper<AuditCheckpoint>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditFilter: AuditFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditFinding: AuditFinding;
+  AuditFork: ResolverTypeWrapper<AuditFork>;
   AuditOutcome: AuditOutcome;
   AuditRecord: ResolverTypeWrapper<AuditRecordModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditRecordPage: ResolverTypeWrapper<Omit<AuditRecordPage, 'records'> & { records: Array<ResolversTypes['AuditRecord']> }>;
   AuditVerification: ResolverTypeWrapper<ChainVerification>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BrokenRecord: ResolverTypeWrapper<BrokenRecord>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  InclusionProof: ResolverTypeWrapper<InclusionProofModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AccessEvent: AccessEvent;
+  AccessEvent: AccessEventRow;
   String: Scalars['String']['output'];
-  AccessHistoryPage: AccessHistoryPage;
+  AccessHistoryPage: Omit<AccessHistoryPage, 'events'> & { events: Array<ResolversParentTypes['AccessEvent']> };
+  AuditCheckpoint: AuditCheckpoint;
+  Int: Scalars['Int']['output'];
   AuditFilter: AuditFilter;
   ID: Scalars['ID']['output'];
+  AuditFork: AuditFork;
   AuditRecord: AuditRecordModel;
-  Int: Scalars['Int']['output'];
   AuditRecordPage: Omit<AuditRecordPage, 'records'> & { records: Array<ResolversParentTypes['AuditRecord']> };
   AuditVerification: ChainVerification;
   Boolean: Scalars['Boolean']['output'];
   BrokenRecord: BrokenRecord;
   DateTime: Scalars['DateTime']['output'];
+  InclusionProof: InclusionProofModel;
   Query: Record<PropertyKey, never>;
 };
 
@@ -269,11 +337,25 @@ export type AccessEventResolvers<ContextType = AuditContext, ParentType extends 
   officer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  proof?: Resolver<Maybe<ResolversTypes['InclusionProof']>, ParentType, ContextType>;
 };
 
 export type AccessHistoryPageResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AccessHistoryPage'] = ResolversParentTypes['AccessHistoryPage']> = {
   events?: Resolver<Array<ResolversTypes['AccessEvent']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditCheckpointResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AuditCheckpoint'] = ResolversParentTypes['AuditCheckpoint']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditForkResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AuditFork'] = ResolversParentTypes['AuditFork']> = {
+  rootHashes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditRecordResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AuditRecord'] = ResolversParentTypes['AuditRecord']> = {
@@ -290,6 +372,7 @@ export type AuditRecordResolvers<ContextType = AuditContext, ParentType extends 
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   previousHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   principal?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  proof?: Resolver<Maybe<ResolversTypes['InclusionProof']>, ParentType, ContextType>;
   purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sentToSubgraphs?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -305,11 +388,15 @@ export type AuditRecordPageResolvers<ContextType = AuditContext, ParentType exte
 
 export type AuditVerificationResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = {
   checked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkpoint?: Resolver<Maybe<ResolversTypes['AuditCheckpoint']>, ParentType, ContextType>;
   firstBroken?: Resolver<Maybe<ResolversTypes['BrokenRecord']>, ParentType, ContextType>;
+  forks?: Resolver<Array<ResolversTypes['AuditFork']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type BrokenRecordResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['BrokenRecord'] = ResolversParentTypes['BrokenRecord']> = {
+  kind?: Resolver<ResolversTypes['AuditFinding'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -317,6 +404,15 @@ export type BrokenRecordResolvers<ContextType = AuditContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type InclusionProofResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  auditPath?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  checkpoint?: Resolver<ResolversTypes['AuditCheckpoint'], ParentType, ContextType>;
+  json?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type QueryResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditRecords?: Resolver<ResolversTypes['AuditRecordPage'], ParentType, ContextType, RequireFields<QueryAuditRecordsArgs, 'first'>>;
@@ -327,11 +423,14 @@ export type QueryResolvers<ContextType = AuditContext, ParentType extends Resolv
 export type Resolvers<ContextType = AuditContext> = {
   AccessEvent?: AccessEventResolvers<ContextType>;
   AccessHistoryPage?: AccessHistoryPageResolvers<ContextType>;
+  AuditCheckpoint?: AuditCheckpointResolvers<ContextType>;
+  AuditFork?: AuditForkResolvers<ContextType>;
   AuditRecord?: AuditRecordResolvers<ContextType>;
   AuditRecordPage?: AuditRecordPageResolvers<ContextType>;
   AuditVerification?: AuditVerificationResolvers<ContextType>;
   BrokenRecord?: BrokenRecordResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 
