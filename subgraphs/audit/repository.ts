@@ -62,7 +62,8 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
      SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
       WHERE coalesce((SELECT hash FROM (${NEWEST}) tail), $3) = $2
      RETURNING seq`,
-    [JSON.stringify(records), previousHash, GENESIS_HASH],
+    // Records made before plans were checked carry no sentToSubgraphs; the column holds an empty list for them.
+    [JSON.stringify(records.map((record) => ({ ...record, sentToSubgraphs: record.sentToSubgraphs ?? [] }))), previousHash, GENESIS_HASH],
   );
   return inserted.length > 0;
 }
