@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -19,7 +20,7 @@ import { QueryPlans } from './query-plans';
 import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
-import { SubgraphDataSource } from './subgraph-data-source';
+import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
@@ -69,6 +70,8 @@ export function supergraphVersion(sdl: string): string {
 export async function startGateway({ supergraph, config, log, access, port = config.PORT }: GatewayOptions): Promise<RunningServer> {
   const follower = typeof supergraph === 'string' ? null : supergraph;
   const pools = new SubgraphPools({ connections: config.SUBGRAPH_CONNECTIONS, timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+  // One breaker per subgraph for the gateway's life: a new supergraph version does not forget that a subgraph is down.
+  const breakers = new Map<string, CircuitBreaker>();
   let hash = typeof supergraph === 'string' ? supergraphVersion(supergraph) : '';
   const plans = new QueryPlans({
     mib: config.QUERY_PLAN_CACHE_MIB,
@@ -83,7 +86,9 @@ export async function startGateway({ supergraph, config, log, access, port = con
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
       const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
-      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
+      const breaker = breakers.get(name) ?? subgraphBreaker(name, log);
+      breakers.set(name, breaker);
+      return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools, breaker, log });
     },
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
@@ -105,6 +110,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     introspection: true,
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    // Our own shutdown drains requests first; Apollo's would stop the gateway under them at the first signal.
+    stopOnTerminationSignals: false,
   });
   const server = await startGraphQLHttpServer({
     apollo,

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode } from '../../subgraphs/common/errors';
+import { ErrorCode, RETRY_AFTER_S } from '../../subgraphs/common/errors';
 import type { Logger } from '../../subgraphs/common/logger';
 import type { GatewayContext } from '../context';
 import type { AuditWriter } from './audit-writer';
@@ -44,6 +44,7 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           } catch (error) {
             options.log.error({ err: error, requestId: entry.requestId }, 'response withheld: audit record not committed');
             response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_S));
             response.body = {
               kind: 'single',
               singleResult: { errors: [{ message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: ErrorCode.AuditUnavailable } }] },

@@ -7,8 +7,10 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
-  /** `production` masks unexpected errors as INTERNAL_SERVER_ERROR; `development` shows them. */
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** `production` masks unexpected errors as INTERNAL_SERVER_ERROR; `development` (asked for explicitly, as `npm start` does) shows them. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */

@@ -70,6 +70,16 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   };
 }
 
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Errors after which a connection must not be reused: it is gone, or in an unknown state. */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  // Class 08: connection exception; 57P01-57P03: the server is shutting down or cannot connect now.
+  return /^(08|57P0)/.test(code ?? '') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') || /Connection terminated/i.test(error.message);
+}
+
 /**
  * Every distinct statement text gets a name, so each pooled connection parses and plans it once and then only
  * binds parameters (the repositories' statements are fixed texts). Not for PgBouncer in transaction mode.
@@ -89,8 +99,10 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === DATE_OID || oid === INT8_OID ? parsers[oid] : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString, max, types });
-  pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL connection failed'));
+  // A connection attempt that hangs (a blackholed server) fails like a refused one, so callers answer 503 quickly.
+  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  // The pool drops a failed connection and opens a new one on next use: this is how the process recovers by itself.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const session = (target: pg.Pool | pg.PoolClient): Session => ({
     async query<Row>(text: string, params?: readonly unknown[]) {
       return (await target.query({ name: statementName(text), text, values: params as unknown[] | undefined })).rows as Row[];
@@ -99,12 +111,27 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
       await target.query(sql);
     },
   });
+  /**
+   * A checked-out client has no listener of the pool's: without one, a server that goes away mid-transaction
+   * (57P01, "Connection terminated unexpectedly") is an unhandled 'error' event that kills the process. The failed
+   * client is destroyed on release, not returned to the pool.
+   */
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      log.warn({ err: error }, 'PostgreSQL connection failed while in use');
+    };
+    client.on('error', onError);
     try {
       return await work(client);
+    } catch (error) {
+      broken ??= isConnectionError(error) ? (error as Error) : undefined;
+      throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   };
   return {
@@ -118,7 +145,8 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
           await client.query('COMMIT');
           return result;
         } catch (error) {
-          await client.query('ROLLBACK');
+          // On a lost connection the rollback fails too (the server rolled back already): report the first error.
+          await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         }
       }),

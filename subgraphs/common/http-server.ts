@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
 
@@ -79,6 +80,12 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
         for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
         return sendError(response, error.status, error.code, error.message);
       }
+      const refusal = statusErrorOf(error);
+      if (refusal) {
+        log.warn({ err: refusal.cause, requestId, code: refusal.code }, 'request refused: a store it needs is unavailable');
+        for (const [name, value] of refusal.headers) response.setHeader(name, value);
+        return sendError(response, refusal.status, refusal.code, refusal.message);
+      }
       log.error({ err: error, requestId }, 'request failed');
       sendError(response, 500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
     });
@@ -86,6 +93,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // Once stopping, every response asks the client to close its connection, so that keep-alive clients move on.
+    if (lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
+    // Kubernetes probes: /live says the process is up (restart it if not), /ready whether to send it traffic.
+    if (url.pathname === '/live') return sendJson(response, 200, { status: 'live' });
+    if (url.pathname === '/ready') return sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
@@ -164,6 +176,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       await apollo.stop();
     },
   };
+}
+
+/** A GraphQLError that carries its own HTTP status (`extensions.http`, as Apollo Server reads it), e.g. a 503 with Retry-After. */
+function statusErrorOf(error: unknown): { status: number; code: ErrorCode; message: string; headers: Iterable<[string, string]>; cause: unknown } | null {
+  if (!(error instanceof GraphQLError)) return null;
+  const { code, http } = error.extensions as { code?: unknown; http?: { status?: unknown; headers?: Map<string, string> } };
+  if (typeof http?.status !== 'number' || !Object.values(ErrorCode).includes(code as ErrorCode)) return null;
+  return { status: http.status, code: code as ErrorCode, message: error.message, headers: http.headers ?? [], cause: error.originalError };
 }
 
 function requestIdOf(request: IncomingMessage): string {
