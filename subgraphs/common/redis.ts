@@ -7,8 +7,11 @@ const COMMAND_TIMEOUT_MS = 500;
 /** How often Redis is tried again in the background while it is down. */
 const RETRY_MS = 1_000;
 
-/** The options of every Redis client that has a fallback: commands fail at once instead of queueing while it is down. */
-export const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS } as const;
+/**
+ * The options of every Redis client that has a fallback: commands fail at once instead of queueing while it is down,
+ * and a command cut off by a disconnect is not sent again later (its caller has moved on, e.g. counted it locally).
+ */
+export const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS } as const;
 
 /**
  * Redis as an accelerator, never a dependency: every use goes through `use`, which gives the caller's fallback at once

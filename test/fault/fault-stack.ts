@@ -37,6 +37,8 @@ export interface FaultStack {
   gateways: Child[];
   gatewayUrls: string[];
   personalIds: string[];
+  /** The portal the stack sends as (a client of its own, with every agency coordinate granted). */
+  clientId: string;
   /** POSTs the query as the portal to gateway `index` and says what came back. */
   send(query: string, variables: Record<string, unknown>, index?: number): Promise<Outcome>;
   /** Of these request ids, the ones with no committed audit record. */
@@ -101,6 +103,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
     gateways,
     gatewayUrls,
     personalIds,
+    clientId,
     async send(query, variables, index = 0) {
       try {
         const response = await fetch(gatewayUrls[index] ?? '', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
