@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
  */
 export interface TcpProxy {
   readonly port: number;
+  /** Connections clients have opened to the proxy so far. */
+  readonly connections: number;
   /** `url` with its host and port replaced by the proxy's. */
   through(url: string): string;
   /**
@@ -23,6 +25,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let state: 'open' | 'reset' | 'blackhole' = 'open';
   let delayMs = 0;
+  let connections = 0;
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -31,6 +34,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     socket.on('error', () => socket.destroy());
   };
   const server = createServer((client) => {
+    connections += 1;
     track(client);
     if (state === 'reset') return void client.resetAndDestroy();
     if (state === 'blackhole') return;
@@ -49,6 +53,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const { port } = server.address() as AddressInfo;
   return {
     port,
+    get connections() {
+      return connections;
+    },
     through(url) {
       const proxied = new URL(url);
       proxied.hostname = '127.0.0.1';
