@@ -132,8 +132,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   return {
     url: server.url,
-    async stop(drainMs) {
-      await server.stop(drainMs);
+    async stop(drainMs, readyDelayMs) {
+      await server.stop(drainMs, readyDelayMs);
       await plans.stop();
       await pools.close();
     },

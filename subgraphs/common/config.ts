@@ -11,6 +11,11 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * On SIGTERM/SIGINT, how long /ready answers 503 while requests are still served, before the listener closes: set
+   * it to how long the load balancer takes to notice (Kubernetes: readiness periodSeconds x failureThreshold).
+   */
+  SHUTDOWN_READY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */

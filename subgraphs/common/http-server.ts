@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from './errors';
+import { ErrorCode, RETRY_AFTER_S } from './errors';
 import type { Logger } from './logger';
 
 export interface RequestInfo {
@@ -35,11 +35,15 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
   url: string;
-  /** Stops accepting connections, lets requests in flight finish (up to drainMs), then stops Apollo. */
-  stop(drainMs?: number): Promise<void>;
+  /**
+   * Says not ready (/ready 503) while still serving for `readyDelayMs`, so that a load balancer moves traffic away
+   * first; then stops accepting connections, lets requests in flight finish (up to `drainMs`), then stops Apollo.
+   */
+  stop(drainMs?: number, readyDelayMs?: number): Promise<void>;
 }
 
-type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'stopping' };
+/** `leaving`: told to stop, still serving while /ready says 503; `stopping`: no new connections, draining. */
+type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'leaving' } | { phase: 'stopping' };
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -94,7 +98,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     // Once stopping, every response asks the client to close its connection, so that keep-alive clients move on.
-    if (lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
+    if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
     // Kubernetes probes: /live says the process is up (restart it if not), /ready whether to send it traffic.
     if (url.pathname === '/live') return sendJson(response, 200, { status: 'live' });
     if (url.pathname === '/ready') return sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
@@ -103,8 +107,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
     }
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
-    if (lifecycle.phase !== 'ready') {
-      throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`);
+    if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
+      throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });
     }
     // Shedding load keeps the requests already admitted fast and the heap bounded, where queueing them all would not.
     if (inFlight >= options.maxInFlight) {
@@ -134,6 +138,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     for (const [name, value] of Object.entries(options.responseHeaders?.() ?? {})) response.setHeader(name, value);
+    // A request admitted before the signal and answered after it: its keep-alive connection must not hold the drain up.
+    if (lifecycle.phase !== 'ready') response.setHeader('connection', 'close');
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
@@ -167,8 +173,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 
   return {
     url,
-    async stop(drainMs = 10_000) {
-      if (lifecycle.phase === 'stopping') return;
+    async stop(drainMs = 10_000, readyDelayMs = 0) {
+      if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') return;
+      lifecycle = { phase: 'leaving' };
+      if (readyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readyDelayMs));
       lifecycle = { phase: 'stopping' };
       const forced = setTimeout(() => server.closeAllConnections(), drainMs);
       await close();
