@@ -27,7 +27,19 @@ export interface Database extends Session {
   transaction<T>(work: (tx: Session) => Promise<T>): Promise<T>;
   /** Bulk load with COPY ... FROM in CSV format. */
   copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
+  /**
+   * LISTENs on `channel` (a lowercase identifier) for as long as the returned stop is not called. On a server, on a
+   * connection of its own that is opened again whenever it is lost; `resync` runs after each such loss, since the
+   * notices sent meanwhile are gone.
+   */
+  listen(channel: string, handlers: { notice(payload: string): void; resync(): void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkChannel(channel: string): void {
+  if (!CHANNEL.test(channel)) throw new Error(`LISTEN channel "${channel}" must be a lowercase identifier`);
 }
 
 const DATE_OID = 1082;
@@ -65,6 +77,11 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     transaction: (work) => lite.transaction((tx) => work(session(tx))),
     async copyCsv(table, columns, csv) {
       await lite.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([csv]) });
+    },
+    async listen(channel, handlers) {
+      checkChannel(channel);
+      // In-process: no connection to lose, so nothing to resync.
+      return lite.listen(channel, handlers.notice);
     },
     close: () => lite.close(),
   };
@@ -154,7 +171,61 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
       withClient(async (client) => {
         await pipeline(Readable.from([csv]), client.query(copyFrom(copyStatement(table, columns, 'STDIN'))));
       }),
+    listen: (channel, handlers) => listenOnServer(connectionString, channel, handlers, log),
     close: () => pool.end(),
+  };
+}
+
+/** How long to wait before opening a lost LISTEN connection again. */
+const RELISTEN_MS = 1_000;
+
+async function listenOnServer(connectionString: string, channel: string, handlers: { notice(payload: string): void; resync(): void }, log: Logger): Promise<() => Promise<void>> {
+  checkChannel(channel);
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let wake: (() => void) | null = null;
+  const open = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // Without a listener, a lost connection is an unhandled 'error' event; the loop below opens another.
+    client.on('error', (error) => log.warn({ err: error, channel }, 'LISTEN connection lost'));
+    client.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) handlers.notice(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  const loop = async (first: pg.Client | null) => {
+    current = first;
+    while (!stopped) {
+      const client = current;
+      if (client) await new Promise<void>((resolve) => client.once('end', resolve));
+      current = null;
+      while (!stopped && !current) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, RELISTEN_MS).unref();
+        });
+        if (stopped) break;
+        current = await open().catch(() => null);
+        if (current) {
+          log.info({ channel }, 'LISTEN connection back: dropping what may have changed meanwhile');
+          handlers.resync();
+        }
+      }
+    }
+  };
+  // A database that is down at start is waited for like one lost later: the loop opens the connection when it can.
+  void loop(await open().catch(() => null));
+  return async () => {
+    stopped = true;
+    wake?.();
+    await current?.end().catch(() => undefined);
   };
 }
 

@@ -1,7 +1,46 @@
 import type { Redis } from 'ioredis';
+import type { Database } from './database';
 import type { Logger } from './logger';
 import type { Notifier } from './notifier';
 import { openRedis, type GuardedRedis } from './redis';
+
+/**
+ * The PostgreSQL channel the agency tables' triggers announce changes on (migrations 002_entity_changes.sql):
+ * `{"namespace": "procedures:citizen", "keys": ["001090000001"]}`, or `"keys": null` for "everything".
+ */
+export const ENTITY_CHANGE_CHANNEL = 'once_entity_change';
+
+/**
+ * Drops the cached entities the database announces as changed, as soon as the change is committed (a revoked
+ * document is EXPIRED in the next documentCheck, not after the TTL). Every subgraph process listens; with Redis the
+ * entries are shared, so the first process to hear of a change drops them for all. Returns the stop function.
+ */
+export function followEntityChanges(cache: EntityCache, database: Pick<Database, 'listen'>, log: Logger): Promise<() => Promise<void>> {
+  const dropEverything = () => cache.invalidate().catch((error: unknown) => log.warn({ err: error }, 'entity cache not invalidated; entries expire after ENTITY_CACHE_TTL_S'));
+  return database.listen(ENTITY_CHANGE_CHANNEL, {
+    notice(payload) {
+      const change = parseChange(payload);
+      if (!change) {
+        log.warn({ payload: payload.slice(0, 200) }, 'unreadable entity change notice: dropping the whole cache');
+        return void dropEverything();
+      }
+      if (change.keys === null) return void dropEverything();
+      cache.forget(change.namespace, change.keys).catch(dropEverything);
+    },
+    resync: () => void dropEverything(),
+  });
+}
+
+function parseChange(payload: string): { namespace: string; keys: string[] | null } | null {
+  try {
+    const { namespace, keys } = JSON.parse(payload) as { namespace?: unknown; keys?: unknown };
+    if (typeof namespace !== 'string') return null;
+    if (keys === null) return { namespace, keys: null };
+    return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? { namespace, keys } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Where `invalidate` announces that cached entities are stale (after a write, such as a reseed). */
 export const INVALIDATE_CHANNEL = 'once:entity-cache:invalidate';
