@@ -17,6 +17,7 @@ import { createAuditPlugin } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
+import { createConcurrencyPlugin, createCostPlugin, createResponseSizePlugin } from './request-limits';
 import { auditEntry } from './audit/entry';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
@@ -57,7 +58,8 @@ function operationLimits(config: Config) {
     maxDirectives: { n: config.MAX_DIRECTIVES },
     // graphql-js enforces the token limit itself while parsing (parseOptions below), as a clean parse failure.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: config.MAX_COST },
+    // Cost is counted with list sizes by createCostPlugin; graphql-armor's count ignores them.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
 }
@@ -97,7 +99,12 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
   const version = () => (follower ? String(follower.servedVersion()) : null);
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
+  const limitPlugins = [
+    createCostPlugin({ maxCost: config.MAX_COST, assumedListSize: config.ASSUMED_LIST_SIZE }),
+    createConcurrencyPlugin({ perPrincipal: config.MAX_CONCURRENT_PER_PRINCIPAL }),
+    createResponseSizePlugin({ maxBytes: config.MAX_RESPONSE_BYTES }),
+  ];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [plans.plugin(), ...limitPlugins, ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -8,7 +8,7 @@ import type { AuditWriter } from './audit-writer';
 import { auditEntry } from './entry';
 
 /** Errors that mean the request itself was wrong, not that reading failed. */
-const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND']);
+const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', ErrorCode.CostLimitExceeded, ErrorCode.ResponseTooLarge]);
 
 function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
   if (errorCodes.length === 0) return 'OK';

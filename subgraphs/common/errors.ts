@@ -33,6 +33,12 @@ export enum ErrorCode {
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   /** A subgraph answered with a GraphQL error of its own (its details stay in its log); `extensions.serviceName` says which. */
   SubgraphError = 'SUBGRAPH_ERROR',
+  /** The operation costs more than MAX_COST, counting every field once per item of the lists above it; `extensions.cost` says how much (HTTP 400). */
+  CostLimitExceeded = 'COST_LIMIT_EXCEEDED',
+  /** The caller already has MAX_CONCURRENT_PER_PRINCIPAL requests running in this gateway process; retry after `Retry-After` (HTTP 429). */
+  ConcurrencyLimited = 'CONCURRENCY_LIMITED',
+  /** The answer would be larger than MAX_RESPONSE_BYTES; ask for less per request (HTTP 413). */
+  ResponseTooLarge = 'RESPONSE_TOO_LARGE',
   /** Something unexpected; details are in the server log under the request id. */
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
