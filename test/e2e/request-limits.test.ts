@@ -8,7 +8,7 @@ import { operationCost } from '../../gateway/request-limits';
 import { startGateway } from '../../gateway/server';
 import { silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
-import { startTcpProxy, type TcpProxy } from '../fault/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy';
 
 /** The flood of issue 11: within depth and alias limits, 29 aliases of citizens(100 IDs) with households, members and documents. */
 const FLOOD_FIELDS = 'fullName dateOfBirth household { members { relationshipToHead citizen { fullName dateOfBirth } } } documents { number issuedOn }';

@@ -15,7 +15,7 @@ import { compose } from '../../gateway/compose';
 import { startChild, type Child } from '../../bench/child';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
 import { AGENCY_ROOTS, ENROLMENT } from '../helpers/stack';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

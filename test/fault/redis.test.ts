@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis } from '../../subgraphs/common/redis';
 import { silentLog } from '../helpers/database';
 import { ok, REDIS_URL, startFaultStack, type FaultStack } from './fault-stack';
-import { startTcpProxy } from './tcp-proxy';
+import { startTcpProxy } from '../../bench/tcp-proxy';
 
 const PROFILE = 'query ($id: ID!) { citizen(personalId: $id) { fullName household { members { citizen { fullName } } } documents { number } } }';
 

@@ -8,7 +8,7 @@ import { composeSupergraph } from '../../gateway/compose';
 import { startGateway } from '../../gateway/server';
 import { one, silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type GraphQLResponse, type TestStack } from '../helpers/stack';
-import { startTcpProxy } from './tcp-proxy';
+import { startTcpProxy } from '../../bench/tcp-proxy';
 
 /** The name comes from population, the documents from procedures (non-null: a failure there nulls `papers` only). */
 const DOCUMENTS = 'query ($id: ID!) { person: citizen(personalId: $id) { fullName } papers: citizen(personalId: $id) { documents { number } } }';

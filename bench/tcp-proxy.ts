@@ -2,7 +2,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP proxy of the test's own in front of a shared server (PostgreSQL, Redis, a subgraph), so that a test can
+ * A TCP proxy of our own in front of a shared server (PostgreSQL, Redis, a subgraph), so that a fault test or benchmark can
  * cut it without stopping it: the shared servers serve other test runs too.
  */
 export interface TcpProxy {

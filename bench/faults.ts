@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { builtInSubgraphs } from '../subgraphs';
+import { openPostgres } from '../subgraphs/common/database';
+import { createLogger } from '../subgraphs/common/logger';
+import { migrate } from '../subgraphs/common/migrate';
+import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
+import { createClient, grant, issueApiKey } from '../gateway/access/admin';
+import { reachableCoordinates } from '../gateway/access/coordinates';
+import { gatewayMigrations } from '../gateway/access-control';
+import { compose } from '../gateway/compose';
+import { gatewayNodeArgs, startChild, type Child } from './child';
+import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+
+/**
+ * `npm run bench:faults`: the citizen mix on two gateway replicas (`gateway/main.ts`, as `npm run gateway` runs it)
+ * while PostgreSQL is cut for 5 s, Redis for 15 s, the procedures subgraph for 10 s, and one replica gets SIGTERM.
+ * Every part reaches PostgreSQL, Redis and procedures through TCP proxies of the benchmark's own, so the shared
+ * servers are never stopped. Per phase: answers OK / partial (some subgraph missing) / 503 / other (resets, 500s),
+ * answers with data but no audit record (must be 0), throughput, p99, and seconds until answers were all OK again.
+ * BENCH_DATABASE_URL (default .../once_bench_faults, seeded with BENCH_CITIZENS, default 20,000, when empty),
+ * BENCH_CONNECTIONS (default 16).
+ */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench_faults';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 20_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const log = createLogger('bench', 'info', 2);
+
+type Kind = 'ok' | 'partial' | 'unavailable' | 'other';
+interface Sample {
+  started: number;
+  ms: number;
+  kind: Kind;
+  requestId: string | null;
+  hasData: boolean;
+}
+
+/** One fault: what is done at its start and end, and how long it lasts; the phase after it shows the recovery. */
+interface Phase {
+  name: string;
+  seconds: number;
+  begin?: () => void;
+  end?: () => void;
+}
+
+async function ensureDatabase(): Promise<void> {
+  const url = new URL(DATABASE_URL);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = openPostgres(DATABASE_URL, 4, log);
+  for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
+  if ((await countCitizens(db)) === 0) {
+    log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
+    await seedDatabase(db, { citizens: CITIZENS, seed: 11 });
+  }
+  await db.close();
+}
+
+function classify(status: number, body: string): { kind: Kind; hasData: boolean } {
+  const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
+  const hasData = Object.values(parsed.data ?? {}).some((value) => value !== null);
+  const codes = (parsed.errors ?? []).map((error) => error.extensions?.code);
+  if (status === 200 && codes.length === 0 && hasData) return { kind: 'ok', hasData };
+  if (status === 200 && hasData && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR')) return { kind: 'partial', hasData };
+  if (status === 503) return { kind: 'unavailable', hasData };
+  return { kind: 'other', hasData };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+};
+
+await ensureDatabase();
+const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
+const postgres = await startTcpProxy({ host: new URL(DATABASE_URL).hostname, port: Number(new URL(DATABASE_URL).port || 5432) });
+const redis = await startTcpProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
+const common = {
+  DATABASE_URL: postgres.through(DATABASE_URL),
+  REDIS_URL: redis.through(REDIS_URL),
+  SUBGRAPH_SECRETS: secrets,
+  NODE_ENV: 'production',
+  APOLLO_TELEMETRY_DISABLED: '1',
+  ENTITY_CACHE_TTL_S: '60',
+};
+const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common);
+const procedures: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(String(subgraphs.ready.procedures)).port) });
+const urls = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
+const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(urls[name]) })));
+const folder = mkdtempSync(join(tmpdir(), 'once-bench-faults-'));
+writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
+
+const db = openPostgres(DATABASE_URL, 2, log);
+const clientId = `bench-faults-${randomBytes(3).toString('hex')}`;
+await createClient(db, { clientId, name: 'Fault benchmark portal', role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
+const { apiKey } = await issueApiKey(db, clientId);
+const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
+const headers = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-FAULTS' };
+
+const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000', MAX_CONCURRENT_PER_PRINCIPAL: '1000' };
+const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
+const replicaUrls = replicas.map((replica) => String(replica.ready.url));
+/** The load balancer's view: replicas whose /ready said 200 at the last look (every 250 ms). */
+let ready = [...replicaUrls];
+const prober = setInterval(() => {
+  void Promise.all(replicaUrls.map((url) => fetch(new URL('/ready', url)).then((response) => response.status === 200, () => false))).then((states) => {
+    ready = replicaUrls.filter((_, index) => states[index]);
+  });
+}, 250);
+
+const samples: Sample[] = [];
+let running = true;
+let sent = 0;
+const t0 = performance.now();
+const worker = async () => {
+  while (running) {
+    const n = sent++;
+    const url = ready[n % Math.max(ready.length, 1)] ?? replicaUrls[0] ?? '';
+    const started = performance.now();
+    try {
+      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: PORTAL_MIX[n % PORTAL_MIX.length], variables: { id: ids[Math.floor(n / PORTAL_MIX.length) % ids.length] } }) });
+      const { kind, hasData } = classify(response.status, await response.text());
+      samples.push({ started: started - t0, ms: performance.now() - started, kind, requestId: response.headers.get('x-request-id'), hasData });
+    } catch {
+      samples.push({ started: started - t0, ms: performance.now() - started, kind: 'other', requestId: null, hasData: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};
+
+const phases: Phase[] = [
+  { name: 'baseline', seconds: 5 },
+  { name: 'PostgreSQL cut', seconds: 5, begin: () => postgres.cut(), end: () => postgres.restore() },
+  { name: 'after PostgreSQL', seconds: 5 },
+  { name: 'Redis cut', seconds: 15, begin: () => redis.cut(), end: () => redis.restore() },
+  { name: 'after Redis', seconds: 4 },
+  { name: 'procedures cut', seconds: 10, begin: () => procedures.cut(), end: () => procedures.restore() },
+  { name: 'after procedures', seconds: 4 },
+  { name: 'replica SIGTERM', seconds: 6, begin: () => void replicas[1]?.process.kill('SIGTERM') },
+];
+const load = Array.from({ length: CONNECTIONS }, worker);
+const bounds: Array<{ name: string; from: number; to: number }> = [];
+for (const phase of phases) {
+  const from = performance.now() - t0;
+  phase.begin?.();
+  log.info({ phase: phase.name, seconds: phase.seconds }, 'phase');
+  await new Promise((resolve) => setTimeout(resolve, phase.seconds * 1000));
+  phase.end?.();
+  bounds.push({ name: phase.name, from, to: performance.now() - t0 });
+}
+running = false;
+await Promise.all(load);
+clearInterval(prober);
+const terminated = replicas[1]?.process.exitCode;
+
+const withData = samples.filter((sample) => sample.hasData && sample.requestId).map((sample) => sample.requestId as string);
+const recorded = new Set((await db.query<{ id: string }>('SELECT request_id AS id FROM audit.records WHERE request_id = ANY($1::text[])', [withData])).map((row) => row.id));
+const unrecorded = (sample: Sample) => sample.hasData && (!sample.requestId || !recorded.has(sample.requestId));
+
+const rows = bounds.map(({ name, from, to }, index) => {
+  const inPhase = samples.filter((sample) => sample.started >= from && sample.started < to);
+  const count = (kind: Kind) => inPhase.filter((sample) => sample.kind === kind).length;
+  // Recovery: from the end of a fault to the start of the last answer that was not OK in the phase after it.
+  const previous = phases[index - 1];
+  const recovery = previous?.end ? Math.max(0, ...inPhase.filter((sample) => sample.kind !== 'ok').map((sample) => (sample.started - from) / 1000)) : null;
+  const seconds = (to - from) / 1000;
+  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('partial')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(inPhase.map((sample) => sample.ms), 99).toFixed(0)} | ${recovery === null ? '' : recovery.toFixed(1)} |`;
+});
+process.stdout.write(
+  [
+    `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${terminated}`,
+    '| phase | s | OK | partial | 503 | other | data without record | req/s | p99 ms | s to recover |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n'),
+);
+
+await db.close();
+await Promise.all(replicas.map((replica) => replica.stop()));
+await subgraphs.stop();
+for (const proxy of [postgres, redis, procedures]) await proxy.close();
+rmSync(folder, { recursive: true, force: true });
