@@ -94,7 +94,7 @@ const common = {
 };
 const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common);
 const procedures: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(String(subgraphs.ready.procedures)).port) });
-const urls = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
+const urls: Record<string, string> = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(urls[name]) })));
 const folder = mkdtempSync(join(tmpdir(), 'once-bench-faults-'));
 writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
