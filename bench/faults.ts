@@ -31,11 +31,13 @@ const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const log = createLogger('bench', 'info', 2);
 
-type Kind = 'ok' | 'partial' | 'unavailable' | 'other';
+type Kind = 'ok' | 'subgraph' | 'unavailable' | 'other';
 interface Sample {
   started: number;
   ms: number;
   kind: Kind;
+  /** The error codes, or the connection error, of an answer that is not OK. */
+  codes: string[];
   requestId: string | null;
   hasData: boolean;
 }
@@ -65,14 +67,35 @@ async function ensureDatabase(): Promise<void> {
   await db.close();
 }
 
-function classify(status: number, body: string): { kind: Kind; hasData: boolean } {
+function classify(status: number, body: string): { kind: Kind; hasData: boolean; codes: string[] } {
   const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
   const hasData = Object.values(parsed.data ?? {}).some((value) => value !== null);
-  const codes = (parsed.errors ?? []).map((error) => error.extensions?.code);
-  if (status === 200 && codes.length === 0 && hasData) return { kind: 'ok', hasData };
-  if (status === 200 && hasData && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR')) return { kind: 'partial', hasData };
-  if (status === 503) return { kind: 'unavailable', hasData };
-  return { kind: 'other', hasData };
+  const codes = (parsed.errors ?? []).map((error) => String(error.extensions?.code));
+  if (status === 200 && codes.length === 0 && hasData) return { kind: 'ok', hasData, codes };
+  // The answer names the subgraph that failed; what the other subgraphs had is in it (when the query needs them).
+  if (status === 200 && codes.length > 0 && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR')) return { kind: 'subgraph', hasData, codes };
+  if (status === 503) return { kind: 'unavailable', hasData, codes };
+  return { kind: 'other', hasData, codes: codes.length > 0 ? codes : [`HTTP ${status}`] };
+}
+
+/**
+ * From the end of a fault (`from`) to the first second in which every answer started was OK: answers cut at the
+ * moment of the fault's end or still waiting for a circuit to close count, a lone failure seconds later does not.
+ */
+function secondsToRecover(samples: readonly Sample[], from: number): number | null {
+  const last = Math.max(from, ...samples.map((sample) => sample.started));
+  for (let start = from; start < last; start += 100) {
+    const window = samples.filter((sample) => sample.started >= start && sample.started < start + 1_000);
+    if (window.length > 0 && window.every((sample) => sample.kind === 'ok')) return (start - from) / 1000;
+  }
+  return null;
+}
+
+/** `CODE xN, ...` of the answers that were not OK. */
+function codeTally(samples: readonly Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const code of samples.flatMap((sample) => sample.codes)) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return counts.size === 0 ? 'all OK' : [...counts].map(([code, count]) => `${code} x${count}`).join(', ');
 }
 
 const percentile = (values: number[], p: number) => {
@@ -129,16 +152,18 @@ const worker = async () => {
     const started = performance.now();
     try {
       const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: PORTAL_MIX[n % PORTAL_MIX.length], variables: { id: ids[Math.floor(n / PORTAL_MIX.length) % ids.length] } }) });
-      const { kind, hasData } = classify(response.status, await response.text());
-      samples.push({ started: started - t0, ms: performance.now() - started, kind, requestId: response.headers.get('x-request-id'), hasData });
-    } catch {
-      samples.push({ started: started - t0, ms: performance.now() - started, kind: 'other', requestId: null, hasData: false });
+      const { kind, hasData, codes } = classify(response.status, await response.text());
+      samples.push({ started: started - t0, ms: performance.now() - started, kind, codes, requestId: response.headers.get('x-request-id'), hasData });
+    } catch (error) {
+      const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+      samples.push({ started: started - t0, ms: performance.now() - started, kind: 'other', codes: [cause?.code ?? 'fetch failed'], requestId: null, hasData: false });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 };
 
 const phases: Phase[] = [
+  { name: 'warm-up', seconds: 4 },
   { name: 'baseline', seconds: 5 },
   { name: 'PostgreSQL cut', seconds: 5, begin: () => postgres.cut(), end: () => postgres.restore() },
   { name: 'after PostgreSQL', seconds: 5 },
@@ -170,18 +195,18 @@ const unrecorded = (sample: Sample) => sample.hasData && (!sample.requestId || !
 const rows = bounds.map(({ name, from, to }, index) => {
   const inPhase = samples.filter((sample) => sample.started >= from && sample.started < to);
   const count = (kind: Kind) => inPhase.filter((sample) => sample.kind === kind).length;
-  // Recovery: from the end of a fault to the start of the last answer that was not OK in the phase after it.
   const previous = phases[index - 1];
-  const recovery = previous?.end ? Math.max(0, ...inPhase.filter((sample) => sample.kind !== 'ok').map((sample) => (sample.started - from) / 1000)) : null;
+  const recovery = previous?.end ? secondsToRecover(inPhase, from) : null;
   const seconds = (to - from) / 1000;
-  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('partial')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(inPhase.map((sample) => sample.ms), 99).toFixed(0)} | ${recovery === null ? '' : recovery.toFixed(1)} |`;
+  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('subgraph')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(inPhase.map((sample) => sample.ms), 99).toFixed(0)} | ${previous?.end ? (recovery === null ? 'not within the phase' : recovery.toFixed(1)) : ''} |`;
 });
 process.stdout.write(
   [
     `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${terminated}`,
-    '| phase | s | OK | partial | 503 | other | data without record | req/s | p99 ms | s to recover |',
+    '| phase | s | OK | SUBGRAPH_* | 503 | other | data without record | req/s | p99 ms | s to recover |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    ...bounds.map(({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`),
     '',
   ].join('\n'),
 );
