@@ -9,13 +9,14 @@ import type { Logger } from '../subgraphs/common/logger';
  */
 export async function runWorkers(count: number, log: Logger, start: () => Promise<void>): Promise<void> {
   if (count <= 1 || !cluster.isPrimary) return start();
-  let stopping = false;
+  let stopping: NodeJS.Signals | null = null;
   let unclean = 0;
   let lastRestart = 0;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (code !== 0) unclean += 1;
+      // Killed by the very signal passed on: a worker still loading, before it could listen, so it had nothing to drain.
+      if (code !== 0 && signal !== stopping) unclean += 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info({ unclean }, 'gateway workers stopped');
         process.exit(unclean === 0 ? 0 : 1);
@@ -29,7 +30,7 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
   });
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
-    stopping = true;
+    stopping = signal;
     log.info({ signal }, 'stopping gateway workers: each drains its requests in flight');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
   };
