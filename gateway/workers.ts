@@ -15,7 +15,7 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      // Killed by the very signal passed on: a worker still loading, before it could listen, so it had nothing to drain.
+      // Killed by the very signal passed on: a worker still starting (runMain handles signals once started), nothing admitted.
       if (code !== 0 && signal !== stopping) unclean += 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info({ unclean }, 'gateway workers stopped');

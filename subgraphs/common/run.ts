@@ -25,18 +25,29 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
     process.exit(1);
   }
   const log = createLogger(name, config.LOG_LEVEL, options.logFd);
-  // A promise nobody awaited is a bug to log and fix, not a reason to drop every request in flight.
+  let stop: Stop;
+  try {
+    stop = await main(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, `${name} failed to start`);
+    process.stderr.write(`\n${name} failed to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  // Once serving, a promise nobody awaited is a bug to log and fix, not a reason to drop every request in flight.
   process.on('unhandledRejection', (reason: unknown) => log.error({ err: reason }, 'unhandled promise rejection'));
-  let stop: Stop | null = null;
-  let signalled: NodeJS.Signals | null = null;
-  const shutDown = (signal: NodeJS.Signals, stopNow: Stop) => {
+  // Installed once started: a signal while starting (nothing admitted yet, a CLI at work) ends the process at once.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A worker can get the same signal twice (from the terminal's process group and from its primary).
+    if (stopping) return;
+    stopping = true;
     log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'stopping: not ready, draining requests in flight');
     const deadline = setTimeout(() => {
       log.error('stop did not finish in time (SHUTDOWN_READY_DELAY_MS + SHUTDOWN_DRAIN_MS and a grace to close stores)');
       process.exit(1);
     }, config.SHUTDOWN_READY_DELAY_MS + config.SHUTDOWN_DRAIN_MS + CLOSE_GRACE_MS);
     deadline.unref();
-    stopNow().then(
+    stop().then(
       () => {
         log.info('stopped');
         process.exit(0);
@@ -47,22 +58,7 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
       },
     );
   };
-  // Listening from the start: a signal while starting (a replica replaced at once) stops it cleanly once it has started.
-  const onSignal = (signal: NodeJS.Signals) => {
-    // A worker can get the same signal twice (from the terminal's process group and from its primary).
-    if (signalled) return;
-    signalled = signal;
-    if (stop) shutDown(signal, stop);
-  };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
-  try {
-    stop = await main(config, log);
-  } catch (error) {
-    log.fatal({ err: error }, `${name} failed to start`);
-    process.stderr.write(`\n${name} failed to start: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-  if (signalled) shutDown(signalled, stop);
 }
 
 /** Something that owns a PostgreSQL schema: a subgraph, or the gateway (access control). */
