@@ -22,6 +22,8 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
  * Every part reaches PostgreSQL, Redis and procedures through TCP proxies of the benchmark's own, so the shared
  * servers are never stopped. Per phase: answers OK / partial (some subgraph missing) / 503 / other (resets, 500s),
  * answers with data but no audit record (must be 0), throughput, p99, and seconds until answers were all OK again.
+ * Last, the flood of issue 11 (400 concurrent copies of 29 aliases of citizens(100 IDs)) beside the mix, with the
+ * codes the flood gets and how fast /health answers meanwhile.
  * BENCH_DATABASE_URL (default .../once_bench_faults, seeded with BENCH_CITIZENS, default 20,000, when empty),
  * BENCH_CONNECTIONS (default 16).
  */
@@ -162,6 +164,31 @@ const worker = async () => {
   }
 };
 
+/** The flood of issue 11: within the depth and alias limits, 29 aliases of citizens(100 IDs) with households and documents. */
+const FLOOD = `query ($ids: [ID!]!) { ${Array.from({ length: 29 }, (_, index) => `a${index}: citizens(personalIds: $ids) { fullName dateOfBirth household { members { relationshipToHead citizen { fullName } } } documents { number issuedOn } }`).join(' ')} }`;
+const floodCodes: string[] = [];
+const healthMs: number[] = [];
+let flooding = false;
+const flooder = async () => {
+  while (flooding) {
+    try {
+      const response = await fetch(replicaUrls[0] ?? '', { method: 'POST', headers, body: JSON.stringify({ query: FLOOD, variables: { ids: ids.slice(0, 100) } }) });
+      floodCodes.push(...classify(response.status, await response.text()).codes);
+    } catch (error) {
+      floodCodes.push(((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'fetch failed');
+    }
+  }
+};
+const healthProbe = async () => {
+  while (flooding) {
+    const started = performance.now();
+    await fetch(new URL('/health', replicaUrls[0])).then((response) => response.text(), () => '');
+    healthMs.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+let floodLoad: Array<Promise<void>> = [];
+
 const phases: Phase[] = [
   { name: 'warm-up', seconds: 4 },
   { name: 'baseline', seconds: 5 },
@@ -172,6 +199,17 @@ const phases: Phase[] = [
   { name: 'procedures cut', seconds: 10, begin: () => procedures.cut(), end: () => procedures.restore() },
   { name: 'after procedures', seconds: 4 },
   { name: 'replica SIGTERM', seconds: 6, begin: () => void replicas[1]?.process.kill('SIGTERM') },
+  {
+    name: 'flood (400 concurrent)',
+    seconds: 6,
+    begin: () => {
+      flooding = true;
+      floodLoad = [healthProbe(), ...Array.from({ length: 400 }, flooder)];
+    },
+    end: () => {
+      flooding = false;
+    },
+  },
 ];
 const load = Array.from({ length: CONNECTIONS }, worker);
 const bounds: Array<{ name: string; from: number; to: number }> = [];
@@ -184,7 +222,7 @@ for (const phase of phases) {
   bounds.push({ name: phase.name, from, to: performance.now() - t0 });
 }
 running = false;
-await Promise.all(load);
+await Promise.all([...load, ...floodLoad]);
 clearInterval(prober);
 const terminated = replicas[1]?.process.exitCode;
 
@@ -207,6 +245,7 @@ process.stdout.write(
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     ...bounds.map(({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`),
+    `flood answers: ${[...floodCodes.reduce((counts, code) => counts.set(code, (counts.get(code) ?? 0) + 1), new Map<string, number>())].map(([code, count]) => `${code} x${count}`).join(', ')}; /health during the flood: ${healthMs.length} answers, p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(0, ...healthMs).toFixed(0)} ms`,
     '',
   ].join('\n'),
 );
