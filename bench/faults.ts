@@ -132,7 +132,7 @@ const { apiKey } = await issueApiKey(db, clientId);
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
 const headers = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-FAULTS' };
 
-const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000', MAX_CONCURRENT_PER_PRINCIPAL: '1000' };
+const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000' };
 const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
 const replicaUrls = replicas.map((replica) => String(replica.ready.url));
 /** The load balancer's view: replicas whose /ready said 200 at the last look (every 250 ms). */
