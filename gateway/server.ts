@@ -130,7 +130,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     log,
     health: () => {
       const served = version();
-      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats() };
+      const openCircuits = [...breakers].filter(([, breaker]) => breaker.open).map(([name]) => name);
+      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats(), openCircuits };
     },
     responseHeaders: () => {
       const served = version();

@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A gateway with access control and audit, over the stack's subgraphs with procedures at `proceduresUrl`. */
-async function withProceduresAt(proceduresUrl: string, use: (ask: () => Promise<GraphQLResponse<Documents>>) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
+async function withProceduresAt(proceduresUrl: string, use: (ask: () => Promise<GraphQLResponse<Documents>>, gatewayUrl: string) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
   const urls = { ...stack.subgraphUrls, procedures: proceduresUrl };
   const supergraph = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] })));
   const config = testConfig(overrides);
@@ -34,7 +34,7 @@ async function withProceduresAt(proceduresUrl: string, use: (ask: () => Promise<
   try {
     gateway = await startGateway({ supergraph, config, log: silentLog, access, port: 0 });
     const url = gateway.url;
-    await use(() => postGraphQL<Documents>(url, { query: DOCUMENTS, variables: { id } }, stack.portal.headers));
+    await use(() => postGraphQL<Documents>(url, { query: DOCUMENTS, variables: { id } }, stack.portal.headers), url);
   } finally {
     await gateway?.stop(100);
     await access.close();
@@ -170,7 +170,7 @@ describe('a subgraph that fails is named, never leaked', () => {
   it('that is cut is skipped by its circuit breaker (no more connections tried), and used again once it is back', async () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(stack.subgraphUrls.procedures).port) });
     try {
-      await withProceduresAt(proxy.through(stack.subgraphUrls.procedures), async (ask) => {
+      await withProceduresAt(proxy.through(stack.subgraphUrls.procedures), async (ask, gatewayUrl) => {
         expect((await ask()).errors).toBeUndefined();
         proxy.cut();
         const failures = [];
@@ -181,6 +181,8 @@ describe('a subgraph that fails is named, never leaked', () => {
           expectNothingLeaked(response, `127.0.0.1:${proxy.port}`);
         }
         expect(failures.at(-1)?.errors?.[0]?.message).toBe('Subgraph procedures is unavailable: it failed repeatedly and is tried again shortly');
+        const health = (await (await fetch(new URL('/health', gatewayUrl))).json()) as { openCircuits: string[] };
+        expect(health.openCircuits).toEqual(['procedures']);
         const triedWhileOpen = proxy.connections;
         await ask();
         expect(proxy.connections).toBe(triedWhileOpen);
