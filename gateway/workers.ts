@@ -17,8 +17,9 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
     if (stopping) {
       // Killed by the very signal passed on: a worker still starting (runMain handles signals once started), nothing admitted.
       if (code !== 0 && signal !== stopping) unclean += 1;
+      log.info({ pid: worker.process.pid, code, signal }, 'gateway worker stopped');
       if (Object.keys(cluster.workers ?? {}).length === 0) {
-        log.info({ unclean }, 'gateway workers stopped');
+        log.info({ unclean }, 'all gateway workers stopped');
         process.exit(unclean === 0 ? 0 : 1);
       }
       return;
@@ -32,7 +33,7 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
     if (stopping) return;
     stopping = signal;
     log.info({ signal }, 'stopping gateway workers: each drains its requests in flight');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && !worker.isDead()) worker.process.kill(signal);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
   for (let index = 0; index < count; index += 1) fork();

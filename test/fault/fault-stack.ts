@@ -41,6 +41,8 @@ export interface FaultStack {
   clientId: string;
   /** POSTs the query as the portal to gateway `index` and says what came back. */
   send(query: string, variables: Record<string, unknown>, index?: number): Promise<Outcome>;
+  /** The warnings and errors the gateway processes logged (pino lines of level 40 and up), to explain a failure. */
+  problems(): string[];
   /** Of these request ids, the ones with no committed audit record. */
   unrecorded(requestIds: readonly string[]): Promise<string[]>;
   stop(): Promise<void>;
@@ -93,6 +95,12 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   };
   const gateways = await Promise.all(Array.from({ length: options.replicas ?? 1 }, () => startChild('gateway/main.ts', [], gatewayEnv)));
   const gatewayUrls = gateways.map((gateway) => String(gateway.ready.url));
+  const problems: string[] = [];
+  for (const gateway of gateways) {
+    gateway.process.stdout?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (/"level":(40|50|60)/.test(line) || /"msg":"(stop|gateway worker)/.test(line)) problems.push(line.slice(0, 500));
+    });
+  }
   const personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 50')).map((row) => row.id);
 
   return {
@@ -122,6 +130,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
         return { kind: 'failed', error: String((error as Error).cause ?? error) };
       }
     },
+    problems: () => problems,
     async unrecorded(requestIds) {
       const rows = await db.query<{ id: string }>('SELECT request_id AS id FROM audit.records WHERE request_id = ANY($1::text[])', [requestIds]);
       const recorded = new Set(rows.map((row) => row.id));
