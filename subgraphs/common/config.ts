@@ -67,8 +67,8 @@ const schema = z.object({
   MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   /** Items assumed for a list field whose size no argument (personalIds, first, ...) gives, when counting MAX_COST. */
   ASSUMED_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
-  /** Most operations one client or citizen may have executing at once in one gateway process. */
-  MAX_CONCURRENT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(32),
+  /** Most operations one client or citizen may have executing at once in one gateway process (half of MAX_IN_FLIGHT by default: one caller never takes it all). */
+  MAX_CONCURRENT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(128),
   /** Largest answer (its data as JSON) the gateway sends; larger ones are refused with 413 RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Most personal IDs one `citizens(personalIds)` call may ask for. */
