@@ -45,10 +45,10 @@ function procStat(pid: number): { cpu: number; rssMb: number } | null {
   }
 }
 
-/** `{"ready": {...}}` from the benchmark's own servers, or a pino line `"msg":"gateway ready"` from the gateway. */
+/** `{"ready": {...}}` from the benchmark's own servers, or a pino line `"msg":"gateway ready"` (or `"<name> subgraph ready"`). */
 function readyLine(line: string): Record<string, unknown> | null {
   if (line.startsWith('{"ready"')) return (JSON.parse(line) as { ready: Record<string, unknown> }).ready;
-  if (line.includes('"msg":"gateway ready"')) return JSON.parse(line) as Record<string, unknown>;
+  if (/"msg":"(gateway|[\w-]+ subgraph) ready"/.test(line)) return JSON.parse(line) as Record<string, unknown>;
   return null;
 }
 

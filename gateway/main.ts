@@ -53,7 +53,8 @@ await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LE
     const gateway = await startGateway({ supergraph, config, log, access });
     log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');
     return async () => {
-      await gateway.stop();
+      await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
+      // Last: the audit writer commits the records of the requests that just finished.
       await close();
     };
   } catch (error) {

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { connected } from '../subgraphs/common/redis';
+import type { GuardedRedis } from '../subgraphs/common/redis';
 import type { Queryable } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
 
@@ -29,7 +28,7 @@ export class PersistedOperations implements KeyValueCache {
   /** `redis` (from `openRedis`) is shared with the gateway's other Redis users, whose owner closes it; null: in process. */
   constructor(
     private readonly db: Queryable,
-    private readonly redis: Redis | null,
+    private readonly redis: GuardedRedis | null,
     private readonly log: Logger,
   ) {}
 
@@ -49,16 +48,17 @@ export class PersistedOperations implements KeyValueCache {
       this.local.set(key, value);
       return;
     }
-    await connected(this.redis);
     const ttl = options?.ttl;
-    await (ttl ? this.redis.set(`${REDIS_PREFIX}${key}`, value, 'EX', ttl) : this.redis.set(`${REDIS_PREFIX}${key}`, value)).catch((error: unknown) => {
-      this.log.warn({ err: error }, 'could not store a persisted query in Redis');
-    });
+    const stored = await this.redis.use(async (redis) => {
+      await (ttl ? redis.set(`${REDIS_PREFIX}${key}`, value, 'EX', ttl) : redis.set(`${REDIS_PREFIX}${key}`, value));
+      return true;
+    }, false);
+    if (!stored) this.log.debug({ key }, 'persisted query not stored in Redis (unavailable)');
   }
 
   async delete(key: string): Promise<boolean> {
     this.local.delete(key);
-    if (this.redis) await this.redis.del(`${REDIS_PREFIX}${key}`).catch(() => 0);
+    if (this.redis) await this.redis.use((redis) => redis.del(`${REDIS_PREFIX}${key}`), 0);
     return true;
   }
 
@@ -70,8 +70,7 @@ export class PersistedOperations implements KeyValueCache {
 
   private async cached(key: string): Promise<string | undefined> {
     if (!this.redis) return this.local.get(key);
-    await connected(this.redis);
-    return (await this.redis.get(`${REDIS_PREFIX}${key}`).catch(() => null)) ?? undefined;
+    return (await this.redis.use((redis) => redis.get(`${REDIS_PREFIX}${key}`), null)) ?? undefined;
   }
 
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -19,9 +20,10 @@ import { OnceExecutor } from './executor';
 import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
 import { createRefusalRecorder } from './audit/refusals';
+import { createConcurrencyPlugin, createCostPlugin, createResponseSizePlugin } from './request-limits';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
-import { SubgraphDataSource } from './subgraph-data-source';
+import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
@@ -60,7 +62,8 @@ function operationLimits(config: Config) {
     maxDirectives: { n: config.MAX_DIRECTIVES },
     // graphql-js enforces the token limit itself while parsing (parseOptions below), as a clean parse failure.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: config.MAX_COST },
+    // Cost is counted with list sizes by createCostPlugin; graphql-armor's count ignores them.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
 }
@@ -73,6 +76,8 @@ export function supergraphVersion(sdl: string): string {
 export async function startGateway({ supergraph, config, log, access, port = config.PORT }: GatewayOptions): Promise<RunningServer> {
   const follower = typeof supergraph === 'string' ? null : supergraph;
   const pools = new SubgraphPools({ connections: config.SUBGRAPH_CONNECTIONS, timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+  // One breaker per subgraph for the gateway's life: a new supergraph version does not forget that a subgraph is down.
+  const breakers = new Map<string, CircuitBreaker>();
   let hash = typeof supergraph === 'string' ? supergraphVersion(supergraph) : '';
   const plans = new QueryPlans({
     mib: config.QUERY_PLAN_CACHE_MIB,
@@ -91,7 +96,9 @@ export async function startGateway({ supergraph, config, log, access, port = con
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
       const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
-      const source = new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
+      const breaker = breakers.get(name) ?? subgraphBreaker(name, log);
+      breakers.set(name, breaker);
+      const source = new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools, breaker, log });
       services.set(name, source);
       return source;
     },
@@ -104,8 +111,13 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
   const version = () => (follower ? String(follower.servedVersion()) : null);
+  const limitPlugins = [
+    createCostPlugin({ maxCost: config.MAX_COST, assumedListSize: config.ASSUMED_LIST_SIZE }),
+    createConcurrencyPlugin({ perPrincipal: config.MAX_CONCURRENT_PER_PRINCIPAL }),
+    createResponseSizePlugin({ maxBytes: config.MAX_RESPONSE_BYTES }),
+  ];
   // No landing page: a browser's GET is a request like any other, refused (CSRF prevention) and audited.
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...limitPlugins, ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: executor.wrap(),
@@ -118,6 +130,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     introspection: true,
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    // Our own shutdown drains requests first; Apollo's would stop the gateway under them at the first signal.
+    stopOnTerminationSignals: false,
   });
   const server = await startGraphQLHttpServer({
     apollo,
@@ -132,7 +146,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     ...(access?.routes ? { routes: access.routes } : {}),
     health: () => {
       const served = version();
-      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats(), executor: executor.stats() };
+      const openCircuits = [...breakers].filter(([, breaker]) => breaker.open).map(([name]) => name);
+      return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats(), openCircuits, executor: executor.stats() };
     },
     responseHeaders: () => {
       const served = version();
@@ -141,8 +156,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   return {
     url: server.url,
-    async stop(drainMs) {
-      await server.stop(drainMs);
+    async stop(drainMs, readyDelayMs) {
+      await server.stop(drainMs, readyDelayMs);
       await plans.stop();
       await pools.close();
     },

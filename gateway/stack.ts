@@ -80,9 +80,9 @@ await runMain('once', async (configured, log) => {
     ].join('\n'),
   );
   return async () => {
-    await gateway.stop();
+    await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
     await access.close();
-    await Promise.all(subgraphs.map(({ server }) => server.stop()));
+    await Promise.all(subgraphs.map(({ server }) => server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS)));
     await platform.close();
     await db.close();
   };

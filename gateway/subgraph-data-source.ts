@@ -1,41 +1,77 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
 import { ErrorCode } from '../subgraphs/common/errors';
+import type { Logger } from '../subgraphs/common/logger';
 import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
 import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
-import type { SubgraphPools } from './subgraph-pools';
+import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';
 
 export interface SubgraphDataSourceOptions {
   name: string;
   url: string;
-  /** Longest wait for one subgraph response before the fetch is aborted. */
+  /** Deadline of one whole exchange with the subgraph (connect, send, read the answer). */
   timeoutMs: number;
   /** The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). */
   secret?: string | undefined;
   /** Keep-alive connections shared by the gateway's data sources. */
   pools: SubgraphPools;
+  /** The subgraph's circuit breaker, kept across supergraph versions (`subgraphBreaker`). */
+  breaker: CircuitBreaker;
+  log: Logger;
 }
 
 type SubgraphResponse = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]['response'];
 
+/** Failures in a row after which a subgraph is skipped, and how long before it is tried again. */
+const BREAKER = { failureThreshold: 5, cooldownMs: 2_000 };
+
+/** The circuit breaker of one subgraph: while open, requests that need it are answered SUBGRAPH_UNAVAILABLE at once. */
+export function subgraphBreaker(name: string, log: Logger): CircuitBreaker {
+  return new CircuitBreaker({ name: `subgraph ${name}`, ...BREAKER, log });
+}
+
 /**
- * All gateway-to-subgraph behaviour: forwarding who asks and why, signing, the per-fetch timeout, collecting the
- * subjects for the audit record, and errors that name the subgraph.
+ * The codes of a subgraph's own GraphQL errors that tell the portal something about its request (bad argument,
+ * not allowed, check failed). Anything else, its UNAUTHENTICATED above all (which is about the gateway's signature,
+ * not the portal's key), becomes SUBGRAPH_ERROR.
+ */
+const REQUEST_CODES: ReadonlySet<string> = new Set([ErrorCode.BadUserInput, ErrorCode.Forbidden, ErrorCode.SchemaCheckFailed, ErrorCode.ServiceUnavailable]);
+
+/** Thrown by the fetcher while the subgraph's circuit is open. */
+class CircuitOpenError extends Error {}
+
+/**
+ * All gateway-to-subgraph behaviour: forwarding who asks and why, signing, the deadline and circuit breaker,
+ * collecting the subjects for the audit record, and errors that name the subgraph but never leak its address,
+ * status line, body or its own authentication errors.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly name: string;
   private readonly timeoutMs: number;
+  private readonly log: Logger;
 
-  constructor({ name, url, timeoutMs, secret, pools }: SubgraphDataSourceOptions) {
-    const signedFetch = (input: string, init: { headers: Record<string, string>; body: string }) => {
+  constructor({ name, url, timeoutMs, secret, pools, breaker, log }: SubgraphDataSourceOptions) {
+    const signedFetch = async (input: string, init: { headers: Record<string, string>; body: string }) => {
+      if (!breaker.allow()) throw new CircuitOpenError();
       if (secret) signRequest(secret, init.headers, init.body);
-      return pools.post(input, init.headers, init.body);
+      try {
+        const response = await pools.post(input, init.headers, init.body);
+        // A subgraph that answers 5xx (starting, overloaded, broken) is as good as down; a 4xx is about the request.
+        if (response.status >= 500) breaker.failed(new Error(`HTTP ${response.status}`));
+        else breaker.succeeded();
+        return response;
+      } catch (error) {
+        breaker.failed(error);
+        throw error;
+      }
     };
     super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });
     this.name = name;
     this.timeoutMs = timeoutMs;
+    this.log = log;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -57,18 +93,33 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       for (const subject of subjects) if (typeof subject === 'string') context.trail.subjects.add(subject);
     }
     if (response.extensions) delete response.extensions[SUBJECTS_EXTENSION];
+    if (response.errors) response.errors = response.errors.map((error) => this.ownError(error, context));
     return response;
   }
 
-  /** A subgraph that cannot be reached or is too slow: say which and why, but not its address. */
+  /** A subgraph's GraphQL error as the portal sees it: request errors as they are, the rest as SUBGRAPH_ERROR (details logged). */
+  private ownError(error: NonNullable<SubgraphResponse['errors']>[number], context: GatewayContext): NonNullable<SubgraphResponse['errors']>[number] {
+    const code = error.extensions?.code;
+    if (typeof code === 'string' && REQUEST_CODES.has(code)) return error;
+    this.log.warn({ serviceName: this.name, requestId: context.requestId, code, message: error.message, path: error.path }, 'subgraph answered with an error');
+    return { message: `Subgraph ${this.name} failed to answer part of the request`, ...(error.path ? { path: error.path } : {}), extensions: { code: ErrorCode.SubgraphError } };
+  }
+
+  /** The exchange failed: say which subgraph and why, but not its address, its status line or its body. */
   override didEncounterError(error: Error): never {
-    if (error instanceof GraphQLError) throw error;
-    const cause = error.cause instanceof Error ? error.cause : error;
-    const code = (cause as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-        ? `did not answer within ${this.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)`
-        : `could not be reached (${code ?? cause.message})`;
+    const reason = this.reasonOf(error);
+    this.log.warn({ serviceName: this.name, err: error }, `subgraph ${this.name} ${reason}`);
     throw new GraphQLError(`Subgraph ${this.name} ${reason}`, { extensions: { code: ErrorCode.SubgraphUnavailable, serviceName: this.name } });
+  }
+
+  private reasonOf(error: Error): string {
+    if (error instanceof CircuitOpenError) return 'is unavailable: it failed repeatedly and is tried again shortly';
+    if (error instanceof SubgraphExchangeError) {
+      return error.reason === 'timeout' ? `did not answer within ${this.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)` : `could not be reached (${error.code})`;
+    }
+    // RemoteGraphQLDataSource's error for a non-2xx answer carries the status in extensions.response (with the URL and body).
+    const status = (error instanceof GraphQLError ? (error.extensions.response as { status?: unknown } | undefined)?.status : undefined) ?? null;
+    if (typeof status === 'number') return `answered HTTP ${status}`;
+    return 'gave a malformed answer';
   }
 }

@@ -1,7 +1,8 @@
 import { HEALTH_CHECK_QUERY } from '@apollo/gateway';
 // Not re-exported from the package root; the gateway's own health check passes it the same way.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
-import { SubgraphDataSource } from './subgraph-data-source';
+import type { Logger } from '../subgraphs/common/logger';
+import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 
 export interface HealthCheckTarget {
@@ -15,13 +16,13 @@ export interface HealthCheckTarget {
  * the same signed data source), for the registry to run before it records one: `[name]: why` for each subgraph
  * that fails it, in the words the gateway uses (which name the subgraph but not its address); empty when all pass.
  */
-export async function failingHealthChecks(subgraphs: readonly HealthCheckTarget[], timeoutMs: number): Promise<string[]> {
+export async function failingHealthChecks(subgraphs: readonly HealthCheckTarget[], timeoutMs: number, log: Logger): Promise<string[]> {
   const pools = new SubgraphPools({ connections: 1, timeoutMs });
   try {
     const results = await Promise.all(
       subgraphs.map(async ({ name, url, secret }) => {
         try {
-          await new SubgraphDataSource({ name, url, timeoutMs, secret, pools }).process({ kind: GraphQLDataSourceRequestKind.HEALTH_CHECK, request: { query: HEALTH_CHECK_QUERY }, context: {} });
+          await new SubgraphDataSource({ name, url, timeoutMs, secret, pools, breaker: subgraphBreaker(name, log), log }).process({ kind: GraphQLDataSourceRequestKind.HEALTH_CHECK, request: { query: HEALTH_CHECK_QUERY }, context: {} });
           return null;
         } catch (error) {
           return `[${name}]: ${error instanceof Error ? error.message : String(error)}`;

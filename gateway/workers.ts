@@ -3,16 +3,25 @@ import type { Logger } from '../subgraphs/common/logger';
 
 /**
  * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when
- * `count` is 1. The primary restarts a worker that dies (at most once a second) and stops them all on SIGTERM/SIGINT.
+ * `count` is 1. The primary restarts a worker that dies (at most once a second). On SIGTERM/SIGINT it passes the
+ * signal on and waits: each worker stops accepting, drains its requests in flight and commits its audit records
+ * (runMain); the primary exits once they all have, 0 if every one stopped cleanly.
  */
 export async function runWorkers(count: number, log: Logger, start: () => Promise<void>): Promise<void> {
   if (count <= 1 || !cluster.isPrimary) return start();
-  let stopping = false;
+  let stopping: NodeJS.Signals | null = null;
+  let unclean = 0;
   let lastRestart = 0;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      // Killed by the very signal passed on: a worker still starting (runMain handles signals once started), nothing admitted.
+      if (code !== 0 && signal !== stopping) unclean += 1;
+      log.info({ pid: worker.process.pid, code, signal }, 'gateway worker stopped');
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        log.info({ unclean }, 'all gateway workers stopped');
+        process.exit(unclean === 0 ? 0 : 1);
+      }
       return;
     }
     log.error({ pid: worker.process.pid, code, signal }, 'gateway worker died: starting another');
@@ -20,12 +29,13 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
     lastRestart = Date.now() + wait;
     setTimeout(fork, wait);
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
-    });
-  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    log.info({ signal }, 'stopping gateway workers: each drains its requests in flight');
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && !worker.isDead()) worker.process.kill(signal);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
   for (let index = 0; index < count; index += 1) fork();
   log.info({ workers: count }, 'gateway workers started');
 }

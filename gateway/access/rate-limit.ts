@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { connected } from '../../subgraphs/common/redis';
+import type { GuardedRedis } from '../../subgraphs/common/redis';
 
 const WINDOW_MS = 60_000;
 const PREFIX = 'once:rate:';
@@ -20,7 +19,7 @@ export class RateLimiter {
   private localWindow = -1;
 
   /** `redis` comes from `openRedis` (null: in process only), which logs an outage; its owner closes it. */
-  constructor(private readonly redis: Redis | null) {}
+  constructor(private readonly redis: GuardedRedis | null) {}
 
   /** Counts one request of `principal` against `perMinute`. */
   async take(principal: string, perMinute: number, now = Date.now()): Promise<RateDecision> {
@@ -31,14 +30,11 @@ export class RateLimiter {
 
   private async countInRedis(key: string): Promise<number | null> {
     if (!this.redis) return null;
-    try {
-      await connected(this.redis);
-      const results = await this.redis.pipeline().incr(key).pexpire(key, WINDOW_MS * 2).exec();
+    return this.redis.use(async (redis) => {
+      const results = await redis.pipeline().incr(key).pexpire(key, WINDOW_MS * 2).exec();
       const count = results?.[0]?.[1];
       return typeof count === 'number' ? count : null;
-    } catch {
-      return null;
-    }
+    }, null);
   }
 
   private countLocally(principal: string, window: number): number {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../subgraphs/common/database';
+import { ErrorCode, unavailable } from '../../subgraphs/common/errors';
 import type { ClientRecord } from './principal';
 
 /** A tiny time-bounded cache: access data changes rarely and is read on every request. */
@@ -9,7 +10,10 @@ class TtlCache<Value> {
   async get(key: string, load: () => Promise<Value>): Promise<Value> {
     const hit = this.entries.get(key);
     if (hit && hit.expires > Date.now()) return hit.value;
-    const value = await load();
+    const value = await load().catch((error: unknown) => {
+      // Fail closed, but as "retry shortly", not as a 500: the process recovers by itself when the store is back.
+      throw unavailable(ErrorCode.ServiceUnavailable, 'Access policies cannot be read right now; retry shortly', error);
+    });
     if (this.ttlMs > 0) this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
     return value;
   }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode } from '../../subgraphs/common/errors';
+import { ErrorCode, RETRY_AFTER_S } from '../../subgraphs/common/errors';
 import type { Logger } from '../../subgraphs/common/logger';
 import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
@@ -9,7 +9,7 @@ import type { AuditWriter } from './audit-writer';
 import { auditEntry } from './entry';
 
 /** Errors that mean the request itself was wrong, not that reading failed. */
-const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND']);
+const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', ErrorCode.CostLimitExceeded, ErrorCode.ResponseTooLarge]);
 
 function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
   if (errorCodes.length === 0) return 'OK';
@@ -48,6 +48,7 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           } catch (error) {
             options.log.error({ err: error, requestId: entry.requestId }, 'response withheld: audit record not committed');
             response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_S));
             response.body = {
               kind: 'single',
               singleResult: { errors: [{ message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: ErrorCode.AuditUnavailable } }] },

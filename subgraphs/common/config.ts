@@ -8,8 +8,15 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
-  /** `production` masks unexpected errors as INTERNAL_SERVER_ERROR; `development` shows them. */
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** `production` masks unexpected errors as INTERNAL_SERVER_ERROR; `development` (asked for explicitly, as `npm start` does) shows them. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * On SIGTERM/SIGINT, how long /ready answers 503 while requests are still served, before the listener closes: set
+   * it to how long the load balancer takes to notice (Kubernetes: readiness periodSeconds x failureThreshold).
+   */
+  SHUTDOWN_READY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
@@ -61,6 +68,12 @@ const schema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(50),
   MAX_TOKENS: z.coerce.number().int().min(10).max(100_000).default(3_000),
   MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  /** Items assumed for a list field whose size no argument (personalIds, first, ...) gives, when counting MAX_COST. */
+  ASSUMED_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Most operations one client or citizen may have executing at once in one gateway process (half of MAX_IN_FLIGHT by default: one caller never takes it all). */
+  MAX_CONCURRENT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(128),
+  /** Largest answer (its data as JSON) the gateway sends; larger ones are refused with 413 RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Most personal IDs one `citizens(personalIds)` call may ask for. */
   MAX_CITIZENS_PER_QUERY: z.coerce.number().int().min(1).max(10_000).default(100),
   /**

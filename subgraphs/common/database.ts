@@ -27,7 +27,19 @@ export interface Database extends Session {
   transaction<T>(work: (tx: Session) => Promise<T>): Promise<T>;
   /** Bulk load with COPY ... FROM in CSV format. */
   copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
+  /**
+   * LISTENs on `channel` (a lowercase identifier) for as long as the returned stop is not called. On a server, on a
+   * connection of its own that is opened again whenever it is lost; `resync` runs after each such loss, since the
+   * notices sent meanwhile are gone.
+   */
+  listen(channel: string, handlers: { notice(payload: string): void; resync(): void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkChannel(channel: string): void {
+  if (!CHANNEL.test(channel)) throw new Error(`LISTEN channel "${channel}" must be a lowercase identifier`);
 }
 
 const DATE_OID = 1082;
@@ -66,8 +78,23 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async copyCsv(table, columns, csv) {
       await lite.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([csv]) });
     },
+    async listen(channel, handlers) {
+      checkChannel(channel);
+      // In-process: no connection to lose, so nothing to resync.
+      return lite.listen(channel, handlers.notice);
+    },
     close: () => lite.close(),
   };
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Errors after which a connection must not be reused: it is gone, or in an unknown state. */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  // Class 08: connection exception; 57P01-57P03: the server is shutting down or cannot connect now.
+  return /^(08|57P0)/.test(code ?? '') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') || /Connection terminated/i.test(error.message);
 }
 
 /**
@@ -89,8 +116,10 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === DATE_OID || oid === INT8_OID ? parsers[oid] : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString, max, types });
-  pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL connection failed'));
+  // A connection attempt that hangs (a blackholed server) fails like a refused one, so callers answer 503 quickly.
+  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  // The pool drops a failed connection and opens a new one on next use: this is how the process recovers by itself.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const session = (target: pg.Pool | pg.PoolClient): Session => ({
     async query<Row>(text: string, params?: readonly unknown[]) {
       return (await target.query({ name: statementName(text), text, values: params as unknown[] | undefined })).rows as Row[];
@@ -99,12 +128,27 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
       await target.query(sql);
     },
   });
+  /**
+   * A checked-out client has no listener of the pool's: without one, a server that goes away mid-transaction
+   * (57P01, "Connection terminated unexpectedly") is an unhandled 'error' event that kills the process. The failed
+   * client is destroyed on release, not returned to the pool.
+   */
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      log.warn({ err: error }, 'PostgreSQL connection failed while in use');
+    };
+    client.on('error', onError);
     try {
       return await work(client);
+    } catch (error) {
+      broken ??= isConnectionError(error) ? (error as Error) : undefined;
+      throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   };
   return {
@@ -118,7 +162,8 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
           await client.query('COMMIT');
           return result;
         } catch (error) {
-          await client.query('ROLLBACK');
+          // On a lost connection the rollback fails too (the server rolled back already): report the first error.
+          await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         }
       }),
@@ -126,7 +171,61 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
       withClient(async (client) => {
         await pipeline(Readable.from([csv]), client.query(copyFrom(copyStatement(table, columns, 'STDIN'))));
       }),
+    listen: (channel, handlers) => listenOnServer(connectionString, channel, handlers, log),
     close: () => pool.end(),
+  };
+}
+
+/** How long to wait before opening a lost LISTEN connection again. */
+const RELISTEN_MS = 1_000;
+
+async function listenOnServer(connectionString: string, channel: string, handlers: { notice(payload: string): void; resync(): void }, log: Logger): Promise<() => Promise<void>> {
+  checkChannel(channel);
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let wake: (() => void) | null = null;
+  const open = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // Without a listener, a lost connection is an unhandled 'error' event; the loop below opens another.
+    client.on('error', (error) => log.warn({ err: error, channel }, 'LISTEN connection lost'));
+    client.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) handlers.notice(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  const loop = async (first: pg.Client | null) => {
+    current = first;
+    while (!stopped) {
+      const client = current;
+      if (client) await new Promise<void>((resolve) => client.once('end', resolve));
+      current = null;
+      while (!stopped && !current) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, RELISTEN_MS).unref();
+        });
+        if (stopped) break;
+        current = await open().catch(() => null);
+        if (current) {
+          log.info({ channel }, 'LISTEN connection back: dropping what may have changed meanwhile');
+          handlers.resync();
+        }
+      }
+    }
+  };
+  // A database that is down at start is waited for like one lost later: the loop opens the connection when it can.
+  void loop(await open().catch(() => null));
+  return async () => {
+    stopped = true;
+    wake?.();
+    await current?.end().catch(() => undefined);
   };
 }
 

@@ -1,6 +1,46 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { Database } from './database';
 import type { Logger } from './logger';
 import type { Notifier } from './notifier';
+import { openRedis, type GuardedRedis } from './redis';
+
+/**
+ * The PostgreSQL channel the agency tables' triggers announce changes on (migrations 002_entity_changes.sql):
+ * `{"namespace": "procedures:citizen", "keys": ["001090000001"]}`, or `"keys": null` for "everything".
+ */
+export const ENTITY_CHANGE_CHANNEL = 'once_entity_change';
+
+/**
+ * Drops the cached entities the database announces as changed, as soon as the change is committed (a revoked
+ * document is EXPIRED in the next documentCheck, not after the TTL). Every subgraph process listens; with Redis the
+ * entries are shared, so the first process to hear of a change drops them for all. Returns the stop function.
+ */
+export function followEntityChanges(cache: EntityCache, database: Pick<Database, 'listen'>, log: Logger): Promise<() => Promise<void>> {
+  const dropEverything = () => cache.invalidate().catch((error: unknown) => log.warn({ err: error }, 'entity cache not invalidated; entries expire after ENTITY_CACHE_TTL_S'));
+  return database.listen(ENTITY_CHANGE_CHANNEL, {
+    notice(payload) {
+      const change = parseChange(payload);
+      if (!change) {
+        log.warn({ payload: payload.slice(0, 200) }, 'unreadable entity change notice: dropping the whole cache');
+        return void dropEverything();
+      }
+      if (change.keys === null) return void dropEverything();
+      cache.forget(change.namespace, change.keys).catch(dropEverything);
+    },
+    resync: () => void dropEverything(),
+  });
+}
+
+function parseChange(payload: string): { namespace: string; keys: string[] | null } | null {
+  try {
+    const { namespace, keys } = JSON.parse(payload) as { namespace?: unknown; keys?: unknown };
+    if (typeof namespace !== 'string') return null;
+    if (keys === null) return { namespace, keys: null };
+    return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? { namespace, keys } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Where `invalidate` announces that cached entities are stale (after a write, such as a reseed). */
 export const INVALIDATE_CHANNEL = 'once:entity-cache:invalidate';
@@ -16,6 +56,8 @@ export interface EntityCache {
   /** The cached rows for `keys` in `namespace`, undefined where absent. */
   get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>>;
   set<Row>(namespace: string, entries: ReadonlyArray<readonly [string, Row]>): Promise<void>;
+  /** Drops the entries of `keys` in `namespace`, in every process (after those entities changed). */
+  forget(namespace: string, keys: readonly string[]): Promise<void>;
   /** Drops every entry, in every process. */
   invalidate(): Promise<void>;
   close(): void;
@@ -61,6 +103,10 @@ class LocalEntityCache implements EntityCache {
     for (const [key, value] of entries) this.entries.set(`${namespace}:${key}`, { value, expires });
   }
 
+  async forget(namespace: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(`${namespace}:${key}`);
+  }
+
   async invalidate(): Promise<void> {
     this.entries.clear();
   }
@@ -69,66 +115,68 @@ class LocalEntityCache implements EntityCache {
 }
 
 class RedisEntityCache implements EntityCache {
-  private readonly redis: Redis;
+  private readonly redis: GuardedRedis;
   private generation: Promise<string> | null = null;
 
   constructor(
     url: string,
     private readonly ttlSeconds: number,
     private readonly notifier: Notifier,
-    private readonly log: Logger,
+    log: Logger,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    this.redis.on('error', (error: Error) => log.warn({ err: error }, 'Redis unavailable: entity cache bypassed'));
+    this.redis = openRedis(url, log, 'entity cache');
     void notifier.subscribe(INVALIDATE_CHANNEL, () => {
       this.generation = null;
     });
-  }
-
-  /** Waits up to a second for the connection; without one the cache is bypassed (or, to invalidate, an error). */
-  private async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis is ${this.redis.status}`)), 1_000);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    // Changes made while Redis was down could not drop their entries: start a new generation rather than serve them.
+    this.redis.onRecovered(() => void this.invalidate().catch(() => undefined));
   }
 
   /** The key prefix of the current generation; re-read after an invalidation notice. */
-  private async prefix(): Promise<string> {
-    await this.ready();
-    this.generation ??= this.redis.get(GENERATION_KEY).then((value) => `once:entity:${value ?? '0'}:`);
+  private prefix(redis: Redis): Promise<string> {
+    this.generation ??= redis.get(GENERATION_KEY).then(
+      (value) => `once:entity:${value ?? '0'}:`,
+      (error: unknown) => {
+        this.generation = null;
+        throw error;
+      },
+    );
     return this.generation;
   }
 
-  async get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>> {
-    try {
-      const prefix = await this.prefix();
-      const values = await this.redis.mget(keys.map((key) => `${prefix}${namespace}:${key}`));
+  get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>> {
+    return this.redis.use(async (redis) => {
+      const prefix = await this.prefix(redis);
+      const values = await redis.mget(keys.map((key) => `${prefix}${namespace}:${key}`));
       return values.map((value) => (value === null ? undefined : (JSON.parse(value) as Row)));
-    } catch {
-      this.generation = null;
-      return keys.map(() => undefined);
-    }
+    }, keys.map(() => undefined));
   }
 
   async set<Row>(namespace: string, entries: ReadonlyArray<readonly [string, Row]>): Promise<void> {
-    try {
-      const prefix = await this.prefix();
-      const pipeline = this.redis.pipeline();
+    await this.redis.use(async (redis) => {
+      const prefix = await this.prefix(redis);
+      const pipeline = redis.pipeline();
       for (const [key, value] of entries) pipeline.set(`${prefix}${namespace}:${key}`, JSON.stringify(value), 'EX', this.ttlSeconds);
       await pipeline.exec();
-    } catch (error) {
-      this.log.debug({ err: error }, 'entity cache write skipped');
-    }
+    }, undefined);
+  }
+
+  async forget(namespace: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const dropped = await this.redis.use(async (redis) => {
+      const prefix = await this.prefix(redis);
+      await redis.del(...keys.map((key) => `${prefix}${namespace}:${key}`));
+      return true;
+    }, false);
+    if (!dropped) throw new Error('Redis is unavailable: cached entities could not be dropped');
   }
 
   async invalidate(): Promise<void> {
-    await this.ready();
-    await this.redis.incr(GENERATION_KEY);
+    const moved = await this.redis.use(async (redis) => {
+      await redis.incr(GENERATION_KEY);
+      return true;
+    }, false);
+    if (!moved) throw new Error('Redis is unavailable: the entity cache could not be invalidated');
     this.generation = null;
     await this.notifier.publish(INVALIDATE_CHANNEL, 'all');
   }

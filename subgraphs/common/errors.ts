@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger';
@@ -38,8 +39,16 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** More requests are in flight than MAX_IN_FLIGHT allows; retry after the `Retry-After` seconds (HTTP 503). */
   Overloaded = 'OVERLOADED',
-  /** A subgraph could not be reached or did not answer in time; `extensions.serviceName` says which. */
+  /** A subgraph could not be reached, did not answer in time, or gave a malformed answer; `extensions.serviceName` says which. */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
+  /** A subgraph answered with a GraphQL error of its own (its details stay in its log); `extensions.serviceName` says which. */
+  SubgraphError = 'SUBGRAPH_ERROR',
+  /** The operation costs more than MAX_COST, counting every field once per item of the lists above it; `extensions.cost` says how much (HTTP 400). */
+  CostLimitExceeded = 'COST_LIMIT_EXCEEDED',
+  /** The caller already has MAX_CONCURRENT_PER_PRINCIPAL requests running in this gateway process; retry after `Retry-After` (HTTP 429). */
+  ConcurrencyLimited = 'CONCURRENCY_LIMITED',
+  /** The answer would be larger than MAX_RESPONSE_BYTES; ask for less per request (HTTP 413). */
+  ResponseTooLarge = 'RESPONSE_TOO_LARGE',
   /** Something unexpected; details are in the server log under the request id. */
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
@@ -48,6 +57,19 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: ErrorCode.BadUserInput, ...(argument === undefined ? {} : { argument }) },
   });
+}
+
+/** What a 503 tells clients to wait: stores come back, or fail over, within seconds. */
+export const RETRY_AFTER_S = 1;
+
+/**
+ * A store the request needs (access policies, the audit log) cannot be reached: HTTP 503 with `Retry-After`, which
+ * Apollo Server and the HTTP server both honour, so that clients retry instead of seeing a 500.
+ */
+export function unavailable(code: ErrorCode.ServiceUnavailable | ErrorCode.AuditUnavailable, message: string, cause?: unknown): GraphQLError {
+  // Apollo Server reads `http.headers` as a map (its HeaderMap); graphql-yoga's typings, present for the benchmarks, say a record.
+  const extensions: Record<string, unknown> = { code, http: { status: 503, headers: new HeaderMap([['retry-after', String(RETRY_AFTER_S)]]) } };
+  return new GraphQLError(message, { ...(cause instanceof Error ? { originalError: cause } : {}), extensions });
 }
 
 /**

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { ErrorCode } from './errors';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, RETRY_AFTER_S } from './errors';
 import type { Logger } from './logger';
 
 export interface RequestInfo {
@@ -50,11 +51,15 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
   url: string;
-  /** Stops accepting connections, lets requests in flight finish (up to drainMs), then stops Apollo. */
-  stop(drainMs?: number): Promise<void>;
+  /**
+   * Says not ready (/ready 503) while still serving for `readyDelayMs`, so that a load balancer moves traffic away
+   * first; then stops accepting connections, lets requests in flight finish (up to `drainMs`), then stops Apollo.
+   */
+  stop(drainMs?: number, readyDelayMs?: number): Promise<void>;
 }
 
-type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'stopping' };
+/** `leaving`: told to stop, still serving while /ready says 503; `stopping`: no new connections, draining. */
+type Lifecycle = { phase: 'starting' } | { phase: 'ready' } | { phase: 'leaving' } | { phase: 'stopping' };
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -105,8 +110,15 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       );
     });
     handle(request, response, info).catch(async (error: unknown) => {
-      if (!(error instanceof HttpError)) log.error({ err: error, requestId }, 'request failed');
-      const refusal = error instanceof HttpError ? error : new HttpError(500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
+      const unavailable = error instanceof HttpError ? null : statusErrorOf(error);
+      if (unavailable) log.warn({ err: unavailable.cause, requestId, code: unavailable.code }, 'request refused: a store it needs is unavailable');
+      else if (!(error instanceof HttpError)) log.error({ err: error, requestId }, 'request failed');
+      const refusal =
+        error instanceof HttpError
+          ? error
+          : unavailable
+            ? new HttpError(unavailable.status, unavailable.code, unavailable.message, Object.fromEntries(unavailable.headers))
+            : new HttpError(500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
       await refused(info, refusal, null);
       for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value);
       sendError(response, refusal.status, refusal.code, refusal.message);
@@ -115,6 +127,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 
   async function handle(request: IncomingMessage, response: ServerResponse, info: RequestInfo): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // Once stopping, every response asks the client to close its connection, so that keep-alive clients move on.
+    if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
+    // Kubernetes probes: /live says the process is up (restart it if not), /ready whether to send it traffic.
+    if (url.pathname === '/live') return sendJson(response, 200, { status: 'live' });
+    if (url.pathname === '/ready') return sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
@@ -125,8 +142,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       return sendJson(response, 200, route());
     }
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
-    if (lifecycle.phase !== 'ready') {
-      throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`);
+    if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
+      throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });
     }
     // Shedding load keeps the requests already admitted fast and the heap bounded, where queueing them all would not.
     if (inFlight >= options.maxInFlight) {
@@ -154,6 +171,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     if ((result.status ?? 200) >= 400 && options.onRefused && !reachedPipeline.has(httpGraphQLRequest)) await refused(info, refusalOf(result), context);
     for (const [name, value] of result.headers) response.setHeader(name, value);
     for (const [name, value] of Object.entries(options.responseHeaders?.() ?? {})) response.setHeader(name, value);
+    // A request admitted before the signal and answered after it: its keep-alive connection must not hold the drain up.
+    if (lifecycle.phase !== 'ready') response.setHeader('connection', 'close');
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
@@ -187,8 +206,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
 
   return {
     url,
-    async stop(drainMs = 10_000) {
-      if (lifecycle.phase === 'stopping') return;
+    async stop(drainMs = 10_000, readyDelayMs = 0) {
+      if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') return;
+      lifecycle = { phase: 'leaving' };
+      if (readyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readyDelayMs));
       lifecycle = { phase: 'stopping' };
       const forced = setTimeout(() => server.closeAllConnections(), drainMs);
       await close();
@@ -196,6 +217,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       await apollo.stop();
     },
   };
+}
+
+/** A GraphQLError that carries its own HTTP status (`extensions.http`, as Apollo Server reads it), e.g. a 503 with Retry-After. */
+function statusErrorOf(error: unknown): { status: number; code: ErrorCode; message: string; headers: Iterable<[string, string]>; cause: unknown } | null {
+  if (!(error instanceof GraphQLError)) return null;
+  const { code, http } = error.extensions as { code?: unknown; http?: { status?: unknown; headers?: Map<string, string> } };
+  if (typeof http?.status !== 'number' || !Object.values(ErrorCode).includes(code as ErrorCode)) return null;
+  return { status: http.status, code: code as ErrorCode, message: error.message, headers: http.headers ?? [], cause: error.originalError };
 }
 
 function firstHeader(value: string | string[] | undefined): string | null {

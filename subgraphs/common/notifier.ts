@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger';
+import { FAIL_FAST, openRedis } from './redis';
 
 /** Tells every process that something changed (a new supergraph version): Redis pub/sub, or in-process. */
 export interface Notifier {
@@ -9,7 +10,11 @@ export interface Notifier {
   close(): Promise<void>;
 }
 
-/** Redis pub/sub when `redisUrl` is set; otherwise an in-process equivalent for a single process. */
+/**
+ * Redis pub/sub when `redisUrl` is set; otherwise an in-process equivalent for a single process. Notices are a
+ * shortcut: whoever listens also polls (or, for the entity cache, has a TTL), so while Redis is down a publish is
+ * skipped at once and a subscriber waits for Redis in the background.
+ */
 export function createNotifier(redisUrl: string | undefined, log: Logger): Notifier {
   if (!redisUrl) {
     const events = new EventEmitter();
@@ -19,20 +24,24 @@ export function createNotifier(redisUrl: string | undefined, log: Logger): Notif
       close: async () => void events.removeAllListeners(),
     };
   }
-  const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false };
-  const publisher = new Redis(redisUrl, options);
-  const subscriber = new Redis(redisUrl, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
-  for (const [role, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
-    client.on('error', (error: Error) => log.warn({ err: error, role }, 'Redis unavailable: relying on polling'));
-  }
+  const publisher = openRedis(redisUrl, log, 'change notices');
+  // A subscriber connection only listens; ioredis subscribes again by itself after each reconnect.
+  const subscriber = new Redis(redisUrl, { ...FAIL_FAST, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  let subscriberDown = false;
+  subscriber.on('error', (error: Error) => {
+    if (!subscriberDown) log.warn({ err: error }, 'Redis unavailable for change notices: relying on polling until it is back');
+    subscriberDown = true;
+  });
+  subscriber.on('ready', () => {
+    subscriberDown = false;
+  });
   const listeners = new Map<string, Array<(message: string) => void>>();
   subscriber.on('message', (channel: string, message: string) => {
     for (const listener of listeners.get(channel) ?? []) listener(message);
   });
   return {
     async publish(channel, message) {
-      if (publisher.status === 'wait') await publisher.connect();
-      await publisher.publish(channel, message);
+      await publisher.use((redis) => redis.publish(channel, message), 0);
     },
     async subscribe(channel, listener) {
       listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);

@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import type { Database } from './database';
-import { createEntityCache, type EntityCache } from './entity-cache';
+import { createEntityCache, followEntityChanges, type EntityCache } from './entity-cache';
 import type { Logger } from './logger';
 import { createNotifier, type Notifier } from './notifier';
 
@@ -17,12 +17,15 @@ export interface Platform {
 export function openPlatform(config: Config, database: Database, log: Logger): Platform & { close(): Promise<void> } {
   const notifier = createNotifier(config.REDIS_URL, log);
   const cache = createEntityCache({ redisUrl: config.REDIS_URL, ttlSeconds: config.ENTITY_CACHE_TTL_S, notifier, log });
+  const following = cache ? followEntityChanges(cache, database, log) : null;
   return {
     database,
     notifier,
     cache,
     log,
     async close() {
+      const stopFollowing = await following;
+      await stopFollowing?.();
       cache?.close();
       await notifier.close();
     },

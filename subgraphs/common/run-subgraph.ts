@@ -10,7 +10,7 @@ export function runSubgraph(module: SubgraphModule): Promise<void> {
     const [started] = await startSubgraphs([module], { config, platform });
     log.info({ url: started?.server.url }, `${module.name} subgraph ready`);
     return async () => {
-      await started?.server.stop();
+      await started?.server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
       await platform.close();
       await db.close();
     };

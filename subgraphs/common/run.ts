@@ -8,9 +8,13 @@ import type { RunningServer } from './http-server';
 
 export type Stop = () => Promise<void>;
 
+/** How long, past SHUTDOWN_DRAIN_MS, closing stores and committing audit records may take before the process gives up. */
+const CLOSE_GRACE_MS = 5_000;
+
 /**
  * Runs a process's main: reads the configuration once (a bad key stops the process with a message naming it),
- * then stops cleanly on SIGINT/SIGTERM. A failure to start is printed and exits non-zero.
+ * then stops cleanly on SIGINT/SIGTERM: `stop` turns /ready to 503, drains requests in flight (SHUTDOWN_DRAIN_MS)
+ * and commits what is pending, then the process exits 0. A failure to start is printed and exits non-zero.
  */
 export async function runMain(name: string, main: (config: Config, log: Logger) => Promise<Stop>, options: { logFd?: 1 | 2 } = {}): Promise<void> {
   let config: Config;
@@ -29,18 +33,32 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
     process.stderr.write(`\n${name} failed to start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'stopping');
-      stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'unclean stop');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  // Once serving, a promise nobody awaited is a bug to log and fix, not a reason to drop every request in flight.
+  process.on('unhandledRejection', (reason: unknown) => log.error({ err: reason }, 'unhandled promise rejection'));
+  // Installed once started: a signal while starting (nothing admitted yet, a CLI at work) ends the process at once.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A worker can get the same signal twice (from the terminal's process group and from its primary).
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'stopping: not ready, draining requests in flight');
+    const deadline = setTimeout(() => {
+      log.error('stop did not finish in time (SHUTDOWN_READY_DELAY_MS + SHUTDOWN_DRAIN_MS and a grace to close stores)');
+      process.exit(1);
+    }, config.SHUTDOWN_READY_DELAY_MS + config.SHUTDOWN_DRAIN_MS + CLOSE_GRACE_MS);
+    deadline.unref();
+    stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
 }
 
 /** Something that owns a PostgreSQL schema: a subgraph, or the gateway (access control). */

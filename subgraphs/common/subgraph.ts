@@ -84,6 +84,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(module: S
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    // The process drains requests first on SIGTERM (runMain); Apollo's own handler would stop the server under them.
+    stopOnTerminationSignals: false,
     // Federated traces are for Apollo Studio, which Once does not report to.
     plugins: [ApolloServerPluginInlineTraceDisabled(), reportSubjects<TContext>()],
   });

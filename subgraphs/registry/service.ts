@@ -228,7 +228,7 @@ async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['ch
 /** Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now. */
 async function assertServable(deps: RegistryDeps, entries: readonly SubgraphEntry[], change: string): Promise<void> {
   const targets = await Promise.all(entries.map(async ({ name, url }) => ({ name, url, secret: await signingSecret(deps, name) })));
-  const failing = await failingHealthChecks(targets, deps.fetchTimeoutMs);
+  const failing = await failingHealthChecks(targets, deps.fetchTimeoutMs, deps.log);
   if (failing.length > 0) throw refused(`${change} refused: the gateways would not serve it, as their health check fails for ${failing.join('; ')}`, { report: { serviceProblem: failing.join('; ') } });
 }
 

@@ -15,7 +15,7 @@ await runMain(socialInsurance.name, async (config, log) => {
   const [started] = await startSubgraphs([socialInsurance], { config, platform });
   log.info({ url: started?.server.url }, 'social-insurance subgraph ready');
   return async () => {
-    await started?.server.stop();
+    await started?.server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
     await platform.close();
     await db.close();
   };

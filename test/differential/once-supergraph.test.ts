@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../gateway/access/principal';
 import { compose } from '../../gateway/compose';
 import { newTrail, type GatewayContext } from '../../gateway/context';
-import { SubgraphDataSource } from '../../gateway/subgraph-data-source';
+import { SubgraphDataSource, subgraphBreaker } from '../../gateway/subgraph-data-source';
 import { SubgraphPools } from '../../gateway/subgraph-pools';
 import { builtInSubgraphs } from '../../subgraphs';
-import { one, testConfig } from '../helpers/database';
+import { one, silentLog, testConfig } from '../helpers/database';
 import { ENROLMENT, startTestStack, type TestStack } from '../helpers/stack';
 import { expectSameAnswer, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
@@ -42,7 +42,7 @@ async function differentialOver(down: readonly string[]): Promise<Differential<G
   const urls = Object.fromEntries(builtInSubgraphs.map(({ name }) => [name, down.includes(name) ? 'http://127.0.0.1:9/graphql' : stack.subgraphUrls[name]]));
   const { supergraphSdl } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] as string })));
   const services = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [name, new SubgraphDataSource({ name, url: urls[name] as string, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name], pools })]),
+    builtInSubgraphs.map(({ name }) => [name, new SubgraphDataSource({ name, url: urls[name] as string, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name], pools, breaker: subgraphBreaker(name, silentLog), log: silentLog })]),
   );
   return startDifferential({ supergraphSdl, services, context: () => context(stack.portal.clientId) });
 }

@@ -91,6 +91,7 @@ describe('the supergraph over real HTTP', () => {
       supergraph: expect.stringMatching(/^[0-9a-f]{12}$/),
       queryPlans: expect.objectContaining({ cached: expect.any(Number), hits: expect.any(Number), misses: expect.any(Number), warming: expect.any(Boolean) }),
       executor: { mode: 'once', served: expect.any(Number), fallbacks: expect.any(Object) },
+      openCircuits: [],
     });
     const response = await stack.graphql('{ __typename }');
     expect(response.headers.get('x-once-supergraph')).toBe(body.supergraph);

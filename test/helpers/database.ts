@@ -19,6 +19,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PORT: '0',
     // Statement-counting tests must see every load reach PostgreSQL; the cache has its own test.
     ENTITY_CACHE_TTL_S: '0',
+    // Tests send bursts of 1,000 concurrent requests as one client; the per-client limit has its own test.
+    MAX_CONCURRENT_PER_PRINCIPAL: '100000',
     ...overrides,
   });
 }

@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { builtInSubgraphs } from '../subgraphs';
+import { openPostgres } from '../subgraphs/common/database';
+import { createLogger } from '../subgraphs/common/logger';
+import { migrate } from '../subgraphs/common/migrate';
+import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
+import { createClient, grant, issueApiKey } from '../gateway/access/admin';
+import { reachableCoordinates } from '../gateway/access/coordinates';
+import { gatewayMigrations } from '../gateway/access-control';
+import { compose } from '../gateway/compose';
+import { gatewayNodeArgs, startChild, type Child } from './child';
+import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+
+/**
+ * `npm run bench:faults`: the citizen mix on two gateway replicas (`gateway/main.ts`, as `npm run gateway` runs it)
+ * while PostgreSQL is cut for 5 s, Redis for 15 s, the procedures subgraph for 10 s, and one replica gets SIGTERM.
+ * Every part reaches PostgreSQL, Redis and procedures through TCP proxies of the benchmark's own, so the shared
+ * servers are never stopped. Per phase: answers OK / partial (some subgraph missing) / 503 / other (resets, 500s),
+ * answers with data but no audit record (must be 0), throughput, p99, and seconds until answers were all OK again.
+ * Last, the flood of issue 11 (400 concurrent copies of 29 aliases of citizens(100 IDs)) beside the mix, with the
+ * codes the flood gets and how fast /health answers meanwhile.
+ * BENCH_DATABASE_URL (default .../once_bench_faults, seeded with BENCH_CITIZENS, default 20,000, when empty),
+ * BENCH_CONNECTIONS (default 16).
+ */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/once_bench_faults';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CITIZENS = Number(process.env.BENCH_CITIZENS ?? 20_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const log = createLogger('bench', 'info', 2);
+
+type Kind = 'ok' | 'subgraph' | 'unavailable' | 'other';
+interface Sample {
+  started: number;
+  ms: number;
+  kind: Kind;
+  /** The error codes, or the connection error, of an answer that is not OK. */
+  codes: string[];
+  requestId: string | null;
+  hasData: boolean;
+}
+
+/** One fault: what is done at its start and end, and how long it lasts; the phase after it shows the recovery. */
+interface Phase {
+  name: string;
+  seconds: number;
+  begin?: () => void;
+  end?: () => void;
+}
+
+async function ensureDatabase(): Promise<void> {
+  const url = new URL(DATABASE_URL);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = openPostgres(DATABASE_URL, 4, log);
+  for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
+  if ((await countCitizens(db)) === 0) {
+    log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
+    await seedDatabase(db, { citizens: CITIZENS, seed: 11 });
+  }
+  await db.close();
+}
+
+function classify(status: number, body: string): { kind: Kind; hasData: boolean; codes: string[] } {
+  const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
+  const hasData = Object.values(parsed.data ?? {}).some((value) => value !== null);
+  const codes = (parsed.errors ?? []).map((error) => String(error.extensions?.code));
+  if (status === 200 && codes.length === 0 && hasData) return { kind: 'ok', hasData, codes };
+  // The answer names the subgraph that failed; what the other subgraphs had is in it (when the query needs them).
+  if (status === 200 && codes.length > 0 && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR')) return { kind: 'subgraph', hasData, codes };
+  if (status === 503) return { kind: 'unavailable', hasData, codes };
+  return { kind: 'other', hasData, codes: codes.length > 0 ? codes : [`HTTP ${status}`] };
+}
+
+/**
+ * From the end of a fault (`from`) to the first second in which every answer started was OK: answers cut at the
+ * moment of the fault's end or still waiting for a circuit to close count, a lone failure seconds later does not.
+ */
+function secondsToRecover(samples: readonly Sample[], from: number): number | null {
+  const last = Math.max(from, ...samples.map((sample) => sample.started));
+  for (let start = from; start < last; start += 100) {
+    const window = samples.filter((sample) => sample.started >= start && sample.started < start + 1_000);
+    if (window.length > 0 && window.every((sample) => sample.kind === 'ok')) return (start - from) / 1000;
+  }
+  return null;
+}
+
+/** `CODE xN, ...` of the answers that were not OK. */
+function codeTally(samples: readonly Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const code of samples.flatMap((sample) => sample.codes)) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return counts.size === 0 ? 'all OK' : [...counts].map(([code, count]) => `${code} x${count}`).join(', ');
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+};
+
+await ensureDatabase();
+const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
+const postgres = await startTcpProxy({ host: new URL(DATABASE_URL).hostname, port: Number(new URL(DATABASE_URL).port || 5432) });
+const redis = await startTcpProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
+const common = {
+  DATABASE_URL: postgres.through(DATABASE_URL),
+  REDIS_URL: redis.through(REDIS_URL),
+  SUBGRAPH_SECRETS: secrets,
+  NODE_ENV: 'production',
+  APOLLO_TELEMETRY_DISABLED: '1',
+  ENTITY_CACHE_TTL_S: '60',
+};
+const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common);
+const procedures: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(String(subgraphs.ready.procedures)).port) });
+const urls: Record<string, string> = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
+const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(urls[name]) })));
+const folder = mkdtempSync(join(tmpdir(), 'once-bench-faults-'));
+writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
+
+const db = openPostgres(DATABASE_URL, 2, log);
+const clientId = `bench-faults-${randomBytes(3).toString('hex')}`;
+await createClient(db, { clientId, name: 'Fault benchmark portal', role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
+const { apiKey } = await issueApiKey(db, clientId);
+const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
+const headers = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-FAULTS' };
+
+const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000' };
+const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
+const replicaUrls = replicas.map((replica) => String(replica.ready.url));
+/** The load balancer's view: replicas whose /ready said 200 at the last look (every 250 ms). */
+let ready = [...replicaUrls];
+const prober = setInterval(() => {
+  void Promise.all(replicaUrls.map((url) => fetch(new URL('/ready', url)).then((response) => response.status === 200, () => false))).then((states) => {
+    ready = replicaUrls.filter((_, index) => states[index]);
+  });
+}, 250);
+
+const samples: Sample[] = [];
+let running = true;
+let sent = 0;
+const t0 = performance.now();
+const worker = async () => {
+  while (running) {
+    const n = sent++;
+    const url = ready[n % Math.max(ready.length, 1)] ?? replicaUrls[0] ?? '';
+    const started = performance.now();
+    try {
+      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: PORTAL_MIX[n % PORTAL_MIX.length], variables: { id: ids[Math.floor(n / PORTAL_MIX.length) % ids.length] } }) });
+      const { kind, hasData, codes } = classify(response.status, await response.text());
+      samples.push({ started: started - t0, ms: performance.now() - started, kind, codes, requestId: response.headers.get('x-request-id'), hasData });
+    } catch (error) {
+      const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+      samples.push({ started: started - t0, ms: performance.now() - started, kind: 'other', codes: [cause?.code ?? 'fetch failed'], requestId: null, hasData: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};
+
+/** The flood of issue 11: within the depth and alias limits, 29 aliases of citizens(100 IDs) with households and documents. */
+const FLOOD = `query ($ids: [ID!]!) { ${Array.from({ length: 29 }, (_, index) => `a${index}: citizens(personalIds: $ids) { fullName dateOfBirth household { members { relationshipToHead citizen { fullName } } } documents { number issuedOn } }`).join(' ')} }`;
+const floodCodes: string[] = [];
+const healthMs: number[] = [];
+let flooding = false;
+const flooder = async () => {
+  while (flooding) {
+    try {
+      const response = await fetch(replicaUrls[0] ?? '', { method: 'POST', headers, body: JSON.stringify({ query: FLOOD, variables: { ids: ids.slice(0, 100) } }) });
+      floodCodes.push(...classify(response.status, await response.text()).codes);
+    } catch (error) {
+      floodCodes.push(((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'fetch failed');
+    }
+  }
+};
+const healthProbe = async () => {
+  while (flooding) {
+    const started = performance.now();
+    await fetch(new URL('/health', replicaUrls[0])).then((response) => response.text(), () => '');
+    healthMs.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+let floodLoad: Array<Promise<void>> = [];
+
+const phases: Phase[] = [
+  { name: 'warm-up', seconds: 4 },
+  { name: 'baseline', seconds: 5 },
+  { name: 'PostgreSQL cut', seconds: 5, begin: () => postgres.cut(), end: () => postgres.restore() },
+  { name: 'after PostgreSQL', seconds: 5 },
+  { name: 'Redis cut', seconds: 15, begin: () => redis.cut(), end: () => redis.restore() },
+  { name: 'after Redis', seconds: 4 },
+  { name: 'procedures cut', seconds: 10, begin: () => procedures.cut(), end: () => procedures.restore() },
+  { name: 'after procedures', seconds: 4 },
+  { name: 'replica SIGTERM', seconds: 6, begin: () => void replicas[1]?.process.kill('SIGTERM') },
+  {
+    name: 'flood (400 concurrent)',
+    seconds: 6,
+    begin: () => {
+      flooding = true;
+      floodLoad = [healthProbe(), ...Array.from({ length: 400 }, flooder)];
+    },
+    end: () => {
+      flooding = false;
+    },
+  },
+];
+const load = Array.from({ length: CONNECTIONS }, worker);
+const bounds: Array<{ name: string; from: number; to: number }> = [];
+for (const phase of phases) {
+  const from = performance.now() - t0;
+  phase.begin?.();
+  log.info({ phase: phase.name, seconds: phase.seconds }, 'phase');
+  await new Promise((resolve) => setTimeout(resolve, phase.seconds * 1000));
+  phase.end?.();
+  bounds.push({ name: phase.name, from, to: performance.now() - t0 });
+}
+running = false;
+await Promise.all([...load, ...floodLoad]);
+clearInterval(prober);
+const terminated = replicas[1]?.process.exitCode;
+
+const withData = samples.filter((sample) => sample.hasData && sample.requestId).map((sample) => sample.requestId as string);
+const recorded = new Set((await db.query<{ id: string }>('SELECT request_id AS id FROM audit.records WHERE request_id = ANY($1::text[])', [withData])).map((row) => row.id));
+const unrecorded = (sample: Sample) => sample.hasData && (!sample.requestId || !recorded.has(sample.requestId));
+
+const rows = bounds.map(({ name, from, to }, index) => {
+  const inPhase = samples.filter((sample) => sample.started >= from && sample.started < to);
+  const count = (kind: Kind) => inPhase.filter((sample) => sample.kind === kind).length;
+  const previous = phases[index - 1];
+  const recovery = previous?.end ? secondsToRecover(inPhase, from) : null;
+  const seconds = (to - from) / 1000;
+  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('subgraph')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(inPhase.map((sample) => sample.ms), 99).toFixed(0)} | ${previous?.end ? (recovery === null ? 'not within the phase' : recovery.toFixed(1)) : ''} |`;
+});
+process.stdout.write(
+  [
+    `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${terminated}`,
+    '| phase | s | OK | SUBGRAPH_* | 503 | other | data without record | req/s | p99 ms | s to recover |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    ...bounds.map(({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`),
+    `flood answers: ${[...floodCodes.reduce((counts, code) => counts.set(code, (counts.get(code) ?? 0) + 1), new Map<string, number>())].map(([code, count]) => `${code} x${count}`).join(', ')}; /health during the flood: ${healthMs.length} answers, p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(0, ...healthMs).toFixed(0)} ms`,
+    '',
+  ].join('\n'),
+);
+
+await db.close();
+await Promise.all(replicas.map((replica) => replica.stop()));
+await subgraphs.stop();
+for (const proxy of [postgres, redis, procedures]) await proxy.close();
+rmSync(folder, { recursive: true, force: true });
