@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -52,14 +53,31 @@ export interface GatewayOptions {
  */
 function operationLimits(config: Config) {
   return new ApolloArmor({
-    maxDepth: { n: config.MAX_DEPTH, flattenFragments: true },
-    maxAliases: { n: config.MAX_ALIASES },
-    maxDirectives: { n: config.MAX_DIRECTIVES },
+    maxDepth: { n: config.MAX_DEPTH, flattenFragments: true, ...overLimit('MAX_DEPTH') },
+    maxAliases: { n: config.MAX_ALIASES, ...overLimit('MAX_ALIASES') },
+    maxDirectives: { n: config.MAX_DIRECTIVES, ...overLimit('MAX_DIRECTIVES') },
     // graphql-js enforces the token limit itself while parsing (parseOptions below), as a clean parse failure.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: config.MAX_COST },
+    costLimit: { maxCost: config.MAX_COST, ...overLimit('MAX_COST') },
     blockFieldSuggestion: { enabled: true },
   }).protect();
+}
+
+/**
+ * graphql-armor throws "Syntax Error: Query depth limit of 12 exceeded, found 14.", which reads like a typo in the
+ * query and ends up as GRAPHQL_PARSE_FAILED. Reported instead as a validation error (GRAPHQL_VALIDATION_FAILED) that
+ * keeps armor's numbers and names the setting in the message and in `extensions.limit`.
+ */
+function overLimit(limit: 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_DIRECTIVES' | 'MAX_COST') {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const reason = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
+        context?.reportError(new GraphQLError(`The operation is over a limit of the gateway: ${reason} (${limit})`, { extensions: { limit } }));
+      },
+    ],
+  };
 }
 
 /** A short, stable fingerprint of a supergraph, shown on /health and in the `x-once-supergraph` header. */
