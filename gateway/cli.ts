@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyChain } from '../subgraphs/audit/verify';
@@ -6,6 +6,7 @@ import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
+import { DateTimeScalar } from '../subgraphs/common/scalars';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
 import { openPostgres, type Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
@@ -89,6 +90,16 @@ function seqOption(value: string | undefined, name: string): number | undefined 
   const seq = Number(value);
   if (!Number.isInteger(seq) || seq < 1) throw new AdminError(`--${name} must be a record seq (1, 2, ...); got ${value}`);
   return seq;
+}
+
+/** An ISO 8601 instant, as the API's DateTime reads it, or an AdminError naming the option. */
+function instantOption(value: string | undefined, name: string): string | null {
+  if (value === undefined) return null;
+  try {
+    return DateTimeScalar.parseValue(value);
+  } catch {
+    throw new AdminError(`--${name} must be an ISO 8601 timestamp such as 2026-11-01T00:00:00Z; got ${value}`);
+  }
 }
 
 /** A file's text, or an AdminError naming the file and why it cannot be read. */
@@ -226,12 +237,23 @@ function csvCell(value: unknown): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A stream to write the export to, or an AdminError naming the file and why it cannot be written. */
+function openOut(file: string): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w', 0o600);
+  } catch (error) {
+    throw new AdminError(`cannot write the export to ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return createWriteStream(file, { fd });
+}
+
 /** Streams matching records, newest first, as NDJSON or CSV, with progress on stderr. */
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
   if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
-  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: values.since ?? null, to: values.until ?? null };
+  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
   const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
-  const out: WriteStream | NodeJS.WriteStream = values.out ? createWriteStream(values.out) : process.stdout;
+  const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
   const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
   const progress = createProgress('export', total?.count ?? 0, log);
   if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
