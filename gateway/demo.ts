@@ -38,7 +38,7 @@ const DEMO_CLIENTS = [
     role: 'AGENCY',
     purpose: 'REGISTRY',
     roots: [
-      'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph',
+      'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.rotateSubgraphSecret', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph',
       // Data flows: an agency requests approvals and consents for its own data; administrators approve and revoke.
       'Query.dataFlowApprovals', 'Query.liveDataFlows', 'Mutation.requestDataFlows', 'Mutation.consentDataFlow',
     ],

@@ -8,6 +8,8 @@ import { loadConfig } from '../subgraphs/common/config';
  */
 const USAGE = `Usage: npm run registry -- <command>
   register <name>                                     reserve a name; prints the subgraph's signing secret once
+  rotate-secret <name>                                (owner or administrator) a new signing secret, replacing a lost
+                                                      or leaked one; restart the subgraph with it at once
   check <name> --url URL --sdl FILE                   what publishing would do (composition, breaking changes, usage)
   publish <name> --url URL --sdl FILE [--force]       check, then publish a new supergraph version
           [--wait [--wait-timeout SECONDS]]           ...and return once every live gateway replica serves it
@@ -265,6 +267,15 @@ try {
       console.log(`registered ${result.data?.registerSubgraph.name} for ${result.data?.registerSubgraph.owner}.`);
       console.log('Give the subgraph this signing secret (it verifies the gateway with it); it is not shown again:');
       console.log(result.data?.registerSubgraph.signingSecret);
+      break;
+    }
+    case 'rotate-secret': {
+      if (!name) throw new Error(`rotate-secret needs the subgraph's <name>\n\n${USAGE}`);
+      const result = await call('mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }', { name });
+      if (result.errors) fail(result);
+      console.log(`new signing secret for ${result.data?.rotateSubgraphSecret.name} (owner ${result.data?.rotateSubgraphSecret.owner}); the old one no longer works.`);
+      console.log('Gateways sign with it within seconds: restart the subgraph with it now (SUBGRAPH_SECRETS=name=<secret>). It is not shown again:');
+      console.log(result.data?.rotateSubgraphSecret.signingSecret);
       break;
     }
     case 'check': {

@@ -103,7 +103,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     logger: log,
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
-      const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
+      const secret = follower ? () => follower.secret(name) : config.SUBGRAPH_SECRETS[name];
       return new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools });
     },
   });

@@ -12,8 +12,11 @@ export interface SubgraphDataSourceOptions {
   url: string;
   /** Longest wait for one subgraph response before the fetch is aborted. */
   timeoutMs: number;
-  /** The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). */
-  secret?: string | undefined;
+  /**
+   * The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). A function is
+   * asked at every request, so that a rotated secret is used without rebuilding the data source.
+   */
+  secret?: string | (() => string | undefined) | undefined;
   /** Keep-alive connections shared by the gateway's data sources. */
   pools: SubgraphPools;
 }
@@ -30,7 +33,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   constructor({ name, url, timeoutMs, secret, pools }: SubgraphDataSourceOptions) {
     const signedFetch = (input: string, init: { headers: Record<string, string>; body: string }) => {
-      if (secret) signRequest(secret, init.headers, init.body);
+      const current = typeof secret === 'function' ? secret() : secret;
+      if (current) signRequest(current, init.headers, init.body);
       return pools.post(input, init.headers, init.body);
     };
     super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });
