@@ -8,7 +8,7 @@ import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
 import { DateTimeScalar } from '../subgraphs/common/scalars';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { openPostgres, type Database } from '../subgraphs/common/database';
+import { DatabaseLockedError, openPostgres, type Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
@@ -281,7 +281,16 @@ await runMain('once', async (config, log) => {
     print(USAGE);
     return async () => {};
   }
-  const db = await openMigratedDatabase(config, log, gatewayMigrations);
+  let db: Database;
+  try {
+    db = await openMigratedDatabase(config, log, gatewayMigrations);
+  } catch (error) {
+    // npm start holds the embedded database: a usage matter with a way out, not a crash to log with its stack.
+    if (!(error instanceof DatabaseLockedError)) throw error;
+    process.stderr.write(`npm run once: ${error.message}\n`);
+    process.exitCode = 1;
+    return async () => {};
+  }
   const auditLog = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, 1, log) : undefined;
   try {
     await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);

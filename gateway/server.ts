@@ -124,6 +124,9 @@ export async function startGateway({ supergraph, config, log, access, port = con
     parseOptions: { maxTokens: config.MAX_TOKENS },
     ...(access ? { persistedQueries: { cache: access.persisted, ttl: 24 * 3600 } } : {}),
     allowBatchedHttpRequests: false,
+    // runMain stops the whole process on SIGINT/SIGTERM; Apollo's own handler would re-raise the signal after stopping
+    // this server alone, killing the process before the database is closed (and its lock released).
+    stopOnTerminationSignals: false,
     // Introspection is a coordinate like any other: the access plugin allows it only to clients granted it.
     introspection: true,
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),

@@ -86,6 +86,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(module: S
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
     // Federated traces are for Apollo Studio, which Once does not report to.
     plugins: [ApolloServerPluginInlineTraceDisabled(), reportSubjects<TContext>()],
+    // The process's main (runMain) stops everything on SIGINT/SIGTERM; Apollo's handler would kill the process first.
+    stopOnTerminationSignals: false,
   });
 }
 
