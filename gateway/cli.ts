@@ -1,12 +1,13 @@
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
+import { DateTimeScalar } from '../subgraphs/common/scalars';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { openPostgres, type Database } from '../subgraphs/common/database';
+import { DatabaseLockedError, openPostgres, type Database } from '../subgraphs/common/database';
 import type { Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
@@ -85,6 +86,16 @@ function rateLimitOption(value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d{1,9}$/.test(value)) throw new AdminError(`--rate-limit must be whole requests per minute (0: none); got ${value}`);
   return Number(value);
+}
+
+/** An ISO 8601 instant, as the API's DateTime reads it, or an AdminError naming the option. */
+function instantOption(value: string | undefined, name: string): string | null {
+  if (value === undefined) return null;
+  try {
+    return DateTimeScalar.parseValue(value);
+  } catch {
+    throw new AdminError(`--${name} must be an ISO 8601 timestamp such as 2026-11-01T00:00:00Z; got ${value}`);
+  }
 }
 
 /** A file's text, or an AdminError naming the file and why it cannot be read. */
@@ -220,12 +231,23 @@ function csvCell(value: unknown): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A stream to write the export to, or an AdminError naming the file and why it cannot be written. */
+function openOut(file: string): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w', 0o600);
+  } catch (error) {
+    throw new AdminError(`cannot write the export to ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return createWriteStream(file, { fd });
+}
+
 /** Streams matching records, newest first, as NDJSON or CSV, with progress on stderr. */
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
   if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
-  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: values.since ?? null, to: values.until ?? null };
+  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
   const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
-  const out: WriteStream | NodeJS.WriteStream = values.out ? createWriteStream(values.out) : process.stdout;
+  const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
   const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
   const progress = createProgress('export', total?.count ?? 0, log);
   if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
@@ -261,7 +283,16 @@ await runMain('once', async (config, log) => {
     });
     return async () => {};
   }
-  const db = await openMigratedDatabase(config, log, gatewayMigrations);
+  let db: Database;
+  try {
+    db = await openMigratedDatabase(config, log, gatewayMigrations);
+  } catch (error) {
+    // npm start holds the embedded database: a usage matter with a way out, not a crash to log with its stack.
+    if (!(error instanceof DatabaseLockedError)) throw error;
+    process.stderr.write(`npm run once: ${error.message}\n`);
+    process.exitCode = 1;
+    return async () => {};
+  }
   const auditLog = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, 1, log) : undefined;
   try {
     await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);

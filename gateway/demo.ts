@@ -38,7 +38,7 @@ const DEMO_CLIENTS = [
     role: 'AGENCY',
     purpose: 'REGISTRY',
     roots: [
-      'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph',
+      'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.rotateSubgraphSecret', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph',
       // Data flows: an agency requests approvals and consents for its own data; administrators approve and revoke.
       'Query.dataFlowApprovals', 'Query.liveDataFlows', 'Mutation.requestDataFlows', 'Mutation.consentDataFlow',
     ],
@@ -51,8 +51,13 @@ const DEMO_CLIENTS = [
  * README's queries read, but not phone, e-mail, religion, ethnicity or blood type), a demo auditor, a demo agency for
  * the registry, and a citizen token.
  */
+/** Where `npm start` keeps the demo credentials (mode 600). */
+export function demoCredentialsFile(config: Pick<Config, 'DATA_DIR'>): string {
+  return join(config.DATA_DIR, 'demo-credentials.json');
+}
+
 export async function ensureDemoCredentials(db: Database, config: Config, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
-  const file = join(config.DATA_DIR, 'demo-credentials.json');
+  const file = demoCredentialsFile(config);
   const clients = new Set((await listClients(db)).map((client) => client.clientId));
   if (existsSync(file) && DEMO_CLIENTS.every(({ clientId }) => clients.has(clientId))) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
 

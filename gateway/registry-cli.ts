@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../subgraphs/common/config';
 
 /**
  * The agency's registry client: `npm run registry -- <command>`. It talks to the gateway like any client, so every
@@ -7,6 +8,8 @@ import { parseArgs } from 'node:util';
  */
 const USAGE = `Usage: npm run registry -- <command>
   register <name>                                     reserve a name; prints the subgraph's signing secret once
+  rotate-secret <name>                                (owner or administrator) a new signing secret, replacing a lost
+                                                      or leaked one; restart the subgraph with it at once
   check <name> --url URL --sdl FILE                   what publishing would do (composition, breaking changes, usage)
   publish <name> --url URL --sdl FILE [--force]       check, then publish a new supergraph version
           [--wait [--wait-timeout SECONDS]]           ...and return once every live gateway replica serves it
@@ -25,7 +28,8 @@ Cross-agency data flows (directives that reach fields or entities another agency
   flows revoke <id>                                   (administrators) revoke an approval
   flows list [<name>] [--all]                         approvals (--all: revoked too) and the live graph's flows
 
-Environment: ONCE_GATEWAY (default http://127.0.0.1:4000/graphql), ONCE_API_KEY, ONCE_OFFICER (default: your user),
+Environment: ONCE_GATEWAY (default http://127.0.0.1:$PORT/graphql, PORT default 4000), ONCE_API_KEY (the agency's
+key; npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json), ONCE_OFFICER (default: your user),
 ONCE_CASE (default: registry-cli).`;
 
 const FLOW = 'subgraph directive coordinate target owner approved approvalId';
@@ -38,21 +42,43 @@ interface GraphQLResult {
   errors?: Array<{ message: string; extensions?: Record<string, any> }>;
 }
 
+/** The gateway this CLI talks to: ONCE_GATEWAY, or the one `npm start` runs on this machine (PORT). */
+function gatewayUrl(): string {
+  return process.env.ONCE_GATEWAY ?? `http://127.0.0.1:${loadConfig().PORT}/graphql`;
+}
+
+/** Why a fetch failed, in the words of its cause (ECONNREFUSED, ENOTFOUND, ...), not undici's bare "fetch failed". */
+function fetchCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
 async function call(query: string, variables: Record<string, unknown>): Promise<GraphQLResult> {
   const apiKey = process.env.ONCE_API_KEY;
-  if (!apiKey) throw new Error('ONCE_API_KEY is not set: the registry is used with the agency client\'s API key');
-  const response = await fetch(process.env.ONCE_GATEWAY ?? 'http://127.0.0.1:4000/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': apiKey,
-      'x-once-officer': process.env.ONCE_OFFICER ?? process.env.USER ?? 'registry-cli',
-      'x-once-purpose': 'REGISTRY',
-      'x-once-case': process.env.ONCE_CASE ?? 'registry-cli',
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLResult;
+  if (!apiKey) throw new Error("ONCE_API_KEY is not set: the registry is used with the agency client's API key (npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json)");
+  const url = gatewayUrl();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': apiKey,
+        'x-once-officer': process.env.ONCE_OFFICER ?? process.env.USER ?? 'registry-cli',
+        'x-once-purpose': 'REGISTRY',
+        'x-once-case': process.env.ONCE_CASE ?? 'registry-cli',
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (error) {
+    throw new Error(`cannot reach the gateway at ${url}: ${fetchCause(error)}. Is npm start running? Set ONCE_GATEWAY to the gateway's /graphql URL.`);
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as GraphQLResult;
+  } catch {
+    throw new Error(`the gateway at ${url} answered HTTP ${response.status} without a GraphQL response: is ONCE_GATEWAY the gateway's /graphql URL?`);
+  }
 }
 
 function describeFlow(flow: any): string {
@@ -94,6 +120,7 @@ const { values, positionals } = (() => {
         reason: { type: 'string' },
         basis: { type: 'string' },
         all: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
@@ -102,6 +129,10 @@ const { values, positionals } = (() => {
   }
 })();
 const [command, name] = positionals;
+if (values.help || command === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function input(subgraph = name) {
   if (!subgraph || !values.url || !values.sdl) throw new Error(`${command} needs <name>, --url and --sdl\n\n${USAGE}`);
@@ -236,6 +267,15 @@ try {
       console.log(`registered ${result.data?.registerSubgraph.name} for ${result.data?.registerSubgraph.owner}.`);
       console.log('Give the subgraph this signing secret (it verifies the gateway with it); it is not shown again:');
       console.log(result.data?.registerSubgraph.signingSecret);
+      break;
+    }
+    case 'rotate-secret': {
+      if (!name) throw new Error(`rotate-secret needs the subgraph's <name>\n\n${USAGE}`);
+      const result = await call('mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }', { name });
+      if (result.errors) fail(result);
+      console.log(`new signing secret for ${result.data?.rotateSubgraphSecret.name} (owner ${result.data?.rotateSubgraphSecret.owner}); the old one no longer works.`);
+      console.log('Gateways sign with it within seconds: restart the subgraph with it now (SUBGRAPH_SECRETS=name=<secret>). It is not shown again:');
+      console.log(result.data?.rotateSubgraphSecret.signingSecret);
       break;
     }
     case 'check': {

@@ -5,7 +5,7 @@ import type { Database } from '../subgraphs/common/database';
 import type { Logger } from '../subgraphs/common/logger';
 import type { Notifier } from '../subgraphs/common/notifier';
 import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity } from '../subgraphs/registry/replicas';
-import { latestVersion, latestVersionNumber, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry/service';
+import { latestVersion, latestVersionNumber, registeredSecrets, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry/service';
 
 export interface RegistryFollowerOptions {
   db: Database;
@@ -60,6 +60,11 @@ export function followRegistry({ db, notifier, pollMs, liveMs, retryMaxMs, built
     }
   }
 
+  /** Takes up secrets the registry rotated (rotateSubgraphSecret); built-in subgraphs keep theirs. */
+  async function refreshSecrets(): Promise<void> {
+    for (const [name, secret] of await registeredSecrets(db)) if (!(name in builtInSecrets) && secrets.has(name)) secrets.set(name, secret);
+  }
+
   const manager: SupergraphManager = {
     async initialize({ update, healthCheck }) {
       const first = await latestVersion(db);
@@ -83,6 +88,7 @@ export function followRegistry({ db, notifier, pollMs, liveMs, retryMaxMs, built
         await recordRefusal(db, identity.replicaId, version, reason, waitMs);
       };
       const apply = async () => {
+        await refreshSecrets();
         const latest = await latestVersionNumber(db);
         if (latest <= served || Date.now() < (refused.get(latest)?.retryAt ?? 0)) return;
         const version = await versionByNumber(db, latest);

@@ -3,6 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -57,15 +58,32 @@ export interface GatewayOptions {
  */
 function operationLimits(config: Config) {
   return new ApolloArmor({
-    maxDepth: { n: config.MAX_DEPTH, flattenFragments: true },
-    maxAliases: { n: config.MAX_ALIASES },
-    maxDirectives: { n: config.MAX_DIRECTIVES },
+    maxDepth: { n: config.MAX_DEPTH, flattenFragments: true, ...overLimit('MAX_DEPTH') },
+    maxAliases: { n: config.MAX_ALIASES, ...overLimit('MAX_ALIASES') },
+    maxDirectives: { n: config.MAX_DIRECTIVES, ...overLimit('MAX_DIRECTIVES') },
     // graphql-js enforces the token limit itself while parsing (parseOptions below), as a clean parse failure.
     maxTokens: { enabled: false },
     // Cost is counted with list sizes by createCostPlugin; graphql-armor's count ignores them.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
+}
+
+/**
+ * graphql-armor throws "Syntax Error: Query depth limit of 12 exceeded, found 14.", which reads like a typo in the
+ * query and ends up as GRAPHQL_PARSE_FAILED. Reported instead as a validation error (GRAPHQL_VALIDATION_FAILED) that
+ * keeps armor's numbers and names the setting in the message and in `extensions.limit`.
+ */
+function overLimit(limit: 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_DIRECTIVES') {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const reason = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
+        context?.reportError(new GraphQLError(`The operation is over a limit of the gateway: ${reason} (${limit})`, { extensions: { limit } }));
+      },
+    ],
+  };
 }
 
 /** A short, stable fingerprint of a supergraph, shown on /health and in the `x-once-supergraph` header. */
@@ -95,7 +113,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     logger: log,
     buildService: ({ name, url }) => {
       if (!url) throw new Error(`Subgraph ${name} has no routing URL in the supergraph`);
-      const secret = follower ? follower.secret(name) : config.SUBGRAPH_SECRETS[name];
+      const secret = follower ? () => follower.secret(name) : config.SUBGRAPH_SECRETS[name];
       const breaker = breakers.get(name) ?? subgraphBreaker(name, log);
       breakers.set(name, breaker);
       const source = new SubgraphDataSource({ name, url, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret, pools, breaker, log });

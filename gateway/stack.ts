@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
 import type { Config } from '../subgraphs/common/config';
 import { openPlatform } from '../subgraphs/common/platform';
@@ -10,7 +11,7 @@ import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
 import { auditKeyFile } from '../subgraphs/audit/settings';
 import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
-import { ensureDemoCredentials } from './demo';
+import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 
@@ -76,6 +77,10 @@ await runMain('once', async (configured, log) => {
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.auditorApiKey}' \\`,
       `    -H 'x-once-officer: thanh-tra-01' -H 'x-once-purpose: AUDIT' -H 'x-once-case: TT-2026-01' \\`,
       `    -d '{"query":"{ verifyAuditLog { ok checked firstBroken { seq reason } } }"}'`,
+      'An agency manages its subgraph through the registry (the demo agency, purpose REGISTRY):',
+      `  ONCE_API_KEY=${demo.agencyApiKey} npm run registry -- list`,
+      `These keys and the citizen token are kept in ${demoCredentialsFile(config)} (local signing keys: ${dirname(config.JWKS_FILE ?? defaultJwksFile(config))}).`,
+      ...(config.DATABASE_URL ? [] : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
       '',
     ].join('\n'),
   );

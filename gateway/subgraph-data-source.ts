@@ -14,8 +14,11 @@ export interface SubgraphDataSourceOptions {
   url: string;
   /** Deadline of one whole exchange with the subgraph (connect, send, read the answer). */
   timeoutMs: number;
-  /** The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). */
-  secret?: string | undefined;
+  /**
+   * The subgraph's HMAC secret; without one, requests go unsigned (foreign subgraphs that do not check). A function is
+   * asked at every request, so that a rotated secret is used without rebuilding the data source.
+   */
+  secret?: string | (() => string | undefined) | undefined;
   /** Keep-alive connections shared by the gateway's data sources. */
   pools: SubgraphPools;
   /** The subgraph's circuit breaker, kept across supergraph versions (`subgraphBreaker`). */
@@ -56,7 +59,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor({ name, url, timeoutMs, secret, pools, breaker, log }: SubgraphDataSourceOptions) {
     const signedFetch = async (input: string, init: { headers: Record<string, string>; body: string }) => {
       if (!breaker.allow()) throw new CircuitOpenError();
-      if (secret) signRequest(secret, init.headers, init.body);
+      const current = typeof secret === 'function' ? secret() : secret;
+      if (current) signRequest(current, init.headers, init.body);
       try {
         const response = await pools.post(input, init.headers, init.body);
         // A subgraph that answers 5xx (starting, overloaded, broken) is as good as down; a 4xx is about the request.

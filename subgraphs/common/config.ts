@@ -236,3 +236,6 @@ export function registryAllowedHosts(config: Config): string[] {
   const builtIn: SubgraphName[] = ['population', 'residence', 'procedures', 'audit', 'registry'];
   return config.REGISTRY_ALLOWED_HOSTS ?? [...new Set(builtIn.map((name) => new URL(subgraphUrl(config, name)).hostname.replace(/^\[|\]$/g, '')))];
 }
+
+/** Every key the configuration reads, for the test that keeps the README's configuration table complete. */
+export const CONFIG_KEYS: ReadonlyArray<keyof Config> = Object.keys(schema.shape) as Array<keyof Config>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -58,7 +58,78 @@ export async function openDatabase(
   const dataDir = `${config.DATA_DIR}/pglite`;
   mkdirSync(dataDir, { recursive: true });
   log.info({ dataDir }, 'no DATABASE_URL: using embedded PGlite');
-  return openPglite(dataDir);
+  const release = lockDataDir(`${config.DATA_DIR}/pglite.lock`, dataDir);
+  try {
+    const db = await openPglite(dataDir);
+    return { ...db, close: () => db.close().finally(release) };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Another process holds the embedded database: PGlite is one process only, and a second copy would fork the data. */
+export class DatabaseLockedError extends Error {
+  override readonly name = 'DatabaseLockedError';
+}
+
+/** Whether a process with this pid runs (EPERM: it does, as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock file of the embedded database (it holds the owner's pid), or throws DatabaseLockedError naming the
+ * owner and the way out. A lock whose process is gone (killed, crashed) is stale and taken over. Returns the release.
+ */
+export function lockDataDir(lockFile: string, dataDir: string): () => void {
+  // Written whole under a private name, then linked into place: the lock never exists without its pid.
+  const claim = `${lockFile}.${process.pid}`;
+  writeFileSync(claim, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        linkSync(claim, lockFile);
+        const release = () => {
+          process.off('exit', release);
+          if (ownerOf(lockFile) === process.pid) rmSync(lockFile, { force: true });
+        };
+        // A process that exits without closing the database (an uncaught error) must not leave the lock behind.
+        process.on('exit', release);
+        return release;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = ownerOf(lockFile);
+      if (owner !== null && processRuns(owner)) {
+        throw new DatabaseLockedError(
+          `the embedded database ${dataDir} is in use by process ${owner}${owner === process.pid ? ' (this one)' : ' (npm start?)'}, and PGlite ` +
+            'can be opened by one process only. Stop that process first, or give both processes one PostgreSQL server with ' +
+            `DATABASE_URL (if process ${owner} is not Once, delete ${lockFile})`,
+        );
+      }
+      // Stale (its process is gone, or the file holds no pid): take it over.
+      rmSync(lockFile, { force: true });
+    }
+    throw new DatabaseLockedError(`could not take the lock ${lockFile} of the embedded database ${dataDir}: other processes keep taking it`);
+  } finally {
+    rmSync(claim, { force: true });
+  }
+}
+
+/** The pid in a lock file, or null when it is missing or not a pid. */
+function ownerOf(lockFile: string): number | null {
+  try {
+    const text = readFileSync(lockFile, 'utf8').trim();
+    return /^\d{1,10}$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function openPglite(dataDir?: string): Promise<Database> {

@@ -77,7 +77,8 @@ export function unavailable(code: ErrorCode.ServiceUnavailable | ErrorCode.Audit
  * message is replaced so that no internals (SQL, stack, file paths) reach a client.
  */
 export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const formatted = subgraphInputRefusal(given) ?? clientRequestRefusal(given, error);
     const code = formatted.extensions?.code;
     if (code !== undefined && code !== ErrorCode.InternalServerError) {
       // An expected error says what is wrong; a stack trace would only be noise (and a map of the code).
@@ -92,4 +93,35 @@ export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
       extensions: { code: ErrorCode.InternalServerError },
     };
   };
+}
+
+/**
+ * A subgraph that refuses an argument the gateway passed on unchecked (a custom scalar such as `DateTime`, which only
+ * the subgraph parses) answers HTTP 400, which the gateway would report as an INTERNAL_SERVER_ERROR carrying the
+ * subgraph's URL and body. It is the caller's input that is wrong: BAD_USER_INPUT with the subgraph's messages (they
+ * name the value and where it stands), and nothing of the subgraph's address.
+ */
+function subgraphInputRefusal(formatted: GraphQLFormattedError): GraphQLFormattedError | null {
+  const response = formatted.extensions?.response as { status?: unknown; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
+  const refusals = response?.status === 400 ? (response.body?.errors ?? []) : [];
+  const inputErrors = refusals.filter((refusal) => typeof refusal.message === 'string' && (refusal.extensions?.code === ErrorCode.BadUserInput || refusal.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'));
+  if (inputErrors.length === 0 || inputErrors.length !== refusals.length) return null;
+  return {
+    message: `An argument was refused: ${inputErrors.map((refusal) => refusal.message).join('; ')}`,
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ErrorCode.BadUserInput },
+  };
+}
+
+/**
+ * Apollo refuses some malformed requests before its pipeline with an HTTP 4xx status and no code (a persisted query
+ * whose sha256Hash is not the hash of the query sent, an unsupported persisted-query version); they are the client's
+ * mistake, not an internal error.
+ */
+function clientRequestRefusal(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  // Apollo has already filled in INTERNAL_SERVER_ERROR for the missing code: look at the error as raised.
+  const raised = error instanceof GraphQLError ? error.extensions : {};
+  const status = (raised.http as { status?: unknown } | undefined)?.status;
+  if (raised.code !== undefined || typeof status !== 'number' || status >= 500) return formatted;
+  return { message: formatted.message, extensions: { code: ErrorCode.BadRequest } };
 }

@@ -16,8 +16,11 @@ export async function migrate(db: Database, subgraph: string, directory: string)
       subgraph text NOT NULL, file text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (subgraph, file))`);
   });
+  // A start on a migrated database (every start but the first) needs no lock and no transaction per file: files are
+  // only ever added, so one that was applied stays applied.
+  const done = new Set((await db.query<{ file: string }>('SELECT file FROM public.once_migrations WHERE subgraph = $1', [subgraph])).map((row) => row.file));
   const applied: string[] = [];
-  for (const file of files) {
+  for (const file of files.filter((name) => !done.has(name))) {
     const ran = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
       const done = await tx.query('SELECT 1 FROM public.once_migrations WHERE subgraph = $1 AND file = $2', [subgraph, file]);

@@ -18,6 +18,7 @@ import {
   revokeFlow,
   rollbackSubgraph,
   rollbackSupergraph,
+  rotateSecret,
   subgraphOwners,
   type SubgraphEntry,
 } from './service';
@@ -42,6 +43,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     registerSubgraph: async (_, { name }, context) => register(context.registry, await context.actor(), name),
+    rotateSubgraphSecret: async (_, { name }, context) => rotateSecret(context.registry, await context.actor(), name),
     publishSubgraph: async (_, { input, force }, context) => publish(context.registry, await context.actor(), input satisfies SubgraphEntry, force ?? false),
     rollbackSubgraph: async (_, { name, toVersion, force }, context) => rollbackSubgraph(context.registry, await context.actor(), name, toVersion, force ?? false),
     rollbackSupergraph: async (_, { toVersion, force }, context) => rollbackSupergraph(context.registry, await context.actor(), toVersion, force ?? false),

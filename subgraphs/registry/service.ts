@@ -133,6 +133,12 @@ export function history(db: Queryable, first: number): Promise<SupergraphVersion
   return db.query<SupergraphVersion>(`SELECT ${VERSION_COLUMNS} FROM registry.supergraph_versions ORDER BY version DESC LIMIT $1`, [first]);
 }
 
+/** The signing secrets of the subgraphs agencies registered, by name (built-in subgraphs have none here). */
+export async function registeredSecrets(db: Queryable): Promise<Map<string, string>> {
+  const rows = await db.query<{ name: string; secret: string }>('SELECT name, signing_secret AS secret FROM registry.subgraphs WHERE signing_secret IS NOT NULL');
+  return new Map(rows.map((row) => [row.name, row.secret]));
+}
+
 /** The HMAC secret the gateway signs requests to `name` with. */
 export async function signingSecret(deps: Pick<RegistryDeps, 'db' | 'builtInSecrets'>, name: string): Promise<string | undefined> {
   if (deps.builtInSecrets[name]) return deps.builtInSecrets[name];
@@ -346,6 +352,24 @@ export async function register(deps: RegistryDeps, actor: Actor, name: string): 
   const rows = await deps.db.query(`INSERT INTO registry.subgraphs (name, owner, signing_secret) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name`, [name, actor.clientId, secret]);
   if (rows.length === 0) throw forbidden(`Subgraph name "${name}" is taken (owner: ${await ownerOf(deps.db, name)})`);
   return { name, owner: actor.clientId, signingSecret: secret };
+}
+
+/**
+ * A new signing secret for a registered subgraph, replacing the old one (lost or leaked); only its owner or an
+ * administrator. Gateways sign with the new secret as soon as they hear of it (the announcement, or their next poll),
+ * so the agency restarts its subgraph with it right away: until then the subgraph refuses the gateways' requests.
+ * The platform's subgraphs take their secrets from SUBGRAPH_SECRETS instead.
+ */
+export async function rotateSecret(deps: RegistryDeps, actor: Actor, name: string): Promise<{ name: string; owner: string; signingSecret: string }> {
+  await assertMayChange(deps, actor, name);
+  const owner = (await ownerOf(deps.db, name)) ?? '';
+  if (owner === 'system') throw forbidden(`Subgraph "${name}" is the platform's: its secret is set with SUBGRAPH_SECRETS where it runs, not by the registry`);
+  const secret = randomBytes(32).toString('hex');
+  await deps.db.query('UPDATE registry.subgraphs SET signing_secret = $2 WHERE name = $1', [name, secret]);
+  await deps.notifier.publish(SUPERGRAPH_CHANNEL, 'secrets').catch((error: unknown) => {
+    deps.log.warn({ err: error, subgraph: name }, 'could not announce the new signing secret: gateways will find it by polling');
+  });
+  return { name, owner, signingSecret: secret };
 }
 
 export async function publish(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry, force: boolean): Promise<{ version: SupergraphVersion; report: CheckReport }> {

@@ -141,6 +141,8 @@ export type Mutation = {
   rollbackSubgraph: SupergraphVersion;
   /** Administrators: the whole graph back to an earlier version, with the checks of a publish. */
   rollbackSupergraph: SupergraphVersion;
+  /** The owning agency (or an administrator): a new signing secret for the subgraph, replacing a lost or leaked one (shown once). Gateways sign with it within seconds: restart the subgraph with it at once. */
+  rotateSubgraphSecret: Registration;
 };
 
 
@@ -193,6 +195,11 @@ export type MutationRollbackSubgraphArgs = {
 export type MutationRollbackSupergraphArgs = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   toVersion: Scalars['Int']['input'];
+};
+
+
+export type MutationRotateSubgraphSecretArgs = {
+  name: Scalars['String']['input'];
 };
 
 export type PublishResult = {
@@ -513,6 +520,7 @@ export type MutationResolvers<ContextType = RegistryContext, ParentType extends 
   revokeDataFlow?: Resolver<ResolversTypes['FlowApproval'], ParentType, ContextType, RequireFields<MutationRevokeDataFlowArgs, 'id'>>;
   rollbackSubgraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSubgraphArgs, 'force' | 'name' | 'toVersion'>>;
   rollbackSupergraph?: Resolver<ResolversTypes['SupergraphVersion'], ParentType, ContextType, RequireFields<MutationRollbackSupergraphArgs, 'force' | 'toVersion'>>;
+  rotateSubgraphSecret?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRotateSubgraphSecretArgs, 'name'>>;
 };
 
 export type PublishResultResolvers<ContextType = RegistryContext, ParentType extends ResolversParentTypes['PublishResult'] = ResolversParentTypes['PublishResult']> = {
