@@ -1,0 +1,75 @@
+import { cp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+/**
+ * The release build: `npm run build` compiles every module of the gateway, the subgraphs and the operations to
+ * `dist/`, one `.js` file per `.ts` file at the same place, and copies the files they read at run time (schemas,
+ * migrations, the persisted-operation manifest, the supergraph) beside them. Keeping the layout keeps every
+ * `import.meta.url`-relative path (a subgraph's `schema.graphql` and `migrations/`, the worker threads) true without a
+ * change to the code; plain Node then runs `dist/` with no TypeScript loader.
+ */
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const OUT = join(ROOT, 'dist');
+const SOURCES = ['gateway', 'subgraphs', 'operations'];
+/** Entry points outside the source folders: the migrations Job. */
+const EXTRA_MODULES = ['deploy/migrate.ts'];
+/** Files outside the source folders that the built code reads. */
+const EXTRA_ASSETS = ['schema/supergraph.graphql'];
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+}
+
+/** The file a relative, extensionless specifier names, as the type checker's "Bundler" resolution finds it. */
+function resolveSource(fromDir: string, specifier: string): string {
+  const base = resolve(fromDir, specifier);
+  const found = [base, `${base}.ts`, join(base, 'index.ts')].find((candidate) => /\.(ts|json)$/.test(candidate) && existsSync(candidate));
+  if (!found) throw new Error(`cannot resolve ${specifier} from ${relative(ROOT, fromDir)}`);
+  return found;
+}
+
+/**
+ * Every module is its own entry point: relative imports stay imports, rewritten to the built file's name
+ * (`./config` to `./config.js`, `../subgraphs` to `../subgraphs/index.js`) since Node's ESM loader wants full names.
+ */
+const keepRelativeImports: Plugin = {
+  name: 'keep-relative-imports',
+  setup(context) {
+    context.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const target = resolveSource(args.resolveDir, args.path);
+      let specifier = relative(args.resolveDir, target).replace(/\.ts$/, '.js');
+      if (!specifier.startsWith('.')) specifier = `./${specifier}`;
+      return { path: specifier, external: true };
+    });
+  },
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await rm(OUT, { recursive: true, force: true });
+  const files = (await Promise.all(SOURCES.map(filesUnder))).flat();
+  const modules = [...files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')), ...EXTRA_MODULES];
+  const assets = [...files.filter((file) => !file.endsWith('.ts')), ...EXTRA_ASSETS];
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: modules,
+    outdir: OUT,
+    outbase: '.',
+    bundle: true,
+    packages: 'external',
+    plugins: [keepRelativeImports],
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  await Promise.all(assets.map((asset) => cp(join(ROOT, asset), join(OUT, asset))));
+  console.log(`built ${modules.length} modules and copied ${assets.length} files to dist/ in ${Date.now() - started} ms`);
+}
+
+await main();
