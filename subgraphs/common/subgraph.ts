@@ -84,6 +84,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(module: S
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    // runMain stops the process on SIGTERM (drain first); Apollo's own handler would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     // Federated traces are for Apollo Studio, which Once does not report to.
     plugins: [ApolloServerPluginInlineTraceDisabled(), reportSubjects<TContext>()],
   });
