@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
@@ -13,10 +13,8 @@ import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { compose } from '../../gateway/compose';
 import { PORTAL_ROOTS } from '../../bench/portal-mix';
 import { haproxyConfig, READINESS_PATH, replicaSlot, serverStats } from './haproxy';
-import { freePort, startProcess, waitHealthy, type ClusterProcess } from './processes';
+import { built, freePort, startProcess, waitHealthy, type ClusterProcess } from './processes';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const DIST = join(ROOT, 'dist');
 /** The purpose the cluster's portal is granted the portal mix for (primary school enrolment). */
 export const CLUSTER_PURPOSE = '1.900011';
 
@@ -52,13 +50,6 @@ export interface Cluster {
   /** The balancer's view of each slot. */
   stats(): ReturnType<typeof serverStats>;
   stop(): Promise<void>;
-}
-
-/** The built entry point `npm run build` makes; the cluster runs what production runs, without tsx. */
-function built(entry: string): string {
-  const file = join(DIST, entry);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
-  return file;
 }
 
 async function admin(adminUrl: string, sql: string): Promise<void> {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 
 /** A child process of the cluster, with what it printed (for the error when it dies early). */
 export interface ClusterProcess {
@@ -84,4 +86,13 @@ export async function waitHealthy(url: string, owner: ClusterProcess, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${owner.name} was not healthy at ${url} after ${timeoutMs} ms:\n${owner.output().slice(-4000)}`);
+}
+
+const DIST = resolve(import.meta.dirname, '../../dist');
+
+/** The built entry point `npm run build` makes: the cluster runs what production runs, without tsx. */
+export function built(entry: string): string {
+  const file = join(DIST, entry);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
+  return file;
 }
