@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { built, freePort, startProcess, waitHealthy } from '../deploy/cluster/processes';
+import { built, freePort, RELEASE_DIST, startProcess, waitHealthy } from '../deploy/cluster/processes';
 
 /**
  * Start-up time and memory of the gateway process, from the release build (`node dist/gateway/main.js`, as
@@ -25,14 +25,14 @@ function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 
 const MODES = {
-  dist: ['--max-old-space-size=512', built('gateway/main.js')],
+  dist: ['--max-old-space-size=512', built(RELEASE_DIST, 'gateway/main.js')],
   tsx: ['--max-old-space-size=512', '--import', 'tsx', 'gateway/main.ts'],
 } as const;
 type Mode = keyof typeof MODES;
 
 await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
 await admin(`CREATE DATABASE ${DATABASE}`);
-const migrate = startProcess('migrate', process.execPath, [built('deploy/migrate.js')], { LOG_LEVEL: 'warn', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}` });
+const migrate = startProcess('migrate', process.execPath, [built(RELEASE_DIST, 'deploy/migrate.js')], { LOG_LEVEL: 'warn', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}` });
 if ((await migrate.exited) !== 0) throw new Error(`migrations failed:\n${migrate.output()}`);
 const results: Record<Mode, { ms: number; peakMb: number; settledMb: number }[]> = { dist: [], tsx: [] };
 try {

@@ -1,6 +1,7 @@
 import { cp, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 
 /**
@@ -9,9 +10,10 @@ import { build, type Plugin } from 'esbuild';
  * migrations, the persisted-operation manifest, the supergraph) beside them. Keeping the layout keeps every
  * `import.meta.url`-relative path (a subgraph's `schema.graphql` and `migrations/`, the worker threads) true without a
  * change to the code; plain Node then runs `dist/` with no TypeScript loader.
+ * `--out DIR` builds elsewhere (tests build their own copy, so that they never replace a `dist/` something runs).
  */
-const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const OUT = join(ROOT, 'dist');
+const ROOT = resolve(import.meta.dirname, '..');
+const USAGE = 'Usage: npm run build [-- --out DIR]  (DIR: dist, the default, or a folder under .build/; it is replaced)';
 const SOURCES = ['gateway', 'subgraphs', 'operations'];
 /** Entry points outside the source folders: the migrations Job. */
 const EXTRA_MODULES = ['deploy/migrate.ts'];
@@ -48,16 +50,31 @@ const keepRelativeImports: Plugin = {
   },
 };
 
+/**
+ * The output folder, which the build replaces: `dist`, or one under `.build/` (tests). Both sit inside the project, so
+ * that the built files find its package.json (ESM) and node_modules; nothing else may be wiped by a mistyped flag.
+ */
+function outputFolder(): string {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
+  const inside = relative(ROOT, resolve(ROOT, values.out));
+  const [first, ...rest] = inside.split(sep);
+  if (!(inside === 'dist' || (first === '.build' && rest.length > 0 && !rest.includes('..')))) {
+    throw new Error(`--out must be dist or a folder under .build/; got ${values.out}`);
+  }
+  return join(ROOT, inside);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  await rm(OUT, { recursive: true, force: true });
+  const out = outputFolder();
+  await rm(out, { recursive: true, force: true });
   const files = (await Promise.all(SOURCES.map(filesUnder))).flat();
   const modules = [...files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')), ...EXTRA_MODULES];
   const assets = [...files.filter((file) => !file.endsWith('.ts')), ...EXTRA_ASSETS];
   await build({
     absWorkingDir: ROOT,
     entryPoints: modules,
-    outdir: OUT,
+    outdir: out,
     outbase: '.',
     bundle: true,
     packages: 'external',
@@ -68,8 +85,11 @@ async function main(): Promise<void> {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  await Promise.all(assets.map((asset) => cp(join(ROOT, asset), join(OUT, asset))));
-  console.log(`built ${modules.length} modules and copied ${assets.length} files to dist/ in ${Date.now() - started} ms`);
+  await Promise.all(assets.map((asset) => cp(join(ROOT, asset), join(out, asset))));
+  process.stdout.write(`built ${modules.length} modules and copied ${assets.length} files to ${relative(ROOT, out)}/ in ${Date.now() - started} ms\n`);
 }
 
-await main();
+await main().catch((error: unknown) => {
+  process.stderr.write(`build failed: ${(error as Error).message}\n${USAGE}\n`);
+  process.exit(1);
+});

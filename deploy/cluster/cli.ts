@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../subgraphs/common/logger';
 import { startCluster } from './cluster';
+import { RELEASE_DIST } from './processes';
 
 const USAGE = `Usage: npm run cluster -- [--replicas N] [--port N] [--citizens N] [--database NAME]
   --replicas  gateway replicas behind HAProxy (default 3)
@@ -10,15 +11,22 @@ const USAGE = `Usage: npm run cluster -- [--replicas N] [--port N] [--citizens N
 Needs npm run build first, haproxy on the PATH, PostgreSQL and Redis on 127.0.0.1.`;
 
 /** `npm run cluster`: the production layout as processes on this machine until Ctrl-C. */
-const { values } = parseArgs({
-  options: {
-    replicas: { type: 'string', default: '3' },
-    port: { type: 'string', default: '8080' },
-    citizens: { type: 'string', default: '1000' },
-    database: { type: 'string', default: 'once_cluster' },
-    help: { type: 'boolean', default: false },
-  },
-});
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        replicas: { type: 'string', default: '3' },
+        port: { type: 'string', default: '8080' },
+        citizens: { type: 'string', default: '1000' },
+        database: { type: 'string', default: 'once_cluster' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
 const log = createLogger('cluster', 'info', 2);
 const whole = (name: 'replicas' | 'port' | 'citizens', min: number, max: number) => {
   const value = Number(values[name]);
@@ -34,6 +42,7 @@ if (values.help) {
 }
 const replicas = whole('replicas', 1, 16);
 const cluster = await startCluster({
+  dist: RELEASE_DIST,
   replicas,
   slots: replicas,
   port: whole('port', 1, 65535),

@@ -19,6 +19,8 @@ import { built, freePort, startProcess, waitHealthy, type ClusterProcess } from 
 export const CLUSTER_PURPOSE = '1.900011';
 
 export interface ClusterOptions {
+  /** The release build the processes run (RELEASE_DIST, or a test's own). */
+  dist: string;
   /** Gateway replicas started at once. */
   replicas: number;
   /** Server slots in the balancer: replicas started later take the free ones. */
@@ -118,7 +120,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     };
 
     log.info({ database: options.database }, 'running the migrations');
-    const migrate = startProcess('migrate', process.execPath, [built('deploy/migrate.js')], common);
+    const migrate = startProcess('migrate', process.execPath, [built(options.dist, 'deploy/migrate.js')], common);
     processes.push(migrate);
     await runToEnd(migrate);
 
@@ -142,7 +144,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
 
     log.info('starting the subgraphs');
-    const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(`subgraphs/${name}/server.js`)], common));
+    const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(options.dist, `subgraphs/${name}/server.js`)], common));
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${ports[subgraph.name as SubgraphName]}/health`, subgraph)));
 
@@ -155,7 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const startReplica = async (slot: string) => {
       if (replicas.has(slot)) throw new Error(`${slot} is already running`);
       const port = slotPort(slot);
-      const replica = startProcess(slot, process.execPath, ['--max-old-space-size=512', built('gateway/main.js')], { ...common, PORT: String(port) });
+      const replica = startProcess(slot, process.execPath, ['--max-old-space-size=512', built(options.dist, 'gateway/main.js')], { ...common, PORT: String(port) });
       replicas.set(slot, replica);
       await waitHealthy(`http://127.0.0.1:${port}${READINESS_PATH}`, replica);
       log.info({ slot, port }, 'gateway replica ready');

@@ -88,11 +88,12 @@ export async function waitHealthy(url: string, owner: ClusterProcess, timeoutMs 
   throw new Error(`${owner.name} was not healthy at ${url} after ${timeoutMs} ms:\n${owner.output().slice(-4000)}`);
 }
 
-const DIST = resolve(import.meta.dirname, '../../dist');
+/** Where `npm run build` puts the release build. */
+export const RELEASE_DIST = resolve(import.meta.dirname, '../../dist');
 
-/** The built entry point `npm run build` makes: the cluster runs what production runs, without tsx. */
-export function built(entry: string): string {
-  const file = join(DIST, entry);
+/** A built entry point in the release build at `dist`: the cluster runs what production runs, without tsx. */
+export function built(dist: string, entry: string): string {
+  const file = join(dist, entry);
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
   return file;
 }

@@ -1,21 +1,24 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../subgraphs/common/logger';
 import { PORTAL_MIX } from '../../bench/portal-mix';
 import { startCluster, type Cluster } from '../../deploy/cluster/cluster';
+import { buildRelease } from '../helpers/release-build';
 
 const PROCESSES = { timeout: 240_000 };
 /** Requests in flight at once through the balancer while replicas come and go. */
 const CONCURRENCY = 6;
 
 let cluster: Cluster | undefined;
+let build: ReturnType<typeof buildRelease> | undefined;
 beforeAll(async () => {
   // The cluster runs the release build, as production does.
-  execFileSync(process.execPath, ['--import', 'tsx', 'deploy/build.ts'], { stdio: 'pipe' });
+  build = buildRelease('cluster-test');
   const adminUrl = new URL(inject('databaseUrl'));
   adminUrl.pathname = '/postgres';
   cluster = await startCluster({
+    dist: build.dist,
     replicas: 2,
     slots: 3,
     port: 0,
@@ -27,7 +30,10 @@ beforeAll(async () => {
     log: createLogger('cluster-test', 'silent'),
   });
 }, PROCESSES.timeout);
-afterAll(() => cluster?.stop(), PROCESSES.timeout);
+afterAll(async () => {
+  await cluster?.stop();
+  build?.remove();
+}, PROCESSES.timeout);
 
 /** The portal mix in a loop on CONCURRENCY connections until stopped: every answer that is not full data is a failure. */
 function portalLoad(target: Cluster) {
@@ -93,5 +99,22 @@ describe('the cluster: gateway replicas behind HAProxy', PROCESSES, () => {
     const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PORTAL_MIX[0], variables: { id: target.personalIds[0] } }) });
     const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('npm run cluster, given bad input', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'deploy/cluster/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it.each([
+    [['--replicas', '0'], 2, /^--replicas must be a whole number from 1 to 16; got 0$/m],
+    [['--port', '80.5'], 2, /^--port must be a whole number from 1 to 65535; got 80\.5$/m],
+    [['--citizens', 'many'], 2, /^--citizens must be a whole number from 1 to 1000000; got many$/m],
+    [['--bogus'], 2, /^Unknown option '--bogus'/m],
+    [['--database', 'once; DROP DATABASE postgres'], 1, /^cluster failed to start: database name must be lower-case letters, digits and _; got "once; DROP DATABASE postgres"$/m],
+  ])('%j exits with %i and says why, starting nothing', (args, status, message) => {
+    const result = run(args);
+    expect(result.status).toBe(status);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,11 +8,11 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { composeSupergraph } from '../../gateway/compose';
 import { freePort, startProcess, waitHealthy } from '../../deploy/cluster/processes';
 import { TEST_SECRETS } from '../helpers/database';
+import { buildRelease } from '../helpers/release-build';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 
 const PROCESSES = { timeout: 120_000 };
 const ROOT = resolve(import.meta.dirname, '../..');
-const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href;
 
 /**
  * Loaded with --import before anything else (and so in every worker thread): any TypeScript source or tsx module
@@ -27,8 +27,11 @@ register('data:text/javascript,' + encodeURIComponent(
 
 let folder: string;
 let stack: TestStack;
+let build: ReturnType<typeof buildRelease>;
+/** A file of the build as a URL, for the scripts below to import. */
+const dist = (path: string) => pathToFileURL(join(build.dist, path)).href;
 beforeAll(async () => {
-  execFileSync(process.execPath, ['--import', 'tsx', 'deploy/build.ts'], { cwd: ROOT, stdio: 'pipe' });
+  build = buildRelease('release-test');
   folder = mkdtempSync(join(tmpdir(), 'once-release-'));
   writeFileSync(join(folder, 'forbid-typescript.mjs'), FORBID_TYPESCRIPT);
   stack = await startTestStack();
@@ -36,11 +39,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   rmSync(folder, { recursive: true, force: true });
+  build?.remove();
 });
 
 const guard = () => ['--import', pathToFileURL(join(folder, 'forbid-typescript.mjs')).href];
 
 describe('the release build (npm run build)', PROCESSES, () => {
+  it.each(['.', '..', 'gateway', '.build', '.build/../dist2', '/tmp/once-dist'])('refuses --out %s, which it would wipe, and wipes nothing', (out) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/build.ts', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`build failed: --out must be dist or a folder under .build/; got ${out}`);
+    expect(existsSync(join(ROOT, 'gateway/main.ts'))).toBe(true);
+  });
+
   it('fails a process that reaches for TypeScript at run time, so that the checks below can fail', () => {
     const script = join(folder, 'reaches-for-typescript.mjs');
     writeFileSync(script, `await import(${JSON.stringify(pathToFileURL(join(ROOT, 'gateway/query-plans.ts')).href)});\n`);
@@ -73,11 +84,11 @@ process.exit(0);
     expect(JSON.parse(run.stdout)).toEqual({ planned: 1, failed: 0, composed: true, problems: [] });
   });
 
-  it('serves queries as `npm run gateway` runs it: node dist/gateway/main.js, and stops with 0 on SIGTERM', async () => {
+  it('serves queries as `npm run gateway` runs it, node on the built gateway/main.js, and stops with 0 on SIGTERM', async () => {
     const supergraph = join(folder, 'supergraph.graphql');
     writeFileSync(supergraph, composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: stack.subgraphUrls[name] }))));
     const port = await freePort();
-    const gateway = startProcess('gateway', process.execPath, [...guard(), 'dist/gateway/main.js', '--supergraph', supergraph], {
+    const gateway = startProcess('gateway', process.execPath, [...guard(), join(build.dist, 'gateway/main.js'), '--supergraph', supergraph], {
       PORT: String(port),
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
