@@ -10,7 +10,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../subgraphs/common/config';
+import { loadConfig, subgraphPort, type SubgraphName } from '../../subgraphs/common/config';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -49,9 +49,8 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
  */
 export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as const;
 
-const GATEWAY_PORT = 4000;
-/** The ports the subgraphs listen on, as their config defaults them. */
-const SUBGRAPH_PORTS: Record<SubgraphName, number> = { population: 4001, residence: 4002, procedures: 4003, audit: 4004, registry: 4005, 'social-insurance': 4010 };
+/** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
+const DEFAULTS = loadConfig({});
 const JWKS_DIR = '/etc/once/jwks';
 /** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
 const HEAP_MB = 512;
@@ -105,11 +104,11 @@ function subgraphHost(name: SubgraphName): string {
 /** Settings that are not secret; every key is one of the config module's (README, "Configuration"). */
 function config(options: ManifestOptions): ConfigMap {
   const urls = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, `http://${subgraphHost(name)}:${SUBGRAPH_PORTS[name]}/graphql`]),
+    builtInSubgraphs.map(({ name }) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, `http://${subgraphHost(name)}:${subgraphPort(DEFAULTS, name)}/graphql`]),
   );
   return new ConfigMap({
     metadata: metadata(options, 'once-config', 'config'),
-    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(GATEWAY_PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
+    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(DEFAULTS.PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
   });
 }
 
@@ -137,7 +136,7 @@ function migrationsJob(options: ManifestOptions): Job {
 
 function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Service] {
   const host = subgraphHost(name);
-  const port = SUBGRAPH_PORTS[name];
+  const port = subgraphPort(DEFAULTS, name);
   const deployment = new Deployment({
     metadata: metadata(options, host, name),
     spec: {
@@ -179,10 +178,10 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
         metadata: { labels: labels('gateway') },
         spec: podSpec(
           [
-            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], GATEWAY_PORT, {
-              startupProbe: httpProbe('/live', GATEWAY_PORT, 2, 60),
-              readinessProbe: httpProbe('/ready', GATEWAY_PORT, 5, 2),
-              livenessProbe: httpProbe('/live', GATEWAY_PORT, 10, 3),
+            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], DEFAULTS.PORT, {
+              startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
+              readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
+              livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
               resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
               volumeMounts: [
