@@ -36,19 +36,24 @@ function resolveSource(fromDir: string, specifier: string): string {
 /**
  * Every module is its own entry point: relative imports stay imports, rewritten to the built file's name
  * (`./config` to `./config.js`, `../subgraphs` to `../subgraphs/index.js`) since Node's ESM loader wants full names.
+ * An import of a file the build leaves out (`included`: the modules and assets, relative to the root) fails it,
+ * rather than the built process at run time.
  */
-const keepRelativeImports: Plugin = {
-  name: 'keep-relative-imports',
-  setup(context) {
-    context.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
-      if (args.kind === 'entry-point') return undefined;
-      const target = resolveSource(args.resolveDir, args.path);
-      let specifier = relative(args.resolveDir, target).replace(/\.ts$/, '.js');
-      if (!specifier.startsWith('.')) specifier = `./${specifier}`;
-      return { path: specifier, external: true };
-    });
-  },
-};
+function keepRelativeImports(included: ReadonlySet<string>): Plugin {
+  return {
+    name: 'keep-relative-imports',
+    setup(context) {
+      context.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const target = resolveSource(args.resolveDir, args.path);
+        if (!included.has(relative(ROOT, target))) throw new Error(`${relative(ROOT, args.importer)} imports ${relative(ROOT, target)}, which the build leaves out`);
+        let specifier = relative(args.resolveDir, target).replace(/\.ts$/, '.js');
+        if (!specifier.startsWith('.')) specifier = `./${specifier}`;
+        return { path: specifier, external: true };
+      });
+    },
+  };
+}
 
 /**
  * The output folder, which the build replaces: `dist`, or one under `.build/` (tests). Both sit inside the project, so
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
     outbase: '.',
     bundle: true,
     packages: 'external',
-    plugins: [keepRelativeImports],
+    plugins: [keepRelativeImports(new Set([...modules, ...assets]))],
     platform: 'node',
     format: 'esm',
     target: 'node20',
