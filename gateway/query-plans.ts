@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { QueryPlan, QueryPlanCache } from '@apollo/query-planner';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../subgraphs/common/logger';
+import { startTsWorker } from '../subgraphs/common/ts-worker';
 
 /** An operation as a client sends it: the text, and the operation name when the client gives one. */
 export interface KnownOperation {
@@ -34,9 +35,7 @@ export type PlanMessage =
   | { kind: 'failed'; queryHash: string; operationName: string | null; reason: string }
   | { kind: 'done' };
 
-/** The planning worker is TypeScript like the rest: a worker thread does not inherit tsx's loader, so it imports through tsx's API. */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ tsImport }) => tsImport(${JSON.stringify(new URL('./query-plan-worker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`;
+const WORKER = new URL('./query-plan-worker.ts', import.meta.url);
 
 /** The key `@apollo/gateway` looks a plan up by: the query's hash, hashed again with the operation name when sent. */
 export function planKey(queryHash: string, operationName: string | null): string {
@@ -137,7 +136,7 @@ export class QueryPlans {
   }
 
   private planInWorker(supergraphSdl: string, operations: KnownOperation[], generation: number, result: WarmResult): Promise<void> {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { supergraphSdl, operations } });
+    const worker = startTsWorker(WORKER, { workerData: { supergraphSdl, operations } });
     // Planning ahead never keeps a stopping process alive.
     worker.unref();
     this.worker = worker;

@@ -144,12 +144,13 @@ export async function startGateway({ supergraph, config, log, access, port = con
     parseOptions: { maxTokens: config.MAX_TOKENS },
     ...(access ? { persistedQueries: { cache: access.persisted, ttl: 24 * 3600 } } : {}),
     allowBatchedHttpRequests: false,
+    // runMain stops the process on SIGTERM (drain, then flush the audit); Apollo's own handler (on unless NODE_ENV=test) would
+    // stop Apollo alone and re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
     // Introspection is a coordinate like any other: the access plugin allows it only to clients granted it.
     introspection: true,
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
-    // Our own shutdown drains requests first; Apollo's would stop the gateway under them at the first signal.
-    stopOnTerminationSignals: false,
   });
   const server = await startGraphQLHttpServer({
     apollo,

@@ -1,0 +1,234 @@
+import { stringify } from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import { Service } from 'kubernetes-models/v1/Service';
+import { builtInSubgraphs } from '../../subgraphs';
+import { loadConfig, subgraphPort, type SubgraphName } from '../../subgraphs/common/config';
+
+/** What differs between one installation and another. */
+export interface ManifestOptions {
+  namespace: string;
+  /** The image the Dockerfile builds, pushed to the cluster's registry. */
+  image: string;
+  /** Host names of the PostgreSQL and Redis the cluster reaches, outside it (managed services, VMs). */
+  postgresHost: string;
+  redisHost: string;
+  gateway: { minReplicas: number; maxReplicas: number; cpuTargetPercent: number };
+  subgraphReplicas: number;
+}
+
+/** What every typed model of kubernetes-models is: checked against the Kubernetes JSON schema by `validate()`. */
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string; namespace?: string };
+  validate(): void;
+  toJSON(): unknown;
+}
+
+export const DEFAULT_OPTIONS: ManifestOptions = {
+  namespace: 'once',
+  image: 'registry.example.gov.vn/once:0.1.0',
+  postgresHost: 'postgres.db.example.gov.vn',
+  redisHost: 'redis.db.example.gov.vn',
+  gateway: { minReplicas: 3, maxReplicas: 12, cpuTargetPercent: 70 },
+  subgraphReplicas: 2,
+};
+
+/**
+ * The Secrets the manifests read and never hold: the operator creates them (README, "Kubernetes"). `once-secrets`
+ * goes whole into every container's environment (DATABASE_URL, REDIS_URL, SUBGRAPH_SECRETS and the audit signing
+ * key), `once-jwks` is the JWKS file the gateway verifies bearer tokens with.
+ */
+export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as const;
+
+/** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
+const DEFAULTS = loadConfig({});
+const JWKS_DIR = '/etc/once/jwks';
+/** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
+const HEAP_MB = 512;
+/** Seconds the endpoints controller and the balancers take to stop sending to a terminating pod. */
+const PRE_STOP_SLEEP_S = 5;
+/** The gateway drains in-flight requests for up to 10 s on SIGTERM, and then flushes the audit queue. */
+const TERMINATION_GRACE_S = 30;
+
+function labels(component: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'once', 'app.kubernetes.io/component': component };
+}
+
+function metadata(options: ManifestOptions, name: string, component: string) {
+  return { name, namespace: options.namespace, labels: labels(component) };
+}
+
+function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number): IProbe {
+  return { httpGet: { path, port }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
+}
+
+/** A container that runs as a non-root user on a read-only root file system, with nothing to escalate to. */
+function container(options: ManifestOptions, name: string, args: string[], port: number | null, extra: Partial<IContainer> = {}): IContainer {
+  return {
+    name,
+    image: options.image,
+    command: ['node'],
+    args,
+    ports: port === null ? [] : [{ name: 'http', containerPort: port }],
+    envFrom: [{ configMapRef: { name: 'once-config' } }, { secretRef: { name: SECRETS.environment } }],
+    securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    ...extra,
+  };
+}
+
+function podSpec(containers: IContainer[], extra: Partial<IPodSpec> = {}): IPodSpec {
+  return {
+    // The image's `node` user.
+    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+    automountServiceAccountToken: false,
+    containers,
+    ...extra,
+    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(extra.volumes ?? [])],
+  };
+}
+
+function subgraphHost(name: SubgraphName): string {
+  return `once-${name}`;
+}
+
+/** Settings that are not secret; every key is one of the config module's (README, "Configuration"). */
+function config(options: ManifestOptions): ConfigMap {
+  const urls = Object.fromEntries(
+    builtInSubgraphs.map(({ name }) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, `http://${subgraphHost(name)}:${subgraphPort(DEFAULTS, name)}/graphql`]),
+  );
+  return new ConfigMap({
+    metadata: metadata(options, 'once-config', 'config'),
+    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(DEFAULTS.PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
+  });
+}
+
+/** PostgreSQL and Redis live outside the cluster; pods reach them as `postgres` and `redis`, the URLs in the Secret. */
+function externalServices(options: ManifestOptions): Service[] {
+  return [
+    new Service({ metadata: metadata(options, 'postgres', 'database'), spec: { type: 'ExternalName', externalName: options.postgresHost } }),
+    new Service({ metadata: metadata(options, 'redis', 'redis'), spec: { type: 'ExternalName', externalName: options.redisHost } }),
+  ];
+}
+
+function migrationsJob(options: ManifestOptions): Job {
+  return new Job({
+    metadata: metadata(options, 'once-migrate', 'migrate'),
+    spec: {
+      backoffLimit: 4,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels: labels('migrate') },
+        spec: podSpec([container(options, 'migrate', ['dist/deploy/migrate.js'], null)], { restartPolicy: 'OnFailure' }),
+      },
+    },
+  });
+}
+
+function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Service] {
+  const host = subgraphHost(name);
+  const port = subgraphPort(DEFAULTS, name);
+  const deployment = new Deployment({
+    metadata: metadata(options, host, name),
+    spec: {
+      replicas: options.subgraphReplicas,
+      selector: { matchLabels: labels(name) },
+      template: {
+        metadata: { labels: labels(name) },
+        spec: podSpec(
+          [
+            container(options, name, [`dist/subgraphs/${name}/server.js`], port, {
+              readinessProbe: httpProbe('/health', port, 5, 2),
+              livenessProbe: httpProbe('/health', port, 10, 3),
+              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
+              resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+            }),
+          ],
+          { terminationGracePeriodSeconds: TERMINATION_GRACE_S },
+        ),
+      },
+    },
+  });
+  const service = new Service({ metadata: metadata(options, host, name), spec: { selector: labels(name), ports: [{ name: 'http', port, targetPort: 'http' }] } });
+  return [deployment, service];
+}
+
+/**
+ * Stateless gateway replicas: scaled on CPU, at most one taken down at a time by a voluntary disruption, out of the
+ * Service as soon as they stop being ready, and given time to drain before SIGTERM.
+ */
+function gateway(options: ManifestOptions): KubernetesObject[] {
+  const name = 'once-gateway';
+  const deployment = new Deployment({
+    metadata: metadata(options, name, 'gateway'),
+    spec: {
+      // No replicas here: the HorizontalPodAutoscaler owns the count.
+      selector: { matchLabels: labels('gateway') },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels('gateway') },
+        spec: podSpec(
+          [
+            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], DEFAULTS.PORT, {
+              startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
+              readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
+              livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),
+              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
+              resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'jwks', mountPath: JWKS_DIR, readOnly: true },
+              ],
+            }),
+          ],
+          {
+            terminationGracePeriodSeconds: TERMINATION_GRACE_S,
+            volumes: [{ name: 'jwks', secret: { secretName: SECRETS.jwks } }],
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels('gateway') } }],
+          },
+        ),
+      },
+    },
+  });
+  const service = new Service({ metadata: metadata(options, name, 'gateway'), spec: { selector: labels('gateway'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+  const autoscaler = new HorizontalPodAutoscaler({
+    metadata: metadata(options, name, 'gateway'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: options.gateway.minReplicas,
+      maxReplicas: options.gateway.maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: options.gateway.cpuTargetPercent } } }],
+    },
+  });
+  const disruptionBudget = new PodDisruptionBudget({ metadata: metadata(options, name, 'gateway'), spec: { maxUnavailable: 1, selector: { matchLabels: labels('gateway') } } });
+  return [deployment, service, autoscaler, disruptionBudget];
+}
+
+/** Every object of an installation, in the order `kubectl apply` should meet them. */
+export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): KubernetesObject[] {
+  if (options.gateway.minReplicas < 2) throw new Error(`gateway.minReplicas must be at least 2, so that the disruption budget can let one go; got ${options.gateway.minReplicas}`);
+  if (options.gateway.maxReplicas < options.gateway.minReplicas) throw new Error('gateway.maxReplicas must not be below gateway.minReplicas');
+  return [
+    new Namespace({ metadata: { name: options.namespace, labels: { 'app.kubernetes.io/name': 'once' } } }),
+    config(options),
+    ...externalServices(options),
+    migrationsJob(options),
+    ...builtInSubgraphs.flatMap(({ name }) => subgraph(options, name)),
+    ...gateway(options),
+  ];
+}
+
+/** The installation as one multi-document YAML file for `kubectl apply -f`. */
+export function renderManifests(options: ManifestOptions = DEFAULT_OPTIONS): string {
+  const header = '# Generated by `npm run manifests` from deploy/kubernetes/manifests.ts: edit that, not this.\n';
+  return header + onceManifests(options).map((object) => `---\n${stringify(object.toJSON())}`).join('');
+}
