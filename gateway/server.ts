@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { clientLabel, noteRequest } from '../subgraphs/common/access-log';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -13,7 +14,7 @@ import { principalLabel, type Principal } from './access/principal';
 import { readPurpose } from './access/purpose';
 import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
-import { createAuditPlugin } from './audit/audit-plugin';
+import { createAuditPlugin, responseOutcome } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
@@ -22,6 +23,7 @@ import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
+import { serveSupergraph } from './telemetry/gateway-metrics';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -92,6 +94,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     planCheck?.learn(apiSchema, coreSupergraphSdl);
     hash = supergraphVersion(coreSupergraphSdl);
+    serveSupergraph(hash, version());
     plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
@@ -121,6 +124,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
+    service: 'gateway',
+    outcomeOf: responseOutcome,
     health: () => {
       const served = version();
       return { supergraph: hash, ...(served ? { version: Number(served) } : {}), queryPlans: plans.stats() };
@@ -150,6 +155,7 @@ function rateLimitOf(principal: Principal, config: Config): number {
 async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
   const trail = newTrail();
   const principal = await access.authenticate(headers);
+  noteRequest({ client: clientLabel(principalLabel(principal)) });
   const limit = rateLimitOf(principal, config);
   if (limit > 0) {
     const who = principalLabel(principal);
@@ -157,5 +163,6 @@ async function authorise({ requestId, clientRequestId, headers }: RequestInfo, a
     if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
   }
   const purpose = await readPurpose(headers, principal, access.store);
+  noteRequest({ purpose: purpose?.code });
   return { requestId, clientRequestId, principal, purpose, trail };
 }

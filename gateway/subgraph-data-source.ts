@@ -3,9 +3,11 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../subgraphs/common/errors';
 import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
 import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
+import { injectTraceContext } from '../subgraphs/common/tracing';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 import type { SubgraphPools } from './subgraph-pools';
+import { subgraphFetchDuration, subgraphFetchErrors } from './telemetry/gateway-metrics';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -29,9 +31,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly timeoutMs: number;
 
   constructor({ name, url, timeoutMs, secret, pools }: SubgraphDataSourceOptions) {
-    const signedFetch = (input: string, init: { headers: Record<string, string>; body: string }) => {
+    const signedFetch = async (input: string, init: { headers: Record<string, string>; body: string }) => {
+      // Outside the signature: trace context only labels spans, and nothing a subgraph decides depends on it.
+      injectTraceContext(init.headers);
       if (secret) signRequest(secret, init.headers, init.body);
-      return pools.post(input, init.headers, init.body);
+      const timer = subgraphFetchDuration.startTimer({ subgraph: name });
+      try {
+        const response = await pools.post(input, init.headers, init.body);
+        timer({ result: response.ok ? 'ok' : 'error' });
+        if (!response.ok) subgraphFetchErrors.inc({ subgraph: name, reason: `http_${response.status}` });
+        return response;
+      } catch (error) {
+        timer({ result: 'error' });
+        subgraphFetchErrors.inc({ subgraph: name, reason: fetchFailure(error).timedOut ? 'timeout' : 'unreachable' });
+        throw error;
+      }
     };
     super({ url, fetcher: signedFetch as unknown as RemoteGraphQLDataSource['fetcher'] });
     this.name = name;
@@ -63,12 +77,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** A subgraph that cannot be reached or is too slow: say which and why, but not its address. */
   override didEncounterError(error: Error): never {
     if (error instanceof GraphQLError) throw error;
-    const cause = error.cause instanceof Error ? error.cause : error;
-    const code = (cause as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-        ? `did not answer within ${this.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)`
-        : `could not be reached (${code ?? cause.message})`;
+    const { timedOut, code } = fetchFailure(error);
+    const reason = timedOut ? `did not answer within ${this.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)` : `could not be reached (${code})`;
     throw new GraphQLError(`Subgraph ${this.name} ${reason}`, { extensions: { code: ErrorCode.SubgraphUnavailable, serviceName: this.name } });
   }
+}
+
+/** Why a fetch threw: a timeout, or the connection's error code (the message when it has none). */
+function fetchFailure(error: unknown): { timedOut: boolean; code: string } {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const cause = failure.cause instanceof Error ? failure.cause : failure;
+  const code = (cause as NodeJS.ErrnoException).code;
+  return { timedOut: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT', code: code ?? cause.message };
 }

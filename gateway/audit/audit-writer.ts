@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { appendRecords, lastRecord } from '../../subgraphs/audit/repository';
+import { auditTelemetry } from '../telemetry/gateway-metrics';
 
 export interface AuditWriterOptions {
   db: Database;
@@ -68,7 +69,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOpt
 
   async function commit(batch: Pending[]): Promise<void> {
     try {
-      const records = await db.transaction(async (tx) => {
+      const records = await auditTelemetry.commit(batch.length, () => db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
         if (tail) {
           const chained = chainOnto(tail, batch);
@@ -78,7 +79,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOpt
         const chained = chainOnto(newest, batch);
         if (!(await appendRecords(tx, chained, newest.hash))) throw new Error('the newest audit record changed while the chain lock was held');
         return chained;
-      });
+      }));
       const newest = records.at(-1);
       tail = newest ? { seq: newest.seq, hash: newest.hash } : tail;
       records.forEach((record, index) => batch[index]?.resolve(record.seq));
@@ -96,6 +97,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOpt
     if (flushing || queue.length === 0) return;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(maxBatch);
+    auditTelemetry.queued(queue.length);
     flushing = commit(batch).finally(() => {
       flushing = null;
       if (queue.length >= maxBatch) flush();
@@ -114,6 +116,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log }: AuditWriterOpt
       if (closed) return Promise.reject(new Error('audit log is closed'));
       return new Promise((resolve, reject) => {
         queue.push({ entry, resolve, reject });
+        auditTelemetry.queued(queue.length);
         schedule();
       });
     },

@@ -5,12 +5,13 @@ const COLUMNS = `seq, request_id AS "requestId", to_char(at AT TIME ZONE 'UTC', 
   principal, client_id AS "clientId", officer, purpose, case_number AS "caseNumber", operation_name AS "operationName",
   operation_hash AS "operationHash", coordinates, subjects, outcome, error_codes AS "errorCodes", subgraphs,
   duration_ms AS "durationMs", previous_hash AS "previousHash", hash,
-  client_request_id AS "clientRequestId", key_id AS "keyId", details, sent_to_subgraphs AS "sentToSubgraphs"`;
+  client_request_id AS "clientRequestId", key_id AS "keyId", details, sent_to_subgraphs AS "sentToSubgraphs",
+  trace_id AS "traceId"`;
 
 const RECORDSET = `seq bigint, "requestId" text, at timestamptz, principal text, "clientId" text, officer text, purpose text,
   "caseNumber" text, "operationName" text, "operationHash" text, coordinates text[], subjects text[], outcome text,
   "errorCodes" text[], subgraphs text[], "durationMs" integer, "previousHash" text, hash text,
-  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[]`;
+  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[], "traceId" text`;
 
 export interface AuditFilter {
   subject?: string | null;
@@ -48,7 +49,7 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
   const inserted = await db.query(
     `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
        operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash,
-       client_request_id, key_id, details, sent_to_subgraphs)
+       client_request_id, key_id, details, sent_to_subgraphs, trace_id)
      SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
       WHERE coalesce((SELECT hash FROM audit.records ORDER BY seq DESC LIMIT 1), $3) = $2
      RETURNING seq`,

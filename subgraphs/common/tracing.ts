@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+
+/**
+ * OpenTelemetry traces, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then a span per request (this module), per
+ * plan, subgraph fetch and execution (@apollo/gateway's own spans), per audit commit, and per SQL statement (pg
+ * instrumentation; PGlite runs in-process and has none). W3C trace context travels to the subgraphs in
+ * `traceparent`. Off, every call here is a no-op of the OpenTelemetry API.
+ */
+
+const tracer = trace.getTracer('once');
+
+export interface TracingOptions {
+  /** The service name spans carry (gateway, population, ...). */
+  service: string;
+  /** OTLP/HTTP endpoint, as in OTEL_EXPORTER_OTLP_ENDPOINT: spans go to `<endpoint>/v1/traces`. */
+  endpoint?: string | undefined;
+  /** Spans go here instead, each as it ends (tests: an in-memory exporter). */
+  exporter?: SpanExporter;
+}
+
+export interface Tracing {
+  /** Exports the spans still buffered, then stops tracing. */
+  stop(): Promise<void>;
+}
+
+/** Starts tracing for this process when an endpoint (or exporter) is given; null when tracing stays off. */
+export function startTracing({ service, endpoint, exporter }: TracingOptions): Tracing | null {
+  if (!endpoint && !exporter) return null;
+  const processor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }));
+  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
+  provider.register();
+  const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [new PgInstrumentation({ requireParentSpan: true })] });
+  // pg is usually imported (ESM) before tracing starts; requiring it now lets the instrumentation patch the module
+  // every importer shares, instead of only later requires.
+  createRequire(import.meta.url)('pg');
+  return {
+    async stop() {
+      unregister();
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
+
+/** The trace id of the active span; null when tracing is off or no span is active. */
+export function currentTraceId(): string | null {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext.traceId : null;
+}
+
+/** Adds the active trace context (`traceparent`) to outgoing headers. */
+export function injectTraceContext(headers: Record<string, string>): void {
+  propagation.inject(context.active(), headers);
+}
+
+/**
+ * Starts the span of one incoming HTTP request. `trustParent`: continue the caller's trace (`traceparent`, a subgraph
+ * called by the gateway); otherwise a new trace starts (the gateway: a caller must not choose the trace id its audit
+ * record carries).
+ */
+export function startRequestSpan(name: string, headers: Record<string, string | string[] | undefined>, trustParent: boolean): { span: Span; run<T>(work: () => T): T } {
+  const parent = trustParent ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+  const active = trace.setSpan(parent, span);
+  return { span, run: (work) => context.with(active, work) };
+}
+
+/** Runs `work` in a span of its own (a child of the active one), ended and marked failed when `work` throws. */
+export async function inSpan<T>(name: string, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await work();
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export { SpanStatusCode };
