@@ -8,8 +8,10 @@ import { reportMetricsToPrimary, startMetricsServer } from '../subgraphs/common/
  * With `metrics`, the process serves its metrics there; with workers, the primary serves the sum of theirs.
  */
 export async function runWorkers(count: number, log: Logger, start: () => Promise<void>, metrics?: { host: string; port: number | null }): Promise<void> {
-  if (cluster.isWorker) reportMetricsToPrimary();
-  if (metrics && metrics.port !== null && cluster.isPrimary) await startMetricsServer({ host: metrics.host, port: metrics.port, log, aggregateWorkers: count > 1 });
+  if (metrics && metrics.port !== null) {
+    if (cluster.isWorker) reportMetricsToPrimary();
+    else await startMetricsServer({ host: metrics.host, port: metrics.port, log, aggregateWorkers: count > 1 });
+  }
   if (count <= 1 || !cluster.isPrimary) return start();
   let stopping = false;
   let lastRestart = 0;

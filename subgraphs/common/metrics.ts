@@ -62,6 +62,13 @@ export const operationLabel = new CappedLabel(200);
 
 let defaultsCollected = false;
 
+/** Process and event-loop metrics (prom-client's defaults), collected once per process. */
+function collectProcessMetrics(): void {
+  if (defaultsCollected) return;
+  collectDefaultMetrics();
+  defaultsCollected = true;
+}
+
 export interface MetricsServerOptions {
   host: string;
   /** 0 picks a free port (tests); the chosen one is in the returned url. */
@@ -82,10 +89,8 @@ export interface RunningMetricsServer {
 
 /** Serves GET /metrics (Prometheus text format) and nothing else, with process and event-loop metrics included. */
 export async function startMetricsServer({ host, port, log, aggregateWorkers = false }: MetricsServerOptions): Promise<RunningMetricsServer> {
-  if (!defaultsCollected) {
-    collectDefaultMetrics();
-    defaultsCollected = true;
-  }
+  // The primary of workers only sums theirs: its own process is not the one serving.
+  if (!aggregateWorkers) collectProcessMetrics();
   const aggregator = aggregateWorkers ? new AggregatorRegistry() : null;
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -131,9 +136,11 @@ export async function startMetricsFor(config: Config, log: Logger, subgraph?: Su
 }
 
 /**
- * In a gateway worker: answer the primary's requests for this worker's metrics. prom-client installs that listener
- * when an AggregatorRegistry is made, so one is made here for that alone.
+ * In a gateway worker: answer the primary's requests for this worker's metrics, process metrics included.
+ * prom-client installs that listener when an AggregatorRegistry is made, so one is made here for that alone.
  */
 export function reportMetricsToPrimary(): void {
-  if (cluster.isWorker) new AggregatorRegistry();
+  if (!cluster.isWorker) return;
+  collectProcessMetrics();
+  new AggregatorRegistry();
 }
