@@ -22,7 +22,7 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
     process.exit(1);
   }
   const log = createLogger(name, config.LOG_LEVEL, options.logFd);
-  const tracing = startTracing({ service: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = await startTracing({ service: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   let stop: Stop;
   try {
     const stopMain = await main(config, log);

@@ -1,10 +1,6 @@
 import { createRequire } from 'node:module';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 
 /**
  * OpenTelemetry traces, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then a span per request (this module), per
@@ -29,9 +25,19 @@ export interface Tracing {
   stop(): Promise<void>;
 }
 
-/** Starts tracing for this process when an endpoint (or exporter) is given; null when tracing stays off. */
-export function startTracing({ service, endpoint, exporter }: TracingOptions): Tracing | null {
+/**
+ * Starts tracing for this process when an endpoint (or exporter) is given; null when tracing stays off. The SDK is
+ * loaded only then, so that a process without tracing neither loads it nor hooks `require`.
+ */
+export async function startTracing({ service, endpoint, exporter }: TracingOptions): Promise<Tracing | null> {
   if (!endpoint && !exporter) return null;
+  const [{ OTLPTraceExporter }, { registerInstrumentations }, { PgInstrumentation }, { resourceFromAttributes }, { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/instrumentation'),
+    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const processor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }));
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
   provider.register();

@@ -23,7 +23,7 @@ let fullName: string;
 const PROFILE = `query Profile($id: ID!) { citizen(personalId: $id) { personalId fullName dateOfBirth } }`;
 
 beforeAll(async () => {
-  tracing = startTracing({ service: 'once-test', exporter: new InMemorySpanExporter() });
+  tracing = await startTracing({ service: 'once-test', exporter: new InMemorySpanExporter() });
   stack = await startTestStack({}, { log: pino({ level: 'info' }, sink) });
   [subject, fullName] = await stack.db
     .query<{ id: string; name: string }>('SELECT personal_id AS id, full_name AS name FROM population.citizens ORDER BY 1 LIMIT 1')

@@ -15,7 +15,7 @@ let subject: string;
 const PROFILE = `query Profile($id: ID!) { citizen(personalId: $id) { fullName permanentResidence { registeredOn } documents { number } } }`;
 
 beforeAll(async () => {
-  tracing = startTracing({ service: 'once-test', exporter });
+  tracing = await startTracing({ service: 'once-test', exporter });
   stack = await startTestStack();
   subject = await one(stack.db, `SELECT d.holder_id AS value FROM procedures.issued_documents d JOIN residence.household_members m ON m.personal_id = d.holder_id ORDER BY 1 LIMIT 1`);
 });
