@@ -6,7 +6,7 @@ import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
 import { operationLabel, refusals, requestDuration } from './metrics';
-import { SpanStatusCode, startRequestSpan } from './tracing';
+import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';
 
 export interface RequestInfo {
   /** The server's id of the request (see `ownRequestIds`); echoed in the response and in every log line. */
@@ -120,7 +120,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     const started = performance.now();
     const facts: RequestFacts = {};
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const { span, run } = startRequestSpan(`${service} ${request.method ?? 'GET'}`, request.headers, !options.ownRequestIds);
+    const { span, run } = path === '/health' ? untracedRequest() : startRequestSpan(`${service} ${request.method ?? 'GET'}`, request.headers, !options.ownRequestIds);
     const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
     response.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
@@ -128,7 +128,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       const outcome = facts.outcome ?? (status < 400 ? 'OK' : 'REFUSED');
       const client = facts.client ?? 'anonymous';
       if (path === '/graphql') requestDuration.observe({ service, operation: operationLabel.of(facts.operationName), outcome, client }, seconds);
-      span.setAttributes({ 'http.request.method': request.method ?? '', 'url.path': path === '/graphql' || path === '/health' ? path : 'other', 'http.response.status_code': status, 'once.outcome': outcome });
+      span.setAttributes({ 'http.request.method': request.method ?? '', 'url.path': path === '/graphql' ? path : 'other', 'http.response.status_code': status, 'once.outcome': outcome });
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: facts.code ?? String(status) });
       span.end();
       // The access log: who asked, what, and how it ended; never response data. Probes only at debug.

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 
 /**
@@ -18,6 +18,12 @@ export interface TracingOptions {
   endpoint?: string | undefined;
   /** Spans go here instead, each as it ends (tests: an in-memory exporter). */
   exporter?: SpanExporter;
+}
+
+/** The span of one incoming request, and how to run its handling inside it. */
+export interface RequestSpan {
+  span: Span;
+  run<T>(work: () => T): T;
 }
 
 export interface Tracing {
@@ -72,11 +78,16 @@ export function injectTraceContext(headers: Record<string, string>): void {
  * called by the gateway); otherwise a new trace starts (the gateway: a caller must not choose the trace id its audit
  * record carries).
  */
-export function startRequestSpan(name: string, headers: Record<string, string | string[] | undefined>, trustParent: boolean): { span: Span; run<T>(work: () => T): T } {
+export function startRequestSpan(name: string, headers: Record<string, string | string[] | undefined>, trustParent: boolean): RequestSpan {
   const parent = trustParent ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   const active = trace.setSpan(parent, span);
   return { span, run: (work) => context.with(active, work) };
+}
+
+/** A request that is not traced (health probes, which would bury the traces worth reading). */
+export function untracedRequest(): RequestSpan {
+  return { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), run: (work) => work() };
 }
 
 /** Runs `work` in a span of its own (a child of the active one), ended and marked failed when `work` throws. */

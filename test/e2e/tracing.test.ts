@@ -78,6 +78,14 @@ describe('a trace of one request', () => {
     if (record) expect(chainHash(record.previousHash, seq, { ...record, traceId: '0'.repeat(32) })).not.toBe(record.hash);
   });
 
+  it('leaves health probes out of the traces', async () => {
+    exporter.reset();
+    expect((await fetch(stack.gatewayUrl.replace('/graphql', '/health'))).status).toBe(200);
+    const response = await stack.graphql(PROFILE, { id: subject });
+    await traceOf(response.headers.get('x-request-id') ?? '');
+    expect(exporter.getFinishedSpans().map((span) => span.name)).not.toContain('gateway GET');
+  });
+
   it('does not let a caller choose the trace id its audit record carries', async () => {
     const forged = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
     const response = await stack.graphql(PROFILE, { id: subject }, { ...stack.portal.headers, traceparent: forged });
