@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { loadConfig, subgraphUrl } from '../subgraphs/common/config';
+import { loadConfig, metricsPort, subgraphUrl } from '../subgraphs/common/config';
 import { createLogger } from '../subgraphs/common/logger';
 import { createNotifier } from '../subgraphs/common/notifier';
 import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
@@ -61,4 +61,4 @@ await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LE
     await close();
     throw error;
   }
-}));
+}), { host: workers.HOST, port: metricsPort(workers) });

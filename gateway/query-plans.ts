@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../subgraphs/common/logger';
 import { startTsWorker } from '../subgraphs/common/ts-worker';
+import { planCacheLookups } from './telemetry/gateway-metrics';
 
 /** An operation as a client sends it: the text, and the operation name when the client gives one. */
 export interface KnownOperation {
@@ -76,6 +77,7 @@ export class QueryPlans {
         const plan = await store.get(key);
         if (plan) counts.hits += 1;
         else counts.misses += 1;
+        planCacheLookups.inc({ result: plan ? 'hit' : 'miss' });
         return plan;
       },
       set: (key, plan) => store.set(key, plan),

@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
 import { GraphQLError, type ValidationContext } from 'graphql';
+import { clientLabel, noteRequest } from '../subgraphs/common/access-log';
 import type { Config } from '../subgraphs/common/config';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
@@ -15,7 +16,7 @@ import { principalLabel, type Principal } from './access/principal';
 import { readPurpose } from './access/purpose';
 import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
-import { createAuditPlugin } from './audit/audit-plugin';
+import { createAuditPlugin, responseOutcome } from './audit/audit-plugin';
 import type { AuditWriter } from './audit/audit-writer';
 import { OnceExecutor } from './executor';
 import type { PersistedOperations } from './persisted-operations';
@@ -26,6 +27,7 @@ import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
+import { serveSupergraph } from './telemetry/gateway-metrics';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -125,6 +127,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     planCheck?.learn(apiSchema, coreSupergraphSdl);
     hash = supergraphVersion(coreSupergraphSdl);
+    serveSupergraph(hash, version());
     plans.warm(coreSupergraphSdl).catch((error: unknown) => log.warn({ err: error }, 'query plans not warmed; they are made on first use'));
   });
   /** The registry version a follower serves; null for a fixed supergraph (the SDL fingerprint says which then). */
@@ -163,6 +166,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
     ...(access?.routes ? { routes: access.routes } : {}),
+    service: 'gateway',
+    outcomeOf: responseOutcome,
     health: () => {
       const served = version();
       const openCircuits = [...breakers].filter(([, breaker]) => breaker.open).map(([name]) => name);
@@ -193,6 +198,7 @@ function rateLimitOf(principal: Principal, config: Config): number {
 async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
   const trail = newTrail();
   const principal = await access.authenticate(headers);
+  noteRequest({ client: clientLabel(principalLabel(principal)) });
   const limit = rateLimitOf(principal, config);
   if (limit > 0) {
     const who = principalLabel(principal);
@@ -200,5 +206,6 @@ async function authorise({ requestId, clientRequestId, headers }: RequestInfo, a
     if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
   }
   const purpose = await readPurpose(headers, principal, access.store);
+  noteRequest({ purpose: purpose?.code });
   return { requestId, clientRequestId, principal, purpose, trail };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
 import type { Config } from '../subgraphs/common/config';
+import { startMetricsFor } from '../subgraphs/common/metrics';
 import { openPlatform } from '../subgraphs/common/platform';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
@@ -54,6 +55,7 @@ await runMain('once', async (configured, log) => {
   const access = openAccessControl(config, log, db);
   const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
   const gateway = await startGateway({ supergraph: follower, config, log, access });
+  const metrics = await startMetricsFor(config, log);
 
   const [sample] = await db.query<{ id: string }>(
     `SELECT d.holder_id AS id FROM procedures.issued_documents d
@@ -86,6 +88,7 @@ await runMain('once', async (configured, log) => {
   );
   return async () => {
     await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
+    await metrics?.stop();
     await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS)));
     await platform.close();

@@ -5,9 +5,11 @@ import { ErrorCode } from '../subgraphs/common/errors';
 import type { Logger } from '../subgraphs/common/logger';
 import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
 import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
+import { injectTraceContext } from '../subgraphs/common/tracing';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';
+import { subgraphFetchDuration, subgraphFetchErrors } from './telemetry/gateway-metrics';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -58,16 +60,26 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   constructor({ name, url, timeoutMs, secret, pools, breaker, log }: SubgraphDataSourceOptions) {
     const signedFetch = async (input: string, init: { headers: Record<string, string>; body: string }) => {
-      if (!breaker.allow()) throw new CircuitOpenError();
+      if (!breaker.allow()) {
+        subgraphFetchErrors.inc({ subgraph: name, reason: 'circuit_open' });
+        throw new CircuitOpenError();
+      }
+      // Outside the signature: trace context only labels spans, and nothing a subgraph decides depends on it.
+      injectTraceContext(init.headers);
       const current = typeof secret === 'function' ? secret() : secret;
       if (current) signRequest(current, init.headers, init.body);
+      const timer = subgraphFetchDuration.startTimer({ subgraph: name });
       try {
         const response = await pools.post(input, init.headers, init.body);
+        timer({ result: response.ok ? 'ok' : 'error' });
+        if (!response.ok) subgraphFetchErrors.inc({ subgraph: name, reason: `http_${response.status}` });
         // A subgraph that answers 5xx (starting, overloaded, broken) is as good as down; a 4xx is about the request.
         if (response.status >= 500) breaker.failed(new Error(`HTTP ${response.status}`));
         else breaker.succeeded();
         return response;
       } catch (error) {
+        timer({ result: 'error' });
+        subgraphFetchErrors.inc({ subgraph: name, reason: error instanceof SubgraphExchangeError ? error.reason : 'unreachable' });
         breaker.failed(error);
         throw error;
       }

@@ -1,13 +1,19 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../subgraphs/common/logger';
+import { reportMetricsToPrimary, startMetricsServer } from '../subgraphs/common/metrics';
 
 /**
  * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when
  * `count` is 1. The primary restarts a worker that dies (at most once a second). On SIGTERM/SIGINT it passes the
  * signal on and waits: each worker stops accepting, drains its requests in flight and commits its audit records
  * (runMain); the primary exits once they all have, 0 if every one stopped cleanly.
+ * With `metrics`, the process serves its metrics there; with workers, the primary serves the sum of theirs.
  */
-export async function runWorkers(count: number, log: Logger, start: () => Promise<void>): Promise<void> {
+export async function runWorkers(count: number, log: Logger, start: () => Promise<void>, metrics?: { host: string; port: number | null }): Promise<void> {
+  if (metrics && metrics.port !== null) {
+    if (cluster.isWorker) reportMetricsToPrimary();
+    else await startMetricsServer({ host: metrics.host, port: metrics.port, log, aggregateWorkers: count > 1 });
+  }
   if (count <= 1 || !cluster.isPrimary) return start();
   let stopping: NodeJS.Signals | null = null;
   let unclean = 0;

@@ -22,6 +22,11 @@ function hasAnyData(data: unknown): boolean {
   return typeof data === 'object' && data !== null && Object.values(data).some((value) => value !== null);
 }
 
+/** The audit outcome of an executed operation's response (also what the access log and metrics say of it). */
+export function responseOutcome(data: unknown, errorCodes: readonly string[]): AuditOutcome {
+  return outcomeOf(hasAnyData(data), errorCodes);
+}
+
 /**
  * Writes one audit record per operation, denied and failed ones included, and holds the response until the record
  * is committed. When the log cannot take the record, the response is replaced: no data leaves unrecorded.
@@ -38,7 +43,7 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           // The policy check notes whom an operation is about; this covers one refused before it (validation, limits).
           if (document) for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
           const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
-          const entry = auditEntry(contextValue, outcomeOf(hasAnyData(result.data), errorCodes), {
+          const entry = auditEntry(contextValue, responseOutcome(result.data, errorCodes), {
             operationName: requestContext.operationName ?? request.operationName ?? null,
             operationHash: requestContext.queryHash ?? null,
             errorCodes,

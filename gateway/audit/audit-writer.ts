@@ -7,6 +7,7 @@ import type { MerkleFrontier, StoredNode } from '../../subgraphs/audit/merkle';
 import { appendRecords, appendTreeNodes, ensureMonthPartitions, insertCheckpoint, lastRecord, readChain, treeSize } from '../../subgraphs/audit/repository';
 import { loadFrontier, recordLeaf } from '../../subgraphs/audit/tree';
 import type { Witness } from '../../subgraphs/audit/witness';
+import { auditTelemetry } from '../telemetry/gateway-metrics';
 
 export interface CheckpointOptions {
   /** The Ed25519 audit key; never stored in the audit database. */
@@ -178,7 +179,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
 
   async function commit(batch: Pending[], forceCheckpoint: boolean): Promise<void> {
     const newMonths = [...new Set(batch.flatMap(({ entry }) => monthsFor(entry.at)))].filter((month) => !months.has(month));
-    const { chained, checkpoint } = await db.transaction(async (tx) => {
+    const { chained, checkpoint } = await auditTelemetry.commit(batch.length, () => db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
       await ensureMonthPartitions(tx, newMonths);
       let chained = tail && batch.length > 0 ? chainOnto(tail, batch) : null;
@@ -191,7 +192,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
       const checkpoint = checkpointOf(chained.tail.seq, chained.tail.frontier, forceCheckpoint);
       if (checkpoint) await insertCheckpoint(tx, checkpoint);
       return { chained, checkpoint };
-    });
+    }));
     tail = chained.tail;
     for (const month of newMonths) months.add(month);
     chained.records.forEach((record, index) => batch[index]?.resolve(record.seq));
@@ -226,6 +227,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
     if (flushing || (queue.length === 0 && !checkpointWanted)) return;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(maxBatch);
+    auditTelemetry.queued(queue.length);
     const force = checkpointWanted;
     checkpointWanted = false;
     flushing = commitGroup(batch, force).finally(() => {
@@ -247,6 +249,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
       if (closed) return Promise.reject(new Error('audit log is closed'));
       return new Promise((resolve, reject) => {
         queue.push({ entry, resolve, reject });
+        auditTelemetry.queued(queue.length);
         schedule();
       });
     },

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AuditEntry, AuditOutcome } from '../../subgraphs/audit/chain';
 import { personalIdProblems } from '../../subgraphs/common/personal-id';
+import { currentTraceId } from '../../subgraphs/common/tracing';
 import { principalLabel, type Principal, type Purpose } from '../access/principal';
 import type { AccessTrail } from '../context';
 
@@ -100,6 +101,7 @@ export function auditEntry(
     clientRequestId: optionalText(request.clientRequestId, MAX_CLIENT_REQUEST_ID),
     keyId: principal.kind === 'client' ? optionalText(principal.keyId) : null,
     details: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    traceId: currentTraceId(),
   };
 }
 

@@ -32,6 +32,8 @@ export interface AuditEntry {
   details?: string | null;
   /** What the query plan sent to subgraphs in entity representations, `subgraph:Type.field`, sorted. */
   sentToSubgraphs?: string[];
+  /** The OpenTelemetry trace id of the request (32 hex digits); null when tracing is off. */
+  traceId?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -51,8 +53,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 export function canonicalRecord(seq: number, entry: AuditEntry): string {
   // Appended only when one is set, so that records written before these fields existed keep their hashes.
   const sent = entry.sentToSubgraphs ?? [];
-  const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null, sent];
-  const withAdded = added.slice(0, 3).some((value) => value !== null) || sent.length > 0;
+  const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null, sent, ...(entry.traceId ? [entry.traceId] : [])];
+  const withAdded = added.slice(0, 3).some((value) => value !== null) || sent.length > 0 || Boolean(entry.traceId);
   return JSON.stringify([
     seq, entry.requestId, entry.at, entry.principal, entry.clientId, entry.officer, entry.purpose, entry.caseNumber,
     entry.operationName, entry.operationHash, entry.coordinates, entry.subjects, entry.outcome, entry.errorCodes,

@@ -8,12 +8,12 @@ const COLUMNS = `seq, request_id AS "requestId", to_char(at AT TIME ZONE 'UTC', 
   operation_hash AS "operationHash", coordinates, subjects, outcome, error_codes AS "errorCodes", subgraphs,
   duration_ms AS "durationMs", previous_hash AS "previousHash", hash,
   client_request_id AS "clientRequestId", key_id AS "keyId", details, sent_to_subgraphs AS "sentToSubgraphs",
-  subject_salt AS "subjectSalt"`;
+  subject_salt AS "subjectSalt", trace_id AS "traceId"`;
 
 const RECORDSET = `seq bigint, "requestId" text, at timestamptz, principal text, "clientId" text, officer text, purpose text,
   "caseNumber" text, "operationName" text, "operationHash" text, coordinates text[], subjects text[], outcome text,
   "errorCodes" text[], subgraphs text[], "durationMs" integer, "previousHash" text, hash text,
-  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[], "subjectSalt" text`;
+  "clientRequestId" text, "keyId" text, details text, "sentToSubgraphs" text[], "subjectSalt" text, "traceId" text`;
 
 export interface AuditFilter {
   subject?: string | null;
@@ -58,7 +58,7 @@ export async function appendRecords(db: Queryable, records: readonly AuditRecord
   const inserted = await db.query(
     `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name,
        operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash,
-       client_request_id, key_id, details, sent_to_subgraphs, subject_salt)
+       client_request_id, key_id, details, sent_to_subgraphs, subject_salt, trace_id)
      SELECT * FROM json_to_recordset($1::json) AS r(${RECORDSET})
       WHERE coalesce((SELECT hash FROM (${NEWEST}) tail), $3) = $2
      RETURNING seq`,

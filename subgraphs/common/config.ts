@@ -186,6 +186,13 @@ const schema = z.object({
   REGISTRY_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(8_000),
   /** How long subgraphs keep entity rows in the cache (Redis, or in-process); 0 turns the cache off. */
   ENTITY_CACHE_TTL_S: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * Port of the Prometheus metrics listener (GET /metrics), bound to HOST; unset: no metrics listener; 0: a free port.
+   * A subgraph run as its own process listens on METRICS_PORT plus its offset (see `metricsPort`).
+   */
+  METRICS_PORT: port.max(65_525).optional(),
+  /** OTLP/HTTP collector that traces are sent to (`<endpoint>/v1/traces`); unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   /** Citizens generated when `npm start` finds an empty database. */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Seed of the synthetic data generator: the same seed gives the same data. */
@@ -229,6 +236,19 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
 export function subgraphUrl(config: Config, name: SubgraphName): string {
   const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL, registry: config.REGISTRY_URL, 'social-insurance': config.SOCIAL_INSURANCE_URL }[name];
   return configured ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`;
+}
+
+/** How far a subgraph's metrics port is from METRICS_PORT when it runs as its own process: its default port's distance from 4000. */
+const METRICS_PORT_OFFSETS: Record<SubgraphName, number> = { population: 1, residence: 2, procedures: 3, audit: 4, registry: 5, 'social-insurance': 10 };
+
+/**
+ * The metrics port of a process: the gateway (or `npm start`, which serves everything in one process) listens on
+ * METRICS_PORT; a subgraph process on METRICS_PORT + its offset, so that processes sharing one host and one
+ * configuration do not collide. Null when METRICS_PORT is unset; 0 stays 0 (a free port).
+ */
+export function metricsPort(config: Config, subgraph?: SubgraphName): number | null {
+  if (config.METRICS_PORT === undefined) return null;
+  return config.METRICS_PORT === 0 || !subgraph ? config.METRICS_PORT : config.METRICS_PORT + METRICS_PORT_OFFSETS[subgraph];
 }
 
 /** REGISTRY_ALLOWED_HOSTS, or by default the hosts of the built-in subgraphs' URLs. */

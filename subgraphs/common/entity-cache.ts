@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Database } from './database';
 import type { Logger } from './logger';
+import { entityCacheLookups } from './metrics';
 import type { Notifier } from './notifier';
 import { openRedis, type GuardedRedis } from './redis';
 
@@ -74,6 +75,8 @@ export async function throughCache<Row>(
   if (!cache) return load(keys);
   const cached = await cache.get<Row>(namespace, keys);
   const missing = keys.filter((_, index) => cached[index] === undefined);
+  entityCacheLookups.inc({ namespace, result: 'hit' }, keys.length - missing.length);
+  entityCacheLookups.inc({ namespace, result: 'miss' }, missing.length);
   const loaded = missing.length > 0 ? await load(missing) : [];
   if (loaded.length > 0) await cache.set(namespace, loaded.map((row) => [keyOf(row), row] as const));
   return [...cached.filter((row): row is Row => row !== undefined), ...loaded];

@@ -3,8 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
 import { ErrorCode, RETRY_AFTER_S } from './errors';
 import type { Logger } from './logger';
+import { operationLabel, refusals, requestDuration } from './metrics';
+import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';
 
 export interface RequestInfo {
   /** The server's id of the request (see `ownRequestIds`); echoed in the response and in every log line. */
@@ -46,6 +49,13 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   onRefused?: (request: RequestInfo, refusal: HttpError, context: TContext | null) => Promise<void>;
   /** Extra GET routes by exact path, answered with the JSON the function returns (e.g. a well-known public key). */
   routes?: Record<string, () => unknown>;
+  /** The service named in metrics, spans and access log lines (gateway, population, ...). Default `graphql`. */
+  service?: string;
+  /**
+   * The outcome an executed request is logged and counted with, from its data and error codes (the gateway: its
+   * audit outcome). Default: OK without errors, ERROR with.
+   */
+  outcomeOf?: (data: unknown, errorCodes: readonly string[]) => string;
 }
 
 export interface RunningServer {
@@ -86,6 +96,20 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   // object, which Apollo passes on as it is (the context it copies).
   const reachedPipeline = new WeakSet<HTTPGraphQLRequest>();
   if (options.onRefused) apollo.addPlugin({ requestDidStart: async ({ request }) => void (request.http && reachedPipeline.add(request.http)) });
+  const service = options.service ?? 'graphql';
+  const outcomeOf = options.outcomeOf ?? ((_data: unknown, errorCodes: readonly string[]) => (errorCodes.length === 0 ? 'OK' : 'ERROR'));
+  // Added last, so that it sees the response as sent (the audit plugin may have withheld the data).
+  apollo.addPlugin({
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operationName, queryHash, response }) {
+          const result = response.body.kind === 'single' ? response.body.singleResult : null;
+          const errorCodes = (result?.errors ?? []).map((error) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          noteRequest({ operationName: operationName ?? undefined, operationHash: queryHash, outcome: outcomeOf(result?.data, errorCodes) });
+        },
+      };
+    },
+  });
 
   async function refused(info: RequestInfo, refusal: HttpError, context: TContext | null): Promise<void> {
     try {
@@ -101,29 +125,56 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     const info: RequestInfo = { requestId, clientRequestId, headers: request.headers };
     response.setHeader('x-request-id', requestId);
     const started = performance.now();
+    const facts: RequestFacts = {};
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // Probes are neither traced nor logged above debug: they would drown the requests that matter.
+    const probe = path === '/health' || path === '/live' || path === '/ready';
+    const { span, run } = probe ? untracedRequest() : startRequestSpan(`${service} ${request.method ?? 'GET'}`, request.headers, !options.ownRequestIds);
+    const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
     response.on('finish', () => {
-      // Who asked and why, as the gateway forwarded it (a subgraph's own record of the access).
-      const { 'x-once-principal': principal, 'x-once-officer': officer, 'x-once-purpose': purpose, 'x-once-case': caseNumber } = request.headers;
-      log.debug(
-        { requestId, method: request.method, url: request.url, status: response.statusCode, ms: Math.round(performance.now() - started), principal, officer, purpose, caseNumber },
-        'request',
+      const seconds = (performance.now() - started) / 1000;
+      const status = response.statusCode;
+      const outcome = facts.outcome ?? (status < 400 ? 'OK' : 'REFUSED');
+      const client = facts.client ?? 'anonymous';
+      if (path === '/graphql') requestDuration.observe({ service, operation: operationLabel.of(facts.operationName), outcome, client }, seconds);
+      span.setAttributes({ 'http.request.method': request.method ?? '', 'url.path': path === '/graphql' ? path : 'other', 'http.response.status_code': status, 'once.outcome': outcome });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: facts.code ?? String(status) });
+      span.end();
+      // The access log: who asked, what, and how it ended; never response data. Probes only at debug.
+      log[probe ? 'debug' : 'info'](
+        {
+          requestId, traceId, client, purpose: facts.purpose, operationName: facts.operationName, operationHash: facts.operationHash, outcome, code: facts.code,
+          status, ms: Math.round(seconds * 1000), bytes: Number(response.getHeader('content-length') ?? 0), remoteAddress: request.socket.remoteAddress, method: request.method, path,
+        },
+        'access',
       );
     });
-    handle(request, response, info).catch(async (error: unknown) => {
-      const unavailable = error instanceof HttpError ? null : statusErrorOf(error);
-      if (unavailable) log.warn({ err: unavailable.cause, requestId, code: unavailable.code }, 'request refused: a store it needs is unavailable');
-      else if (!(error instanceof HttpError)) log.error({ err: error, requestId }, 'request failed');
-      const refusal =
-        error instanceof HttpError
-          ? error
-          : unavailable
-            ? new HttpError(unavailable.status, unavailable.code, unavailable.message, Object.fromEntries(unavailable.headers))
-            : new HttpError(500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
-      await refused(info, refusal, null);
-      for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value);
-      sendError(response, refusal.status, refusal.code, refusal.message);
-    });
+    run(() =>
+      withRequestFacts(facts, () =>
+        handle(request, response, info).catch(async (error: unknown) => {
+          const unavailable = error instanceof HttpError ? null : statusErrorOf(error);
+          if (unavailable) log.warn({ err: unavailable.cause, requestId, code: unavailable.code }, 'request refused: a store it needs is unavailable');
+          else if (!(error instanceof HttpError)) log.error({ err: error, requestId }, 'request failed');
+          const refusal =
+            error instanceof HttpError
+              ? error
+              : unavailable
+                ? new HttpError(unavailable.status, unavailable.code, unavailable.message, Object.fromEntries(unavailable.headers))
+                : new HttpError(500, ErrorCode.InternalServerError, `Internal server error (request id ${requestId})`);
+          noteRefusal(refusal);
+          await refused(info, refusal, null);
+          for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value);
+          sendError(response, refusal.status, refusal.code, refusal.message);
+        }),
+      ),
+    );
   });
+
+  /** Counts a request refused before GraphQL ran, and says so in its access log line. */
+  function noteRefusal(refusal: HttpError): void {
+    refusals.inc({ service, code: refusal.code });
+    noteRequest({ outcome: 'REFUSED', code: refusal.code });
+  }
 
   async function handle(request: IncomingMessage, response: ServerResponse, info: RequestInfo): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -168,13 +219,18 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     const context = await options.context(info);
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => context });
-    if ((result.status ?? 200) >= 400 && options.onRefused && !reachedPipeline.has(httpGraphQLRequest)) await refused(info, refusalOf(result), context);
+    if ((result.status ?? 200) >= 400 && options.onRefused && !reachedPipeline.has(httpGraphQLRequest)) {
+      const refusal = refusalOf(result);
+      noteRefusal(refusal);
+      await refused(info, refusal, context);
+    }
     for (const [name, value] of result.headers) response.setHeader(name, value);
     for (const [name, value] of Object.entries(options.responseHeaders?.() ?? {})) response.setHeader(name, value);
     // A request admitted before the signal and answered after it: its keep-alive connection must not hold the drain up.
     if (lifecycle.phase !== 'ready') response.setHeader('connection', 'close');
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
+      response.setHeader('content-length', Buffer.byteLength(result.body.string));
       response.end(result.body.string);
       return;
     }
@@ -280,7 +336,9 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   if (response.headersSent) return void response.end();
   response.statusCode = status;
   response.setHeader('content-type', 'application/json; charset=utf-8');
-  response.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  response.setHeader('content-length', Buffer.byteLength(text));
+  response.end(text);
 }
 
 function sendError(response: ServerResponse, status: number, code: ErrorCode, message: string): void {

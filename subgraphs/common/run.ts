@@ -5,6 +5,7 @@ import { migrate } from './migrate';
 import type { Platform } from './platform';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 import type { RunningServer } from './http-server';
+import { startTracing } from './tracing';
 
 export type Stop = () => Promise<void>;
 
@@ -25,9 +26,14 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
     process.exit(1);
   }
   const log = createLogger(name, config.LOG_LEVEL, options.logFd);
+  const tracing = await startTracing({ service: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   let stop: Stop;
   try {
-    stop = await main(config, log);
+    const stopMain = await main(config, log);
+    stop = async () => {
+      await stopMain();
+      await tracing?.stop();
+    };
   } catch (error) {
     log.fatal({ err: error }, `${name} failed to start`);
     process.stderr.write(`\n${name} failed to start: ${(error as Error).message}\n`);

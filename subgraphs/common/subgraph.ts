@@ -10,6 +10,7 @@ import type { Config, SubgraphName } from './config';
 import type { Queryable } from './database';
 import type { Platform } from './platform';
 import { createErrorFormatter, ErrorCode } from './errors';
+import { clientLabel, noteRequest } from './access-log';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
 import { signatureProblem } from './signing';
 import type { Logger } from './logger';
@@ -127,6 +128,8 @@ export async function startSubgraph<TContext extends SubgraphContext>(
         options.log.warn({ requestId: request.requestId, principal: header('x-once-principal'), problem }, 'unsigned request refused');
         throw new HttpError(401, ErrorCode.Unauthenticated, `Request refused: ${problem}`);
       }
+      // Signed, so the gateway's word: whom it asks for and why, for the access log and metrics.
+      noteRequest({ client: clientLabel(header('x-once-principal')), purpose: header('x-once-purpose') });
     },
     apollo: createSubgraphServer(module, config, options.log),
     context: async (request) => module.createContext(options.deps, request),
@@ -136,6 +139,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     maxInFlight: config.MAX_IN_FLIGHT,
     log: options.log,
     health: () => ({ subgraph: module.name }),
+    service: module.name,
   });
 }
 

@@ -1,3 +1,4 @@
+import { startMetricsFor } from '../common/metrics';
 import { openPlatform } from '../common/platform';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../common/run';
 import { seedBooks } from './repository';
@@ -13,9 +14,11 @@ await runMain(socialInsurance.name, async (config, log) => {
   if (!books?.count) log.info({ books: await seedBooks(db, 5_000) }, 'seeded social insurance books');
   const platform = openPlatform(config, db, log);
   const [started] = await startSubgraphs([socialInsurance], { config, platform });
+  const metrics = await startMetricsFor(config, log, socialInsurance.name);
   log.info({ url: started?.server.url }, 'social-insurance subgraph ready');
   return async () => {
     await started?.server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
+    await metrics?.stop();
     await platform.close();
     await db.close();
   };

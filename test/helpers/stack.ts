@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
 import { countQueries, openPostgres, type Database } from '../../subgraphs/common/database';
+import type { Logger } from '../../subgraphs/common/logger';
 import type { Notifier } from '../../subgraphs/common/notifier';
 import { openPlatform } from '../../subgraphs/common/platform';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../../subgraphs/registry/service';
@@ -61,8 +62,9 @@ export interface TestStack {
  * the gateway follows it (use a database of its own: the registry is global state); otherwise it serves a fixed
  * supergraph.
  */
-export async function startTestStack(overrides: Record<string, string> = {}, options: { registry?: boolean } = {}): Promise<TestStack & { notifier: Notifier }> {
+export async function startTestStack(overrides: Record<string, string> = {}, options: { registry?: boolean; log?: Logger } = {}): Promise<TestStack & { notifier: Notifier }> {
   const config = testConfig(overrides);
+  const log = options.log ?? silentLog;
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
   const platform = openPlatform(config, db, silentLog);
   const { notifier } = platform;
@@ -71,7 +73,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   const subgraphUrls = {} as TestStack['subgraphUrls'];
   for (const module of builtInSubgraphs) {
     const counted = countQueries(db);
-    const server = await startSubgraph(module, { deps: { db: counted, config, platform }, port: 0, log: silentLog });
+    const server = await startSubgraph(module, { deps: { db: counted, config, platform }, port: 0, log: log.child({ subgraph: module.name }) });
     servers.set(module.name, server);
     queries[module.name] = counted;
     subgraphUrls[module.name] = server.url;
@@ -88,7 +90,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
     apiSchema = composed.apiSchema;
     supergraph = composed.supergraphSdl;
   }
-  const gateway = await startGateway({ supergraph, config, log: silentLog, access, port: 0 });
+  const gateway = await startGateway({ supergraph, config, log, access, port: 0 });
 
   const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false, trustedDocumentsOnly = false }) => {
     const clientId = `test-${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
