@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
 
 export interface Child {
   process: ChildProcess;
@@ -57,6 +60,22 @@ export function gatewayNodeArgs(heapMb = process.env.GATEWAY_HEAP_MB ?? '512'): 
   return [`--max-old-space-size=${heapMb}`];
 }
 
+let auditFolder: string | null = null;
+
+/**
+ * The audit key and witness file of this run's children, unless a child's env names its own: a production gateway
+ * refuses to run an audit log it cannot sign. Made on first use in a folder of this process's own, removed at exit.
+ */
+function auditEnv(): Record<string, string> {
+  if (!auditFolder) {
+    const folder = mkdtempSync(join(tmpdir(), 'once-child-audit-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    ensureSigningKey(join(folder, 'audit-signing-key.pem'));
+    auditFolder = folder;
+  }
+  return { AUDIT_SIGNING_KEY_FILE: join(auditFolder, 'audit-signing-key.pem'), AUDIT_WITNESS_FILE: join(auditFolder, 'witness.jsonl') };
+}
+
 /**
  * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for its
  * ready line on stdout.
@@ -66,7 +85,7 @@ export async function startChild(entry: string, args: string[], env: Record<stri
   // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), ...profile, ...nodeArgs, '--import', 'tsx', entry, ...args];
-  const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...auditEnv(), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => {
     if (child.pid) peak = Math.max(peak, treeStat(child.pid).rssMb);

@@ -43,7 +43,17 @@ export function subgraphBreaker(name: string, log: Logger): CircuitBreaker {
  * not allowed, check failed). Anything else, its UNAUTHENTICATED above all (which is about the gateway's signature,
  * not the portal's key), becomes SUBGRAPH_ERROR.
  */
-const REQUEST_CODES: ReadonlySet<string> = new Set([ErrorCode.BadUserInput, ErrorCode.Forbidden, ErrorCode.SchemaCheckFailed, ErrorCode.ServiceUnavailable]);
+const REQUEST_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.BadUserInput,
+  ErrorCode.Forbidden,
+  ErrorCode.ServiceUnavailable,
+  // The registry's refusals: what the agency must change in its request.
+  ErrorCode.SchemaCheckFailed,
+  ErrorCode.SchemaCheckTimeout,
+  ErrorCode.DataFlowNotApproved,
+  ErrorCode.RoutingUrlNotAllowed,
+  ErrorCode.SdlTooLarge,
+]);
 
 /** Thrown by the fetcher while the subgraph's circuit is open. */
 class CircuitOpenError extends Error {}
@@ -123,6 +133,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   /** The exchange failed: say which subgraph and why, but not its address, its status line or its body. */
   override didEncounterError(error: Error): never {
+    const refusal = inputRefusal(error);
+    if (refusal) throw refusal;
     const reason = this.reasonOf(error);
     this.log.warn({ serviceName: this.name, err: error }, `subgraph ${this.name} ${reason}`);
     throw new GraphQLError(`Subgraph ${this.name} ${reason}`, { extensions: { code: ErrorCode.SubgraphUnavailable, serviceName: this.name } });
@@ -138,4 +150,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (typeof status === 'number') return `answered HTTP ${status}`;
     return 'gave a malformed answer';
   }
+}
+
+/**
+ * A subgraph that refuses an argument the gateway passed on unchecked (a custom scalar such as `DateTime`, which only
+ * the subgraph parses) answers HTTP 400 with input errors only. It is the caller's input that is wrong: BAD_USER_INPUT
+ * with the subgraph's messages (they name the value and where it stands), and nothing of the subgraph's address.
+ */
+function inputRefusal(error: Error): GraphQLError | null {
+  if (!(error instanceof GraphQLError)) return null;
+  const response = error.extensions.response as { status?: unknown; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
+  const refusals = response?.status === 400 ? (response.body?.errors ?? []) : [];
+  const inputErrors = refusals.filter((refusal) => typeof refusal.message === 'string' && (refusal.extensions?.code === ErrorCode.BadUserInput || refusal.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'));
+  if (inputErrors.length === 0 || inputErrors.length !== refusals.length) return null;
+  return new GraphQLError(`An argument was refused: ${inputErrors.map((refusal) => String(refusal.message)).join('; ')}`, { extensions: { code: ErrorCode.BadUserInput } });
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../subgraphs/common/logger';
 import { migrate } from '../subgraphs/common/migrate';
 import { seedDatabase } from '../subgraphs/seed/load';
 import { initLocalKeys } from '../gateway/access/tokens';
+import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
 import { gatewayMigrations } from '../gateway/access-control';
 import { TEST_SEED } from './helpers/fixtures';
 
@@ -22,6 +23,8 @@ declare module 'vitest' {
     /** A JWKS for the run, and the private key beside it that tests sign tokens with. */
     jwksFile: string;
     privateKeyFile: string;
+    /** The audit signing key gateways started as their own production processes sign checkpoints with. */
+    auditKeyFile: string;
   }
 }
 
@@ -52,6 +55,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', url.toString());
   project.provide('jwksFile', join(keys, 'jwks.json'));
   project.provide('privateKeyFile', privateFile);
+  ensureSigningKey(join(keys, 'audit-signing-key.pem'));
+  project.provide('auditKeyFile', join(keys, 'audit-signing-key.pem'));
   return async () => {
     rmSync(keys, { recursive: true, force: true });
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/common/config';
+import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
 import { openPostgres } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
@@ -104,6 +105,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await admin(options.adminDatabaseUrl, `CREATE DATABASE ${options.database}`);
       created = true;
     }
+    ensureSigningKey(join(folder, 'audit-signing-key.pem'));
     const ports = Object.fromEntries(await Promise.all(builtInSubgraphs.map(async ({ name }) => [name, await freePort()] as const))) as Record<SubgraphName, number>;
     const common: Record<string, string> = {
       NODE_ENV: 'production',
@@ -111,6 +113,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL: options.redisUrl,
+      // The replicas sign one audit log, so they share one key; its witness file is the cluster's own.
+      AUDIT_SIGNING_KEY_FILE: join(folder, 'audit-signing-key.pem'),
+      AUDIT_WITNESS_FILE: join(folder, 'audit-witness.jsonl'),
       SUBGRAPH_SECRETS: builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(','),
       POPULATION_PORT: String(ports.population),
       RESIDENCE_PORT: String(ports.residence),

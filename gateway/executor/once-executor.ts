@@ -4,6 +4,7 @@ import type { QueryPlan, QueryPlanCache, QueryPlanner } from '@apollo/query-plan
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError } from 'graphql';
 import type { Logger } from '../../subgraphs/common/logger';
+import { inSpan } from '../../subgraphs/common/tracing';
 import { planKey } from '../query-plans';
 import { compilePlan, type CompiledPlan, type ForeignPlan } from './compiled-plan';
 import { PlanRun } from './plan-run';
@@ -91,6 +92,11 @@ export class OnceExecutor {
     if (!planner) return this.fallBack('no supergraph loaded', request, apollo);
     // Apollo's debugging header asks its executor to show the plan; only that executor does.
     if (request.request.http?.headers.get('apollo-query-plan-experimental')) return this.fallBack('query plan shown', request, apollo);
+    // The spans Apollo's executor makes (gateway.request, .plan, .execute; .fetch in PlanRun), so a trace reads the same.
+    return inSpan('gateway.request', {}, () => this.executeOwn(planner, request, apollo));
+  }
+
+  private async executeOwn(planner: QueryPlanner, request: GatewayGraphQLRequestContext, apollo: GatewayExecutor): Promise<GatewayExecutionResult> {
     const { document, queryHash } = request;
     const operationName = request.request.operationName ?? null;
     const context = buildOperationContext({ schema: request.schema, operationDocument: document, ...(operationName ? { operationName } : {}) });
@@ -99,13 +105,13 @@ export class OnceExecutor {
       const { errors } = getVariableValues(request.schema, definitions, request.request.variables ?? {});
       if (errors) return { errors };
     }
-    const plan = await this.planFor(planner, request, planKey(queryHash, operationName));
+    const plan = await inSpan('gateway.plan', {}, () => this.planFor(planner, request, planKey(queryHash, operationName)));
     const compiled = this.compiledFor(plan, planner, request);
     if (compiled.kind === 'foreign') return this.fallBack(compiled.reason, request, apollo);
     const hook = (this.gateway as unknown as PlanHook).experimental_didResolveQueryPlan;
     if (hook) hook({ queryPlan: plan, serviceMap: Object.fromEntries(this.options.services), requestContext: request, operationContext: context });
     this.counts.served += 1;
-    return this.run(compiled, request);
+    return inSpan('gateway.execute', {}, () => this.run(compiled, request));
   }
 
   private async planFor(planner: QueryPlanner, request: GatewayGraphQLRequestContext, key: string): Promise<QueryPlan> {

@@ -1,9 +1,10 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 // The enum is not re-exported by the package's entry point; its values are part of the data-source contract.
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
 import { evaluateCondition, type FetchNode, type PlanNode, type ResponsePath } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { inSpan } from '../../subgraphs/common/tracing';
 import type { CompiledFetch, CompiledPlan } from './compiled-plan';
 import { UnexpectedValue, UnsupportedOperation } from './projection';
 import { isResponseObject, mergeInto, type ResponseObject } from './response-tree';
@@ -144,14 +145,14 @@ export class PlanRun {
   private async send(fetch: FetchNode, cursor: Cursor, variables: Record<string, unknown>, targets: number[][] | null): Promise<ResponseObject | null> {
     const service = this.services.get(fetch.serviceName);
     if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
-    const response = await service.process({
+    const response = await inSpan('gateway.fetch', { 'once.subgraph': fetch.serviceName }, () => service.process({
       kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
       request: { query: fetch.operation, variables, ...(fetch.operationName ? { operationName: fetch.operationName } : {}) },
       incomingRequestContext: this.request,
       context: this.request.context,
       ...(fetch.operationDocumentNode ? { document: fetch.operationDocumentNode } : {}),
       pathInIncomingRequest: cursor.path,
-    });
+    }));
     if (response.errors) this.recordErrors(response.errors, fetch.serviceName, cursor, targets);
     return isResponseObject(response.data) ? response.data : null;
   }

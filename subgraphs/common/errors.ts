@@ -78,7 +78,7 @@ export function unavailable(code: ErrorCode.ServiceUnavailable | ErrorCode.Audit
  */
 export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
   return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const formatted = subgraphInputRefusal(given) ?? clientRequestRefusal(given, error);
+    const formatted = clientRequestRefusal(given, error);
     const code = formatted.extensions?.code;
     if (code !== undefined && code !== ErrorCode.InternalServerError) {
       // An expected error says what is wrong; a stack trace would only be noise (and a map of the code).
@@ -92,24 +92,6 @@ export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: ErrorCode.InternalServerError },
     };
-  };
-}
-
-/**
- * A subgraph that refuses an argument the gateway passed on unchecked (a custom scalar such as `DateTime`, which only
- * the subgraph parses) answers HTTP 400, which the gateway would report as an INTERNAL_SERVER_ERROR carrying the
- * subgraph's URL and body. It is the caller's input that is wrong: BAD_USER_INPUT with the subgraph's messages (they
- * name the value and where it stands), and nothing of the subgraph's address.
- */
-function subgraphInputRefusal(formatted: GraphQLFormattedError): GraphQLFormattedError | null {
-  const response = formatted.extensions?.response as { status?: unknown; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
-  const refusals = response?.status === 400 ? (response.body?.errors ?? []) : [];
-  const inputErrors = refusals.filter((refusal) => typeof refusal.message === 'string' && (refusal.extensions?.code === ErrorCode.BadUserInput || refusal.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'));
-  if (inputErrors.length === 0 || inputErrors.length !== refusals.length) return null;
-  return {
-    message: `An argument was refused: ${inputErrors.map((refusal) => refusal.message).join('; ')}`,
-    ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: ErrorCode.BadUserInput },
   };
 }
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../gateway/access/principal';
 import { compose } from '../../gateway/compose';
 import { newTrail, type GatewayContext } from '../../gateway/context';
-import { SubgraphDataSource, subgraphBreaker } from '../../gateway/subgraph-data-source';
+import { SubgraphDataSource } from '../../gateway/subgraph-data-source';
+import { CircuitBreaker } from '../../subgraphs/common/circuit-breaker';
 import { SubgraphPools } from '../../gateway/subgraph-pools';
 import { builtInSubgraphs } from '../../subgraphs';
 import { one, silentLog, testConfig } from '../helpers/database';
@@ -36,13 +37,21 @@ function context(clientId: string): GatewayContext {
   return built;
 }
 
+/**
+ * Both executors share these data sources, so a breaker that opened after the one executor's failures would answer the
+ * other's requests differently: the comparison keeps every circuit closed.
+ */
+function neverOpens(name: string): CircuitBreaker {
+  return new CircuitBreaker({ name: `subgraph ${name}`, failureThreshold: Number.MAX_SAFE_INTEGER, cooldownMs: 10, log: silentLog });
+}
+
 /** Both gateways over the stack's subgraphs; `down` names subgraphs whose address refuses connections. */
 async function differentialOver(down: readonly string[]): Promise<Differential<GatewayContext>> {
   const config = testConfig();
   const urls = Object.fromEntries(builtInSubgraphs.map(({ name }) => [name, down.includes(name) ? 'http://127.0.0.1:9/graphql' : stack.subgraphUrls[name]]));
   const { supergraphSdl } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] as string })));
   const services = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [name, new SubgraphDataSource({ name, url: urls[name] as string, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name], pools, breaker: subgraphBreaker(name, silentLog), log: silentLog })]),
+    builtInSubgraphs.map(({ name }) => [name, new SubgraphDataSource({ name, url: urls[name] as string, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name], pools, breaker: neverOpens(name), log: silentLog })]),
   );
   return startDifferential({ supergraphSdl, services, context: () => context(stack.portal.clientId) });
 }

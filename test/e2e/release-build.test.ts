@@ -94,6 +94,8 @@ process.exit(0);
       LOG_LEVEL: 'warn',
       DATABASE_URL: inject('databaseUrl'),
       JWKS_FILE: inject('jwksFile'),
+      AUDIT_SIGNING_KEY_FILE: inject('auditKeyFile'),
+      AUDIT_WITNESS_FILE: join(folder, 'witness.jsonl'),
       SUBGRAPH_SECRETS: TEST_SECRETS,
     });
     try {

@@ -121,7 +121,7 @@ describe('publishing means served', () => {
     const response = await stack.graphql(PUBLISH, { input: { name: SUBGRAPH, url: pensions.url, sdl: SDL } }, agency.headers);
     pensions.state.passes = Number.POSITIVE_INFINITY;
     expect(response.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
-    expect(response.errors?.[0]?.message).toMatch(/^Publish of pensions refused: the gateways would not serve it, as their health check fails for \[pensions\]: 503: Service Unavailable$/);
+    expect(response.errors?.[0]?.message).toMatch(/^Publish of pensions refused: the gateways would not serve it, as their health check fails for \[pensions\]: Subgraph pensions answered HTTP 503$/);
     expect(response.errors?.[0]?.message).not.toContain(pensions.url);
     expect(await latest()).toBe(before);
   });
@@ -134,16 +134,16 @@ describe('publishing means served', () => {
     expect(result.code).toBe(1);
     const refusedVersion = before + 1;
     expect(result.stderr).toContain(`NOT served: 1 gateway replica(s) refused version ${refusedVersion}`);
-    expect(result.stderr).toMatch(new RegExp(`refused v${refusedVersion} \\(\\d+ attempt\\(s\\), next [^)]+\\): \\[pensions\\]: 503`));
+    expect(result.stderr).toMatch(new RegExp(`refused v${refusedVersion} \\(\\d+ attempt\\(s\\), next [^)]+\\): \\[pensions\\]: Subgraph pensions answered HTTP 503`));
     expect(await served()).toBe(before);
 
     const status = await registryCli('status');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`latest supergraph version: v${refusedVersion}; 1 live gateway replica(s)`);
     expect(status.stdout).toMatch(new RegExp(`serves v${before}\\b`));
-    expect(status.stdout).toMatch(new RegExp(`refused v${refusedVersion} .*\\[pensions\\]: 503`));
+    expect(status.stdout).toMatch(new RegExp(`refused v${refusedVersion} .*\\[pensions\\]: Subgraph pensions answered HTTP 503`));
     const [refusal] = await scratch.db.query<{ attempts: number; reason: string }>('SELECT attempts, reason FROM registry.version_refusals WHERE version = $1', [refusedVersion]);
-    expect(refusal?.reason).toBe('[pensions]: 503: Service Unavailable');
+    expect(refusal?.reason).toBe('[pensions]: Subgraph pensions answered HTTP 503');
 
     // Back up: no restart, no new publish; the replica's retry finds it healthy.
     pensions.state.passes = Number.POSITIVE_INFINITY;

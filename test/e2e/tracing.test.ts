@@ -52,7 +52,7 @@ describe('a trace of one request', () => {
     expect(response.errors).toBeUndefined();
     const spans = await traceOf(response.headers.get('x-request-id') ?? '');
     const names = spans.map((span) => span.name);
-    expect(names).toEqual(expect.arrayContaining(['gateway POST', 'gateway.request', 'gateway.plan', 'gateway.fetch', 'audit.commit', 'population POST', 'residence POST', 'procedures POST']));
+    expect(names).toEqual(expect.arrayContaining(['gateway POST', 'gateway.request', 'gateway.plan', 'gateway.execute', 'gateway.fetch', 'audit.commit', 'population POST', 'residence POST', 'procedures POST']));
     // Each subgraph continued the trace from the gateway's fetch (traceparent), and ran its SQL inside it.
     for (const subgraph of ['population', 'residence', 'procedures']) {
       const served = spans.find((span) => span.name === `${subgraph} POST`);
