@@ -25,6 +25,8 @@ export type AccessEvent = {
   /** The agency system that read the data. */
   agency: Scalars['String']['output'];
   at: Scalars['DateTime']['output'];
+  /** True when the reader was an auditor reviewing the log (a read about the citizen too). */
+  byAuditor: Scalars['Boolean']['output'];
   caseNumber?: Maybe<Scalars['String']['output']>;
   /** Which data was read. */
   fields: Array<Scalars['String']['output']>;
@@ -32,6 +34,8 @@ export type AccessEvent = {
   /** The procedure the read was for. */
   procedureCode?: Maybe<Scalars['String']['output']>;
   procedureName?: Maybe<Scalars['String']['output']>;
+  /** The audit record of the read: what `reportAccess` takes. */
+  recordSeq: Scalars['Int']['output'];
 };
 
 export type AccessHistoryPage = {
@@ -110,6 +114,68 @@ export type BrokenRecord = {
   seq: Scalars['Int']['output'];
 };
 
+/** A citizen's objection to one read of their data, and what auditors did about it. */
+export type Complaint = {
+  __typename?: 'Complaint';
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who closed it (principal and officer). */
+  closedBy?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  notes: Array<ComplaintNote>;
+  openedAt: Scalars['DateTime']['output'];
+  personalId: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  /** The audit record objected to. */
+  recordSeq: Scalars['Int']['output'];
+  resolution?: Maybe<Scalars['String']['output']>;
+  status: ComplaintStatus;
+};
+
+export type ComplaintNote = {
+  __typename?: 'ComplaintNote';
+  at: Scalars['DateTime']['output'];
+  author: Scalars['String']['output'];
+  note: Scalars['String']['output'];
+};
+
+export type ComplaintPage = {
+  __typename?: 'ComplaintPage';
+  complaints: Array<Complaint>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type ComplaintStatus =
+  | 'CLOSED'
+  | 'OPEN';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Closes an open complaint with the auditor's finding. */
+  closeComplaint: Complaint;
+  /** Adds an auditor's note to an open complaint. */
+  noteComplaint: Complaint;
+  /** For a citizen signed in as themselves: object to a read of their data (an `AccessEvent.recordSeq`); auditors see it. */
+  reportAccess: Complaint;
+};
+
+
+export type MutationCloseComplaintArgs = {
+  id: Scalars['ID']['input'];
+  resolution: Scalars['String']['input'];
+};
+
+
+export type MutationNoteComplaintArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
+export type MutationReportAccessArgs = {
+  reason: Scalars['String']['input'];
+  recordSeq: Scalars['Int']['input'];
+};
+
 /**
  * The access log: one tamper-evident record per operation the gateway answered or refused. Auditors read and verify
  * it; citizens see who read their data, when and why.
@@ -118,6 +184,8 @@ export type Query = {
   __typename?: 'Query';
   /** Records newest first, filtered; pass `nextCursor` back as `after` for the next page. */
   auditRecords: AuditRecordPage;
+  /** Citizens' complaints about reads of their data, newest first; pass `nextCursor` back as `after`. */
+  complaints: ComplaintPage;
   /** For a citizen signed in as themselves: who read their data, when, for which procedure and case. */
   myAccessHistory: AccessHistoryPage;
   /** Walks the hash chain over a range of records and reports the first broken one. */
@@ -133,6 +201,17 @@ export type QueryAuditRecordsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * The access log: one tamper-evident record per operation the gateway answered or refused. Auditors read and verify
+ * it; citizens see who read their data, when and why.
+ */
+export type QueryComplaintsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ComplaintStatus>;
 };
 
 
@@ -230,17 +309,22 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AccessEvent: ResolverTypeWrapper<AccessEvent>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccessHistoryPage: ResolverTypeWrapper<AccessHistoryPage>;
   AuditFilter: AuditFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditOutcome: AuditOutcome;
   AuditRecord: ResolverTypeWrapper<AuditRecordModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditRecordPage: ResolverTypeWrapper<Omit<AuditRecordPage, 'records'> & { records: Array<ResolversTypes['AuditRecord']> }>;
   AuditVerification: ResolverTypeWrapper<ChainVerification>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BrokenRecord: ResolverTypeWrapper<BrokenRecord>;
+  Complaint: ResolverTypeWrapper<Complaint>;
+  ComplaintNote: ResolverTypeWrapper<ComplaintNote>;
+  ComplaintPage: ResolverTypeWrapper<ComplaintPage>;
+  ComplaintStatus: ComplaintStatus;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
@@ -248,27 +332,33 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AccessEvent: AccessEvent;
   String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
   AccessHistoryPage: AccessHistoryPage;
   AuditFilter: AuditFilter;
   ID: Scalars['ID']['output'];
   AuditRecord: AuditRecordModel;
-  Int: Scalars['Int']['output'];
   AuditRecordPage: Omit<AuditRecordPage, 'records'> & { records: Array<ResolversParentTypes['AuditRecord']> };
   AuditVerification: ChainVerification;
-  Boolean: Scalars['Boolean']['output'];
   BrokenRecord: BrokenRecord;
+  Complaint: Complaint;
+  ComplaintNote: ComplaintNote;
+  ComplaintPage: ComplaintPage;
   DateTime: Scalars['DateTime']['output'];
+  Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
 };
 
 export type AccessEventResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AccessEvent'] = ResolversParentTypes['AccessEvent']> = {
   agency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byAuditor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   caseNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   officer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AccessHistoryPageResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AccessHistoryPage'] = ResolversParentTypes['AccessHistoryPage']> = {
@@ -314,12 +404,43 @@ export type BrokenRecordResolvers<ContextType = AuditContext, ParentType extends
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ComplaintResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Complaint'] = ResolversParentTypes['Complaint']> = {
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  closedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['ComplaintNote']>, ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ComplaintStatus'], ParentType, ContextType>;
+};
+
+export type ComplaintNoteResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['ComplaintNote'] = ResolversParentTypes['ComplaintNote']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  author?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ComplaintPageResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['ComplaintPage'] = ResolversParentTypes['ComplaintPage']> = {
+  complaints?: Resolver<Array<ResolversTypes['Complaint']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
+export type MutationResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  closeComplaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationCloseComplaintArgs, 'id' | 'resolution'>>;
+  noteComplaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationNoteComplaintArgs, 'id' | 'note'>>;
+  reportAccess?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationReportAccessArgs, 'reason' | 'recordSeq'>>;
+};
+
 export type QueryResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditRecords?: Resolver<ResolversTypes['AuditRecordPage'], ParentType, ContextType, RequireFields<QueryAuditRecordsArgs, 'first'>>;
+  complaints?: Resolver<ResolversTypes['ComplaintPage'], ParentType, ContextType, RequireFields<QueryComplaintsArgs, 'first'>>;
   myAccessHistory?: Resolver<ResolversTypes['AccessHistoryPage'], ParentType, ContextType, RequireFields<QueryMyAccessHistoryArgs, 'first'>>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType, Partial<QueryVerifyAuditLogArgs>>;
 };
@@ -331,7 +452,11 @@ export type Resolvers<ContextType = AuditContext> = {
   AuditRecordPage?: AuditRecordPageResolvers<ContextType>;
   AuditVerification?: AuditVerificationResolvers<ContextType>;
   BrokenRecord?: BrokenRecordResolvers<ContextType>;
+  Complaint?: ComplaintResolvers<ContextType>;
+  ComplaintNote?: ComplaintNoteResolvers<ContextType>;
+  ComplaintPage?: ComplaintPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 
