@@ -9,6 +9,7 @@ import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
 import { ensureDemoCredentials } from './demo';
+import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 
@@ -43,17 +44,32 @@ await runMain('once', async (configured, log) => {
   const platform = openPlatform(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
-  const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
-  // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
-  if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
-  const access = openAccessControl(config, log, db);
-  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
-  const gateway = await startGateway({ supergraph: follower, config, log, access });
-
   const [sample] = await db.query<{ id: string }>(
     `SELECT d.holder_id AS id FROM procedures.issued_documents d
       WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
   );
+  const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
+  // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
+  if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
+  // Citizens sign in to the data tracker with OpenID Connect: without a configured provider, a local demo one
+  // stands in for the national one, listing a few seeded citizens (the sample first).
+  let pagesOrigins: string[] = [];
+  const demoCitizens = await db.query<{ personalId: string; fullName: string }>(
+    `SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens
+      ORDER BY personal_id = $1 DESC, personal_id LIMIT 5`,
+    [sample?.id ?? ''],
+  );
+  const identityProvider = config.OIDC_ISSUER
+    ? null
+    : await startDemoIdentityProvider({ citizens: demoCitizens, clientId: config.OIDC_CLIENT_ID, redirectUris: () => pagesOrigins.map((origin) => `${origin}/citizen/`), host: config.HOST, port: config.DEMO_IDP_PORT, log });
+  const served = identityProvider ? { ...config, OIDC_ISSUER: identityProvider.issuer } : config;
+  const access = openAccessControl(served, log, db);
+  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+  const gateway = await startGateway({ supergraph: follower, config: served, log, access });
+
+  const origin = new URL(gateway.url).origin;
+  // The same pages under localhost, which a browser may be given instead of the loopback address.
+  pagesOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
   const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample?.id ?? '001090000001');
   log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
@@ -72,11 +88,15 @@ await runMain('once', async (configured, log) => {
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.auditorApiKey}' \\`,
       `    -H 'x-once-officer: thanh-tra-01' -H 'x-once-purpose: AUDIT' -H 'x-once-case: TT-2026-01' \\`,
       `    -d '{"query":"{ verifyAuditLog { ok checked firstBroken { seq reason } } }"}'`,
+      'Pages:',
+      `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`,
+      `  ${origin}/auditor/  auditor's console: API key ${demo.auditorApiKey}, officer thanh-tra-01, case TT-2026-01`,
       '',
     ].join('\n'),
   );
   return async () => {
     await gateway.stop();
+    await identityProvider?.stop();
     await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop()));
     await platform.close();

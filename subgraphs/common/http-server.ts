@@ -43,6 +43,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
    * bodies, CSRF), with the context when it was made. Awaited before the refusal is sent; its failures are logged.
    */
   onRefused?: (request: RequestInfo, refusal: HttpError, context: TContext | null) => Promise<void>;
+  /**
+   * Answers paths other than /health and /graphql (the gateway's pages): true when it answered the request, false
+   * when the path is not its own (then 404 as before). Throw HttpError to refuse.
+   */
+  routes?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface RunningServer {
@@ -117,6 +122,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       const ok = lifecycle.phase === 'ready';
       return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
     }
+    if (url.pathname !== '/graphql' && (await options.routes?.(request, response, url))) return;
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase !== 'ready') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`);
