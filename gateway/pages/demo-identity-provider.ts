@@ -151,7 +151,11 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
       case 'GET /jwks':
         return sendJson(response, 200, jwks);
       case 'GET /authorize':
-        response.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        // form-action governs the redirect after the POST too: the registered clients' origins must be listed.
+        response.setHeader(
+          'content-security-policy',
+          `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(options.redirectUris().map((uri) => new URL(uri).origin))].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+        );
         response.setHeader('content-type', 'text/html; charset=utf-8');
         response.end(signInPage(url.searchParams));
         return;

@@ -113,7 +113,7 @@ function renderRecords() {
       h('caption', { class: 'visually-hidden' }, 'Bản ghi nhật ký / Audit records'),
       h('thead', {}, h('tr', {}, ['#', 'Thời gian', 'Ai', 'Cán bộ', 'Mục đích', 'Hồ sơ', 'Kết quả', ''].map((name) => h('th', { scope: 'col' }, name || h('span', { class: 'visually-hidden' }, 'Mở'))))),
       h('tbody', {}, rows))),
-    search.next ? h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => loadRecords()) }, bi('Trang sau', 'Next page')) : null);
+    search.next ? h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => loadRecords()) }, bi('Trang sau', 'Next page')) : '');
   const record = search.selected;
   document.getElementById('record').replaceChildren(...(record ? [
     h('h3', {}, `Bản ghi ${record.seq}`, ' ', h('span', { class: 'gloss', lang: 'en' }, `Record ${record.seq}`)),

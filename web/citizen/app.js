@@ -149,7 +149,7 @@ function renderSignedIn() {
     filters(),
     h('p', { id: 'count', class: 'meta' }),
     h('ul', { id: 'events', class: 'plain', 'aria-label': t('title') }),
-    state.next ? h('button', { type: 'button', class: 'secondary', onclick: async () => { await loadHistory(); renderSignedIn(); } }, t('more')) : null,
+    state.next ? h('button', { type: 'button', class: 'secondary', onclick: async () => { await loadHistory(); renderSignedIn(); } }, t('more')) : '',
   );
   renderList();
 }
@@ -169,7 +169,7 @@ function renderChrome() {
 function renderSignIn(config, message) {
   main.replaceChildren(
     h('p', {}, t('intro')),
-    message ? h('p', { class: 'status error', role: 'alert' }, message) : null,
+    message ? h('p', { class: 'status error', role: 'alert' }, message) : '',
     config.oidc ? h('button', { type: 'button', id: 'sign-in', onclick: () => signIn(config.oidc).catch((error) => renderSignIn(config, error.message)) }, t('signIn')) : h('p', { class: 'status error' }, t('noOidc')),
   );
 }
