@@ -40,6 +40,8 @@ export function createPagesRoutes(options: PagesOptions): (request: IncomingMess
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
+    // GraphiQL's stylesheet carries its fonts as data: URLs.
+    "font-src 'self' data:",
     `connect-src 'self' ${provider}`.trim(),
     "form-action 'self'",
     "base-uri 'none'",

@@ -102,12 +102,12 @@ describe('citizen sign-in with OpenID Connect (authorization code and PKCE)', ()
 
 describe('the pages served by the gateway', () => {
   it('serves the index, the tracker, the console and their files with a strict Content-Security-Policy', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/citizen/', 'text/html'], ['/auditor/', 'text/html'], ['/citizen/app.js', 'text/javascript'], ['/assets/style.css', 'text/css'], ['/favicon.svg', 'image/svg+xml']] as const) {
+    for (const [path, type] of [['/', 'text/html'], ['/citizen/', 'text/html'], ['/auditor/', 'text/html'], ['/citizen/app.js', 'text/javascript'], ['/assets/style.css', 'text/css'], ['/favicon.svg', 'image/svg+xml'], ['/graphiql/', 'text/html']] as const) {
       const response = await fetch(`${origin}${path}`);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type')?.startsWith(type)).toBe(true);
       expect(response.headers.get('content-security-policy')).toBe(
-        `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' ${provider.issuer}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+        `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self' data:; connect-src 'self' ${provider.issuer}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
       );
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
