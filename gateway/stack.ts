@@ -91,6 +91,7 @@ await runMain('once', async (configured, log) => {
       'Pages:',
       `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`,
       `  ${origin}/auditor/  auditor's console: API key ${demo.auditorApiKey}, officer thanh-tra-01, case TT-2026-01`,
+      `  ${origin}/graphiql/ GraphiQL: the API key of a client made with --introspect and granted for purpose DEVELOPMENT`,
       '',
     ].join('\n'),
   );
