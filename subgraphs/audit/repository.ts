@@ -35,6 +35,8 @@ export interface AccessEventRow {
   purposeName: string | null;
   caseNumber: string | null;
   coordinates: string[];
+  /** The person's latest complaint about this read. */
+  complaintId: string | null;
 }
 
 export async function lastRecord(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
@@ -85,7 +87,8 @@ export function findRecords(db: Queryable, filter: AuditFilter, first: number, b
 export function findAccessesTo(db: Queryable, personalId: string, first: number, beforeSeq: number | null): Promise<AccessEventRow[]> {
   return db.query<AccessEventRow>(
     `SELECT r.seq, to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, r.client_id AS "clientId",
-            c.name AS agency, c.role, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates
+            c.name AS agency, c.role, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates,
+            (SELECT k.id::text FROM audit.complaints k WHERE k.record_seq = r.seq AND k.personal_id = $1 ORDER BY k.id DESC LIMIT 1) AS "complaintId"
        FROM audit.records r
        LEFT JOIN access.clients c ON c.client_id = r.client_id
        LEFT JOIN access.purposes p ON p.code = r.purpose

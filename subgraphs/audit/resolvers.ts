@@ -96,6 +96,7 @@ export const resolvers: Resolvers = {
           procedureName: row.purposeName,
           caseNumber: row.caseNumber,
           fields: row.coordinates,
+          complaintId: row.complaintId,
         })),
         nextCursor: nextCursor(rows, size),
       };

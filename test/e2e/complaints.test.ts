@@ -3,7 +3,7 @@ import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { one } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
-const HISTORY = '{ myAccessHistory(first: 5) { events { recordSeq agency byAuditor caseNumber } } }';
+const HISTORY = '{ myAccessHistory(first: 5) { events { recordSeq agency byAuditor caseNumber complaintId } } }';
 const REPORT = 'mutation ($seq: Int!, $reason: String!) { reportAccess(recordSeq: $seq, reason: $reason) { id recordSeq personalId reason status } }';
 const QUEUE = 'query ($status: ComplaintStatus) { complaints(status: $status) { complaints { id recordSeq personalId status notes { author note } resolution closedBy } } }';
 const NOTE = 'mutation ($id: ID!, $note: String!) { noteComplaint(id: $id, note: $note) { status notes { author note } } }';
@@ -42,6 +42,8 @@ describe("a citizen's complaint about a read of their data", () => {
     complaintId = first.data?.reportAccess.id;
     const again = await stack.graphql(REPORT, { seq: readSeq, reason: 'again' }, await citizen(person));
     expect(again.data?.reportAccess.id).toBe(complaintId);
+    const history = await stack.graphql(HISTORY, {}, await citizen(person));
+    expect(history.data?.myAccessHistory.events).toContainEqual(expect.objectContaining({ recordSeq: readSeq, complaintId }));
     const records = await stack.db.query<{ outcome: string; subjects: string[] }>(
       "SELECT outcome, subjects FROM audit.records WHERE principal = 'citizen:' || $1 AND 'Mutation.reportAccess' = ANY(coordinates)",
       [person],

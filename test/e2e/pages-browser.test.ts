@@ -168,9 +168,10 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(await horizontalOverflow(console)).toBeLessThanOrEqual(0);
     await console.screenshot({ path: join(ARTIFACTS, 'auditor-phone.png'), fullPage: true });
 
-    // The citizen now sees the auditor's reads of their data too.
+    // The citizen now sees the auditor's reads of their data too, and their complaint beside the read.
     await page.reload();
     await expect.poll(() => page.locator('li.card.auditor').count(), WAIT).toBeGreaterThan(0);
+    expect(await page.locator('li.card', { hasText: CASE }).innerText()).toContain(`Đã gửi khiếu nại số ${complaintId}`);
     await page.screenshot({ path: join(ARTIFACTS, 'citizen-after-audit.png'), fullPage: true });
     await page.goto(`${origin}/`);
     expect(await accessibilityViolations(page)).toEqual([]);

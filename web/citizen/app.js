@@ -22,7 +22,7 @@ const TEXT = {
   },
 };
 const HISTORY = `query ($after: String) { myAccessHistory(first: 50, after: $after) {
-  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields } nextCursor } }`;
+  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields complaintId } nextCursor } }`;
 const REPORT = 'mutation ($seq: Int!, $reason: String!) { reportAccess(recordSeq: $seq, reason: $reason) { id status } }';
 const TOKEN = 'once.citizen.idToken';
 const PENDING = 'once.citizen.pkce';
@@ -129,7 +129,7 @@ function eventCard(event) {
     event.officer ? h('p', {}, h('strong', {}, `${t('officer')}: `), event.officer) : null,
     h('p', { class: 'meta' }, `${t('fields')}:`),
     h('ul', { class: 'tags' }, words.map((word) => h('li', {}, word))));
-  const reported = state.reported.get(event.recordSeq);
+  const reported = state.reported.get(event.recordSeq) ?? event.complaintId;
   if (reported) card.append(h('p', { class: 'status ok', role: 'status' }, t('reported', reported)));
   else card.append(h('button', { type: 'button', class: 'secondary', onclick: () => { card.lastChild.replaceWith(reportForm(event, card)); card.querySelector('textarea').focus(); } }, t('report')));
   return card;

@@ -28,6 +28,8 @@ export type AccessEvent = {
   /** True when the reader was an auditor reviewing the log (a read about the citizen too). */
   byAuditor: Scalars['Boolean']['output'];
   caseNumber?: Maybe<Scalars['String']['output']>;
+  /** The citizen's latest complaint about this read (open or closed), if they made one. */
+  complaintId?: Maybe<Scalars['ID']['output']>;
   /** Which data was read. */
   fields: Array<Scalars['String']['output']>;
   officer?: Maybe<Scalars['String']['output']>;
@@ -310,10 +312,10 @@ export type ResolversTypes = {
   AccessEvent: ResolverTypeWrapper<AccessEvent>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccessHistoryPage: ResolverTypeWrapper<AccessHistoryPage>;
   AuditFilter: AuditFilter;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditOutcome: AuditOutcome;
   AuditRecord: ResolverTypeWrapper<AuditRecordModel>;
   AuditRecordPage: ResolverTypeWrapper<Omit<AuditRecordPage, 'records'> & { records: Array<ResolversTypes['AuditRecord']> }>;
@@ -333,10 +335,10 @@ export type ResolversParentTypes = {
   AccessEvent: AccessEvent;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   AccessHistoryPage: AccessHistoryPage;
   AuditFilter: AuditFilter;
-  ID: Scalars['ID']['output'];
   AuditRecord: AuditRecordModel;
   AuditRecordPage: Omit<AuditRecordPage, 'records'> & { records: Array<ResolversParentTypes['AuditRecord']> };
   AuditVerification: ChainVerification;
@@ -354,6 +356,7 @@ export type AccessEventResolvers<ContextType = AuditContext, ParentType extends 
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   byAuditor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   caseNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  complaintId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   officer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

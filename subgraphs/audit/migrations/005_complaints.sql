@@ -2,8 +2,9 @@
 -- operation the gateway records in the hash-chained log; these tables hold the working state of the queue.
 CREATE TABLE audit.complaints (
   id          bigserial PRIMARY KEY,
-  -- The record objected to; the log is append-only, so the seq stays valid.
-  record_seq  bigint NOT NULL REFERENCES audit.records (seq),
+  -- The record objected to (checked when the complaint is made). No foreign key: the log must stay a table that
+  -- nothing else holds on to, so that its append-only triggers are the only thing that refuses a TRUNCATE.
+  record_seq  bigint NOT NULL,
   personal_id text NOT NULL,
   reason      text NOT NULL CHECK (length(reason) BETWEEN 1 AND 2000),
   status      text NOT NULL DEFAULT 'OPEN' CHECK (status IN ('OPEN', 'CLOSED')),
