@@ -18,7 +18,7 @@ const SOURCES = ['gateway', 'subgraphs', 'operations'];
 /** Entry points outside the source folders: the migrations Job. */
 const EXTRA_MODULES = ['deploy/migrate.ts'];
 /** Files outside the source folders that the built code reads. */
-const EXTRA_ASSETS = ['schema/supergraph.graphql'];
+const EXTRA_ASSETS = ['schema/supergraph.graphql', 'web'];
 
 async function filesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true });
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  await Promise.all(assets.map((asset) => cp(join(ROOT, asset), join(out, asset))));
+  await Promise.all(assets.map((asset) => cp(join(ROOT, asset), join(out, asset), { recursive: true })));
   process.stdout.write(`built ${modules.length} modules and copied ${assets.length} files to ${relative(ROOT, out)}/ in ${Date.now() - started} ms\n`);
 }
 

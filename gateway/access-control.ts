@@ -11,6 +11,7 @@ import { publicKeyDocument } from '../subgraphs/audit/checkpoints';
 import { auditKeyFile, auditWitnesses, loadSigningKey } from '../subgraphs/audit/settings';
 import { registry } from '../subgraphs/registry';
 import { createAuthenticator, loadJwks } from './access/authenticate';
+import { discoveredKeys } from './access/oidc';
 import { RateLimiter } from './access/rate-limit';
 import { AccessStore } from './access/store';
 import { createAuditWriter } from './audit/audit-writer';
@@ -51,7 +52,13 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
   const persisted = new PersistedOperations(db, redis, log);
   const rateLimiter = new RateLimiter(redis);
   return {
-    authenticate: createAuthenticator({ store, keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    authenticate: createAuthenticator({
+      store,
+      keys,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      oidc: config.OIDC_ISSUER ? { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, keys: discoveredKeys(config.OIDC_ISSUER) } : null,
+    }),
     store,
     audit: writer,
     persisted,

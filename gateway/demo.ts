@@ -31,7 +31,7 @@ const DEMO_CLIENTS = [
     roots: ['Query.citizen', 'Query.citizens', 'Query.residenceConfirmation', 'Query.procedures'],
     legalBasis: 'Demo grant: primary school enrolment checks the child’s birth and residence (once-only principle)',
   },
-  { clientId: 'demo-auditor', name: 'Thanh tra (demo)', role: 'AUDITOR', purpose: 'AUDIT', roots: ['Query.auditRecords', 'Query.verifyAuditLog'], legalBasis: 'Demo grant: review of the access log' },
+  { clientId: 'demo-auditor', name: 'Thanh tra (demo)', role: 'AUDITOR', purpose: 'AUDIT', roots: ['Query.auditRecords', 'Query.verifyAuditLog', 'Query.complaints', 'Mutation.noteComplaint', 'Mutation.closeComplaint'], legalBasis: 'Demo grant: review of the access log' },
   {
     clientId: 'demo-agency',
     name: 'Bảo hiểm xã hội (demo)',

@@ -28,6 +28,7 @@ import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 import { serveSupergraph } from './telemetry/gateway-metrics';
+import { createPagesRoutes, WEB_DIR } from './pages/serve-pages';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -160,6 +161,8 @@ export async function startGateway({ supergraph, config, log, access, port = con
     context: access ? (request) => authorise(request, access, config) : async ({ requestId, clientRequestId }): Promise<GatewayContext> => ({ requestId, clientRequestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
     ownRequestIds: true,
     ...(access ? { onRefused: createRefusalRecorder({ authenticate: access.authenticate, store: access.store, writer: access.audit, log }) } : {}),
+    // The citizens' and auditors' pages: static files; what they show comes through /graphql like any request.
+    pages: createPagesRoutes({ webDir: WEB_DIR, oidc: config.OIDC_ISSUER ? { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID } : null }),
     host: config.HOST,
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,

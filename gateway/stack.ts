@@ -13,6 +13,7 @@ import { auditKeyFile } from '../subgraphs/audit/settings';
 import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
 import { demoCredentialsFile, ensureDemoCredentials } from './demo';
+import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 
@@ -47,20 +48,35 @@ await runMain('once', async (configured, log) => {
   const platform = openPlatform(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
+  const [sample] = await db.query<{ id: string }>(
+    `SELECT d.holder_id AS id FROM procedures.issued_documents d
+      WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
+  );
   const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   // The audit key signs the log's checkpoints; it lives beside the other keys, never in the database.
   if (!config.AUDIT_SIGNING_KEY_FILE) ensureSigningKey(auditKeyFile(config));
-  const access = openAccessControl(config, log, db);
+  // Citizens sign in to the data tracker with OpenID Connect: without a configured provider, a local demo one
+  // stands in for the national one, listing a few seeded citizens (the sample first).
+  let pagesOrigins: string[] = [];
+  const demoCitizens = await db.query<{ personalId: string; fullName: string }>(
+    `SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens
+      ORDER BY personal_id = $1 DESC, personal_id LIMIT 5`,
+    [sample?.id ?? ''],
+  );
+  const identityProvider = config.OIDC_ISSUER
+    ? null
+    : await startDemoIdentityProvider({ citizens: demoCitizens, clientId: config.OIDC_CLIENT_ID, redirectUris: () => pagesOrigins.map((origin) => `${origin}/citizen/`), host: config.HOST, port: config.DEMO_IDP_PORT, log });
+  const served = identityProvider ? { ...config, OIDC_ISSUER: identityProvider.issuer } : config;
+  const access = openAccessControl(served, log, db);
   const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
-  const gateway = await startGateway({ supergraph: follower, config, log, access });
+  const gateway = await startGateway({ supergraph: follower, config: served, log, access });
   const metrics = await startMetricsFor(config, log);
 
-  const [sample] = await db.query<{ id: string }>(
-    `SELECT d.holder_id AS id FROM procedures.issued_documents d
-      WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
-  );
+  const origin = new URL(gateway.url).origin;
+  // The same pages under localhost, which a browser may be given instead of the loopback address.
+  pagesOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
   const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample?.id ?? '001090000001');
   log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
@@ -83,12 +99,17 @@ await runMain('once', async (configured, log) => {
       `  ONCE_API_KEY=${demo.agencyApiKey} npm run registry -- list`,
       `These keys and the citizen token are kept in ${demoCredentialsFile(config)} (local signing keys: ${dirname(config.JWKS_FILE ?? defaultJwksFile(config))}).`,
       ...(config.DATABASE_URL ? [] : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
+      'Pages:',
+      `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`,
+      `  ${origin}/auditor/  auditor's console: API key ${demo.auditorApiKey}, officer thanh-tra-01, case TT-2026-01`,
+      `  ${origin}/graphiql/ GraphiQL: the API key of a client made with --introspect and granted for purpose DEVELOPMENT`,
       '',
     ].join('\n'),
   );
   return async () => {
     await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
     await metrics?.stop();
+    await identityProvider?.stop();
     await access.close();
     await Promise.all(subgraphs.map(({ server }) => server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS)));
     await platform.close();

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ErrorCode } from '../../subgraphs/common/errors';
 import { HttpError } from '../../subgraphs/common/http-server';
 import { personalIdProblems } from '../../subgraphs/common/personal-id';
 import { parseApiKey, secretMatches } from './credentials';
+import type { OidcProvider } from './oidc';
 import type { Principal } from './principal';
 import type { AccessStore } from './store';
 
@@ -14,6 +15,8 @@ export interface AuthenticatorOptions {
   keys: JWTVerifyGetKey | null;
   issuer: string;
   audience: string;
+  /** The citizens' OpenID Connect provider: its ID tokens (`iss` = its issuer) sign a citizen in; null: none. */
+  oidc?: (OidcProvider & { keys: JWTVerifyGetKey }) | null;
 }
 
 export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Principal>;
@@ -44,7 +47,8 @@ function unauthenticated(message: string, claimant: AuthenticationError['claiman
 
 /**
  * Who is asking: a client with a JWT (`once_kind: "client"`, `sub` = client id) or an API key, or a citizen with a
- * JWT (`once_kind: "citizen"`, `sub` = their personal ID). Anything else is refused with the reason.
+ * JWT (`once_kind: "citizen"`, `sub` = their personal ID) or an ID token of the OpenID Connect provider (`sub` = their
+ * personal ID). Anything else is refused with the reason.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticate {
   async function clientPrincipal(clientId: string, keyId?: string): Promise<Principal> {
@@ -67,24 +71,52 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     return clientPrincipal(key.clientId, key.keyId);
   }
 
+  /** Why jose refused a token, in words a client can act on (nothing of the keys or the provider's address). */
+  function rejected(error: unknown): AuthenticationError {
+    const reason = error instanceof joseErrors.JWTExpired ? 'it has expired' : error instanceof joseErrors.JOSEError ? error.message : 'it cannot be read';
+    return unauthenticated(`Bearer token rejected: ${reason}`);
+  }
+
+  function citizenPrincipal(subject: string): Principal {
+    const [problem] = personalIdProblems(subject);
+    if (problem) throw unauthenticated(`Citizen token subject is not a valid personal ID: ${problem}`);
+    return { kind: 'citizen', personalId: subject };
+  }
+
+  /** An ID token of the citizens' identity provider: its subject is the personal ID. */
+  async function fromIdToken(token: string, oidc: NonNullable<AuthenticatorOptions['oidc']>): Promise<Principal> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, oidc.keys, { issuer: oidc.issuer, audience: oidc.clientId, requiredClaims: ['exp', 'sub'] }));
+    } catch (error) {
+      throw rejected(error);
+    }
+    return citizenPrincipal(payload.sub ?? '');
+  }
+
+  function issuerOf(token: string): unknown {
+    try {
+      return decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function fromJwt(token: string): Promise<Principal> {
+    if (options.oidc && issuerOf(token) === options.oidc.issuer) return fromIdToken(token, options.oidc);
     if (!options.keys) throw unauthenticated('Bearer tokens are not accepted: no JWKS_FILE or JWKS_URL is configured');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp', 'sub'] }));
     } catch (error) {
-      const reason = error instanceof joseErrors.JWTExpired ? 'it has expired' : error instanceof joseErrors.JOSEError ? error.message : 'it cannot be read';
-      throw unauthenticated(`Bearer token rejected: ${reason}`);
+      throw rejected(error);
     }
     const subject = payload.sub ?? '';
     switch (payload.once_kind) {
       case 'client':
         return clientPrincipal(subject);
-      case 'citizen': {
-        const [problem] = personalIdProblems(subject);
-        if (problem) throw unauthenticated(`Citizen token subject is not a valid personal ID: ${problem}`);
-        return { kind: 'citizen', personalId: subject };
-      }
+      case 'citizen':
+        return citizenPrincipal(subject);
       default:
         throw unauthenticated('Bearer token rejected: claim once_kind must be "client" or "citizen"');
     }

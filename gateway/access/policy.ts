@@ -9,7 +9,7 @@ const PERSON_KEY = 'personalId';
 /** Of anyone but themselves, a citizen sees what their own record names: the person's ID and name. */
 const OTHER_PERSON_FIELDS = new Set([PERSON_KEY, 'fullName']);
 /** Root fields a citizen may call without naming themselves: they answer for the caller only. */
-const SELF_SERVICE_ROOTS = new Set(['Query.myAccessHistory']);
+const SELF_SERVICE_ROOTS = new Set(['Query.myAccessHistory', 'Mutation.reportAccess']);
 
 /** The coordinates the principal may not read, sorted; empty when the operation is allowed. */
 export function deniedCoordinates(principal: Principal, fields: OperationFields, grants: ReadonlySet<string>): string[] {

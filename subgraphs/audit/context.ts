@@ -17,6 +17,8 @@ export interface AuditContext extends SubgraphContext {
   trust: { publicKey: KeyObject | null; witnesses: readonly Witness[] };
   /** Inclusion proofs by record seq against the newest stored checkpoint, batched per request. */
   proofs: DataLoader<number, InclusionProof | null>;
+  /** The officer the client named (`x-once-officer`, signed too): who wrote a complaint note. */
+  officer: string | null;
 }
 
 /** Key files and witnesses are read once per process configuration, not per request. */
@@ -32,8 +34,8 @@ function trustOf(config: Config): AuditContext['trust'] {
 }
 
 export function createAuditContext({ db, config }: SubgraphDeps, request: RequestInfo): AuditContext {
-  const header = request.headers['x-once-principal'];
-  const principal = typeof header === 'string' ? header : null;
+  const { 'x-once-principal': principalHeader, 'x-once-officer': officer } = request.headers;
+  const principal = typeof principalHeader === 'string' ? principalHeader : null;
   // A citizen sees the proof of their own ID only; anyone else reaching a proof (an auditor) sees every subject.
   const reveal = principal?.startsWith('citizen:') ? (subject: string) => `citizen:${subject}` === principal : () => true;
   const proofs = new DataLoader<number, InclusionProof | null>(async (seqs) => {
@@ -44,5 +46,5 @@ export function createAuditContext({ db, config }: SubgraphDeps, request: Reques
     const bySeq = new Map(records.map((record, index) => [record.seq, proven[index] ?? null]));
     return seqs.map((seq) => bySeq.get(seq) ?? null);
   });
-  return { db, principal, trust: trustOf(config), proofs, subjects: new Set() };
+  return { db, principal, officer: typeof officer === 'string' ? officer : null, trust: trustOf(config), proofs, subjects: new Set() };
 }

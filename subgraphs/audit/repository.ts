@@ -31,11 +31,15 @@ export interface AccessEventRow {
   at: string;
   clientId: string | null;
   agency: string | null;
+  /** The reading client's role (AUDITOR for an auditor's search). */
+  role: string | null;
   officer: string | null;
   purpose: string | null;
   purposeName: string | null;
   caseNumber: string | null;
   coordinates: string[];
+  /** The person's latest complaint about this read. */
+  complaintId: string | null;
 }
 
 /** The newest record's seq and hash: in the table, or, when retention archived everything, at the newest archive's end. */
@@ -105,7 +109,8 @@ export function findRecords(db: Queryable, filter: AuditFilter, first: number, b
 export function findAccessesTo(db: Queryable, personalId: string, first: number, beforeSeq: number | null): Promise<AccessEventRow[]> {
   return db.query<AccessEventRow>(
     `SELECT r.seq, to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, r.client_id AS "clientId",
-            c.name AS agency, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates
+            c.name AS agency, c.role, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates,
+            (SELECT k.id::text FROM audit.complaints k WHERE k.record_seq = r.seq AND k.personal_id = $1 ORDER BY k.id DESC LIMIT 1) AS "complaintId"
        FROM audit.records r
        LEFT JOIN access.clients c ON c.client_id = r.client_id
        LEFT JOIN access.purposes p ON p.code = r.purpose
@@ -225,4 +230,77 @@ export async function monthPartitions(db: Queryable): Promise<MonthPartition[]> 
 export async function dropMonthPartition(db: Session, name: string): Promise<void> {
   if (!/^records_\d{4}_\d{2}$/.test(name)) throw new Error(`${name} is not an audit month partition`);
   await db.exec(`ALTER TABLE audit.records DETACH PARTITION audit.${name}; DROP TABLE audit.${name};`);
+}
+
+export type ComplaintStatus = 'OPEN' | 'CLOSED';
+
+/** A complaint with its notes, oldest note first. */
+export interface ComplaintRow {
+  id: string;
+  recordSeq: number;
+  personalId: string;
+  reason: string;
+  status: ComplaintStatus;
+  openedAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  resolution: string | null;
+  notes: Array<{ at: string; author: string; note: string }>;
+}
+
+const UTC = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const COMPLAINT = `SELECT c.id::text AS id, c.record_seq::int AS "recordSeq", c.personal_id AS "personalId", c.reason, c.status,
+    ${UTC('c.opened_at')} AS "openedAt", ${UTC('c.closed_at')} AS "closedAt", c.closed_by AS "closedBy", c.resolution,
+    coalesce((SELECT json_agg(json_build_object('at', ${UTC('n.at')}, 'author', n.author, 'note', n.note) ORDER BY n.at)
+                FROM audit.complaint_notes n WHERE n.complaint_id = c.id), '[]'::json) AS notes
+  FROM audit.complaints c`;
+
+/** True when record `seq` is a successful read of `personalId`'s data by someone else: one they may object to. */
+export async function isAccessTo(db: Queryable, personalId: string, seq: number): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM audit.records WHERE seq = $2 AND subjects @> ARRAY[$1::text] AND outcome IN ('OK', 'PARTIAL') AND principal <> 'citizen:' || $1`,
+    [personalId, seq],
+  );
+  return rows.length > 0;
+}
+
+/** Opens a complaint, or returns the one already open for this read and citizen. */
+export async function openComplaint(db: Queryable, complaint: { recordSeq: number; personalId: string; reason: string }): Promise<ComplaintRow> {
+  await db.query(
+    `INSERT INTO audit.complaints (record_seq, personal_id, reason) VALUES ($1, $2, $3)
+     ON CONFLICT (record_seq, personal_id) WHERE status = 'OPEN' DO NOTHING`,
+    [complaint.recordSeq, complaint.personalId, complaint.reason],
+  );
+  const [row] = await db.query<ComplaintRow>(`${COMPLAINT} WHERE c.record_seq = $1 AND c.personal_id = $2 AND c.status = 'OPEN'`, [complaint.recordSeq, complaint.personalId]);
+  if (!row) throw new Error(`complaint about record ${complaint.recordSeq} was not stored`);
+  return row;
+}
+
+/** Newest first, `first` complaints older than `beforeId`, of `status` (any when null). */
+export function findComplaints(db: Queryable, status: ComplaintStatus | null, first: number, beforeId: number | null): Promise<ComplaintRow[]> {
+  return db.query<ComplaintRow>(`${COMPLAINT} WHERE ($1::text IS NULL OR c.status = $1) AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`, [status, beforeId, first]);
+}
+
+export async function complaintById(db: Queryable, id: number): Promise<ComplaintRow | undefined> {
+  const [row] = await db.query<ComplaintRow>(`${COMPLAINT} WHERE c.id = $1`, [id]);
+  return row;
+}
+
+/** Adds a note to complaint `id` if it is open; false when it is not. */
+export async function addComplaintNote(db: Queryable, id: number, author: string, note: string): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO audit.complaint_notes (complaint_id, author, note) SELECT id, $2, $3 FROM audit.complaints WHERE id = $1 AND status = 'OPEN' RETURNING complaint_id`,
+    [id, author, note],
+  );
+  return rows.length > 0;
+}
+
+/** Closes complaint `id` if it is open; false when it is not. */
+export async function closeComplaint(db: Queryable, id: number, closedBy: string, resolution: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE audit.complaints SET status = 'CLOSED', closed_at = now(), closed_by = $2, resolution = $3 WHERE id = $1 AND status = 'OPEN' RETURNING id`,
+    [id, closedBy, resolution],
+  );
+  return rows.length > 0;
 }

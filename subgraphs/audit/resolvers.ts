@@ -2,10 +2,13 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode } from '../common/errors';
 import { DateTimeScalar } from '../common/scalars';
 import type { Resolvers } from './generated/resolvers-types';
-import { findAccessesTo, findRecords } from './repository';
+import type { AuditContext } from './context';
+import { addComplaintNote, closeComplaint, complaintById, findAccessesTo, findComplaints, findRecords, isAccessTo, openComplaint, type ComplaintRow } from './repository';
 import { verifyChain } from './verify';
 
 const MAX_PAGE = 500;
+/** Longest complaint reason, note or resolution, in characters. */
+const MAX_TEXT = 2000;
 
 function pageSize(first: number | null | undefined): number {
   const size = first ?? 50;
@@ -26,6 +29,47 @@ function nextCursor(rows: ReadonlyArray<{ seq: number }>, size: number): string 
   return rows.length === size && last ? Buffer.from(String(last.seq)).toString('base64url') : null;
 }
 
+/** The signed-in citizen's personal ID, or a FORBIDDEN error naming `field`. */
+function citizenOf(context: AuditContext, field: string): string {
+  const personalId = context.principal?.startsWith('citizen:') ? context.principal.slice('citizen:'.length) : null;
+  if (!personalId) throw new GraphQLError(`${field} is for citizens signed in as themselves`, { extensions: { code: ErrorCode.Forbidden } });
+  return personalId;
+}
+
+/** Who works the complaints queue: a client (an auditor, by its grants), named with its officer. */
+function auditorOf(context: AuditContext, field: string): string {
+  if (!context.principal?.startsWith('client:')) throw new GraphQLError(`${field} is for auditors`, { extensions: { code: ErrorCode.Forbidden } });
+  return context.officer ? `${context.principal} (${context.officer})` : context.principal;
+}
+
+function text(value: string, argument: string): string {
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_TEXT) throw badUserInput(`${argument} must have 1 to ${MAX_TEXT} characters; got ${trimmed.length}`, argument);
+  return trimmed;
+}
+
+function complaintId(id: string): number {
+  const value = Number(id);
+  if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(value)) throw badUserInput(`id must be a complaint id (a positive integer); got "${id.slice(0, 40)}"`, 'id');
+  return value;
+}
+
+/** A complaint is about its citizen: reading or working it is a read about them, and shows in their history. */
+function about(context: AuditContext, complaint: ComplaintRow): ComplaintRow {
+  context.subjects.add(complaint.personalId);
+  return complaint;
+}
+
+/** Runs `change` on complaint `id`, which must exist and be open, and returns it as it is then. */
+async function changeOpenComplaint(context: AuditContext, id: string, change: (id: number) => Promise<boolean>): Promise<ComplaintRow> {
+  const key = complaintId(id);
+  const before = await complaintById(context.db, key);
+  if (!before) throw badUserInput(`No complaint ${id}`, 'id');
+  about(context, before);
+  if (!(await change(key))) throw badUserInput(`Complaint ${id} is closed; it can no longer be changed`, 'id');
+  return about(context, (await complaintById(context.db, key)) ?? before);
+}
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
@@ -43,18 +87,45 @@ export const resolvers: Resolvers = {
       return verifyChain(context.db, { fromSeq, toSeq, ...context.trust });
     },
     myAccessHistory: async (_, { first, after }, context) => {
-      const personalId = context.principal?.startsWith('citizen:') ? context.principal.slice('citizen:'.length) : null;
-      if (!personalId) throw new GraphQLError('myAccessHistory is for citizens signed in as themselves', { extensions: { code: ErrorCode.Forbidden } });
+      const personalId = citizenOf(context, 'myAccessHistory');
       const size = pageSize(first);
       const rows = await findAccessesTo(context.db, personalId, size, decodeCursor(after));
       return { events: rows, nextCursor: nextCursor(rows, size) };
+    },
+    complaints: async (_, { status, first, after }, context) => {
+      auditorOf(context, 'complaints');
+      const size = pageSize(first);
+      const rows = await findComplaints(context.db, status ?? null, size, decodeCursor(after));
+      return { complaints: rows.map((row) => about(context, row)), nextCursor: nextCursor(rows.map((row) => ({ seq: Number(row.id) })), size) };
+    },
+  },
+  Mutation: {
+    reportAccess: async (_, { recordSeq, reason }, context) => {
+      const personalId = citizenOf(context, 'reportAccess');
+      context.subjects.add(personalId);
+      const why = text(reason, 'reason');
+      // The same answer whether the record does not exist or is not a read of this citizen's data: no probing the log.
+      if (!(await isAccessTo(context.db, personalId, recordSeq))) throw badUserInput(`Record ${recordSeq} is not a read of your data`, 'recordSeq');
+      return openComplaint(context.db, { recordSeq, personalId, reason: why });
+    },
+    noteComplaint: (_, { id, note }, context) => {
+      const author = auditorOf(context, 'noteComplaint');
+      const body = text(note, 'note');
+      return changeOpenComplaint(context, id, (key) => addComplaintNote(context.db, key, author, body));
+    },
+    closeComplaint: (_, { id, resolution }, context) => {
+      const closedBy = auditorOf(context, 'closeComplaint');
+      const finding = text(resolution, 'resolution');
+      return changeOpenComplaint(context, id, (key) => closeComplaint(context.db, key, closedBy, finding));
     },
   },
   AuditRecord: {
     proof: (record, _, context) => context.proofs.load(record.seq),
   },
   AccessEvent: {
+    recordSeq: (row) => row.seq,
     agency: (row) => row.agency ?? row.clientId ?? 'unknown',
+    byAuditor: (row) => row.role === 'AUDITOR',
     procedureCode: (row) => row.purpose,
     procedureName: (row) => row.purposeName,
     fields: (row) => row.coordinates,

@@ -104,6 +104,15 @@ const schema = z.object({
   /** Required `iss` and `aud` of every JWT. */
   JWT_ISSUER: z.string().min(1).default('once'),
   JWT_AUDIENCE: z.string().min(1).default('once-gateway'),
+  /**
+   * The OpenID Connect provider citizens sign in with on the data tracker page (its issuer URL; keys are found by
+   * discovery). Its ID tokens' subject is the personal ID. Unset: `npm start` runs a local demo provider instead.
+   */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  /** The pages' client id at that provider: the `aud` its ID tokens must carry. */
+  OIDC_CLIENT_ID: z.string().min(1).default('once-citizen-pages'),
+  /** Port of the local demo identity provider that `npm start` runs when OIDC_ISSUER is unset (0 picks a free one). */
+  DEMO_IDP_PORT: port.default(4020),
   /** Requests per minute a client may send (all replicas together) unless its own limit says otherwise; 0: no limit. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
   /** Requests per minute a citizen may send; 0: no limit. */

@@ -56,6 +56,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
    * audit outcome). Default: OK without errors, ERROR with.
    */
   outcomeOf?: (data: unknown, errorCodes: readonly string[]) => string;
+  /**
+   * Answers paths other than /health and /graphql (the gateway's pages): true when it answered the request, false
+   * when the path is not its own (then 404 as before). Throw HttpError to refuse.
+   */
+  pages?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface RunningServer {
@@ -192,6 +197,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       if (request.method !== 'GET') throw new HttpError(405, ErrorCode.BadRequest, `${url.pathname} answers GET only`, { allow: 'GET' });
       return sendJson(response, 200, route());
     }
+    if (url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });

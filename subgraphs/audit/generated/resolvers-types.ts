@@ -27,7 +27,11 @@ export type AccessEvent = {
   /** The agency system that read the data. */
   agency: Scalars['String']['output'];
   at: Scalars['DateTime']['output'];
+  /** True when the reader was an auditor reviewing the log (a read about the citizen too). */
+  byAuditor: Scalars['Boolean']['output'];
   caseNumber?: Maybe<Scalars['String']['output']>;
+  /** The citizen's latest complaint about this read (open or closed), if they made one. */
+  complaintId?: Maybe<Scalars['ID']['output']>;
   /** Which data was read. */
   fields: Array<Scalars['String']['output']>;
   officer?: Maybe<Scalars['String']['output']>;
@@ -36,6 +40,8 @@ export type AccessEvent = {
   procedureName?: Maybe<Scalars['String']['output']>;
   /** Proof that the read is in the log, checkable offline; it reveals no other person's ID. Null until checkpointed. */
   proof?: Maybe<InclusionProof>;
+  /** The audit record of the read: what `reportAccess` takes. */
+  recordSeq: Scalars['Int']['output'];
 };
 
 export type AccessHistoryPage = {
@@ -152,6 +158,40 @@ export type BrokenRecord = {
   seq: Scalars['Int']['output'];
 };
 
+/** A citizen's objection to one read of their data, and what auditors did about it. */
+export type Complaint = {
+  __typename?: 'Complaint';
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who closed it (principal and officer). */
+  closedBy?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  notes: Array<ComplaintNote>;
+  openedAt: Scalars['DateTime']['output'];
+  personalId: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  /** The audit record objected to. */
+  recordSeq: Scalars['Int']['output'];
+  resolution?: Maybe<Scalars['String']['output']>;
+  status: ComplaintStatus;
+};
+
+export type ComplaintNote = {
+  __typename?: 'ComplaintNote';
+  at: Scalars['DateTime']['output'];
+  author: Scalars['String']['output'];
+  note: Scalars['String']['output'];
+};
+
+export type ComplaintPage = {
+  __typename?: 'ComplaintPage';
+  complaints: Array<Complaint>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type ComplaintStatus =
+  | 'CLOSED'
+  | 'OPEN';
+
 /**
  * An inclusion proof (RFC 9162 §2.1.3) of one record against a signed checkpoint. Check it offline with the audit
  * public key (GET /.well-known/once-audit-key): `npm run once -- audit check-proof FILE --public-key KEY`.
@@ -168,6 +208,34 @@ export type InclusionProof = {
   treeSize: Scalars['Int']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Closes an open complaint with the auditor's finding. */
+  closeComplaint: Complaint;
+  /** Adds an auditor's note to an open complaint. */
+  noteComplaint: Complaint;
+  /** For a citizen signed in as themselves: object to a read of their data (an `AccessEvent.recordSeq`); auditors see it. */
+  reportAccess: Complaint;
+};
+
+
+export type MutationCloseComplaintArgs = {
+  id: Scalars['ID']['input'];
+  resolution: Scalars['String']['input'];
+};
+
+
+export type MutationNoteComplaintArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
+export type MutationReportAccessArgs = {
+  reason: Scalars['String']['input'];
+  recordSeq: Scalars['Int']['input'];
+};
+
 /**
  * The access log: one tamper-evident record per operation the gateway answered or refused. Auditors read and verify
  * it; citizens see who read their data, when and why.
@@ -176,6 +244,8 @@ export type Query = {
   __typename?: 'Query';
   /** Records newest first, filtered; pass `nextCursor` back as `after` for the next page. */
   auditRecords: AuditRecordPage;
+  /** Citizens' complaints about reads of their data, newest first; pass `nextCursor` back as `after`. */
+  complaints: ComplaintPage;
   /** For a citizen signed in as themselves: who read their data, when, for which procedure and case. */
   myAccessHistory: AccessHistoryPage;
   /**
@@ -194,6 +264,17 @@ export type QueryAuditRecordsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * The access log: one tamper-evident record per operation the gateway answered or refused. Auditors read and verify
+ * it; citizens see who read their data, when and why.
+ */
+export type QueryComplaintsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ComplaintStatus>;
 };
 
 
@@ -291,21 +372,26 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AccessEvent: ResolverTypeWrapper<AccessEventRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccessHistoryPage: ResolverTypeWrapper<Omit<AccessHistoryPage, 'events'> & { events: Array<ResolversTypes['AccessEvent']> }>;
   AuditCheckpoint: ResolverTypeWrapper<AuditCheckpoint>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditFilter: AuditFilter;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditFinding: AuditFinding;
   AuditFork: ResolverTypeWrapper<AuditFork>;
   AuditOutcome: AuditOutcome;
   AuditRecord: ResolverTypeWrapper<AuditRecordModel>;
   AuditRecordPage: ResolverTypeWrapper<Omit<AuditRecordPage, 'records'> & { records: Array<ResolversTypes['AuditRecord']> }>;
   AuditVerification: ResolverTypeWrapper<ChainVerification>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BrokenRecord: ResolverTypeWrapper<BrokenRecord>;
+  Complaint: ResolverTypeWrapper<Complaint>;
+  ComplaintNote: ResolverTypeWrapper<ComplaintNote>;
+  ComplaintPage: ResolverTypeWrapper<ComplaintPage>;
+  ComplaintStatus: ComplaintStatus;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   InclusionProof: ResolverTypeWrapper<InclusionProofModel>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
@@ -313,31 +399,38 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AccessEvent: AccessEventRow;
   String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   AccessHistoryPage: Omit<AccessHistoryPage, 'events'> & { events: Array<ResolversParentTypes['AccessEvent']> };
   AuditCheckpoint: AuditCheckpoint;
-  Int: Scalars['Int']['output'];
   AuditFilter: AuditFilter;
-  ID: Scalars['ID']['output'];
   AuditFork: AuditFork;
   AuditRecord: AuditRecordModel;
   AuditRecordPage: Omit<AuditRecordPage, 'records'> & { records: Array<ResolversParentTypes['AuditRecord']> };
   AuditVerification: ChainVerification;
-  Boolean: Scalars['Boolean']['output'];
   BrokenRecord: BrokenRecord;
+  Complaint: Complaint;
+  ComplaintNote: ComplaintNote;
+  ComplaintPage: ComplaintPage;
   DateTime: Scalars['DateTime']['output'];
   InclusionProof: InclusionProofModel;
+  Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
 };
 
 export type AccessEventResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AccessEvent'] = ResolversParentTypes['AccessEvent']> = {
   agency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byAuditor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   caseNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  complaintId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   officer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   procedureName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   proof?: Resolver<Maybe<ResolversTypes['InclusionProof']>, ParentType, ContextType>;
+  recordSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AccessHistoryPageResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AccessHistoryPage'] = ResolversParentTypes['AccessHistoryPage']> = {
@@ -401,6 +494,30 @@ export type BrokenRecordResolvers<ContextType = AuditContext, ParentType extends
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ComplaintResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Complaint'] = ResolversParentTypes['Complaint']> = {
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  closedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['ComplaintNote']>, ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ComplaintStatus'], ParentType, ContextType>;
+};
+
+export type ComplaintNoteResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['ComplaintNote'] = ResolversParentTypes['ComplaintNote']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  author?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ComplaintPageResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['ComplaintPage'] = ResolversParentTypes['ComplaintPage']> = {
+  complaints?: Resolver<Array<ResolversTypes['Complaint']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -414,8 +531,15 @@ export type InclusionProofResolvers<ContextType = AuditContext, ParentType exten
   treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  closeComplaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationCloseComplaintArgs, 'id' | 'resolution'>>;
+  noteComplaint?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationNoteComplaintArgs, 'id' | 'note'>>;
+  reportAccess?: Resolver<ResolversTypes['Complaint'], ParentType, ContextType, RequireFields<MutationReportAccessArgs, 'reason' | 'recordSeq'>>;
+};
+
 export type QueryResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditRecords?: Resolver<ResolversTypes['AuditRecordPage'], ParentType, ContextType, RequireFields<QueryAuditRecordsArgs, 'first'>>;
+  complaints?: Resolver<ResolversTypes['ComplaintPage'], ParentType, ContextType, RequireFields<QueryComplaintsArgs, 'first'>>;
   myAccessHistory?: Resolver<ResolversTypes['AccessHistoryPage'], ParentType, ContextType, RequireFields<QueryMyAccessHistoryArgs, 'first'>>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType, Partial<QueryVerifyAuditLogArgs>>;
 };
@@ -429,8 +553,12 @@ export type Resolvers<ContextType = AuditContext> = {
   AuditRecordPage?: AuditRecordPageResolvers<ContextType>;
   AuditVerification?: AuditVerificationResolvers<ContextType>;
   BrokenRecord?: BrokenRecordResolvers<ContextType>;
+  Complaint?: ComplaintResolvers<ContextType>;
+  ComplaintNote?: ComplaintNoteResolvers<ContextType>;
+  ComplaintPage?: ComplaintPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InclusionProof?: InclusionProofResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 
