@@ -65,7 +65,8 @@ await runMain('once', async (configured, log) => {
       ORDER BY personal_id = $1 DESC, personal_id LIMIT 5`,
     [sample?.id ?? ''],
   );
-  const identityProvider = config.OIDC_ISSUER
+  // An empty database (SEED_CITIZENS=0) has nobody to sign in as: the tracker then waits for OIDC_ISSUER.
+  const identityProvider = config.OIDC_ISSUER || demoCitizens.length === 0
     ? null
     : await startDemoIdentityProvider({ citizens: demoCitizens, clientId: config.OIDC_CLIENT_ID, redirectUris: () => pagesOrigins.map((origin) => `${origin}/citizen/`), host: config.HOST, port: config.DEMO_IDP_PORT, log });
   const served = identityProvider ? { ...config, OIDC_ISSUER: identityProvider.issuer } : config;
@@ -100,7 +101,9 @@ await runMain('once', async (configured, log) => {
       `These keys and the citizen token are kept in ${demoCredentialsFile(config)} (local signing keys: ${dirname(config.JWKS_FILE ?? defaultJwksFile(config))}).`,
       ...(config.DATABASE_URL ? [] : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
       'Pages:',
-      `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`,
+      served.OIDC_ISSUER
+        ? `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`
+        : `  ${origin}/citizen/  citizen's data tracker: no sign-in, as the database has no citizens for a demo identity provider (seed it, or set OIDC_ISSUER)`,
       `  ${origin}/auditor/  auditor's console: API key ${demo.auditorApiKey}, officer thanh-tra-01, case TT-2026-01`,
       `  ${origin}/graphiql/ GraphiQL: the API key of a client made with --introspect and granted for purpose DEVELOPMENT`,
       '',

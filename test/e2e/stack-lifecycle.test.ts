@@ -8,7 +8,7 @@ describe('npm start on the embedded database', () => {
   it('holds the database lock while it runs, names it in the banner, and on SIGTERM closes the database and releases the lock', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'once-stack-'));
     const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
-    const ports = { PORT: '0', POPULATION_PORT: '0', RESIDENCE_PORT: '0', PROCEDURES_PORT: '0', AUDIT_PORT: '0', REGISTRY_PORT: '0' };
+    const ports = { PORT: '0', POPULATION_PORT: '0', RESIDENCE_PORT: '0', PROCEDURES_PORT: '0', AUDIT_PORT: '0', REGISTRY_PORT: '0', DEMO_IDP_PORT: '0' };
     const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/stack.ts'], { env: { ...inherited, ...ports, DATA_DIR: dataDir, SEED_CITIZENS: '0', NODE_ENV: 'development', LOG_LEVEL: 'warn' } });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
