@@ -10,7 +10,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, subgraphPort, type SubgraphName } from '../../subgraphs/common/config';
+import { loadConfig, metricsPort, subgraphPort, type SubgraphName } from '../../subgraphs/common/config';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -52,6 +52,8 @@ export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as con
 /** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
 const DEFAULTS = loadConfig({});
 const JWKS_DIR = '/etc/once/jwks';
+/** The ConfigMap's METRICS_PORT (the OpenTelemetry Prometheus exporter's usual port); a subgraph process adds its offset. */
+const METRICS = loadConfig({ METRICS_PORT: '9464' });
 /** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
 const HEAP_MB = 512;
 /** Seconds the endpoints controller and the balancers take to stop sending to a terminating pod. */
@@ -67,18 +69,30 @@ function metadata(options: ManifestOptions, name: string, component: string) {
   return { name, namespace: options.namespace, labels: labels(component) };
 }
 
+/** The port a process serves GET /metrics on, with the ConfigMap's METRICS_PORT. */
+function scrapePort(subgraph?: SubgraphName): number {
+  const port = metricsPort(METRICS, subgraph);
+  if (port === null) throw new Error('METRICS_PORT must be set for the manifests');
+  return port;
+}
+
+/** The pod template's metadata: its labels, and the annotations a Prometheus scraping by pod annotations follows. */
+function podMetadata(component: string, scrape: number): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return { labels: labels(component), annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(scrape), 'prometheus.io/path': '/metrics' } };
+}
+
 function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number): IProbe {
   return { httpGet: { path, port }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
 }
 
 /** A container that runs as a non-root user on a read-only root file system, with nothing to escalate to. */
-function container(options: ManifestOptions, name: string, args: string[], port: number | null, extra: Partial<IContainer> = {}): IContainer {
+function container(options: ManifestOptions, name: string, args: string[], ports: { http: number; metrics: number } | null, extra: Partial<IContainer> = {}): IContainer {
   return {
     name,
     image: options.image,
     command: ['node'],
     args,
-    ports: port === null ? [] : [{ name: 'http', containerPort: port }],
+    ports: ports === null ? [] : [{ name: 'http', containerPort: ports.http }, { name: 'metrics', containerPort: ports.metrics }],
     envFrom: [{ configMapRef: { name: 'once-config' } }, { secretRef: { name: SECRETS.environment } }],
     securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
@@ -108,7 +122,7 @@ function config(options: ManifestOptions): ConfigMap {
   );
   return new ConfigMap({
     metadata: metadata(options, 'once-config', 'config'),
-    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(DEFAULTS.PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
+    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(DEFAULTS.PORT), METRICS_PORT: String(METRICS.METRICS_PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
   });
 }
 
@@ -137,16 +151,17 @@ function migrationsJob(options: ManifestOptions): Job {
 function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Service] {
   const host = subgraphHost(name);
   const port = subgraphPort(DEFAULTS, name);
+  const scrape = scrapePort(name);
   const deployment = new Deployment({
     metadata: metadata(options, host, name),
     spec: {
       replicas: options.subgraphReplicas,
       selector: { matchLabels: labels(name) },
       template: {
-        metadata: { labels: labels(name) },
+        metadata: podMetadata(name, scrape),
         spec: podSpec(
           [
-            container(options, name, [`dist/subgraphs/${name}/server.js`], port, {
+            container(options, name, [`dist/subgraphs/${name}/server.js`], { http: port, metrics: scrape }, {
               readinessProbe: httpProbe('/health', port, 5, 2),
               livenessProbe: httpProbe('/health', port, 10, 3),
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
@@ -168,6 +183,7 @@ function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Se
  */
 function gateway(options: ManifestOptions): KubernetesObject[] {
   const name = 'once-gateway';
+  const scrape = scrapePort();
   const deployment = new Deployment({
     metadata: metadata(options, name, 'gateway'),
     spec: {
@@ -175,10 +191,10 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
       selector: { matchLabels: labels('gateway') },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: labels('gateway') },
+        metadata: podMetadata('gateway', scrape),
         spec: podSpec(
           [
-            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], DEFAULTS.PORT, {
+            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], { http: DEFAULTS.PORT, metrics: scrape }, {
               startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
               readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
               livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),

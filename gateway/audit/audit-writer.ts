@@ -200,6 +200,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
       lastCheckpoint = { size: checkpoint.treeSize, atMs: Date.now() };
       publish(checkpoint);
     }
+    if (checkpoints) auditTelemetry.checkpointLag(chained.tail.seq - lastCheckpoint.size);
   }
 
   /** Commits a group; when the database refuses a record of it, each half again, so only the faulty record fails. */

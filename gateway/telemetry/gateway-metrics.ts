@@ -26,6 +26,11 @@ const auditCommitDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
 });
 
+const auditCheckpointLag = new Gauge({
+  name: 'once_audit_checkpoint_lag_records',
+  help: 'Audit records committed since the newest signed checkpoint (absent without an audit key)',
+});
+
 export const planCacheLookups = new Counter({
   name: 'once_query_plan_cache_lookups_total',
   help: 'Query plan cache look-ups by result (hit, miss)',
@@ -46,10 +51,14 @@ export function serveSupergraph(fingerprint: string, version: string | null): vo
   supergraphServed.set({ supergraph: fingerprint, version: version ?? 'fixed' }, 1);
 }
 
-/** What the audit writer reports: its queue after every change, and each group commit, which it runs through here. */
+/** What the audit writer reports: its queue after every change, each group commit (run through here) and its checkpoint lag. */
 export const auditTelemetry = {
   queued(depth: number): void {
     auditQueueDepth.set(depth);
+  },
+  /** After every commit with checkpoints on: records a deletion of the log's newest could still go unnoticed for. */
+  checkpointLag(records: number): void {
+    auditCheckpointLag.set(records);
   },
   /** Times and traces one group commit (`audit.commit`, its SQL inside). */
   async commit<T>(records: number, work: () => Promise<T>): Promise<T> {

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
 import { startMetricsServer, type RunningMetricsServer } from '../../subgraphs/common/metrics';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
@@ -13,7 +17,10 @@ const PROFILE = `query Profile($id: ID!) { citizen(personalId: $id) { personalId
 
 beforeAll(async () => {
   // The stack serves in this process, so its gateway and subgraphs count into the metrics server started here.
-  stack = await startTestStack({ ENTITY_CACHE_TTL_S: '60', RATE_LIMIT_PER_MINUTE: '6' });
+  // An audit key and a day between checkpoints: the first commit is checkpointed, the later ones wait (the lag).
+  const auditKeyFile = join(mkdtempSync(join(tmpdir(), 'once-metrics-audit-')), 'audit.pem');
+  ensureSigningKey(auditKeyFile);
+  stack = await startTestStack({ ENTITY_CACHE_TTL_S: '60', RATE_LIMIT_PER_MINUTE: '6', AUDIT_SIGNING_KEY_FILE: auditKeyFile, AUDIT_CHECKPOINT_MS: '86400000' });
   metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, log: silentLog });
   subject = await one(stack.db, `SELECT m.personal_id AS value FROM residence.household_members m
     WHERE m.left_on IS NULL AND (SELECT count(*) FROM residence.household_members o WHERE o.household_id = m.household_id AND o.left_on IS NULL) >= 3 ORDER BY 1 LIMIT 1`);
@@ -70,6 +77,8 @@ describe('GET /metrics on the metrics port', () => {
     expect(sample(text, 'once_audit_commit_duration_seconds_count', { result: 'ok' })).toBeGreaterThanOrEqual(5);
     expect(sample(text, 'once_audit_queue_depth', {})).toBeUndefined();
     expect(text).toMatch(/^once_audit_queue_depth \d+$/m);
+    // Three reads made after the first commit was checkpointed wait for the next checkpoint.
+    expect(Number(/^once_audit_checkpoint_lag_records (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'once_query_plan_cache_lookups_total', { result: 'miss' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'once_query_plan_cache_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(2);
     // The second and third reads of the same citizen come from the entity cache.

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,10 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
+import { AUDIT_KEY_PATH } from '../../gateway/access-control';
 import { startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway/pages/demo-identity-provider';
+import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
+import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';
 import { one, openTestDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
@@ -41,6 +45,7 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
   let provider: RunningIdentityProvider;
   let browser: BrowserContext;
   let profile: string;
+  let keyDir: string;
   let auditor: TestClient;
   let origin = '';
   let citizen: { personalId: string; fullName: string };
@@ -54,7 +59,16 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     if (!row) throw new Error('no seeded citizen');
     citizen = row;
     provider = await startDemoIdentityProvider({ citizens: [citizen], clientId: 'once-citizen-pages', redirectUris: () => [`${origin}/citizen/`], host: '127.0.0.1', port: 0, log: silentLog });
-    stack = await startTestStack({ OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: 'once-citizen-pages', CITIZEN_RATE_LIMIT_PER_MINUTE: '0' });
+    // Signed checkpoints every 50 ms, so that the read's proof is there when the citizen looks.
+    keyDir = mkdtempSync(join(tmpdir(), 'once-pages-audit-'));
+    ensureSigningKey(join(keyDir, 'audit.pem'));
+    stack = await startTestStack({
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: 'once-citizen-pages',
+      CITIZEN_RATE_LIMIT_PER_MINUTE: '0',
+      AUDIT_SIGNING_KEY_FILE: join(keyDir, 'audit.pem'),
+      AUDIT_CHECKPOINT_MS: '50',
+    });
     origin = new URL(stack.gatewayUrl).origin;
     auditor = await stack.newClient({
       role: 'AUDITOR',
@@ -77,6 +91,7 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     await stack?.stop();
     await provider?.stop();
   });
@@ -84,6 +99,8 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
   it("a portal's read is seen by the citizen, reported, and found, verified and exported by an auditor", async () => {
     const read = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }', { id: citizen.personalId }, { ...stack.portal.headers, 'x-once-case': CASE });
     expect(read.errors).toBeUndefined();
+    const covered = "SELECT (SELECT coalesce(max(tree_size), 0) FROM audit.checkpoints) >= (SELECT max(seq) FROM audit.records WHERE case_number = $1) AS value";
+    await expect.poll(() => one<boolean | null>(stack.db, covered, [CASE]), WAIT).toBe(true);
 
     // The citizen signs in at the identity provider and comes back to their tracker.
     const page = browser.pages()[0] ?? (await browser.newPage());
@@ -102,9 +119,21 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'citizen.png'), fullPage: true });
 
+    // They download the proof that the read is in the signed log, and check it offline against the served key.
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Tải bằng chứng ghi nhận (proof.json)' }).click()]);
+    expect(download.suggestedFilename()).toBe('proof.json');
+    const proof = inclusionProofSchema.parse(JSON.parse(readFileSync(await download.path(), 'utf8')));
+    const served = (await (await fetch(new URL(AUDIT_KEY_PATH, stack.gatewayUrl))).json()) as { pem: string };
+    const publicKey = createPublicKey(served.pem);
+    expect(proof.record.caseNumber).toBe(CASE);
+    expect(proof.record.subjects).toContain(citizen.personalId);
+    expect(inclusionProofProblem(proof, publicKey)).toBeNull();
+    expect(inclusionProofProblem({ ...proof, record: { ...proof.record, caseNumber: 'HS-2026-9999' } }, publicKey)).toMatch(/is not in the tree/);
+
     // In English too, and at phone width.
     await page.getByRole('button', { name: 'English' }).click();
     expect(await card.innerText()).toContain('Date of birth');
+    expect(await card.innerText()).toContain('Download the proof it is logged (proof.json)');
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
     await page.setViewportSize(PHONE);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
@@ -173,6 +202,20 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await expect.poll(() => page.locator('li.card.auditor').count(), WAIT).toBeGreaterThan(0);
     expect(await page.locator('li.card', { hasText: CASE }).innerText()).toContain(`Đã gửi khiếu nại số ${complaintId}`);
     await page.screenshot({ path: join(ARTIFACTS, 'citizen-after-audit.png'), fullPage: true });
+
+    // A read no checkpoint covers yet has a null proof: its card says when the proof comes, and offers no download.
+    await page.route('**/graphql', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { data?: { myAccessHistory?: { events: Array<{ proof: unknown }> } } };
+      for (const event of body.data?.myAccessHistory?.events ?? []) event.proof = null;
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    const pending = page.locator('li.card', { hasText: CASE });
+    await expect.poll(() => pending.innerText(), WAIT).toContain('Bằng chứng ghi nhận sẽ có khi nhật ký được ký xác nhận lần tới');
+    expect(await page.getByRole('button', { name: /proof\.json/ }).count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.unroute('**/graphql');
     await page.goto(`${origin}/`);
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'index.png') });

@@ -10,6 +10,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
+import { loadConfig, metricsPort } from '../../subgraphs/common/config';
 import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, type KubernetesObject } from '../../deploy/kubernetes/manifests';
 
 const COMMITTED = readFileSync(new URL('../../deploy/kubernetes/once.yaml', import.meta.url), 'utf8');
@@ -29,7 +30,7 @@ interface Document {
   apiVersion: string;
   kind: string;
   metadata: { name: string };
-  spec?: { template?: { spec: IPodSpec } };
+  spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec: IPodSpec } };
 }
 
 const documents = parseAllDocuments(COMMITTED).map((document) => document.toJS() as Document);
@@ -76,6 +77,16 @@ describe('Kubernetes manifests', () => {
     expect(find('Job', 'once-migrate')?.spec?.template?.spec.containers[0]?.args).toEqual(['dist/deploy/migrate.js']);
     expect(find('Service', 'postgres')).toMatchObject({ spec: { type: 'ExternalName', externalName: DEFAULT_OPTIONS.postgresHost } });
     expect(find('Service', 'redis')).toMatchObject({ spec: { type: 'ExternalName', externalName: DEFAULT_OPTIONS.redisHost } });
+  });
+
+  it('set METRICS_PORT and expose the metrics listener of each server as the named port the scrape annotations point at', () => {
+    expect(find('ConfigMap', 'once-config')).toMatchObject({ data: { METRICS_PORT: '9464' } });
+    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map(({ name }) => [`once-${name}`, metricsPort(loadConfig({ METRICS_PORT: '9464' }), name)])) };
+    for (const [name, port] of Object.entries(expected)) {
+      const template = find('Deployment', name)?.spec?.template;
+      expect(template?.metadata?.annotations, name).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+      expect(template?.spec.containers[0]?.ports, name).toContainEqual({ name: 'metrics', containerPort: port });
+    }
   });
 
   it('run every container as non-root on a read-only root file system, with secrets only from Secrets', () => {

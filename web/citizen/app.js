@@ -2,7 +2,8 @@ import { fieldWords } from '/assets/field-names.js';
 import { graphql, h, localTime } from '/assets/graphql.js';
 
 // The citizen's data tracker: signs in with the OpenID Connect provider (authorization code + PKCE, no secret in the
-// page), then lists the reads of the citizen's data from the audit log and lets them object to one.
+// page), then lists the reads of the citizen's data from the audit log, lets them download the proof that a read is in
+// the signed log (checked offline with `audit check-proof`) and object to one.
 const TEXT = {
   vi: {
     title: 'Theo dõi dữ liệu của tôi', other: 'English', signOut: 'Đăng xuất', signIn: 'Đăng nhập bằng tài khoản định danh',
@@ -10,6 +11,7 @@ const TEXT = {
     noOidc: 'Chưa cấu hình đăng nhập (OIDC_ISSUER).', signedIn: 'Đã đăng nhập', agency: 'Cơ quan', from: 'Từ ngày', to: 'Đến ngày', all: 'Tất cả',
     count: (n) => `${n} lượt đọc`, none: 'Không có lượt đọc nào khớp bộ lọc.', procedure: 'Thủ tục', caseNumber: 'Số hồ sơ', officer: 'Cán bộ', fields: 'Dữ liệu đã đọc',
     auditor: 'Thanh tra', more: 'Xem thêm', report: 'Báo cáo lượt đọc này', reason: 'Lý do bạn phản đối', send: 'Gửi khiếu nại', cancel: 'Huỷ',
+    proof: 'Tải bằng chứng ghi nhận (proof.json)', noProof: 'Bằng chứng ghi nhận sẽ có khi nhật ký được ký xác nhận lần tới (vài giây); hãy tải lại trang.',
     reported: (id) => `Đã gửi khiếu nại số ${id}. Thanh tra sẽ xem xét.`, expired: 'Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.', filters: 'Bộ lọc',
   },
   en: {
@@ -18,11 +20,12 @@ const TEXT = {
     noOidc: 'Sign-in is not configured (OIDC_ISSUER).', signedIn: 'Signed in', agency: 'Agency', from: 'From', to: 'To', all: 'All',
     count: (n) => `${n} reads`, none: 'No reads match the filters.', procedure: 'Procedure', caseNumber: 'Case number', officer: 'Officer', fields: 'Data read',
     auditor: 'Auditor', more: 'Show more', report: 'Report this read', reason: 'Why you object', send: 'Send complaint', cancel: 'Cancel',
+    proof: 'Download the proof it is logged (proof.json)', noProof: 'The proof it is logged is ready once the log is next signed (in seconds); reload the page.',
     reported: (id) => `Complaint ${id} sent. An auditor will review it.`, expired: 'Your session has expired; please sign in again.', filters: 'Filters',
   },
 };
 const HISTORY = `query ($after: String) { myAccessHistory(first: 50, after: $after) {
-  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields complaintId } nextCursor } }`;
+  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields complaintId proof { json } } nextCursor } }`;
 const REPORT = 'mutation ($seq: Int!, $reason: String!) { reportAccess(recordSeq: $seq, reason: $reason) { id status } }';
 const TOKEN = 'once.citizen.idToken';
 const PENDING = 'once.citizen.pkce';
@@ -119,6 +122,17 @@ function reportForm(event, card) {
   return form;
 }
 
+/** Saves the read's inclusion proof as proof.json, from memory: no request, nothing the CSP has to allow. */
+function downloadProof(event) {
+  const url = URL.createObjectURL(new Blob([event.proof.json], { type: 'application/json' }));
+  const link = h('a', { href: url, download: 'proof.json', hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser reads the Blob after click() returns; revoked at once, a slow download could find it gone.
+  setTimeout(() => URL.revokeObjectURL(url), 40_000);
+}
+
 function eventCard(event) {
   const words = fieldWords(event.fields, state.lang);
   const card = h('li', { class: `card${event.byAuditor ? ' auditor' : ''}` },
@@ -128,7 +142,10 @@ function eventCard(event) {
     event.caseNumber ? h('p', {}, h('strong', {}, `${t('caseNumber')}: `), event.caseNumber) : null,
     event.officer ? h('p', {}, h('strong', {}, `${t('officer')}: `), event.officer) : null,
     h('p', { class: 'meta' }, `${t('fields')}:`),
-    h('ul', { class: 'tags' }, words.map((word) => h('li', {}, word))));
+    h('ul', { class: 'tags' }, words.map((word) => h('li', {}, word))),
+    event.proof
+      ? h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: () => downloadProof(event) }, t('proof')))
+      : h('p', { class: 'meta' }, t('noProof')));
   const reported = state.reported.get(event.recordSeq) ?? event.complaintId;
   if (reported) card.append(h('p', { class: 'status ok', role: 'status' }, t('reported', reported)));
   else card.append(h('button', { type: 'button', class: 'secondary', onclick: () => { card.lastChild.replaceWith(reportForm(event, card)); card.querySelector('textarea').focus(); } }, t('report')));
