@@ -6,13 +6,10 @@ import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres } from '../subgraphs/common/database';
 import { createLogger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
-import { createProgress } from '../subgraphs/common/progress';
-import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
-import { gatewayMigrations } from '../gateway/access-control';
 import { compose } from '../gateway/compose';
+import { ensureBenchDatabase } from './bench-database';
 import { gatewayNodeArgs, startChild } from './child';
 import { runLoad } from './load';
 import { PORTAL_MIX as MIX, PORTAL_ROOTS } from './portal-mix';
@@ -53,26 +50,6 @@ async function transactions(): Promise<number> {
   return Number(result.rows[0]?.count ?? 0);
 }
 
-async function ensureDatabase(): Promise<void> {
-  const url = new URL(DATABASE_URL);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const db = openPostgres(DATABASE_URL, 4, log);
-  for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
-  if ((await countCitizens(db)) === 0) {
-    log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
-    const progress = createProgress('seed', CITIZENS, log);
-    await seedDatabase(db, { citizens: CITIZENS, seed: 1 }, (done) => progress.update(done));
-    progress.stop();
-  }
-  await db.close();
-}
-
 interface Measurement {
   mode: string;
   rps: number;
@@ -86,7 +63,7 @@ interface Measurement {
   sqlPerRequest: number | null;
 }
 
-await ensureDatabase();
+await ensureBenchDatabase(DATABASE_URL, { citizens: CITIZENS, seed: 1 }, log);
 const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
 // The subgraphs' entity cache: in Redis (BENCH_REDIS_URL, default the local one), or off with BENCH_ENTITY_CACHE_TTL_S=0.
 const ENTITY_CACHE_TTL_S = process.env.BENCH_ENTITY_CACHE_TTL_S ?? '60';

@@ -2,16 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres } from '../subgraphs/common/database';
 import { createLogger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
-import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
-import { gatewayMigrations } from '../gateway/access-control';
 import { compose } from '../gateway/compose';
+import { ensureBenchDatabase } from './bench-database';
 import { gatewayNodeArgs, startChild, type Child } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
@@ -52,23 +49,6 @@ interface Phase {
   end?: () => void;
 }
 
-async function ensureDatabase(): Promise<void> {
-  const url = new URL(DATABASE_URL);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const db = openPostgres(DATABASE_URL, 4, log);
-  for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(db, set.name, set.migrations);
-  if ((await countCitizens(db)) === 0) {
-    log.info({ citizens: CITIZENS }, 'seeding the benchmark database');
-    await seedDatabase(db, { citizens: CITIZENS, seed: 11 });
-  }
-  await db.close();
-}
-
 function classify(status: number, body: string): { kind: Kind; hasData: boolean; codes: string[] } {
   const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
   const hasData = Object.values(parsed.data ?? {}).some((value) => value !== null);
@@ -105,7 +85,7 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 };
 
-await ensureDatabase();
+await ensureBenchDatabase(DATABASE_URL, { citizens: CITIZENS, seed: 11 }, log);
 const secrets = builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(',');
 const postgres = await startTcpProxy({ host: new URL(DATABASE_URL).hostname, port: Number(new URL(DATABASE_URL).port || 5432) });
 const redis = await startTcpProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
