@@ -21,7 +21,7 @@ export async function runWorkers(count: number, log: Logger, start: () => Promis
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      // Killed by the very signal passed on: a worker still starting (runMain handles signals once started), nothing admitted.
+      // Killed by the very signal passed on: a worker still loading its modules (not listening yet), nothing admitted.
       if (code !== 0 && signal !== stopping) unclean += 1;
       log.info({ pid: worker.process.pid, code, signal }, 'gateway worker stopped');
       if (Object.keys(cluster.workers ?? {}).length === 0) {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { loadConfig, subgraphPort, type Config } from './config';
 import { openDatabase, type Database } from './database';
 import { createLogger, type Logger } from './logger';
@@ -11,6 +12,8 @@ export type Stop = () => Promise<void>;
 
 /** How long, past SHUTDOWN_DRAIN_MS, closing stores and committing audit records may take before the process gives up. */
 const CLOSE_GRACE_MS = 5_000;
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * Runs a process's main: reads the configuration once (a bad key stops the process with a message naming it),
@@ -27,6 +30,15 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
   }
   const log = createLogger(name, config.LOG_LEVEL, options.logFd);
   const tracing = await startTracing({ service: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  // A cluster worker is handed connections by its primary as soon as it listens, whatever /ready says: a signal while it
+  // starts must not reset them, so it is kept and the worker stops (draining) once started. Anywhere else a signal while
+  // starting ends the process at once (nothing is admitted before /ready, and a CLI at work stops on Ctrl-C).
+  let signalWhileStarting: NodeJS.Signals | null = null;
+  const keepSignal = (signal: NodeJS.Signals) => {
+    signalWhileStarting ??= signal;
+    log.info({ signal }, 'signal while starting: stopping once started');
+  };
+  if (cluster.isWorker) for (const signal of SIGNALS) process.on(signal, keepSignal);
   let stop: Stop;
   try {
     const stopMain = await main(config, log);
@@ -41,7 +53,6 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
   }
   // Once serving, a promise nobody awaited is a bug to log and fix, not a reason to drop every request in flight.
   process.on('unhandledRejection', (reason: unknown) => log.error({ err: reason }, 'unhandled promise rejection'));
-  // Installed once started: a signal while starting (nothing admitted yet, a CLI at work) ends the process at once.
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     // A worker can get the same signal twice (from the terminal's process group and from its primary).
@@ -64,7 +75,11 @@ export async function runMain(name: string, main: (config: Config, log: Logger) 
       },
     );
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
+  for (const signal of SIGNALS) {
+    process.off(signal, keepSignal);
+    process.on(signal, onSignal);
+  }
+  if (signalWhileStarting) onSignal(signalWhileStarting);
 }
 
 /** Something that owns a PostgreSQL schema: a subgraph, or the gateway (access control). */
