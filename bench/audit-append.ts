@@ -8,9 +8,9 @@ import { leafHash, MerkleFrontier } from '../subgraphs/audit/merkle';
 import { countRecords } from '../subgraphs/audit/repository';
 import { recordLeaf } from '../subgraphs/audit/tree';
 import { verifyChain } from '../subgraphs/audit/verify';
-import { openPostgres } from '../subgraphs/common/database';
-import { createLogger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
+import { openPostgres } from '../platform/database';
+import { createLogger } from '../platform/logger';
+import { migrate } from '../platform/migrate';
 
 /**
  * The append rate of the one audit chain (hash chain + Merkle tree, group commit under the chain lock) with 1, 4 and

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
-import { createProgress } from '../subgraphs/common/progress';
+import { openPostgres } from '../platform/database';
+import type { Logger } from '../platform/logger';
+import { migrate } from '../platform/migrate';
+import { createProgress } from '../platform/progress';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { gatewayMigrations } from '../gateway/access-control';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
+import { openMigratedDatabase, runMain } from '../platform/run-main';
 import { gatewayMigrations, openAccessControl } from '../gateway/access-control';
 import { startGateway } from '../gateway/server';
 

@@ -1,5 +1,5 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
+import { openMigratedDatabase, runMain } from '../platform/run-main';
 import { gatewayMigrations } from '../gateway/access-control';
 
 /**

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../subgraphs/common/config';
-import { openPostgres, type Database } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import { openRedis } from '../subgraphs/common/redis';
-import type { MigrationSet } from '../subgraphs/common/run';
+import type { Config } from '../platform/config';
+import { openPostgres, type Database } from '../platform/database';
+import type { Logger } from '../platform/logger';
+import { openRedis } from '../platform/redis';
+import type { MigrationSet } from '../platform/run-main';
 import { audit } from '../subgraphs/audit';
 import { publicKeyDocument } from '../subgraphs/audit/checkpoints';
 import { auditKeyFile, auditWitnesses, loadSigningKey } from '../subgraphs/audit/settings';

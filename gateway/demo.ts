@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from '../subgraphs/common/config';
-import type { Database } from '../subgraphs/common/database';
+import type { Config } from '../platform/config';
+import type { Database } from '../platform/database';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { issueToken, readPrivateKey } from './access/tokens';

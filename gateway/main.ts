@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { loadConfig, metricsPort, subgraphUrl } from '../subgraphs/common/config';
-import { createLogger } from '../subgraphs/common/logger';
-import { createNotifier } from '../subgraphs/common/notifier';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
+import { loadConfig, metricsPort, subgraphUrl } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { createNotifier } from '../platform/notifier';
+import { openMigratedDatabase, runMain } from '../platform/run-main';
 import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { gatewayMigrations, openAccessControl } from './access-control';
 import { followRegistry } from './registry-follower';

@@ -1,6 +1,6 @@
-import type { GuardedRedis } from '../subgraphs/common/redis';
-import type { Queryable } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
+import type { GuardedRedis } from '../platform/redis';
+import type { Queryable } from '../platform/database';
+import type { Logger } from '../platform/logger';
 
 /** The key-value interface Apollo Server keeps automatic persisted queries (APQ) in. */
 interface KeyValueCache {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { SupergraphManager } from '@apollo/gateway';
-import type { Database } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import type { Notifier } from '../subgraphs/common/notifier';
+import type { Database } from '../platform/database';
+import type { Logger } from '../platform/logger';
+import type { Notifier } from '../platform/notifier';
 import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity } from '../subgraphs/registry/replicas';
 import { latestVersion, latestVersionNumber, registeredSecrets, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry/service';
 

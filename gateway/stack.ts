@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
-import type { Config } from '../subgraphs/common/config';
-import { startMetricsFor } from '../subgraphs/common/metrics';
-import { openPlatform } from '../subgraphs/common/platform';
-import { createProgress } from '../subgraphs/common/progress';
-import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
+import type { Config } from '../platform/config';
+import { startMetricsFor } from '../platform/metrics';
+import { openSubgraphServices } from '../subgraphs/kit/services';
+import { createProgress } from '../platform/progress';
+import { openMigratedDatabase, runMain } from '../platform/run-main';
+import { startSubgraphs } from '../subgraphs/kit/run-subgraph';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
@@ -45,7 +46,7 @@ await runMain('once', async (configured, log) => {
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
-  const platform = openPlatform(config, db, log);
+  const platform = openSubgraphServices(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
   const [sample] = await db.query<{ id: string }>(

@@ -1,11 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
-import { ErrorCode } from '../subgraphs/common/errors';
-import type { Logger } from '../subgraphs/common/logger';
-import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
-import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
-import { injectTraceContext } from '../subgraphs/common/tracing';
+import { CircuitBreaker } from '../platform/circuit-breaker';
+import { ErrorCode } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { signRequest, type ForwardedHeader } from '../platform/signing';
+import { SUBJECTS_EXTENSION } from '../subgraphs/kit/subgraph';
+import { injectTraceContext } from '../platform/tracing';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadConfig, subgraphUrl } from '../subgraphs/common/config';
+import { loadConfig, subgraphUrl } from '../platform/config';
 import { builtInSubgraphs } from '../subgraphs';
 import { composeSupergraph, CompositionError } from './compose';
 

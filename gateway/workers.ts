@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
-import type { Logger } from '../subgraphs/common/logger';
-import { reportMetricsToPrimary, startMetricsServer } from '../subgraphs/common/metrics';
+import type { Logger } from '../platform/logger';
+import { reportMetricsToPrimary, startMetricsServer } from '../platform/metrics';
 
 /**
  * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when

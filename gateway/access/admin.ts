@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parse } from 'graphql';
-import type { Database, Queryable, Session } from '../../subgraphs/common/database';
+import type { Database, Queryable, Session } from '../../platform/database';
 import { appendWithin } from '../audit/audit-writer';
 import { administrationEntry, type AdministrativeChange } from '../audit/entry';
 import { generateApiKey } from './credentials';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ErrorCode } from '../../subgraphs/common/errors';
-import { HttpError } from '../../subgraphs/common/http-server';
+import { ErrorCode } from '../../platform/errors';
+import { HttpError } from '../../platform/http-server';
 import type { Principal, Purpose } from './principal';
 import type { AccessStore } from './store';
 

@@ -1,4 +1,4 @@
-import type { GuardedRedis } from '../../subgraphs/common/redis';
+import type { GuardedRedis } from '../../platform/redis';
 
 const WINDOW_MS = 60_000;
 const PREFIX = 'once:rate:';

@@ -1,5 +1,5 @@
-import type { Queryable } from '../../subgraphs/common/database';
-import { ErrorCode, unavailable } from '../../subgraphs/common/errors';
+import type { Queryable } from '../../platform/database';
+import { ErrorCode, unavailable } from '../../platform/errors';
 import type { ClientRecord } from './principal';
 
 /** A tiny time-bounded cache: access data changes rarely and is read on every request. */

@@ -1,9 +1,9 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Config } from '../../subgraphs/common/config';
-import type { Database } from '../../subgraphs/common/database';
-import type { Logger } from '../../subgraphs/common/logger';
-import { createProgress, type Progress } from '../../subgraphs/common/progress';
+import type { Config } from '../../platform/config';
+import type { Database } from '../../platform/database';
+import type { Logger } from '../../platform/logger';
+import { createProgress, type Progress } from '../../platform/progress';
 import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError } from '../../subgraphs/audit/archive';
 import type { ArchiveManifest } from '../../subgraphs/audit/archive-manifest';
 import { AuditKeyError, publicKeyDocument, readPublicKey } from '../../subgraphs/audit/checkpoints';

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode, RETRY_AFTER_S } from '../../subgraphs/common/errors';
-import type { Logger } from '../../subgraphs/common/logger';
+import { ErrorCode, RETRY_AFTER_S } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
 import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
 import type { AuditWriter } from './audit-writer';

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import type { Database, Session } from '../../subgraphs/common/database';
-import type { Logger } from '../../subgraphs/common/logger';
+import type { Database, Session } from '../../platform/database';
+import type { Logger } from '../../platform/logger';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
 import type { MerkleFrontier, StoredNode } from '../../subgraphs/audit/merkle';

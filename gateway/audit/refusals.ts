@@ -1,7 +1,7 @@
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode } from '../../subgraphs/common/errors';
-import type { HttpError, RequestInfo } from '../../subgraphs/common/http-server';
-import type { Logger } from '../../subgraphs/common/logger';
+import { ErrorCode } from '../../platform/errors';
+import type { HttpError, RequestInfo } from '../../platform/http-server';
+import type { Logger } from '../../platform/logger';
 import { AuthenticationError, type Authenticate } from '../access/authenticate';
 import type { Principal, Purpose } from '../access/principal';
 import { readPurpose } from '../access/purpose';

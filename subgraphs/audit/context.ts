@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { Config } from '../common/config';
-import type { Queryable } from '../common/database';
-import type { RequestInfo } from '../common/http-server';
-import type { SubgraphContext, SubgraphDeps } from '../common/subgraph';
+import type { Config } from '../../platform/config';
+import type { Queryable } from '../../platform/database';
+import type { RequestInfo } from '../../platform/http-server';
+import type { SubgraphContext, SubgraphDeps } from '../kit/subgraph';
 import { latestCheckpoint, recordsBySeq } from './repository';
 import { loadPublicKey, auditWitnesses } from './settings';
 import { proveInclusions, type InclusionProof } from './tree';

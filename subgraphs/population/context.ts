@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit/subgraph';
+import { throughCache } from '../kit/entity-cache';
+import { keyedLoader } from '../kit/loader';
 import { createCitizenRepository, type CitizenRecord } from './repository';
 
 export interface PopulationContext extends SubgraphContext {

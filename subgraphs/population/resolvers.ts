@@ -1,6 +1,6 @@
-import { badUserInput } from '../common/errors';
-import { parsePersonalId } from '../common/personal-id';
-import { DateScalar } from '../common/scalars';
+import { badUserInput } from '../../platform/errors';
+import { parsePersonalId } from '../../platform/personal-id';
+import { DateScalar } from '../kit/scalars';
 import type { PopulationContext } from './context';
 import type { Resolvers } from './generated/resolvers-types';
 import type { CitizenRecord } from './repository';

@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { throughCache } from '../kit/entity-cache';
+import { keyedLoader } from '../kit/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit/subgraph';
 import { createProceduresRepository, type CitizenProcedures, type DocumentRecord, type DossierRecord, type ProceduresRepository } from './repository';
 
 export interface ProceduresContext extends SubgraphContext {

@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import type { Logger } from '../common/logger';
-import { startTsWorker } from '../common/ts-worker';
+import { ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import { startTsWorker } from '../../platform/ts-worker';
 import type { DataFlow } from './flows';
 
 export interface SubgraphEntry {

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import type { RequestInfo } from '../common/http-server';
-import type { SubgraphContext, SubgraphDeps } from '../common/subgraph';
+import { ErrorCode } from '../../platform/errors';
+import type { RequestInfo } from '../../platform/http-server';
+import type { SubgraphContext, SubgraphDeps } from '../kit/subgraph';
 import { registryDeps, type Actor, type RegistryDeps } from './service';
 
 export interface RegistryContext extends SubgraphContext {

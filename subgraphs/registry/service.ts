@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from '../../gateway/compose';
-import { registryAllowedHosts, type Config } from '../common/config';
+import { registryAllowedHosts, type Config } from '../../platform/config';
 import { failingHealthChecks } from '../../gateway/subgraph-health';
-import type { Database, Queryable } from '../common/database';
-import { ErrorCode } from '../common/errors';
-import type { Logger } from '../common/logger';
-import type { Notifier } from '../common/notifier';
+import type { Database, Queryable } from '../../platform/database';
+import { ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import type { Notifier } from '../../platform/notifier';
 import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
 import type { DataFlow } from './flows';

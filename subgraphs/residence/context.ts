@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { throughCache } from '../kit/entity-cache';
+import { keyedLoader } from '../kit/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit/subgraph';
 import { createResidenceRepository, type CitizenResidence, type HouseholdRecord } from './repository';
 
 export interface ResidenceContext extends SubgraphContext {

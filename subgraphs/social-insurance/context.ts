@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { keyedLoader } from '../kit/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit/subgraph';
 import { findBooks, findBooksByHolders, type BookRecord } from './repository';
 
 export interface SocialInsuranceContext extends SubgraphContext {

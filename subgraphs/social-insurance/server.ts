@@ -1,6 +1,7 @@
-import { startMetricsFor } from '../common/metrics';
-import { openPlatform } from '../common/platform';
-import { openMigratedDatabase, runMain, startSubgraphs } from '../common/run';
+import { startMetricsFor } from '../../platform/metrics';
+import { openSubgraphServices } from '../kit/services';
+import { openMigratedDatabase, runMain } from '../../platform/run-main';
+import { startSubgraphs } from '../kit/run-subgraph';
 import { seedBooks } from './repository';
 import { socialInsurance } from '.';
 
@@ -12,7 +13,7 @@ await runMain(socialInsurance.name, async (config, log) => {
   const db = await openMigratedDatabase(config, log, [socialInsurance]);
   const [books] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM social_insurance.books');
   if (!books?.count) log.info({ books: await seedBooks(db, 5_000) }, 'seeded social insurance books');
-  const platform = openPlatform(config, db, log);
+  const platform = openSubgraphServices(config, db, log);
   const [started] = await startSubgraphs([socialInsurance], { config, platform });
   const metrics = await startMetricsFor(config, log, socialInsurance.name);
   log.info({ url: started?.server.url }, 'social-insurance subgraph ready');

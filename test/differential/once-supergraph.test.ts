@@ -5,7 +5,7 @@ import type { ClientRecord } from '../../gateway/access/principal';
 import { compose } from '../../gateway/compose';
 import { newTrail, type GatewayContext } from '../../gateway/context';
 import { SubgraphDataSource } from '../../gateway/subgraph-data-source';
-import { CircuitBreaker } from '../../subgraphs/common/circuit-breaker';
+import { CircuitBreaker } from '../../platform/circuit-breaker';
 import { SubgraphPools } from '../../gateway/subgraph-pools';
 import { builtInSubgraphs } from '../../subgraphs';
 import { one, silentLog, testConfig } from '../helpers/database';

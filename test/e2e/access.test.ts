@@ -3,7 +3,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrustedDocuments, createClient, disableClient, grant, issueApiKey, revokeApiKey } from '../../gateway/access/admin';
 import { RateLimiter } from '../../gateway/access/rate-limit';
-import { openRedis } from '../../subgraphs/common/redis';
+import { openRedis } from '../../platform/redis';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

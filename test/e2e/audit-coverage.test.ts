@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from '../../gateway/access/admin';
 import { gatewayMigrations } from '../../gateway/access-control';
-import { migrate } from '../../subgraphs/common/migrate';
+import { migrate } from '../../platform/migrate';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { verifyChain } from '../../subgraphs/audit/verify';
 import { one, scratchDatabase } from '../helpers/database';

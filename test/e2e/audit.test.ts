@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditWriter } from '../../gateway/audit/audit-writer';
 import { gatewayMigrations } from '../../gateway/access-control';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { migrate } from '../../subgraphs/common/migrate';
+import { migrate } from '../../platform/migrate';
 import type { AuditEntry } from '../../subgraphs/audit/chain';
 import { verifyChain } from '../../subgraphs/audit/verify';
 import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';

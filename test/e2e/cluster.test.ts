@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../../subgraphs/common/logger';
+import { createLogger } from '../../platform/logger';
 import { PORTAL_MIX } from '../../bench/portal-mix';
 import { startCluster, type Cluster } from '../../deploy/cluster/cluster';
 import { buildRelease } from '../helpers/release-build';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
-import { startMetricsServer, type RunningMetricsServer } from '../../subgraphs/common/metrics';
+import { startMetricsServer, type RunningMetricsServer } from '../../platform/metrics';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
+import type { RunningServer } from '../../platform/http-server';
 import { openAccessControl } from '../../gateway/access-control';
 import { compose } from '../../gateway/compose';
 import { startGateway } from '../../gateway/server';

@@ -1,10 +1,10 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { migrate } from '../../subgraphs/common/migrate';
-import { createNotifier } from '../../subgraphs/common/notifier';
-import { startSubgraph } from '../../subgraphs/common/subgraph';
+import type { RunningServer } from '../../platform/http-server';
+import { migrate } from '../../platform/migrate';
+import { createNotifier } from '../../platform/notifier';
+import { startSubgraph } from '../../subgraphs/kit/subgraph';
 import { seedDatabase } from '../../subgraphs/seed/load';
 import { socialInsurance } from '../../subgraphs/social-insurance';
 import { seedBooks } from '../../subgraphs/social-insurance/repository';

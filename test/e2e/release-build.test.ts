@@ -68,7 +68,7 @@ describe('the release build (npm run build)', PROCESSES, () => {
       `import { readFileSync } from 'node:fs';
 const { QueryPlans } = await import(${JSON.stringify(dist('gateway/query-plans.js'))});
 const { composeInWorker } = await import(${JSON.stringify(dist('subgraphs/registry/composition.js'))});
-const { createLogger } = await import(${JSON.stringify(dist('subgraphs/common/logger.js'))});
+const { createLogger } = await import(${JSON.stringify(dist('platform/logger.js'))});
 const log = createLogger('release-test', 'silent');
 const plans = new QueryPlans({ mib: 1, warmRecent: 0, registered: async () => [{ query: '{ procedures { code } }', operationName: null }], log });
 const warm = await plans.warm(readFileSync(new URL(${JSON.stringify(dist('schema/supergraph.graphql'))}), 'utf8'));

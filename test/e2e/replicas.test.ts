@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { migrate } from '../../subgraphs/common/migrate';
+import { migrate } from '../../platform/migrate';
 import { seedDatabase } from '../../subgraphs/seed/load';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { gatewayMigrations } from '../../gateway/access-control';

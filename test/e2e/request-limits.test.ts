@@ -1,7 +1,7 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
+import type { RunningServer } from '../../platform/http-server';
 import { openAccessControl } from '../../gateway/access-control';
 import { composeSupergraph } from '../../gateway/compose';
 import { operationCost } from '../../gateway/request-limits';

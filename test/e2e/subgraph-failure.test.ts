@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
+import type { RunningServer } from '../../platform/http-server';
 import { composeSupergraph } from '../../gateway/compose';
 import { startGateway } from '../../gateway/server';
 import { one, silentLog, testConfig } from '../helpers/database';

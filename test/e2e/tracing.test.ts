@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chainHash } from '../../subgraphs/audit/chain';
 import { readChain } from '../../subgraphs/audit/repository';
 import { verifyChain } from '../../subgraphs/audit/verify';
-import { startTracing, type Tracing } from '../../subgraphs/common/tracing';
+import { startTracing, type Tracing } from '../../platform/tracing';
 import { one } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';
 

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../subgraphs/common/config';
-import { openPostgres, type Database } from '../../subgraphs/common/database';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { openPlatform } from '../../subgraphs/common/platform';
-import { startSubgraph } from '../../subgraphs/common/subgraph';
+import type { SubgraphName } from '../../platform/config';
+import { openPostgres, type Database } from '../../platform/database';
+import type { RunningServer } from '../../platform/http-server';
+import { openSubgraphServices } from '../../subgraphs/kit/services';
+import { startSubgraph } from '../../subgraphs/kit/subgraph';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { compose } from '../../gateway/compose';
@@ -60,7 +60,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   const config = testConfig({ DATABASE_URL: databaseUrl, ...redisEnv });
   const db = openTestDatabase();
   const subgraphDb = openPostgres(databaseUrl, 8, silentLog);
-  const platform = openPlatform(config, subgraphDb, silentLog);
+  const platform = openSubgraphServices(config, subgraphDb, silentLog);
   const servers: RunningServer[] = [];
   const urls = {} as Record<SubgraphName, string>;
   for (const module of builtInSubgraphs) {

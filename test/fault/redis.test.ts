@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRedis } from '../../subgraphs/common/redis';
+import { openRedis } from '../../platform/redis';
 import { silentLog } from '../helpers/database';
 import { ok, REDIS_URL, startFaultStack, type FaultStack } from './fault-stack';
 import { startTcpProxy } from '../../bench/tcp-proxy';

@@ -1,7 +1,7 @@
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { signRequest } from '../../subgraphs/common/signing';
+import { signRequest } from '../../platform/signing';
 import { startChild } from '../../bench/child';
 import { startTcpProxy } from '../../bench/tcp-proxy';
 import { openTestDatabase, TEST_SECRETS } from '../helpers/database';

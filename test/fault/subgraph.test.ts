@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
+import type { RunningServer } from '../../platform/http-server';
 import { openAccessControl } from '../../gateway/access-control';
 import { composeSupergraph } from '../../gateway/compose';
 import { startGateway } from '../../gateway/server';

@@ -1,7 +1,7 @@
-import { countQueries, type Database } from '../../subgraphs/common/database';
-import type { EntityCache } from '../../subgraphs/common/entity-cache';
-import { createNotifier } from '../../subgraphs/common/notifier';
-import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/common/subgraph';
+import { countQueries, type Database } from '../../platform/database';
+import type { EntityCache } from '../../subgraphs/kit/entity-cache';
+import { createNotifier } from '../../platform/notifier';
+import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/kit/subgraph';
 import { silentLog, testConfig } from './database';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { openPglite, type Database } from '../../subgraphs/common/database';
-import { migrate } from '../../subgraphs/common/migrate';
+import { openPglite, type Database } from '../../platform/database';
+import { migrate } from '../../platform/migrate';
 import { residence } from '../../subgraphs/residence';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
 import { subgraphHarness } from '../helpers/subgraph';

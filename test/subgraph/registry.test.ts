@@ -1,8 +1,8 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { migrate } from '../../subgraphs/common/migrate';
-import { createNotifier } from '../../subgraphs/common/notifier';
+import { migrate } from '../../platform/migrate';
+import { createNotifier } from '../../platform/notifier';
 import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry/service';
 import { gatewayMigrations } from '../../gateway/access-control';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';

@@ -4,7 +4,7 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { describe, expect, it } from 'vitest';
 import { OnceExecutor, type ExecutorMode } from '../../gateway/executor';
 import { compose } from '../../gateway/compose';
-import { ConfigError, loadConfig } from '../../subgraphs/common/config';
+import { ConfigError, loadConfig } from '../../platform/config';
 import { shopSubgraphs } from '../differential/fixtures/shop';
 import { silentLog } from '../helpers/database';
 

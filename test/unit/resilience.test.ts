@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../subgraphs/common/circuit-breaker';
-import { loadConfig } from '../../subgraphs/common/config';
-import { createEntityCache, followEntityChanges } from '../../subgraphs/common/entity-cache';
-import { createNotifier } from '../../subgraphs/common/notifier';
+import { CircuitBreaker } from '../../platform/circuit-breaker';
+import { loadConfig } from '../../platform/config';
+import { createEntityCache, followEntityChanges } from '../../subgraphs/kit/entity-cache';
+import { createNotifier } from '../../platform/notifier';
 import { silentLog } from '../helpers/database';
 
 const breaker = () => new CircuitBreaker({ name: 'test', failureThreshold: 2, cooldownMs: 1_000, log: silentLog });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, registryAllowedHosts } from '../../subgraphs/common/config';
+import { ConfigError, loadConfig, registryAllowedHosts } from '../../platform/config';
 import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry/routing-url';
 
 describe('REGISTRY_ALLOWED_HOSTS', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { personalIdProblems } from '../../subgraphs/common/personal-id';
-import { provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../subgraphs/common/provinces';
+import { personalIdProblems } from '../../platform/personal-id';
+import { provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform/provinces';
 import { csvLine } from '../../subgraphs/seed/csv';
 import { generateSeed } from '../../subgraphs/seed/generate';
 import type { SeedBatch } from '../../subgraphs/seed/rows';

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Database } from './database';
-import type { Logger } from './logger';
-import { entityCacheLookups } from './metrics';
-import type { Notifier } from './notifier';
-import { openRedis, type GuardedRedis } from './redis';
+import type { Database } from '../../platform/database';
+import type { Logger } from '../../platform/logger';
+import { entityCacheLookups } from '../../platform/metrics';
+import type { Notifier } from '../../platform/notifier';
+import { openRedis, type GuardedRedis } from '../../platform/redis';
 
 /**
  * The PostgreSQL channel the agency tables' triggers announce changes on (migrations 002_entity_changes.sql):

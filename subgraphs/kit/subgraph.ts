@@ -6,14 +6,14 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Config, SubgraphName } from './config';
-import type { Queryable } from './database';
-import type { Platform } from './platform';
-import { createErrorFormatter, ErrorCode } from './errors';
-import { clientLabel, noteRequest } from './access-log';
-import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
-import { signatureProblem } from './signing';
-import type { Logger } from './logger';
+import type { Config, SubgraphName } from '../../platform/config';
+import type { Queryable } from '../../platform/database';
+import type { SubgraphServices } from './services';
+import { createErrorFormatter, ErrorCode } from '../../platform/errors';
+import { clientLabel, noteRequest } from '../../platform/access-log';
+import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../../platform/http-server';
+import { signatureProblem } from '../../platform/signing';
+import type { Logger } from '../../platform/logger';
 
 /** What a subgraph needs from its process. */
 export interface SubgraphDeps {
@@ -21,7 +21,7 @@ export interface SubgraphDeps {
   db: Queryable;
   config: Config;
   /** The process's database, change notices (the registry) and entity cache. */
-  platform: Platform;
+  platform: SubgraphServices;
 }
 
 /** The extension a subgraph reports, to the gateway's audit, the personal IDs it returned data about in. */

@@ -1,11 +1,11 @@
-import type { Config } from './config';
-import type { Database } from './database';
+import type { Config } from '../../platform/config';
+import type { Database } from '../../platform/database';
 import { createEntityCache, followEntityChanges, type EntityCache } from './entity-cache';
-import type { Logger } from './logger';
-import { createNotifier, type Notifier } from './notifier';
+import type { Logger } from '../../platform/logger';
+import { createNotifier, type Notifier } from '../../platform/notifier';
 
 /** What a process gives its subgraphs besides their statements: the database, change notices, the entity cache. */
-export interface Platform {
+export interface SubgraphServices {
   database: Database;
   notifier: Notifier;
   /** Null when ENTITY_CACHE_TTL_S is 0. */
@@ -14,7 +14,7 @@ export interface Platform {
 }
 
 /** Notices and cache as the configuration says (Redis, or in-process without REDIS_URL). */
-export function openPlatform(config: Config, database: Database, log: Logger): Platform & { close(): Promise<void> } {
+export function openSubgraphServices(config: Config, database: Database, log: Logger): SubgraphServices & { close(): Promise<void> } {
   const notifier = createNotifier(config.REDIS_URL, log);
   const cache = createEntityCache({ redisUrl: config.REDIS_URL, ttlSeconds: config.ENTITY_CACHE_TTL_S, notifier, log });
   const following = cache ? followEntityChanges(cache, database, log) : null;
