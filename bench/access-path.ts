@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { builtInSubgraphs } from '../subgraphs';
-import { compose } from '../gateway/compose';
+import { compose } from '../subgraphs/registry/compose';
 import { operationFields, OperationShapes, withVariables, type OperationFields } from '../gateway/access/operation-fields';
 import { deniedCoordinates, subjectsInArguments } from '../gateway/access/policy';
 import { reachableCoordinates } from '../gateway/access/coordinates';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createAuditWriter, type AuditWriter } from '../gateway/audit/audit-writer';
-import { gatewayMigrations } from '../gateway/access-control';
+import { gatewayMigrations } from '../gateway/access/access-control';
 import type { AuditEntry } from '../subgraphs/audit/chain';
 import { signCheckpoint } from '../subgraphs/audit/checkpoints';
 import { leafHash, MerkleFrontier } from '../subgraphs/audit/merkle';

@@ -5,7 +5,7 @@ import type { Logger } from '../platform/logger';
 import { migrate } from '../platform/migrate';
 import { createProgress } from '../platform/progress';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { gatewayMigrations } from '../gateway/access-control';
+import { gatewayMigrations } from '../gateway/access/access-control';
 
 /**
  * A benchmark's own database: created when absent, migrated, and seeded with `citizens` on first use (with progress),

@@ -8,7 +8,7 @@ import { openPostgres } from '../platform/database';
 import { createLogger } from '../platform/logger';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
-import { compose } from '../gateway/compose';
+import { compose } from '../subgraphs/registry/compose';
 import { ensureBenchDatabase } from './bench-database';
 import { gatewayNodeArgs, startChild } from './child';
 import { runLoad } from './load';

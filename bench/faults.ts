@@ -7,7 +7,7 @@ import { openPostgres } from '../platform/database';
 import { createLogger } from '../platform/logger';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
-import { compose } from '../gateway/compose';
+import { compose } from '../subgraphs/registry/compose';
 import { ensureBenchDatabase } from './bench-database';
 import { gatewayNodeArgs, startChild, type Child } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';

@@ -14,7 +14,7 @@ import { seedBooks } from '../subgraphs/social-insurance/repository';
 import { seedDatabase } from '../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
-import { gatewayMigrations } from '../gateway/access-control';
+import { gatewayMigrations } from '../gateway/access/access-control';
 import { apiSchemaOf } from '../subgraphs/registry/service';
 import { gatewayNodeArgs, startChild } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';

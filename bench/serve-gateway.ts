@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openMigratedDatabase, runMain } from '../platform/run-main';
-import { gatewayMigrations, openAccessControl } from '../gateway/access-control';
+import { gatewayMigrations, openAccessControl } from '../gateway/access/access-control';
 import { startGateway } from '../gateway/server';
 
 /**

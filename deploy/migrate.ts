@@ -1,6 +1,6 @@
 import { builtInSubgraphs } from '../subgraphs';
 import { openMigratedDatabase, runMain } from '../platform/run-main';
-import { gatewayMigrations } from '../gateway/access-control';
+import { gatewayMigrations } from '../gateway/access/access-control';
 
 /**
  * Applies every migration of the built-in subgraphs and the gateway to DATABASE_URL, then exits: the Kubernetes

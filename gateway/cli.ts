@@ -13,7 +13,7 @@ import type { Logger } from '../platform/logger';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
-import { defaultJwksFile, gatewayMigrations } from './access-control';
+import { defaultJwksFile, gatewayMigrations } from './access/access-control';
 import { AUDIT_USAGE, OFFLINE_AUDIT_COMMANDS, runAuditCommand } from './audit/audit-commands';
 
 const USAGE = `Usage: npm run once -- <command> [--actor NAME]

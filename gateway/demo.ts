@@ -6,7 +6,7 @@ import type { Database } from '../platform/database';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { issueToken, readPrivateKey } from './access/tokens';
-import { defaultJwksFile } from './access-control';
+import { defaultJwksFile } from './access/access-control';
 
 /** What `npm start` prints so that a newcomer can query at once. Development only: kept in DATA_DIR. */
 export interface DemoCredentials {

@@ -6,7 +6,7 @@ import { createLogger } from '../platform/logger';
 import { createNotifier } from '../platform/notifier';
 import { openMigratedDatabase, runMain } from '../platform/run-main';
 import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
-import { gatewayMigrations, openAccessControl } from './access-control';
+import { gatewayMigrations, openAccessControl } from './access/access-control';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 import { runWorkers } from './workers';

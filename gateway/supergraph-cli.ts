@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig, subgraphUrl } from '../platform/config';
 import { builtInSubgraphs } from '../subgraphs';
-import { composeSupergraph, CompositionError } from './compose';
+import { composeSupergraph, CompositionError } from '../subgraphs/registry/compose';
 
 /**
  * `npm run supergraph` writes schema/supergraph.graphql, the composition of the built-in subgraphs at their

@@ -11,7 +11,7 @@ import { migrate } from '../platform/migrate';
 import { seedDatabase } from '../subgraphs/seed/load';
 import { initLocalKeys } from '../gateway/access/tokens';
 import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
-import { gatewayMigrations } from '../gateway/access-control';
+import { gatewayMigrations } from '../gateway/access/access-control';
 import { TEST_SEED } from './helpers/fixtures';
 
 /** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */

@@ -11,7 +11,7 @@ import type { Logger } from '../../platform/logger';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry/compose';
 import { PORTAL_ROOTS } from '../../bench/portal-mix';
 import { haproxyConfig, READINESS_PATH, replicaSlot, serverStats } from './haproxy';
 import { built, freePort, startProcess, waitHealthy, type ClusterProcess } from './processes';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { compose } from '../../gateway/compose';
+import { compose } from './compose';
 import { registryAllowedHosts, type Config } from '../../platform/config';
 import { failingHealthChecks } from '../../gateway/subgraph-health';
 import type { Database, Queryable } from '../../platform/database';

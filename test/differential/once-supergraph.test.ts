@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../gateway/access/principal';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry/compose';
 import { newTrail, type GatewayContext } from '../../gateway/context';
 import { SubgraphDataSource } from '../../gateway/subgraph-data-source';
 import { CircuitBreaker } from '../../platform/circuit-breaker';

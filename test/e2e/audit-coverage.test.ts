@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from '../../gateway/access/admin';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { migrate } from '../../platform/migrate';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { verifyChain } from '../../subgraphs/audit/verify';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditWriter, type AuditWriter } from '../../gateway/audit/audit-writer';
-import { gatewayMigrations, openAccessControl } from '../../gateway/access-control';
+import { gatewayMigrations, openAccessControl } from '../../gateway/access/access-control';
 import { loadConfig } from '../../platform/config';
 import { openPglite, type Database, type Queryable, type Session } from '../../platform/database';
 import { migrate } from '../../platform/migrate';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditWriter } from '../../gateway/audit/audit-writer';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { migrate } from '../../platform/migrate';
 import type { AuditEntry } from '../../subgraphs/audit/chain';

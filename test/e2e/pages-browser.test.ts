@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { AUDIT_KEY_PATH } from '../../gateway/access-control';
+import { AUDIT_KEY_PATH } from '../../gateway/access/access-control';
 import { startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway/pages/demo-identity-provider';
 import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
 import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';

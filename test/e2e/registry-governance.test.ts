@@ -15,7 +15,7 @@ import { seedDatabase } from '../../subgraphs/seed/load';
 import { composeInWorker } from '../../subgraphs/registry/composition';
 import { entryOf } from '../../subgraphs/registry/service';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { scratchDatabase, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

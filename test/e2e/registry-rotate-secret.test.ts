@@ -9,7 +9,7 @@ import { seedDatabase } from '../../subgraphs/seed/load';
 import { socialInsurance } from '../../subgraphs/social-insurance';
 import { seedBooks } from '../../subgraphs/social-insurance/repository';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

@@ -12,7 +12,7 @@ import { socialInsurance } from '../../subgraphs/social-insurance';
 import { seedBooks } from '../../subgraphs/social-insurance/repository';
 import { seedDatabase } from '../../subgraphs/seed/load';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
 import type { QueryPlanStats } from '../../gateway/query-plans';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { composeSupergraph } from '../../gateway/compose';
+import { composeSupergraph } from '../../subgraphs/registry/compose';
 import { freePort, startProcess, waitHealthy } from '../../deploy/cluster/processes';
 import { TEST_SECRETS } from '../helpers/database';
 import { buildRelease } from '../helpers/release-build';

@@ -12,7 +12,7 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { migrate } from '../../platform/migrate';
 import { seedDatabase } from '../../subgraphs/seed/load';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { scratchDatabase } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

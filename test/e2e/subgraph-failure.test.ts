@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { RunningServer } from '../../platform/http-server';
-import { composeSupergraph } from '../../gateway/compose';
+import { composeSupergraph } from '../../subgraphs/registry/compose';
 import { startGateway } from '../../gateway/server';
 import { one, silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';

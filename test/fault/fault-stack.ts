@@ -11,7 +11,7 @@ import { openSubgraphServices } from '../../subgraphs/kit/services';
 import { startSubgraph } from '../../subgraphs/kit/subgraph';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry/compose';
 import { startChild, type Child } from '../../bench/child';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
 import { AGENCY_ROOTS, ENROLMENT } from '../helpers/stack';

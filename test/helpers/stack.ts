@@ -14,8 +14,8 @@ import { startSubgraph } from '../../subgraphs/kit/subgraph';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
 import { issueToken, readPrivateKey } from '../../gateway/access/tokens';
-import { openAccessControl } from '../../gateway/access-control';
-import { compose } from '../../gateway/compose';
+import { openAccessControl } from '../../gateway/access/access-control';
+import { compose } from '../../subgraphs/registry/compose';
 import { startGateway } from '../../gateway/server';
 import { openTestDatabase, silentLog, testConfig } from './database';
 

@@ -4,7 +4,7 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { migrate } from '../../platform/migrate';
 import { createNotifier } from '../../platform/notifier';
 import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry/service';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway/access/access-control';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
 /** A subgraph that needs population's fields to resolve its own: it depends on population. */

@@ -3,7 +3,7 @@ import type { QueryPlan } from '@apollo/query-planner';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { describe, expect, it } from 'vitest';
 import { OnceExecutor, type ExecutorMode } from '../../gateway/executor';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry/compose';
 import { ConfigError, loadConfig } from '../../platform/config';
 import { shopSubgraphs } from '../differential/fixtures/shop';
 import { silentLog } from '../helpers/database';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { entityKeys, planFields, PlanFieldsCache } from '../../gateway/access/plan-fields';
 import { deniedPlanCoordinates } from '../../gateway/access/policy';
 import type { Principal } from '../../gateway/access/principal';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry/compose';
 import { builtInSubgraphs } from '../../subgraphs';
 
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` })));

@@ -1,26 +1,38 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../platform/config';
-import { openPostgres, type Database } from '../platform/database';
-import type { Logger } from '../platform/logger';
-import { openRedis } from '../platform/redis';
-import type { MigrationSet } from '../platform/run-main';
-import { audit } from '../subgraphs/audit';
-import { publicKeyDocument } from '../subgraphs/audit/checkpoints';
-import { auditKeyFile, auditWitnesses, loadSigningKey } from '../subgraphs/audit/settings';
-import { registry } from '../subgraphs/registry';
-import { createAuthenticator, loadJwks } from './access/authenticate';
-import { discoveredKeys } from './access/oidc';
-import { RateLimiter } from './access/rate-limit';
-import { AccessStore } from './access/store';
-import { createAuditWriter } from './audit/audit-writer';
-import { PersistedOperations } from './persisted-operations';
-import type { AccessControl } from './server';
+import type { Config } from '../../platform/config';
+import { openPostgres, type Database } from '../../platform/database';
+import type { Logger } from '../../platform/logger';
+import { openRedis } from '../../platform/redis';
+import type { MigrationSet } from '../../platform/run-main';
+import { audit } from '../../subgraphs/audit';
+import { publicKeyDocument } from '../../subgraphs/audit/checkpoints';
+import { auditKeyFile, auditWitnesses, loadSigningKey } from '../../subgraphs/audit/settings';
+import { registry } from '../../subgraphs/registry';
+import { createAuthenticator, loadJwks, type Authenticate } from './authenticate';
+import { discoveredKeys } from './oidc';
+import { RateLimiter } from './rate-limit';
+import { AccessStore } from './store';
+import { createAuditWriter, type AuditWriter } from '../audit/audit-writer';
+import { PersistedOperations } from '../persisted-operations';
+
+/** Authentication, purpose, policy and audit; all on in every real deployment. */
+export interface AccessControl {
+  authenticate: Authenticate;
+  store: AccessStore;
+  audit: AuditWriter;
+  /** Automatic persisted queries (Redis) and the clients' trusted documents, found by hash. */
+  persisted: PersistedOperations;
+  /** Requests per principal per minute, shared by the replicas through Redis. */
+  rateLimiter: RateLimiter;
+  /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
+  routes?: Record<string, () => unknown>;
+}
 
 /** The gateway's own tables (clients, keys, purposes, grants), the audit log it writes and the registry it follows. */
 export const gatewayMigrations: readonly MigrationSet[] = [
-  { name: 'gateway', migrations: fileURLToPath(new URL('./migrations', import.meta.url)) },
+  { name: 'gateway', migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   { name: audit.name, migrations: audit.migrations },
   { name: registry.name, migrations: registry.migrations },
 ];

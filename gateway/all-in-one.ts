@@ -12,7 +12,7 @@ import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
 import { auditKeyFile } from '../subgraphs/audit/settings';
 import { initLocalKeys } from './access/tokens';
-import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
+import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access/access-control';
 import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
