@@ -1,11 +1,8 @@
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres } from '../platform/database';
-import type { Logger } from '../platform/logger';
-import { migrate } from '../platform/migrate';
-import { createProgress } from '../platform/progress';
-import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { gatewayMigrations } from '../gateway/access/access-control';
+import { openPostgres, type Logger, migrate, createProgress } from '../platform';
+import { countCitizens, seedDatabase } from '../subgraphs/seed';
+import { gatewayMigrations } from '../gateway';
 
 /**
  * A benchmark's own database: created when absent, migrated, and seeded with `citizens` on first use (with progress),

@@ -1,7 +1,6 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openSubgraphServices } from '../subgraphs/kit/services';
-import { openMigratedDatabase, runMain } from '../platform/run-main';
-import { startSubgraphs } from '../subgraphs/kit/run-subgraph';
+import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
+import { openMigratedDatabase, runMain } from '../platform';
 
 /** Benchmark helper: the built-in subgraphs on free ports over DATABASE_URL; prints their URLs. */
 await runMain('bench-subgraphs', async (config, log) => {

@@ -1,6 +1,6 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openMigratedDatabase, runMain } from '../platform/run-main';
-import { gatewayMigrations } from '../gateway/access/access-control';
+import { openMigratedDatabase, runMain } from '../platform';
+import { gatewayMigrations } from '../gateway';
 
 /**
  * Applies every migration of the built-in subgraphs and the gateway to DATABASE_URL, then exits: the Kubernetes

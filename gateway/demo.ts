@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from '../platform/config';
-import type { Database } from '../platform/database';
+import type { Config, Database } from '../platform';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { issueToken, readPrivateKey } from './access/tokens';

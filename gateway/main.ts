@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { loadConfig, metricsPort, subgraphUrl } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { createNotifier } from '../platform/notifier';
-import { openMigratedDatabase, runMain } from '../platform/run-main';
-import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
+import { loadConfig, metricsPort, subgraphUrl, createLogger, createNotifier, openMigratedDatabase, runMain } from '../platform';
+import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry';
 import { gatewayMigrations, openAccessControl } from './access/access-control';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';

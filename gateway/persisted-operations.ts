@@ -1,6 +1,4 @@
-import type { GuardedRedis } from '../platform/redis';
-import type { Queryable } from '../platform/database';
-import type { Logger } from '../platform/logger';
+import type { GuardedRedis, Queryable, Logger } from '../platform';
 
 /** The key-value interface Apollo Server keeps automatic persisted queries (APQ) in. */
 interface KeyValueCache {

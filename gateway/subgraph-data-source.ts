@@ -1,11 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { CircuitBreaker } from '../platform/circuit-breaker';
-import { ErrorCode } from '../platform/errors';
-import type { Logger } from '../platform/logger';
-import { signRequest, type ForwardedHeader } from '../platform/signing';
-import { SUBJECTS_EXTENSION } from '../subgraphs/kit/subgraph';
-import { injectTraceContext } from '../platform/tracing';
+import { CircuitBreaker, ErrorCode, type Logger, signRequest, type ForwardedHeader, injectTraceContext } from '../platform';
+import { SUBJECTS_EXTENSION } from '../subgraphs/kit';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';

@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
-import type { Logger } from '../platform/logger';
-import { reportMetricsToPrimary, startMetricsServer } from '../platform/metrics';
+import { type Logger, reportMetricsToPrimary, startMetricsServer } from '../platform';
 
 /**
  * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when

@@ -1,21 +1,15 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../platform/config';
-import { openPostgres, type Database } from '../../platform/database';
-import type { Logger } from '../../platform/logger';
-import { openRedis } from '../../platform/redis';
-import type { MigrationSet } from '../../platform/run-main';
-import { audit } from '../../subgraphs/audit';
-import { publicKeyDocument } from '../../subgraphs/audit/checkpoints';
-import { auditKeyFile, auditWitnesses, loadSigningKey } from '../../subgraphs/audit/settings';
+import { type Config, openPostgres, type Database, type Logger, openRedis, type MigrationSet } from '../../platform';
+import { audit, publicKeyDocument, auditKeyFile, auditWitnesses, loadSigningKey, createAuditWriter, type AuditWriter } from '../../subgraphs/audit';
 import { registry } from '../../subgraphs/registry';
 import { createAuthenticator, loadJwks, type Authenticate } from './authenticate';
 import { discoveredKeys } from './oidc';
 import { RateLimiter } from './rate-limit';
 import { AccessStore } from './store';
-import { createAuditWriter, type AuditWriter } from '../audit/audit-writer';
 import { PersistedOperations } from '../persisted-operations';
+import { auditTelemetry } from '../telemetry/gateway-metrics';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -58,7 +52,7 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
     log.warn({ file: auditKeyFile(config) }, 'no audit signing key: the audit log gets no signed checkpoints, so deletions of its newest records go unnoticed');
   }
   const checkpoints = auditKey ? { key: auditKey, everyMs: config.AUDIT_CHECKPOINT_MS, witnesses: auditWitnesses(config) } : null;
-  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints });
+  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints, telemetry: auditTelemetry });
   // One connection for persisted operations and rate limits; both fall back to this process while Redis is down.
   const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, log, 'persisted operations and rate limits') : null;
   const persisted = new PersistedOperations(db, redis, log);

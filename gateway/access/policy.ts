@@ -1,8 +1,5 @@
 import { Kind, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { clientLabel, noteRequest } from '../../platform/access-log';
-import type { Config } from '../../platform/config';
-import { ErrorCode } from '../../platform/errors';
-import { HttpError, type RequestInfo } from '../../platform/http-server';
+import { clientLabel, noteRequest, type Config, ErrorCode, HttpError, type RequestInfo } from '../../platform';
 import { newTrail, type GatewayContext } from '../context';
 import type { AccessControl } from './access-control';
 import type { FieldUse, OperationFields } from './operation-fields';

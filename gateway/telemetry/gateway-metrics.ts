@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS } from '../../platform/metrics';
-import { inSpan } from '../../platform/tracing';
+import { LATENCY_BUCKETS, inSpan } from '../../platform';
 
 /** The gateway's own metric families, beside the request metrics every server has (platform/metrics.ts). */
 

@@ -1,9 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { Config } from '../../platform/config';
-import type { Queryable } from '../../platform/database';
-import type { RequestInfo } from '../../platform/http-server';
-import type { SubgraphContext, SubgraphDeps } from '../kit/subgraph';
+import type { Config, Queryable, RequestInfo } from '../../platform';
+import type { SubgraphContext, SubgraphDeps } from '../kit';
 import { latestCheckpoint, recordsBySeq } from './repository';
 import { loadPublicKey, auditWitnesses } from './settings';
 import { proveInclusions, type InclusionProof } from './tree';

@@ -1,4 +1,4 @@
-import { runSubgraph } from '../kit/run-subgraph';
+import { runSubgraph } from '../kit';
 import { audit } from '.';
 
 await runSubgraph(audit);

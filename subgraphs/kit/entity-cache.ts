@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Database } from '../../platform/database';
-import type { Logger } from '../../platform/logger';
-import { entityCacheLookups } from '../../platform/metrics';
-import type { Notifier } from '../../platform/notifier';
-import { openRedis, type GuardedRedis } from '../../platform/redis';
+import { type Database, type Logger, entityCacheLookups, type Notifier, openRedis, type GuardedRedis } from '../../platform';
 
 /**
  * The PostgreSQL channel the agency tables' triggers announce changes on (migrations 002_entity_changes.sql):

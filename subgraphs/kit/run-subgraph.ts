@@ -1,7 +1,4 @@
-import { subgraphPort, type Config } from '../../platform/config';
-import type { RunningServer } from '../../platform/http-server';
-import { startMetricsFor } from '../../platform/metrics';
-import { openMigratedDatabase, runMain } from '../../platform/run-main';
+import { subgraphPort, type Config, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
 import { openSubgraphServices, type SubgraphServices } from './services';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 

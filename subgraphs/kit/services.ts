@@ -1,8 +1,5 @@
-import type { Config } from '../../platform/config';
-import type { Database } from '../../platform/database';
+import { type Config, type Database, type Logger, createNotifier, type Notifier } from '../../platform';
 import { createEntityCache, followEntityChanges, type EntityCache } from './entity-cache';
-import type { Logger } from '../../platform/logger';
-import { createNotifier, type Notifier } from '../../platform/notifier';
 
 /** What a process gives its subgraphs besides their statements: the database, change notices, the entity cache. */
 export interface SubgraphServices {

@@ -6,14 +6,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Config, SubgraphName } from '../../platform/config';
-import type { Queryable } from '../../platform/database';
+import { type Config, type SubgraphName, type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
 import type { SubgraphServices } from './services';
-import { createErrorFormatter, ErrorCode } from '../../platform/errors';
-import { clientLabel, noteRequest } from '../../platform/access-log';
-import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../../platform/http-server';
-import { signatureProblem } from '../../platform/signing';
-import type { Logger } from '../../platform/logger';
 
 /** What a subgraph needs from its process. */
 export interface SubgraphDeps {

@@ -1,7 +1,5 @@
 import type DataLoader from 'dataloader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit/subgraph';
-import { throughCache } from '../kit/entity-cache';
-import { keyedLoader } from '../kit/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps, throughCache, keyedLoader } from '../kit';
 import { createCitizenRepository, type CitizenRecord } from './repository';
 
 export interface PopulationContext extends SubgraphContext {

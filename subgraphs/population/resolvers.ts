@@ -1,6 +1,5 @@
-import { badUserInput } from '../../platform/errors';
-import { parsePersonalId } from '../../platform/personal-id';
-import { DateScalar } from '../kit/scalars';
+import { badUserInput, parsePersonalId } from '../../platform';
+import { DateScalar } from '../kit';
 import type { PopulationContext } from './context';
 import type { Resolvers } from './generated/resolvers-types';
 import type { CitizenRecord } from './repository';

@@ -1,8 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
-import { ErrorCode } from '../../platform/errors';
-import type { Logger } from '../../platform/logger';
-import { startTsWorker } from '../../platform/ts-worker';
+import { ErrorCode, type Logger, startTsWorker } from '../../platform';
 import type { DataFlow } from './flows';
 
 export interface SubgraphEntry {

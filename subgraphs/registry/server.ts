@@ -1,4 +1,4 @@
-import { runSubgraph } from '../kit/run-subgraph';
+import { runSubgraph } from '../kit';
 import { registry } from '.';
 
 await runSubgraph(registry);

@@ -1,4 +1,4 @@
-import { defineSubgraph } from '../kit/subgraph';
+import { defineSubgraph } from '../kit';
 import { createResidenceContext, type ResidenceContext } from './context';
 import { resolvers } from './resolvers';
 

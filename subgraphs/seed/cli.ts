@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '..';
-import { openSubgraphServices } from '../kit/services';
-import { createProgress } from '../../platform/progress';
-import { openMigratedDatabase, runMain } from '../../platform/run-main';
+import { openSubgraphServices } from '../kit';
+import { createProgress, openMigratedDatabase, runMain } from '../../platform';
 import { DEFAULT_AS_OF } from './generate';
 import { clearSeededTables, countCitizens, seedDatabase } from './load';
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { base, en, Faker, vi } from '@faker-js/faker';
-import { formatPersonalId, type Sex } from '../../platform/personal-id';
-import { provinces, TWO_LEVEL_GOVERNMENT_SINCE, type Province } from '../../platform/provinces';
+import { formatPersonalId, type Sex, provinces, TWO_LEVEL_GOVERNMENT_SINCE, type Province } from '../../platform';
 import { addDays, addYears, ageOn, maxDate, minDate, toDay, fromDay, yearOf } from './dates';
 import type { AddressColumns, CitizenRow, DocumentRow, DossierRow, HouseholdRow, ResidenceRow, SeedBatch } from './rows';
 import * as words from './vocabulary';

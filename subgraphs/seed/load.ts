@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/database';
+import type { Database } from '../../platform';
 import { csvLine } from './csv';
 import { generateSeed, type SeedOptions } from './generate';
 import { seedTables } from './rows';

@@ -1,4 +1,4 @@
-import { DateScalar } from '../kit/scalars';
+import { DateScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 
 export const resolvers: Resolvers = {

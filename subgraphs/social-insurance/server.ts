@@ -1,7 +1,5 @@
-import { startMetricsFor } from '../../platform/metrics';
-import { openSubgraphServices } from '../kit/services';
-import { openMigratedDatabase, runMain } from '../../platform/run-main';
-import { startSubgraphs } from '../kit/run-subgraph';
+import { startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { openSubgraphServices, startSubgraphs } from '../kit';
 import { seedBooks } from './repository';
 import { socialInsurance } from '.';
 

@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../platform/config';
-import { openPostgres, type Database } from '../../platform/database';
-import type { RunningServer } from '../../platform/http-server';
-import { openSubgraphServices } from '../../subgraphs/kit/services';
-import { startSubgraph } from '../../subgraphs/kit/subgraph';
-import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { compose } from '../../subgraphs/registry/compose';
-import { startChild, type Child } from '../../bench/child';
+import { type SubgraphName, openPostgres, type Database, type RunningServer } from '../../platform';
+import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
+import { createClient, grant, issueApiKey, reachableCoordinates } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
+import { startChild, type Child, startTcpProxy, type TcpProxy } from '../../bench';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
 import { AGENCY_ROOTS, ENROLMENT } from '../helpers/stack';
-import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -2,21 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../platform/config';
-import { countQueries, openPostgres, type Database } from '../../platform/database';
-import type { Logger } from '../../platform/logger';
-import type { Notifier } from '../../platform/notifier';
-import { openSubgraphServices } from '../../subgraphs/kit/services';
-import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../../subgraphs/registry/service';
-import { followRegistry, type RegistryFollower } from '../../gateway/registry-follower';
-import type { RunningServer } from '../../platform/http-server';
-import { startSubgraph } from '../../subgraphs/kit/subgraph';
-import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { issueToken, readPrivateKey } from '../../gateway/access/tokens';
-import { openAccessControl } from '../../gateway/access/access-control';
-import { compose } from '../../subgraphs/registry/compose';
-import { startGateway } from '../../gateway/server';
+import { type SubgraphName, countQueries, openPostgres, type Database, type Logger, type Notifier, type RunningServer } from '../../platform';
+import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
+import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns, compose } from '../../subgraphs/registry';
+import { followRegistry, type RegistryFollower, createClient, grant, issueApiKey, reachableCoordinates, issueToken, readPrivateKey, openAccessControl, startGateway } from '../../gateway';
 import { openTestDatabase, silentLog, testConfig } from './database';
 
 export interface GraphQLResponse<Data = Record<string, any>> {

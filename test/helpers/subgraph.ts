@@ -1,7 +1,5 @@
-import { countQueries, type Database } from '../../platform/database';
-import type { EntityCache } from '../../subgraphs/kit/entity-cache';
-import { createNotifier } from '../../platform/notifier';
-import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/kit/subgraph';
+import { countQueries, type Database, createNotifier } from '../../platform';
+import { type EntityCache, createSubgraphServer, type SubgraphModule } from '../../subgraphs/kit';
 import { silentLog, testConfig } from './database';
 
 /**

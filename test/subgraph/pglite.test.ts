@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { openPglite, type Database } from '../../platform/database';
-import { migrate } from '../../platform/migrate';
+import { openPglite, type Database, migrate } from '../../platform';
 import { residence } from '../../subgraphs/residence';
-import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
+import { countCitizens, seedDatabase } from '../../subgraphs/seed';
 import { subgraphHarness } from '../helpers/subgraph';
 
 /** The embedded default (`npm start` without DATABASE_URL) runs the same migrations, seed and SQL. */

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { personalIdProblems } from '../../platform/personal-id';
-import { provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform/provinces';
-import { csvLine } from '../../subgraphs/seed/csv';
-import { generateSeed } from '../../subgraphs/seed/generate';
-import type { SeedBatch } from '../../subgraphs/seed/rows';
+import { personalIdProblems, provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform';
+import { csvLine, generateSeed, type SeedBatch } from '../../subgraphs/seed';
 
 const AS_OF = '2026-10-01';
 
