@@ -22,4 +22,4 @@ export { fileWitness, httpWitness } from './witness';
 export type { Witness } from './witness';
 export { startWitnessServer } from './witness-server';
 export { appendWithin, createAuditWriter } from './writer';
-export type { AuditWriter } from './writer';
+export type { AuditTelemetry, AuditWriter } from './writer';

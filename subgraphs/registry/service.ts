@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from './compose';
 import { registryAllowedHosts, type Config, type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
+// The one module of the gateway a subgraph imports (see .dependency-cruiser.cjs): the replicas' own health check.
 import { failingHealthChecks } from '../../gateway/subgraph-health';
 import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
