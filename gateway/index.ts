@@ -1,3 +1,4 @@
+/** The gateway's face, for the processes, benchmarks and tests that start or inspect a gateway. */
 export { AUDIT_KEY_PATH, gatewayMigrations, openAccessControl } from './access/access-control';
 export { addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from './access/admin';
 export { reachableCoordinates } from './access/coordinates';
