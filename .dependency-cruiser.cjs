@@ -116,6 +116,15 @@ module.exports = {
       to: { path: '^subgraphs/[^/]+/', pathNot: ['^subgraphs/[^/]+/index\\.ts$', '^subgraphs/audit/(merkle|repository)\\.ts$'] },
     },
     {
+      name: 'worker-threads-stay-light',
+      severity: 'error',
+      comment:
+        'A worker thread loads its whole module graph each time one starts (plan warm-up, a registry check): it reaches ' +
+        'no face, so that starting one loads neither the platform nor the gateway (query-plan-protocol.ts, composition-job.ts).',
+      from: { path: '^(gateway/query-plan-worker|subgraphs/registry/composition-worker)\\.ts$' },
+      to: { path: ['^(platform|gateway|subgraphs)/index\\.ts$', '^subgraphs/[^/]+/index\\.ts$'], reachable: true },
+    },
+    {
       name: 'nothing-imports-tests-or-examples',
       severity: 'error',
       comment: 'test/ and examples/ use the code; the code never uses them.',
