@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { print } from 'graphql';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { RunningServer } from '../../subgraphs/common/http-server';
 import { migrate } from '../../subgraphs/common/migrate';
+import { createRedisClient } from '../../subgraphs/common/redis';
 import { startSubgraph } from '../../subgraphs/common/subgraph';
 import { createNotifier } from '../../subgraphs/common/notifier';
 import { socialInsurance } from '../../subgraphs/social-insurance';
@@ -240,7 +240,7 @@ describe('automatic persisted queries', () => {
     const query = `query Registered_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [portal.clientId, sha256Hash, query]);
-    const redis = new Redis(REDIS_URL);
+    const redis = createRedisClient(REDIS_URL, { purpose: 'registry test reader', whileDown: 'wait' });
     try {
       expect(await redis.get(`once:apq:${sha256Hash}`)).toBeNull();
       const response = await postGraphQL(gateways[0]?.url ?? '', { variables: { id: insured }, extensions: { persistedQuery: { version: 1, sha256Hash } } }, portal.headers);
