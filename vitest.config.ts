@@ -31,7 +31,13 @@ const TIERS: Record<string, readonly Need[]> = {
 const projects: TestProjectInlineConfiguration[] = Object.entries(TIERS).map(([tier, needs]) => ({
   // The alias, env and timeouts below hold in every tier.
   extends: true,
-  test: { name: tier, include: [`test/${tier}/**/*.test.ts`], globalSetup: (Object.keys(SETUP_FOR) as Need[]).filter((need) => needs.includes(need)).map((need) => SETUP_FOR[need]) },
+  test: {
+    name: tier,
+    include: [`test/${tier}/**/*.test.ts`],
+    globalSetup: (Object.keys(SETUP_FOR) as Need[]).filter((need) => needs.includes(need)).map((need) => SETUP_FOR[need]),
+    // A tier that declares no server gets none: a test that tries to connect fails, saying where it belongs.
+    setupFiles: needs.length === 0 ? ['test/no-servers.ts'] : [],
+  },
 }));
 
 export default defineConfig({
