@@ -10,8 +10,8 @@ import { AccessStore } from '../gateway/access/store';
 import { openRedis } from '../subgraphs/common/redis';
 
 /**
- * The access cache lookup and the rate-limit check, as they are against as they were before the library swap
- * (lru-cache, rate-limiter-flexible), side by side in one process. The old code is not kept in the repository: it is
+ * The access cache lookup and the rate-limit check on the libraries (lru-cache, rate-limiter-flexible) against the
+ * hand-written versions they replaced, side by side in one process. The old code is not kept in the repository: it is
  * exported from BENCH_BASELINE_COMMIT with `git archive` into a temporary folder and imported from there.
  * `npm run bench:access-libraries`; needs Redis at BENCH_REDIS_URL (default the local one).
  */
@@ -23,7 +23,8 @@ const ROUNDS = 5;
 const log = createLogger('bench', 'warn');
 
 const baselineDir = mkdtempSync(join(tmpdir(), 'once-baseline-'));
-execFileSync('sh', ['-c', `git archive ${BASELINE_COMMIT} gateway/access subgraphs/common | tar -x -C ${baselineDir}`], { cwd: resolve(import.meta.dirname, '..') });
+const archive = execFileSync('git', ['archive', BASELINE_COMMIT, 'gateway/access', 'subgraphs/common'], { cwd: resolve(import.meta.dirname, '..'), maxBuffer: 64 * 1024 * 1024 });
+execFileSync('tar', ['-x', '-C', baselineDir], { input: archive });
 symlinkSync(resolve(import.meta.dirname, '../node_modules'), join(baselineDir, 'node_modules'));
 const subjects = [
   {
