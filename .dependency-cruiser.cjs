@@ -39,8 +39,8 @@ module.exports = {
     {
       name: 'no-orphans',
       severity: 'error',
-      comment: 'A module nothing imports and that imports nothing is dead code (configuration files and declarations aside).',
-      from: { orphan: true, pathNot: ['\\.d\\.ts$', '(^|/)\\.[^/]+\\.(c|m)?js$', '^(vitest\\.config|codegen)\\.ts$'] },
+      comment: 'A module nothing imports and that imports nothing is dead code (configuration files, declarations and test files, which vitest runs, aside).',
+      from: { orphan: true, pathNot: ['\\.d\\.ts$', '(^|/)\\.[^/]+\\.(c|m)?js$', '^(vitest\\.config|codegen)\\.ts$', '\\.test\\.ts$'] },
       to: {},
     },
     {

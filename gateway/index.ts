@@ -8,6 +8,7 @@ export { PlanFieldsCache, entityKeys, planFields } from './access/plan-fields';
 export { deniedCoordinates, deniedPlanCoordinates, subjectsInArguments, subjectsInDocument } from './access/policy';
 export type { ClientRecord, Principal } from './access/principal';
 export { RateLimiter } from './access/rate-limit';
+export { AccessStore } from './access/store';
 export { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 export { TELEMETRY_SWITCH, createApolloGateway } from './apollo-gateway';
 export { runAuditCommand } from './audit/audit-commands';

@@ -25,7 +25,7 @@ export { createProgress } from './progress';
 export type { Progress } from './progress';
 export { TWO_LEVEL_GOVERNMENT_SINCE, provinceByCode, provinces } from './provinces';
 export type { Province } from './provinces';
-export { openRedis } from './redis';
+export { createRedisClient, openRedis } from './redis';
 export type { GuardedRedis } from './redis';
 export { openMigratedDatabase, runMain } from './run-main';
 export type { MigrationSet } from './run-main';

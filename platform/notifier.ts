@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
 import type { Logger } from './logger';
-import { FAIL_FAST, openRedis } from './redis';
+import { createRedisClient, openRedis } from './redis';
 
 /** Tells every process that something changed (a new supergraph version): Redis pub/sub, or in-process. */
 export interface Notifier {
@@ -26,7 +25,7 @@ export function createNotifier(redisUrl: string | undefined, log: Logger): Notif
   }
   const publisher = openRedis(redisUrl, log, 'change notices');
   // A subscriber connection only listens; ioredis subscribes again by itself after each reconnect.
-  const subscriber = new Redis(redisUrl, { ...FAIL_FAST, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = createRedisClient(redisUrl, { purpose: 'change notices subscriber', whileDown: 'wait' });
   let subscriberDown = false;
   subscriber.on('error', (error: Error) => {
     if (!subscriberDown) log.warn({ err: error }, 'Redis unavailable for change notices: relying on polling until it is back');

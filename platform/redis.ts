@@ -7,11 +7,21 @@ const COMMAND_TIMEOUT_MS = 500;
 /** How often Redis is tried again in the background while it is down. */
 const RETRY_MS = 1_000;
 
+/** What a client does with a command while Redis cannot be reached. */
+export type WhileDown =
+  /** Fail it at once, and never send a command cut off by a disconnect again later: the caller has a fallback and has moved on (e.g. counted locally). */
+  | 'fail'
+  /** Queue it until Redis is back: a subscriber (ioredis subscribes again after each reconnect), or a test reading Redis directly. */
+  | 'wait';
+
 /**
- * The options of every Redis client that has a fallback: commands fail at once instead of queueing while it is down,
- * and a command cut off by a disconnect is not sent again later (its caller has moved on, e.g. counted it locally).
+ * Every Redis connection Once opens, with one set of options: connected on first use, named for `purpose` in
+ * `CLIENT LIST`, and failing fast or waiting while Redis is down as `whileDown` says.
  */
-export const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS } as const;
+export function createRedisClient(url: string, options: { purpose: string; whileDown: WhileDown }): Redis {
+  const whileDown = options.whileDown === 'fail' ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS } : { maxRetriesPerRequest: null, enableOfflineQueue: true };
+  return new Redis(url, { lazyConnect: true, connectionName: `once:${options.purpose.replaceAll(/[^\w-]+/g, '-')}`, ...whileDown });
+}
 
 /**
  * Redis as an accelerator, never a dependency: every use goes through `use`, which gives the caller's fallback at once
@@ -21,13 +31,15 @@ export const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 0, enableOff
 export interface GuardedRedis {
   /** `work` on Redis, or `fallback` when Redis is down (without waiting) or `work` fails. */
   use<T>(work: (redis: Redis) => Promise<T>, fallback: T): Promise<T>;
+  /** `work` on Redis; rejects at once while Redis is down, and with `work`'s error when it fails. */
+  attempt<T>(work: (redis: Redis) => Promise<T>): Promise<T>;
   /** Called each time Redis is back after an outage (what was cached may have missed changes meanwhile). */
   onRecovered(listener: () => void): void;
   disconnect(): void;
 }
 
 export function openRedis(url: string, log: Logger, purpose: string): GuardedRedis {
-  const redis = new Redis(url, FAIL_FAST);
+  const redis = createRedisClient(url, { purpose, whileDown: 'fail' });
   // ioredis reconnects by itself; its errors are the breaker's business, logged once per outage there.
   redis.on('error', (error: Error) => log.debug({ err: error, purpose }, 'Redis connection error'));
   let connecting: Promise<void> | null = null;
@@ -46,19 +58,21 @@ export function openRedis(url: string, log: Logger, purpose: string): GuardedRed
     },
     log,
   });
+  const attempt = async <T>(work: (client: Redis) => Promise<T>): Promise<T> => {
+    if (!breaker.allow()) throw new Error(`Redis (${purpose}) is down: not tried`);
+    try {
+      await connect();
+      const result = await work(redis);
+      breaker.succeeded();
+      return result;
+    } catch (error) {
+      breaker.failed(error);
+      throw error;
+    }
+  };
   return {
-    async use(work, fallback) {
-      if (!breaker.allow()) return fallback;
-      try {
-        await connect();
-        const result = await work(redis);
-        breaker.succeeded();
-        return result;
-      } catch (error) {
-        breaker.failed(error);
-        return fallback;
-      }
-    },
+    use: (work, fallback) => attempt(work).catch(() => fallback),
+    attempt,
     onRecovered: (listener) => breaker.onRecovered(listener),
     disconnect() {
       breaker.stop();

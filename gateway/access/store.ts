@@ -1,24 +1,40 @@
+import { LRUCache } from 'lru-cache';
 import { type Queryable, ErrorCode, unavailable } from '../../platform';
 import type { ClientRecord } from './principal';
 
-/** A tiny time-bounded cache: access data changes rarely and is read on every request. */
+/**
+ * Entries per lookup kind: far more than the clients, keys and grants a gateway serves, and a bound on what unknown key
+ * ids or purposes sent by strangers can make the gateway remember.
+ */
+const MAX_ENTRIES = 10_000;
+
+/** Access data changes rarely and is read on every request: each lookup is cached for a while (lru-cache). */
 class TtlCache<Value> {
-  private readonly entries = new Map<string, { value: Value; expires: number }>();
-  constructor(private readonly ttlMs: number) {}
+  // lru-cache holds no null or false, and lookups answer both ("no such client"): each value travels in a box.
+  private readonly entries: LRUCache<string, { value: Value }, () => Promise<Value>> | null;
+
+  /** `ttlMs` 0: no caching (every lookup reads the database). */
+  constructor(ttlMs: number) {
+    // Concurrent misses of one key share one load (lru-cache's fetch). A load still running when the cache is cleared
+    // answers its callers but is not stored: it may have read what the change replaced.
+    this.entries =
+      ttlMs > 0 ? new LRUCache({ max: MAX_ENTRIES, ttl: ttlMs, ignoreFetchAbort: true, fetchMethod: async (_key, _stale, { context: load }) => ({ value: await load() }) }) : null;
+  }
 
   async get(key: string, load: () => Promise<Value>): Promise<Value> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const value = await load().catch((error: unknown) => {
+    try {
+      if (!this.entries) return await load();
+      const box = await this.entries.fetch(key, { context: load });
+      if (!box) throw new Error(`the access cache lost ${key} while loading it`);
+      return box.value;
+    } catch (error) {
       // Fail closed, but as "retry shortly", not as a 500: the process recovers by itself when the store is back.
       throw unavailable(ErrorCode.ServiceUnavailable, 'Access policies cannot be read right now; retry shortly', error);
-    });
-    if (this.ttlMs > 0) this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
-    return value;
+    }
   }
 
   clear(): void {
-    this.entries.clear();
+    this.entries?.clear();
   }
 }
 

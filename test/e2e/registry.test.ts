@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { print } from 'graphql';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type RunningServer, migrate, createNotifier } from '../../platform';
+import { type RunningServer, migrate, createNotifier, createRedisClient } from '../../platform';
 import { startSubgraph } from '../../subgraphs/kit';
 import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
 import { seedDatabase } from '../../subgraphs/seed';
@@ -235,7 +234,7 @@ describe('automatic persisted queries', () => {
     const query = `query Registered_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [portal.clientId, sha256Hash, query]);
-    const redis = new Redis(REDIS_URL);
+    const redis = createRedisClient(REDIS_URL, { purpose: 'registry test reader', whileDown: 'wait' });
     try {
       expect(await redis.get(`once:apq:${sha256Hash}`)).toBeNull();
       const response = await postGraphQL(gateways[0]?.url ?? '', { variables: { id: insured }, extensions: { persistedQuery: { version: 1, sha256Hash } } }, portal.headers);

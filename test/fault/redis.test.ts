@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRedis } from '../../platform';
+import { createRedisClient, openRedis } from '../../platform';
 import { silentLog } from '../helpers/database';
 import { ok, REDIS_URL, startFaultStack, type FaultStack } from './fault-stack';
 import { startTcpProxy } from '../../bench';
@@ -9,7 +8,7 @@ const PROFILE = 'query ($id: ID!) { citizen(personalId: $id) { fullName househol
 
 let stack: FaultStack;
 /** The real Redis, not through the proxy: what the test reads to see that the stack uses it again. */
-const direct = new Redis(REDIS_URL, { lazyConnect: true });
+const direct = createRedisClient(REDIS_URL, { purpose: 'fault test reader', whileDown: 'wait' });
 beforeAll(async () => {
   stack = await startFaultStack({ redis: true });
 });
