@@ -86,8 +86,10 @@ module.exports = {
       comment:
         "From another top-level folder, import a folder's index.ts only. operations/api-schema.ts is a second entry point: " +
         'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition. ' +
-        "gateway/subgraph-health.ts is the registry's exception (above); the gateway's face would close a cycle through it.",
-      from: { path: '^([^/]+)' },
+        "gateway/subgraph-health.ts is the registry's exception (above); the gateway's face would close a cycle through it. " +
+        "test/redis-setup.ts, a vitest global setup, is evaluated afresh for every tier in one process: it takes platform/redis.ts " +
+        "alone, since the platform's face registers process-wide metrics that a second evaluation would register twice.",
+      from: { path: '^([^/]+)', pathNot: '^test/redis-setup\\.ts$' },
       to: {
         path: `^${FACED}/`,
         pathNot: ['^$1/', `^${FACED}/index\\.ts$`, '^operations/api-schema\\.ts$', '^gateway/subgraph-health\\.ts$'],

@@ -1,4 +1,4 @@
-import { createRedisClient } from '../platform';
+import { createRedisClient } from '../platform/redis';
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it, as in the tests themselves. */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
