@@ -10,7 +10,8 @@ import { startSubgraph } from '../subgraphs/common/subgraph';
 import { loadConfig } from '../subgraphs/common/config';
 import { entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
 import { socialInsurance } from '../subgraphs/social-insurance';
-import { seedBooks } from '../subgraphs/social-insurance/repository';
+import { seedBooks } from '../subgraphs/social-insurance/seed';
+import { generatedCitizens } from '../subgraphs/seed/generate';
 import { seedDatabase } from '../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../gateway/access/admin';
 import { reachableCoordinates } from '../gateway/access/coordinates';
@@ -27,6 +28,8 @@ import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
  * `npm run bench:registry`; uses its own database (created and dropped).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+/** The generated people: the population agency's citizens and those the social insurance agency keeps books for. */
+const SEED = { citizens: 500, seed: 9 };
 const POLL_MS = 1_000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = createLogger('bench', 'warn', 2);
@@ -41,8 +44,8 @@ const secretList = Object.entries(secrets).map(([subgraph, secret]) => `${subgra
 const config = loadConfig({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
 const db = openPostgres(DATABASE_URL, 8, log);
 for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(db, set.name, set.migrations);
-await seedDatabase(db, { citizens: 500, seed: 9 });
-await seedBooks(db, 200);
+await seedDatabase(db, SEED);
+await seedBooks(db, generatedCitizens(SEED), 200);
 const platform = openPlatform(config, db, log);
 const servers = [];
 for (const module of [...builtInSubgraphs, socialInsurance]) servers.push({ module, server: await startSubgraph(module, { deps: { db, config, platform }, port: 0, log }) });

@@ -1,7 +1,7 @@
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findRecords, type AuditFilter } from '../subgraphs/audit/repository';
+import { countRecords, findRecords, type AuditFilter } from '../subgraphs/audit/repository';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
 import type { AuditRecord } from '../subgraphs/audit/chain';
 import { createProgress } from '../subgraphs/common/progress';
@@ -246,10 +246,10 @@ function openOut(file: string): WriteStream {
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
   if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
   const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
-  const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+  const total = await countRecords(db);
   const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
   const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
-  const progress = createProgress('export', total?.count ?? 0, log);
+  const progress = createProgress('export', total, log);
   if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
   let before: number | null = null;
   let exported = 0;
@@ -258,12 +258,12 @@ async function exportRecords(db: Database, log: Logger, values: Values): Promise
     const page = await findRecords(db, filter, 1_000, before);
     for (const record of page) await write(values.format === 'csv' ? CSV_COLUMNS.map((column) => csvCell(record[column])).join(',') : JSON.stringify(record));
     exported += page.length;
-    scanned = Math.max(scanned, (total?.count ?? 0) - (page.at(-1)?.seq ?? 0) + 1);
-    progress.update(Math.min(scanned, total?.count ?? 0));
+    scanned = Math.max(scanned, total - (page.at(-1)?.seq ?? 0) + 1);
+    progress.update(Math.min(scanned, total));
     if (page.length < 1_000) break;
     before = page.at(-1)?.seq ?? null;
   }
-  progress.update(total?.count ?? 0);
+  progress.update(total);
   progress.stop();
   if (values.out) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
   log.info({ exported, format: values.format, out: values.out ?? 'stdout' }, 'audit export done');

@@ -7,6 +7,8 @@ import { openPlatform } from '../subgraphs/common/platform';
 import { createProgress } from '../subgraphs/common/progress';
 import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
+import { firstCitizens } from '../subgraphs/population/seed';
+import { firstReusableHolder } from '../subgraphs/procedures/seed';
 import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
 import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
 import { auditKeyFile } from '../subgraphs/audit/settings';
@@ -48,10 +50,7 @@ await runMain('once', async (configured, log) => {
   const platform = openPlatform(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
-  const [sample] = await db.query<{ id: string }>(
-    `SELECT d.holder_id AS id FROM procedures.issued_documents d
-      WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
-  );
+  const sample = await firstReusableHolder(db, 'BIRTH_CERTIFICATE');
   const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
@@ -60,11 +59,7 @@ await runMain('once', async (configured, log) => {
   // Citizens sign in to the data tracker with OpenID Connect: without a configured provider, a local demo one
   // stands in for the national one, listing a few seeded citizens (the sample first).
   let pagesOrigins: string[] = [];
-  const demoCitizens = await db.query<{ personalId: string; fullName: string }>(
-    `SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens
-      ORDER BY personal_id = $1 DESC, personal_id LIMIT 5`,
-    [sample?.id ?? ''],
-  );
+  const demoCitizens = await firstCitizens(db, sample ?? '', 5);
   // An empty database (SEED_CITIZENS=0) has nobody to sign in as: the tracker then waits for OIDC_ISSUER.
   const identityProvider = config.OIDC_ISSUER || demoCitizens.length === 0
     ? null
@@ -78,7 +73,7 @@ await runMain('once', async (configured, log) => {
   const origin = new URL(gateway.url).origin;
   // The same pages under localhost, which a browser may be given instead of the loopback address.
   pagesOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
-  const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample?.id ?? '001090000001');
+  const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample ?? '001090000001');
   log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
   process.stdout.write(

@@ -8,6 +8,7 @@ import type { SubgraphName } from '../../subgraphs/common/config';
 import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
 import { openPostgres } from '../../subgraphs/common/database';
 import type { Logger } from '../../subgraphs/common/logger';
+import { spreadPersonalIds } from '../../subgraphs/population/seed';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
 import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
 import { reachableCoordinates } from '../../gateway/access/coordinates';
@@ -137,7 +138,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         log.info({ citizens: options.citizens }, 'seeding');
         await seedDatabase(db, { citizens: options.citizens, seed: 1 });
       }
-      personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 500')).map((row) => row.id);
+      personalIds = await spreadPersonalIds(db, 500);
       const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${ports[name]}/graphql` })));
       const clientId = `cluster-${randomBytes(3).toString('hex')}`;
       await createClient(db, { clientId, name: 'Cluster portal', role: 'PORTAL', rateLimitPerMinute: 10_000_000 });

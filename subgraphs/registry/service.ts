@@ -206,14 +206,7 @@ async function appendVersion(
 /** How many recent successful operations read each coordinate that `paths` name (a type name covers its fields). */
 async function usage(deps: RegistryDeps, paths: readonly string[]): Promise<Map<string, number>> {
   if (paths.length === 0) return new Map();
-  const rows = await deps.db.query<{ path: string; uses: number }>(
-    `SELECT p.path, count(DISTINCT r.seq)::int AS uses
-       FROM unnest($1::text[]) AS p(path)
-       JOIN audit.records r ON r.at > now() - make_interval(days => $2) AND r.outcome IN ('OK', 'PARTIAL')
-        AND EXISTS (SELECT 1 FROM unnest(r.coordinates) c WHERE c = p.path OR split_part(c, '.', 1) = p.path)
-      GROUP BY p.path`,
-    [paths, deps.usageWindowDays],
-  );
+  const rows = await deps.db.query<{ path: string; uses: number }>('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [paths, deps.usageWindowDays]);
   return new Map(rows.map((row) => [row.path, row.uses]));
 }
 

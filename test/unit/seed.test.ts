@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { personalIdProblems } from '../../subgraphs/common/personal-id';
 import { provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../subgraphs/common/provinces';
-import { csvLine } from '../../subgraphs/seed/csv';
+import { csvLine } from '../../subgraphs/common/copy-rows';
 import { generateSeed } from '../../subgraphs/seed/generate';
 import type { SeedBatch } from '../../subgraphs/seed/rows';
 
