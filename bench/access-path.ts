@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { builtInSubgraphs } from '../subgraphs';
-import { compose } from '../gateway/compose';
-import { operationFields, OperationShapes, withVariables, type OperationFields } from '../gateway/access/operation-fields';
-import { deniedCoordinates, subjectsInArguments } from '../gateway/access/policy';
-import { reachableCoordinates } from '../gateway/access/coordinates';
-import type { Principal } from '../gateway/access/principal';
+import { compose } from '../subgraphs/registry';
+import { operationFields, OperationShapes, withVariables, type OperationFields, deniedCoordinates, subjectsInArguments, reachableCoordinates, type Principal } from '../gateway';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
 /**

@@ -1,16 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createAuditWriter, type AuditWriter } from '../gateway/audit/audit-writer';
-import { gatewayMigrations } from '../gateway/access-control';
-import type { AuditEntry } from '../subgraphs/audit/chain';
-import { signCheckpoint } from '../subgraphs/audit/checkpoints';
-import { leafHash, MerkleFrontier } from '../subgraphs/audit/merkle';
-import { countRecords } from '../subgraphs/audit/repository';
-import { recordLeaf } from '../subgraphs/audit/tree';
-import { verifyChain } from '../subgraphs/audit/verify';
-import { openPostgres } from '../subgraphs/common/database';
-import { createLogger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
+import { createAuditWriter, type AuditWriter, type AuditEntry, signCheckpoint, leafHash, MerkleFrontier, countRecords, recordLeaf, verifyChain } from '../subgraphs/audit';
+import { gatewayMigrations } from '../gateway';
+import { openPostgres, createLogger, migrate } from '../platform';
 
 /**
  * The append rate of the one audit chain (hash chain + Merkle tree, group commit under the chain lock) with 1, 4 and

@@ -1,11 +1,8 @@
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
-import { createProgress } from '../subgraphs/common/progress';
-import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { gatewayMigrations } from '../gateway/access-control';
+import { openPostgres, type Logger, migrate, createProgress } from '../platform';
+import { countCitizens, seedDatabase } from '../subgraphs/seed';
+import { gatewayMigrations } from '../gateway';
 
 /**
  * A benchmark's own database: created when absent, migrated, and seeded with `citizens` on first use (with progress),

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
+import { ensureSigningKey } from '../subgraphs/audit';
 
 export interface Child {
   process: ChildProcess;

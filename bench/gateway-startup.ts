@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { built, freePort, RELEASE_DIST, startProcess, waitHealthy } from '../deploy/cluster/processes';
+import { built, freePort, RELEASE_DIST, startProcess, waitHealthy } from '../deploy';
 
 /**
  * Start-up time and memory of the gateway process, from the release build (`node dist/gateway/main.js`, as

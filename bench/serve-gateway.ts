@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { gatewayMigrations, openAccessControl } from '../gateway/access-control';
-import { startGateway } from '../gateway/server';
+import { openMigratedDatabase, runMain } from '../platform';
+import { gatewayMigrations, openAccessControl, startGateway } from '../gateway';
 
 /**
  * Benchmark helper: the gateway over the SUPERGRAPH file, with access control and audit (`--access on`) or bare

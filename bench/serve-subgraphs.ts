@@ -1,11 +1,11 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openPlatform } from '../subgraphs/common/platform';
-import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
+import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
+import { openMigratedDatabase, runMain } from '../platform';
 
 /** Benchmark helper: the built-in subgraphs on free ports over DATABASE_URL; prints their URLs. */
 await runMain('bench-subgraphs', async (config, log) => {
   const db = await openMigratedDatabase(config, log, builtInSubgraphs);
-  const platform = openPlatform(config, db, log);
+  const platform = openSubgraphServices(config, db, log);
   const started = await startSubgraphs(builtInSubgraphs, { config, platform, anyPort: true });
   process.stdout.write(`${JSON.stringify({ ready: Object.fromEntries(started.map(({ module, server }) => [module.name, server.url])) })}\n`);
   return async () => {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 
 /**
- * The release build: `npm run build` compiles every module of the gateway, the subgraphs and the operations to
+ * The release build: `npm run build` compiles every module of the platform, the gateway, the subgraphs and the operations to
  * `dist/`, one `.js` file per `.ts` file at the same place, and copies the files they read at run time (schemas,
  * migrations, the persisted-operation manifest, the supergraph) beside them. Keeping the layout keeps every
  * `import.meta.url`-relative path (a subgraph's `schema.graphql` and `migrations/`, the worker threads) true without a
@@ -14,7 +14,7 @@ import { build, type Plugin } from 'esbuild';
  */
 const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'Usage: npm run build [-- --out DIR]  (DIR: dist, the default, or a folder under .build/; it is replaced)';
-const SOURCES = ['gateway', 'subgraphs', 'operations'];
+const SOURCES = ['platform', 'gateway', 'subgraphs', 'operations'];
 /** Entry points outside the source folders: the migrations Job. */
 const EXTRA_MODULES = ['deploy/migrate.ts'];
 /** Files outside the source folders that the built code reads. */

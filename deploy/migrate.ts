@@ -1,6 +1,6 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { gatewayMigrations } from '../gateway/access-control';
+import { openMigratedDatabase, runMain } from '../platform';
+import { gatewayMigrations } from '../gateway';
 
 /**
  * Applies every migration of the built-in subgraphs and the gateway to DATABASE_URL, then exits: the Kubernetes

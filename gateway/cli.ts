@@ -1,19 +1,14 @@
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countRecords, findRecords, type AuditFilter } from '../subgraphs/audit/repository';
-import { apiSchemaOf, latestVersion } from '../subgraphs/registry/service';
-import type { AuditRecord } from '../subgraphs/audit/chain';
-import { createProgress } from '../subgraphs/common/progress';
-import { DateTimeScalar } from '../subgraphs/common/scalars';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { DatabaseLockedError, openPostgres, type Database } from '../subgraphs/common/database';
-import type { Config } from '../subgraphs/common/config';
-import type { Logger } from '../subgraphs/common/logger';
+import { countRecords, findRecords, type AuditFilter, type AuditRecord } from '../subgraphs/audit';
+import { apiSchemaOf, latestVersion } from '../subgraphs/registry';
+import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Config, type Logger } from '../platform';
+import { DateTimeScalar } from '../subgraphs/kit';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
-import { defaultJwksFile, gatewayMigrations } from './access-control';
+import { defaultJwksFile, gatewayMigrations } from './access/access-control';
 import { AUDIT_USAGE, OFFLINE_AUDIT_COMMANDS, runAuditCommand } from './audit/audit-commands';
 
 const USAGE = `Usage: npm run once -- <command> [--actor NAME]

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from '../subgraphs/common/config';
-import type { Database } from '../subgraphs/common/database';
+import type { Config, Database } from '../platform';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { issueToken, readPrivateKey } from './access/tokens';
-import { defaultJwksFile } from './access-control';
+import { defaultJwksFile } from './access/access-control';
 
 /** What `npm start` prints so that a newcomer can query at once. Development only: kept in DATA_DIR. */
 export interface DemoCredentials {

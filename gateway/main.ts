@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { loadConfig, metricsPort, subgraphUrl } from '../subgraphs/common/config';
-import { createLogger } from '../subgraphs/common/logger';
-import { createNotifier } from '../subgraphs/common/notifier';
-import { openMigratedDatabase, runMain } from '../subgraphs/common/run';
-import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
-import { gatewayMigrations, openAccessControl } from './access-control';
+import { loadConfig, metricsPort, subgraphUrl, createLogger, createNotifier, openMigratedDatabase, runMain } from '../platform';
+import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry';
+import { gatewayMigrations, openAccessControl } from './access/access-control';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
 import { runWorkers } from './workers';

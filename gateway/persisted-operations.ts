@@ -1,6 +1,4 @@
-import type { GuardedRedis } from '../subgraphs/common/redis';
-import type { Queryable } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
+import type { GuardedRedis, Queryable, Logger } from '../platform';
 
 /** The key-value interface Apollo Server keeps automatic persisted queries (APQ) in. */
 interface KeyValueCache {

@@ -3,8 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { QueryPlan, QueryPlanCache } from '@apollo/query-planner';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import type { Logger } from '../subgraphs/common/logger';
-import { startTsWorker } from '../subgraphs/common/ts-worker';
+import { type Logger, startTsWorker } from '../platform';
 import { planCacheLookups } from './telemetry/gateway-metrics';
 
 /** An operation as a client sends it: the text, and the operation name when the client gives one. */

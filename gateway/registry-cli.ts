@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../subgraphs/common/config';
+import { loadConfig } from '../platform';
 
 /**
  * The agency's registry client: `npm run registry -- <command>`. It talks to the gateway like any client, so every

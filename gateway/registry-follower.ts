@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { SupergraphManager } from '@apollo/gateway';
-import type { Database } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import type { Notifier } from '../subgraphs/common/notifier';
-import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity } from '../subgraphs/registry/replicas';
-import { latestVersion, latestVersionNumber, registeredSecrets, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry/service';
+import type { Database, Logger, Notifier } from '../platform';
+import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity, latestVersion, latestVersionNumber, registeredSecrets, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry';
 
 export interface RegistryFollowerOptions {
   db: Database;

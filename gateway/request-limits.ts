@@ -18,7 +18,7 @@ import {
   type SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
-import { ErrorCode, RETRY_AFTER_S } from '../subgraphs/common/errors';
+import { ErrorCode, RETRY_AFTER_S } from '../platform';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 

@@ -2,24 +2,14 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
+import { type CircuitBreaker, type Config, createErrorFormatter, startGraphQLHttpServer, type RunningServer, type Logger } from '../platform';
 import { GraphQLError, type ValidationContext } from 'graphql';
-import { clientLabel, noteRequest } from '../subgraphs/common/access-log';
-import type { Config } from '../subgraphs/common/config';
-import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
-import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
-import type { Logger } from '../subgraphs/common/logger';
+import type { AccessControl } from './access/access-control';
 import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
+import { authorise } from './access/policy';
 import { createApolloGateway } from './apollo-gateway';
-import type { Authenticate } from './access/authenticate';
-import { principalLabel, type Principal } from './access/principal';
-import { readPurpose } from './access/purpose';
-import type { RateLimiter } from './access/rate-limit';
-import type { AccessStore } from './access/store';
 import { createAuditPlugin, responseOutcome } from './audit/audit-plugin';
-import type { AuditWriter } from './audit/audit-writer';
 import { OnceExecutor } from './executor';
-import type { PersistedOperations } from './persisted-operations';
 import { QueryPlans } from './query-plans';
 import { createRefusalRecorder } from './audit/refusals';
 import { createConcurrencyPlugin, createCostPlugin, createResponseSizePlugin } from './request-limits';
@@ -29,19 +19,6 @@ import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 import { serveSupergraph } from './telemetry/gateway-metrics';
 import { createPagesRoutes, WEB_DIR } from './pages/serve-pages';
-
-/** Authentication, purpose, policy and audit; all on in every real deployment. */
-export interface AccessControl {
-  authenticate: Authenticate;
-  store: AccessStore;
-  audit: AuditWriter;
-  /** Automatic persisted queries (Redis) and the clients' trusted documents, found by hash. */
-  persisted: PersistedOperations;
-  /** Requests per principal per minute, shared by the replicas through Redis. */
-  rateLimiter: RateLimiter;
-  /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
-  routes?: Record<string, () => unknown>;
-}
 
 export interface GatewayOptions {
   /** A fixed supergraph SDL, or the registry to follow (new versions are loaded live). */
@@ -189,26 +166,4 @@ export async function startGateway({ supergraph, config, log, access, port = con
       await pools.close();
     },
   };
-}
-
-/** The principal's requests per minute: a client's own limit or the default; 0 when unlimited. */
-function rateLimitOf(principal: Principal, config: Config): number {
-  if (principal.kind === 'client') return principal.client.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE;
-  return principal.kind === 'citizen' ? config.CITIZEN_RATE_LIMIT_PER_MINUTE : 0;
-}
-
-/** Who asks and why, decided before the operation is even parsed; a refusal is audited (onRefused) like any request. */
-async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
-  const trail = newTrail();
-  const principal = await access.authenticate(headers);
-  noteRequest({ client: clientLabel(principalLabel(principal)) });
-  const limit = rateLimitOf(principal, config);
-  if (limit > 0) {
-    const who = principalLabel(principal);
-    const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
-    if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
-  }
-  const purpose = await readPurpose(headers, principal, access.store);
-  noteRequest({ purpose: purpose?.code });
-  return { requestId, clientRequestId, principal, purpose, trail };
 }

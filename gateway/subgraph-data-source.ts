@@ -1,11 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
-import { ErrorCode } from '../subgraphs/common/errors';
-import type { Logger } from '../subgraphs/common/logger';
-import { signRequest, type ForwardedHeader } from '../subgraphs/common/signing';
-import { SUBJECTS_EXTENSION } from '../subgraphs/common/subgraph';
-import { injectTraceContext } from '../subgraphs/common/tracing';
+import { CircuitBreaker, ErrorCode, type Logger, signRequest, type ForwardedHeader, injectTraceContext } from '../platform';
+import { SUBJECTS_EXTENSION } from '../subgraphs/kit';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';

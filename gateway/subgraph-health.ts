@@ -1,7 +1,7 @@
 import { HEALTH_CHECK_QUERY } from '@apollo/gateway';
 // Not re-exported from the package root; the gateway's own health check passes it the same way.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
-import type { Logger } from '../subgraphs/common/logger';
+import type { Logger } from '../platform';
 import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 

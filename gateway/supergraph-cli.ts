@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadConfig, subgraphUrl } from '../subgraphs/common/config';
+import { loadConfig, subgraphUrl } from '../platform';
 import { builtInSubgraphs } from '../subgraphs';
-import { composeSupergraph, CompositionError } from './compose';
+import { composeSupergraph, CompositionError } from '../subgraphs/registry';
 
 /**
  * `npm run supergraph` writes schema/supergraph.graphql, the composition of the built-in subgraphs at their

@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
-import type { Logger } from '../subgraphs/common/logger';
-import { reportMetricsToPrimary, startMetricsServer } from '../subgraphs/common/metrics';
+import { type Logger, reportMetricsToPrimary, startMetricsServer } from '../platform';
 
 /**
  * Runs `start` in `count` worker processes that share the listening port (node:cluster), or in this process when

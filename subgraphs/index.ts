@@ -1,5 +1,5 @@
 import { audit } from './audit';
-import type { SubgraphModule } from './common/subgraph';
+import type { SubgraphModule } from './kit';
 import { population } from './population';
 import { procedures } from './procedures';
 import { registry } from './registry';

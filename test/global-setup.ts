@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres } from '../subgraphs/common/database';
-import { createLogger } from '../subgraphs/common/logger';
-import { migrate } from '../subgraphs/common/migrate';
-import { seedDatabase } from '../subgraphs/seed/load';
-import { initLocalKeys } from '../gateway/access/tokens';
-import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
-import { gatewayMigrations } from '../gateway/access-control';
+import { openPostgres, createLogger, migrate } from '../platform';
+import { seedDatabase } from '../subgraphs/seed';
+import { initLocalKeys, gatewayMigrations } from '../gateway';
+import { ensureSigningKey } from '../subgraphs/audit';
 import { TEST_SEED } from './helpers/fixtures';
 
 /** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */

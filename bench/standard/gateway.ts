@@ -5,11 +5,8 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { loadConfig } from '../../subgraphs/common/config';
-import { createLogger } from '../../subgraphs/common/logger';
-import { createApolloGateway } from '../../gateway/apollo-gateway';
-import { startGateway } from '../../gateway/server';
-import { runWorkers } from '../../gateway/workers';
+import { loadConfig, createLogger } from '../../platform';
+import { createApolloGateway, startGateway, runWorkers } from '../../gateway';
 
 /**
  * One gateway of the side-by-side benchmark over the SUPERGRAPH file, on a free port; prints its URL.

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../subgraphs/common/logger';
+import { createLogger } from '../../platform';
 import { startCluster } from './cluster';
 import { RELEASE_DIST } from './processes';
 

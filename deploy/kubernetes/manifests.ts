@@ -10,7 +10,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, metricsPort, subgraphPort, type SubgraphName } from '../../subgraphs/common/config';
+import { loadConfig, metricsPort, subgraphPort, type SubgraphName } from '../../platform';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {

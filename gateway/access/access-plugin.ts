@@ -1,7 +1,7 @@
 import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { ErrorCode } from '../../subgraphs/common/errors';
+import { ErrorCode } from '../../platform';
 import type { GatewayContext } from '../context';
 import { OperationShapes, withVariables } from './operation-fields';
 import { PlanFieldsCache } from './plan-fields';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parse } from 'graphql';
-import type { Database, Queryable, Session } from '../../subgraphs/common/database';
-import { appendWithin } from '../audit/audit-writer';
+import type { Database, Queryable, Session } from '../../platform';
+import { appendWithin } from '../../subgraphs/audit';
 import { administrationEntry, type AdministrativeChange } from '../audit/entry';
 import { generateApiKey } from './credentials';
 import type { ClientRole } from './principal';

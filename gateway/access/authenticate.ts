@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { ErrorCode } from '../../subgraphs/common/errors';
-import { HttpError } from '../../subgraphs/common/http-server';
-import { personalIdProblems } from '../../subgraphs/common/personal-id';
+import { ErrorCode, HttpError, personalIdProblems } from '../../platform';
 import { parseApiKey, secretMatches } from './credentials';
 import type { OidcProvider } from './oidc';
 import type { Principal } from './principal';

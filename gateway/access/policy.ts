@@ -1,7 +1,11 @@
 import { Kind, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { clientLabel, noteRequest, type Config, ErrorCode, HttpError, type RequestInfo } from '../../platform';
+import { newTrail, type GatewayContext } from '../context';
+import type { AccessControl } from './access-control';
 import type { FieldUse, OperationFields } from './operation-fields';
 import type { PlanFields } from './plan-fields';
-import type { Principal } from './principal';
+import { principalLabel, type Principal } from './principal';
+import { readPurpose } from './purpose';
 
 /** The type that stands for a person, and its key. */
 const PERSON_TYPE = 'Citizen';
@@ -88,4 +92,26 @@ export function subjectsInArguments(fields: OperationFields): string[] {
     for (const value of [args?.[PERSON_KEY], args?.[`${PERSON_KEY}s`]].flat()) if (typeof value === 'string') subjects.push(value);
   }
   return subjects;
+}
+
+/** The principal's requests per minute: a client's own limit or the default; 0 when unlimited. */
+function rateLimitOf(principal: Principal, config: Config): number {
+  if (principal.kind === 'client') return principal.client.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE;
+  return principal.kind === 'citizen' ? config.CITIZEN_RATE_LIMIT_PER_MINUTE : 0;
+}
+
+/** Who asks and why, decided before the operation is even parsed; a refusal is audited (onRefused) like any request. */
+export async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
+  const trail = newTrail();
+  const principal = await access.authenticate(headers);
+  noteRequest({ client: clientLabel(principalLabel(principal)) });
+  const limit = rateLimitOf(principal, config);
+  if (limit > 0) {
+    const who = principalLabel(principal);
+    const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
+    if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+  }
+  const purpose = await readPurpose(headers, principal, access.store);
+  noteRequest({ purpose: purpose?.code });
+  return { requestId, clientRequestId, principal, purpose, trail };
 }

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ErrorCode } from '../../subgraphs/common/errors';
-import { HttpError } from '../../subgraphs/common/http-server';
+import { ErrorCode, HttpError } from '../../platform';
 import type { Principal, Purpose } from './principal';
 import type { AccessStore } from './store';
 

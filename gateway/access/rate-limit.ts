@@ -1,4 +1,4 @@
-import type { GuardedRedis } from '../../subgraphs/common/redis';
+import type { GuardedRedis } from '../../platform';
 
 const WINDOW_MS = 60_000;
 const PREFIX = 'once:rate:';

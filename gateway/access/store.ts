@@ -1,5 +1,4 @@
-import type { Queryable } from '../../subgraphs/common/database';
-import { ErrorCode, unavailable } from '../../subgraphs/common/errors';
+import { type Queryable, ErrorCode, unavailable } from '../../platform';
 import type { ClientRecord } from './principal';
 
 /** A tiny time-bounded cache: access data changes rarely and is read on every request. */

@@ -1,18 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Config } from '../../subgraphs/common/config';
-import type { Database } from '../../subgraphs/common/database';
-import type { Logger } from '../../subgraphs/common/logger';
-import { createProgress, type Progress } from '../../subgraphs/common/progress';
-import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError } from '../../subgraphs/audit/archive';
-import type { ArchiveManifest } from '../../subgraphs/audit/archive-manifest';
-import { AuditKeyError, publicKeyDocument, readPublicKey } from '../../subgraphs/audit/checkpoints';
-import { countRecords, latestCheckpoint, recordsBySeq } from '../../subgraphs/audit/repository';
-import { auditArchiveDir, auditWitnesses, loadPublicKey } from '../../subgraphs/audit/settings';
-import { inclusionProofProblem, inclusionProofSchema, proveInclusions } from '../../subgraphs/audit/tree';
-import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
-import { fileWitness, httpWitness } from '../../subgraphs/audit/witness';
-import { startWitnessServer } from '../../subgraphs/audit/witness-server';
+import { type Config, type Database, type Logger, createProgress, type Progress } from '../../platform';
+import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError, type ArchiveManifest, AuditKeyError, publicKeyDocument, readPublicKey, countRecords, latestCheckpoint, recordsBySeq, auditArchiveDir, auditWitnesses, loadPublicKey, inclusionProofProblem, inclusionProofSchema, proveInclusions, verifyChain, type ChainVerification, fileWitness, httpWitness, startWitnessServer } from '../../subgraphs/audit';
 import { AdminError } from '../access/admin';
 
 /** The `npm run once -- audit ...` options these commands read. */

@@ -1,11 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode, RETRY_AFTER_S } from '../../subgraphs/common/errors';
-import type { Logger } from '../../subgraphs/common/logger';
+import type { AuditOutcome, AuditWriter } from '../../subgraphs/audit';
+import { ErrorCode, RETRY_AFTER_S, type Logger } from '../../platform';
 import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
-import type { AuditWriter } from './audit-writer';
 import { auditEntry } from './entry';
 
 /** Errors that mean the request itself was wrong, not that reading failed. */

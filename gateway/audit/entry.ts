@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { AuditEntry, AuditOutcome } from '../../subgraphs/audit/chain';
-import { personalIdProblems } from '../../subgraphs/common/personal-id';
-import { currentTraceId } from '../../subgraphs/common/tracing';
+import type { AuditEntry, AuditOutcome } from '../../subgraphs/audit';
+import { personalIdProblems, currentTraceId } from '../../platform';
 import { principalLabel, type Principal, type Purpose } from '../access/principal';
 import type { AccessTrail } from '../context';
 

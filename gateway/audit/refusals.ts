@@ -1,13 +1,10 @@
-import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode } from '../../subgraphs/common/errors';
-import type { HttpError, RequestInfo } from '../../subgraphs/common/http-server';
-import type { Logger } from '../../subgraphs/common/logger';
+import type { AuditOutcome, AuditWriter } from '../../subgraphs/audit';
+import { ErrorCode, type HttpError, type RequestInfo, type Logger } from '../../platform';
 import { AuthenticationError, type Authenticate } from '../access/authenticate';
 import type { Principal, Purpose } from '../access/principal';
 import { readPurpose } from '../access/purpose';
 import type { AccessStore } from '../access/store';
 import { newTrail, type GatewayContext } from '../context';
-import type { AuditWriter } from './audit-writer';
 import { auditEntry } from './entry';
 
 /** The outcome a refusal is recorded with: the caller's fault (INVALID), no valid credentials, the server's failure, or a refusal. */

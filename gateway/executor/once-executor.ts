@@ -3,8 +3,7 @@ import { buildOperationContext, type ApolloGateway, type Experimental_DidResolve
 import type { QueryPlan, QueryPlanCache, QueryPlanner } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError } from 'graphql';
-import type { Logger } from '../../subgraphs/common/logger';
-import { inSpan } from '../../subgraphs/common/tracing';
+import { type Logger, inSpan } from '../../platform';
 import { planKey } from '../query-plans';
 import { compilePlan, type CompiledPlan, type ForeignPlan } from './compiled-plan';
 import { PlanRun } from './plan-run';

@@ -4,7 +4,7 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import { evaluateCondition, type FetchNode, type PlanNode, type ResponsePath } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { inSpan } from '../../subgraphs/common/tracing';
+import { inSpan } from '../../platform';
 import type { CompiledFetch, CompiledPlan } from './compiled-plan';
 import { UnexpectedValue, UnsupportedOperation } from './projection';
 import { isResponseObject, mergeInto, type ResponseObject } from './response-tree';

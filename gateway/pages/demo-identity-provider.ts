@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import type { Logger } from '../../subgraphs/common/logger';
+import type { Logger } from '../../platform';
 
 /** A citizen the demo provider can sign in: stands in for the national identity provider's account. */
 export interface DemoCitizen {

@@ -1,8 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS } from '../../subgraphs/common/metrics';
-import { inSpan } from '../../subgraphs/common/tracing';
+import { LATENCY_BUCKETS, inSpan } from '../../platform';
 
-/** The gateway's own metric families, beside the request metrics every server has (subgraphs/common/metrics.ts). */
+/** The gateway's own metric families, beside the request metrics every server has (platform/metrics.ts). */
 
 export const subgraphFetchDuration = new Histogram({
   name: 'once_subgraph_fetch_duration_seconds',

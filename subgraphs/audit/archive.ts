@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Database } from '../common/database';
+import type { Database } from '../../platform';
 import { chainHash, GENESIS_HASH, type AuditRecord } from './chain';
 import { archiveManifestSchema, type ArchiveManifest } from './archive-manifest';
 import { MerkleFrontier, verifyConsistency } from './merkle';

@@ -1,9 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { Config } from '../common/config';
-import type { Queryable } from '../common/database';
-import type { RequestInfo } from '../common/http-server';
-import type { SubgraphContext, SubgraphDeps } from '../common/subgraph';
+import type { Config, Queryable, RequestInfo } from '../../platform';
+import type { SubgraphContext, SubgraphDeps } from '../kit';
 import { latestCheckpoint, recordsBySeq } from './repository';
 import { loadPublicKey, auditWitnesses } from './settings';
 import { proveInclusions, type InclusionProof } from './tree';

@@ -1,6 +1,26 @@
-import { defineSubgraph } from '../common/subgraph';
+import { defineSubgraph } from '../kit';
 import { createAuditContext, type AuditContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The access log subgraph, run by the gateway's operator: auditors' queries and citizens' access history. */
 export const audit = defineSubgraph<AuditContext>(import.meta.url, { name: 'audit', resolvers, createContext: createAuditContext });
+
+export { RetentionError, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from './archive';
+export type { ArchiveManifest } from './archive-manifest';
+export { GENESIS_HASH, canonicalRecord, chainHash } from './chain';
+export type { AuditEntry, AuditOutcome, AuditRecord } from './chain';
+export { AuditKeyError, ensureSigningKey, publicKeyDocument, readPublicKey, readSigningKey, signCheckpoint } from './checkpoints';
+export type { Checkpoint } from './checkpoints';
+export { EMPTY_ROOT, MerkleFrontier, consistencyRanges, inclusionRanges, leafHash, nodeHash, nodeKey, nodesFor, rangeHash, verifyConsistency, verifyInclusion } from './merkle';
+export type { StoredNode, TreeNode } from './merkle';
+export { appendRecords, appendTreeNodes, countRecords, findAccessesTo, findRecords, latestCheckpoint, monthPartitions, readChain, recordsBySeq, treeSize } from './repository';
+export type { AuditFilter } from './repository';
+export { auditArchiveDir, auditKeyFile, auditWitnesses, loadPublicKey, loadSigningKey } from './settings';
+export { inclusionProofProblem, inclusionProofSchema, proveInclusions, recordLeaf } from './tree';
+export { verifyChain } from './verify';
+export type { ChainVerification } from './verify';
+export { fileWitness, httpWitness } from './witness';
+export type { Witness } from './witness';
+export { startWitnessServer } from './witness-server';
+export { appendWithin, createAuditWriter } from './writer';
+export type { AuditWriter } from './writer';

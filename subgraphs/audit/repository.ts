@@ -1,4 +1,4 @@
-import type { Queryable, Session } from '../common/database';
+import type { Queryable, Session } from '../../platform';
 import { GENESIS_HASH, type AuditOutcome, type AuditRecord } from './chain';
 import type { Checkpoint } from './checkpoints';
 import { nodeKey, type StoredNode, type TreeNode } from './merkle';

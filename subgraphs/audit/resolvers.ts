@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { badUserInput, ErrorCode } from '../common/errors';
-import { DateTimeScalar } from '../common/scalars';
+import { badUserInput, ErrorCode } from '../../platform';
+import { DateTimeScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 import type { AuditContext } from './context';
 import { addComplaintNote, closeComplaint, complaintById, findAccessesTo, findComplaints, findRecords, isAccessTo, openComplaint, type ComplaintRow } from './repository';

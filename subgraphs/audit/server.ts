@@ -1,4 +1,4 @@
-import { runSubgraph } from '../common/run-subgraph';
+import { runSubgraph } from '../kit';
 import { audit } from '.';
 
 await runSubgraph(audit);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import type { Config } from '../common/config';
+import type { Config } from '../../platform';
 import { AuditKeyError, readPublicKey, readSigningKey } from './checkpoints';
 import { configuredWitnesses, type Witness } from './witness';
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import { canonicalRecord, type AuditEntry, type AuditRecord } from './chain';
 import { checkpointProblem, checkpointSchema, type Checkpoint } from './checkpoints';
 import { consistencyRanges, inclusionRanges, leafHash, MerkleFrontier, nodeKey, nodesFor, rangeHash, rangeNodes, verifyInclusion, type TreeNode } from './merkle';

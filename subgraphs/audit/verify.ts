@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import { chainHash, GENESIS_HASH, type AuditRecord } from './chain';
 import { checkpointProblem, type Checkpoint } from './checkpoints';
 import { inclusionRanges, MerkleFrontier, verifyConsistency, verifyInclusion } from './merkle';

@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode } from '../common/errors';
-import type { Logger } from '../common/logger';
+import { ErrorCode, type Logger } from '../../platform';
 import { checkpointProblem, checkpointSchema, type Checkpoint } from './checkpoints';
 import { fileWitness } from './witness';
 

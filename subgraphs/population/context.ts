@@ -1,7 +1,5 @@
 import type DataLoader from 'dataloader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
+import { noteSubjects, type SubgraphContext, type SubgraphDeps, throughCache, keyedLoader } from '../kit';
 import { createCitizenRepository, type CitizenRecord } from './repository';
 
 export interface PopulationContext extends SubgraphContext {

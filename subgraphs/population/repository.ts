@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import type { BloodType, LifeStatus, MaritalStatus, Sex } from './generated/resolvers-types';
 
 /** One row of population.citizens, with the IDs of the person's children. */

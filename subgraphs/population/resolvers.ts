@@ -1,6 +1,5 @@
-import { badUserInput } from '../common/errors';
-import { parsePersonalId } from '../common/personal-id';
-import { DateScalar } from '../common/scalars';
+import { badUserInput, parsePersonalId } from '../../platform';
+import { DateScalar } from '../kit';
 import type { PopulationContext } from './context';
 import type { Resolvers } from './generated/resolvers-types';
 import type { CitizenRecord } from './repository';

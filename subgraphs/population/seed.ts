@@ -1,5 +1,4 @@
-import { copyRows } from '../common/copy-rows';
-import type { Database, Queryable, Session } from '../common/database';
+import { copyRows, type Database, type Queryable, type Session } from '../../platform';
 
 /** One row of population.citizens as the seed generator makes it, keyed by column name. */
 export interface CitizenRow {

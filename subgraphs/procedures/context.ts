@@ -1,7 +1,5 @@
 import type DataLoader from 'dataloader';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { throughCache, keyedLoader, noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit';
 import { createProceduresRepository, type CitizenProcedures, type DocumentRecord, type DossierRecord, type ProceduresRepository } from './repository';
 
 export interface ProceduresContext extends SubgraphContext {

@@ -1,4 +1,4 @@
-import { DateScalar, DateTimeScalar } from '../common/scalars';
+import { DateScalar, DateTimeScalar } from '../kit';
 import type { ProceduresContext } from './context';
 import { checkRequiredDocuments, isValidOn } from './document-check';
 import type { Resolvers } from './generated/resolvers-types';

@@ -1,4 +1,4 @@
-import { runSubgraph } from '../common/run-subgraph';
+import { runSubgraph } from '../kit';
 import { procedures } from '.';
 
 await runSubgraph(procedures);

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { Supergraph } from '@apollo/federation-internals';
 import { diff } from '@graphql-inspector/core';
 import { GraphQLError, parse, Source, type DocumentNode } from 'graphql';
-import { compose, CompositionError, describeLocations } from '../../gateway/compose';
+import { compose, CompositionError, describeLocations } from './compose';
 import { dataFlows } from './flows';
 import { definedFields, type CompositionJob, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 

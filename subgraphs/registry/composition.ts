@@ -1,8 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import type { Logger } from '../common/logger';
-import { startTsWorker } from '../common/ts-worker';
+import { ErrorCode, type Logger, startTsWorker } from '../../platform';
 import type { DataFlow } from './flows';
 
 export interface SubgraphEntry {

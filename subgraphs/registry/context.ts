@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import type { RequestInfo } from '../common/http-server';
-import type { SubgraphContext, SubgraphDeps } from '../common/subgraph';
+import { ErrorCode, type RequestInfo } from '../../platform';
+import type { SubgraphContext, SubgraphDeps } from '../kit';
 import { registryDeps, type Actor, type RegistryDeps } from './service';
 
 export interface RegistryContext extends SubgraphContext {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import { flowKey, type DataFlow, type FlowDirective } from './flows';
 
 /**

@@ -1,6 +1,16 @@
-import { defineSubgraph } from '../common/subgraph';
+import { defineSubgraph } from '../kit';
 import { createRegistryContext, type RegistryContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The schema registry subgraph, run by the gateway's operator. */
 export const registry = defineSubgraph<RegistryContext>(import.meta.url, { name: 'registry', resolvers, createContext: createRegistryContext });
+
+export { CompositionError, compose, composeSupergraph } from './compose';
+export { composeInWorker } from './composition';
+export { dataFlows } from './flows';
+export type { OwnedSdl } from './flows';
+export { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed } from './replicas';
+export type { ReplicaIdentity } from './replicas';
+export { assertRoutingUrl, hostAllowList } from './routing-url';
+export { SUPERGRAPH_CHANNEL, apiSchemaOf, entryOf, history, latestVersion, latestVersionNumber, registeredSecrets, registryDeps, remove, rollbackSupergraph, signingSecret, syncBuiltIns, versionByNumber } from './service';
+export type { Actor, RegistryDeps, SubgraphEntry, SupergraphVersion } from './service';

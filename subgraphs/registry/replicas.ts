@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 
 /** A version a gateway replica refused to serve, and when it tries again. */
 export interface VersionRefusal {

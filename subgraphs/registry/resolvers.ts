@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import { DateTimeScalar } from '../common/scalars';
+import { ErrorCode } from '../../platform';
+import { DateTimeScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 import { liveReplicas } from './replicas';
 import {

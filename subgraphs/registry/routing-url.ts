@@ -1,7 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { GraphQLError, parse } from 'graphql';
-import { ErrorCode } from '../common/errors';
-import { signRequest } from '../common/signing';
+import { ErrorCode, signRequest } from '../../platform';
 import { definedFields } from './composition';
 
 /** Why a routing URL does not serve the SDL being checked. Fixed words: nothing the URL returned is ever echoed. */

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { compose } from '../../gateway/compose';
-import { registryAllowedHosts, type Config } from '../common/config';
+import { compose } from './compose';
+import { registryAllowedHosts, type Config, type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
 import { failingHealthChecks } from '../../gateway/subgraph-health';
-import type { Database, Queryable } from '../common/database';
-import { ErrorCode } from '../common/errors';
-import type { Logger } from '../common/logger';
-import type { Notifier } from '../common/notifier';
 import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
 import type { DataFlow } from './flows';

@@ -1,7 +1,5 @@
 import type DataLoader from 'dataloader';
-import { throughCache } from '../common/entity-cache';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { throughCache, keyedLoader, noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit';
 import { createResidenceRepository, type CitizenResidence, type HouseholdRecord } from './repository';
 
 export interface ResidenceContext extends SubgraphContext {

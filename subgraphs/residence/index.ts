@@ -1,6 +1,9 @@
-import { defineSubgraph } from '../common/subgraph';
+import { defineSubgraph } from '../kit';
 import { createResidenceContext, type ResidenceContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The Residence Database subgraph: households, permanent and temporary residence, and their history. */
 export const residence = defineSubgraph<ResidenceContext>(import.meta.url, { name: 'residence', resolvers, createContext: createResidenceContext });
+
+export { residenceSeeding } from './seed';
+export type { AddressColumns, HouseholdRow, MemberRow, ResidenceRow } from './seed';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import type { AddressScheme, RelationshipToHead, ResidenceKind } from './generated/resolvers-types';
 
 export interface CitizenKey {

@@ -1,5 +1,5 @@
-import { parsePersonalId } from '../common/personal-id';
-import { DateScalar, DateTimeScalar } from '../common/scalars';
+import { parsePersonalId } from '../../platform';
+import { DateScalar, DateTimeScalar } from '../kit';
 import type { ResidenceContext } from './context';
 import type { CitizenResolvers, Resolvers, ResidenceConfirmationResolvers } from './generated/resolvers-types';
 import type { CitizenKey, ResidenceRecordRow } from './repository';

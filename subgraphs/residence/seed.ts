@@ -1,5 +1,4 @@
-import { copyRows } from '../common/copy-rows';
-import type { Database, Session } from '../common/database';
+import { copyRows, type Database, type Session } from '../../platform';
 
 /** Rows of the residence tables as the seed generator makes them, keyed by column name. */
 export interface AddressColumns {

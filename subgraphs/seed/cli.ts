@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '..';
-import { openPlatform } from '../common/platform';
-import { createProgress } from '../common/progress';
-import { openMigratedDatabase, runMain } from '../common/run';
+import { openSubgraphServices } from '../kit';
+import { createProgress, openMigratedDatabase, runMain } from '../../platform';
 import { DEFAULT_AS_OF } from './generate';
 import { clearSeededTables, countCitizens, seedDatabase } from './load';
 
@@ -38,7 +37,7 @@ await runMain('seed', async (config, log) => {
     progress.stop();
     log.info({ ...totals, seed, asOf, database: db.kind, seconds: (Date.now() - started) / 1000 }, 'seeded');
     // Running subgraphs may hold cached rows of the data just replaced.
-    const platform = openPlatform(config, db, log);
+    const platform = openSubgraphServices(config, db, log);
     await platform.cache?.invalidate();
     await platform.close();
   } finally {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { base, en, Faker, vi } from '@faker-js/faker';
-import { formatPersonalId, type Sex } from '../common/personal-id';
-import { provinces, TWO_LEVEL_GOVERNMENT_SINCE, type Province } from '../common/provinces';
+import { formatPersonalId, type Sex, provinces, TWO_LEVEL_GOVERNMENT_SINCE, type Province } from '../../platform';
 import { addDays, addYears, ageOn, maxDate, minDate, toDay, fromDay, yearOf } from './dates';
-import type { CitizenRow } from '../population/seed';
-import type { DocumentRow, DossierRow } from '../procedures/seed';
-import type { AddressColumns, HouseholdRow, ResidenceRow } from '../residence/seed';
+import type { CitizenRow } from '../population';
+import type { DocumentRow, DossierRow } from '../procedures';
+import type { AddressColumns, HouseholdRow, ResidenceRow } from '../residence';
 import type { SeedBatch } from './rows';
 import * as words from './vocabulary';
 

@@ -1,10 +1,10 @@
-import type { Database } from '../common/database';
-import { populationSeeding } from '../population/seed';
-import { proceduresSeeding } from '../procedures/seed';
-import { residenceSeeding } from '../residence/seed';
+import type { Database } from '../../platform';
+import { populationSeeding } from '../population';
+import { proceduresSeeding } from '../procedures';
+import { residenceSeeding } from '../residence';
 import { generateSeed, type SeedOptions } from './generate';
 
-export { countCitizens } from '../population/seed';
+export { countCitizens } from '../population';
 
 export interface SeedTotals {
   citizens: number;

@@ -1,6 +1,6 @@
-import type { CitizenRow } from '../population/seed';
-import type { DocumentRow, DossierRow } from '../procedures/seed';
-import type { HouseholdRow, MemberRow, ResidenceRow } from '../residence/seed';
+import type { CitizenRow } from '../population';
+import type { DocumentRow, DossierRow } from '../procedures';
+import type { HouseholdRow, MemberRow, ResidenceRow } from '../residence';
 
 /** One batch of generated rows: each agency's share under its own keys, in the row shapes its seeding takes. */
 export interface SeedBatch {

@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { keyedLoader } from '../common/loader';
-import { noteSubjects, type SubgraphContext, type SubgraphDeps } from '../common/subgraph';
+import { keyedLoader, noteSubjects, type SubgraphContext, type SubgraphDeps } from '../kit';
 import { findBooks, findBooksByHolders, type BookRecord } from './repository';
 
 export interface SocialInsuranceContext extends SubgraphContext {

@@ -1,6 +1,8 @@
-import { defineSubgraph } from '../common/subgraph';
+import { defineSubgraph } from '../kit';
 import { createSocialInsuranceContext, type SocialInsuranceContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The social insurance agency's subgraph: published through the registry at runtime, not built in. */
 export const socialInsurance = defineSubgraph<SocialInsuranceContext>(import.meta.url, { name: 'social-insurance', resolvers, createContext: createSocialInsuranceContext });
+
+export { seedBooks } from './seed';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 import type { InsuranceStatus } from './generated/resolvers-types';
 
 export interface CitizenKey {

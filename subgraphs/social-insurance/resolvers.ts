@@ -1,4 +1,4 @@
-import { DateScalar } from '../common/scalars';
+import { DateScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 
 export const resolvers: Resolvers = {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../common/database';
+import type { Queryable } from '../../platform';
 
 /** What the agency's seeding needs to know of a person the seed generator made (a population citizen row fits). */
 export interface SeedPerson {

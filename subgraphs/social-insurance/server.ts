@@ -1,7 +1,6 @@
-import { startMetricsFor } from '../common/metrics';
-import { openPlatform } from '../common/platform';
-import { openMigratedDatabase, runMain, startSubgraphs } from '../common/run';
-import { generatedCitizens } from '../seed/generate';
+import { startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { openSubgraphServices, startSubgraphs } from '../kit';
+import { generatedCitizens } from '../seed';
 import { seedBooks } from './seed';
 import { socialInsurance } from '.';
 
@@ -14,7 +13,7 @@ await runMain(socialInsurance.name, async (config, log) => {
   const db = await openMigratedDatabase(config, log, [socialInsurance]);
   const [books] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM social_insurance.books');
   if (!books?.count) log.info({ books: await seedBooks(db, generatedCitizens({ citizens: config.SEED_CITIZENS, seed: config.SEED }), 5_000) }, 'seeded social insurance books');
-  const platform = openPlatform(config, db, log);
+  const platform = openSubgraphServices(config, db, log);
   const [started] = await startSubgraphs([socialInsurance], { config, platform });
   const metrics = await startMetricsFor(config, log, socialInsurance.name);
   log.info({ url: started?.server.url }, 'social-insurance subgraph ready');

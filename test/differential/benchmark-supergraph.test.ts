@@ -4,7 +4,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChild, type Child } from '../../bench/child';
+import { startChild, type Child } from '../../bench';
 import { expectSameAnswer, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
 import { DIFFERENTIAL_RUNS, DIFFERENTIAL_SEED } from './settings';

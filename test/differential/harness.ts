@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
-import { OnceExecutor, type ExecutorStats } from '../../gateway/executor';
+import { OnceExecutor, type ExecutorStats } from '../../gateway';
 import { silentLog } from '../helpers/database';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientRecord } from '../../gateway/access/principal';
-import { compose } from '../../gateway/compose';
-import { newTrail, type GatewayContext } from '../../gateway/context';
-import { SubgraphDataSource } from '../../gateway/subgraph-data-source';
-import { CircuitBreaker } from '../../subgraphs/common/circuit-breaker';
-import { SubgraphPools } from '../../gateway/subgraph-pools';
+import { type ClientRecord, newTrail, type GatewayContext, SubgraphDataSource, SubgraphPools } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
+import { CircuitBreaker } from '../../platform';
 import { builtInSubgraphs } from '../../subgraphs';
 import { one, silentLog, testConfig } from '../helpers/database';
 import { ENROLMENT, startTestStack, type TestStack } from '../helpers/stack';

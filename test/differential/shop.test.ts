@@ -2,7 +2,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compose } from '../../gateway/compose';
+import { compose } from '../../subgraphs/registry';
 import { InProcessSubgraph } from './fixtures/in-process';
 import { shopSubgraphs } from './fixtures/shop';
 import { expectSameAnswer, pointsAtNull, startDifferential, type Differential } from './harness';

@@ -2,11 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from '../../gateway/access/admin';
-import { gatewayMigrations } from '../../gateway/access-control';
-import { migrate } from '../../subgraphs/common/migrate';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { verifyChain } from '../../subgraphs/audit/verify';
+import { createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey, gatewayMigrations, reachableCoordinates } from '../../gateway';
+import { migrate } from '../../platform';
+import { verifyChain } from '../../subgraphs/audit';
 import { one, scratchDatabase } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

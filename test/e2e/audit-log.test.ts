@@ -4,22 +4,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAuditWriter, type AuditWriter } from '../../gateway/audit/audit-writer';
-import { gatewayMigrations, openAccessControl } from '../../gateway/access-control';
-import { loadConfig } from '../../subgraphs/common/config';
-import { openPglite, type Database, type Queryable, type Session } from '../../subgraphs/common/database';
-import { migrate } from '../../subgraphs/common/migrate';
-import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from '../../subgraphs/audit/archive';
-import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
-import { ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
-import { MerkleFrontier } from '../../subgraphs/audit/merkle';
-import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
-import { recordLeaf } from '../../subgraphs/audit/tree';
-import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
-import { fileWitness, httpWitness, type Witness } from '../../subgraphs/audit/witness';
-import { startWitnessServer } from '../../subgraphs/audit/witness-server';
+import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
+import { gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
+import { loadConfig, openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
-import { runAuditCommand } from '../../gateway/audit/audit-commands';
 
 const DAY_MS = 86_400_000;
 

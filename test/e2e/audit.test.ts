@@ -6,14 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAuditWriter } from '../../gateway/audit/audit-writer';
-import { gatewayMigrations } from '../../gateway/access-control';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { migrate } from '../../subgraphs/common/migrate';
-import type { AuditEntry } from '../../subgraphs/audit/chain';
-import { verifyChain } from '../../subgraphs/audit/verify';
-import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
-import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';
+import { createAuditWriter, type AuditEntry, verifyChain, ensureSigningKey, inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit';
+import { gatewayMigrations, reachableCoordinates } from '../../gateway';
+import { migrate } from '../../platform';
 import { one, scratchDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

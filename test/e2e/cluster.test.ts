@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../../subgraphs/common/logger';
-import { PORTAL_MIX } from '../../bench/portal-mix';
-import { startCluster, type Cluster } from '../../deploy/cluster/cluster';
+import { createLogger } from '../../platform';
+import { PORTAL_MIX } from '../../bench';
+import { startCluster, type Cluster } from '../../deploy';
 import { buildRelease } from '../helpers/release-build';
 
 const PROCESSES = { timeout: 240_000 };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
+import { reachableCoordinates } from '../../gateway';
 import { one } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

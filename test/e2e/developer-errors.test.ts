@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
+import { reachableCoordinates } from '../../gateway';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 /** The errors a portal developer meets in the first hour: each says what is wrong, with a stable code, and leaks nothing. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { composeSupergraph } from '../../gateway/compose';
+import { composeSupergraph } from '../../subgraphs/registry';
 import { TEST_SECRETS } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

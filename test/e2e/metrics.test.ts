@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
-import { startMetricsServer, type RunningMetricsServer } from '../../subgraphs/common/metrics';
+import { ensureSigningKey } from '../../subgraphs/audit';
+import { startMetricsServer, type RunningMetricsServer } from '../../platform';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { AUDIT_KEY_PATH } from '../../gateway/access-control';
-import { startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway/pages/demo-identity-provider';
-import { ensureSigningKey } from '../../subgraphs/audit/checkpoints';
-import { inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit/tree';
+import { reachableCoordinates, AUDIT_KEY_PATH, startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway';
+import { ensureSigningKey, inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit';
 import { one, openTestDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

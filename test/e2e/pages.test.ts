@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway/pages/demo-identity-provider';
+import { startDemoIdentityProvider, type RunningIdentityProvider } from '../../gateway';
 import { openTestDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';
 

@@ -5,10 +5,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { openAccessControl } from '../../gateway/access-control';
-import { compose } from '../../gateway/compose';
-import { startGateway } from '../../gateway/server';
+import type { RunningServer } from '../../platform';
+import { openAccessControl, startGateway } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
 import { silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -1,16 +1,11 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { migrate } from '../../subgraphs/common/migrate';
-import { createNotifier } from '../../subgraphs/common/notifier';
-import { startSubgraph } from '../../subgraphs/common/subgraph';
-import { seedDatabase } from '../../subgraphs/seed/load';
-import { socialInsurance } from '../../subgraphs/social-insurance';
-import { seedBooks } from '../../subgraphs/social-insurance/seed';
-import { generatedCitizens } from '../../subgraphs/seed/generate';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { type RunningServer, migrate, createNotifier } from '../../platform';
+import { startSubgraph } from '../../subgraphs/kit';
+import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
+import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
+import { reachableCoordinates, gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

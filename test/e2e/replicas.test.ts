@@ -9,10 +9,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { migrate } from '../../subgraphs/common/migrate';
-import { seedDatabase } from '../../subgraphs/seed/load';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { migrate } from '../../platform';
+import { seedDatabase } from '../../subgraphs/seed';
+import { reachableCoordinates, gatewayMigrations } from '../../gateway';
 import { scratchDatabase } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 

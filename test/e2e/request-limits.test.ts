@@ -1,14 +1,12 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { openAccessControl } from '../../gateway/access-control';
-import { composeSupergraph } from '../../gateway/compose';
-import { operationCost } from '../../gateway/request-limits';
-import { startGateway } from '../../gateway/server';
+import type { RunningServer } from '../../platform';
+import { openAccessControl, operationCost, startGateway } from '../../gateway';
+import { composeSupergraph } from '../../subgraphs/registry';
 import { silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
-import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../bench';
 
 /** The flood of issue 11: within depth and alias limits, 29 aliases of citizens(100 IDs) with households, members and documents. */
 const FLOOD_FIELDS = 'fullName dateOfBirth household { members { relationshipToHead citizen { fullName dateOfBirth } } } documents { number issuedOn }';

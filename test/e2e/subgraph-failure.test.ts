@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { composeSupergraph } from '../../gateway/compose';
-import { startGateway } from '../../gateway/server';
+import type { RunningServer } from '../../platform';
+import { composeSupergraph } from '../../subgraphs/registry';
+import { startGateway } from '../../gateway';
 import { one, silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -1,9 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chainHash } from '../../subgraphs/audit/chain';
-import { readChain } from '../../subgraphs/audit/repository';
-import { verifyChain } from '../../subgraphs/audit/verify';
-import { startTracing, type Tracing } from '../../subgraphs/common/tracing';
+import { chainHash, readChain, verifyChain } from '../../subgraphs/audit';
+import { startTracing, type Tracing } from '../../platform';
 import { one } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';
 

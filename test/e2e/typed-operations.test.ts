@@ -5,22 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getOperationAST, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addTrustedManifest } from '../../gateway/access/admin';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { operationFields } from '../../gateway/access/operation-fields';
-import {
-  AuditSearchDocument,
-  CitizenProfileDocument,
-  EnrolInPrimarySchoolDocument,
-  MyAccessHistoryDocument,
-  persistedDocuments,
-  persistedHash,
-  persistedRequest,
-  ProcedureCatalogueDocument,
-  ResidenceConfirmationDocument,
-  VerifyAuditLogDocument,
-  type EnrolInPrimarySchoolQuery,
-} from '../../operations';
+import { addTrustedManifest, reachableCoordinates, operationFields } from '../../gateway';
+import { AuditSearchDocument, CitizenProfileDocument, EnrolInPrimarySchoolDocument, MyAccessHistoryDocument, persistedDocuments, persistedHash, persistedRequest, ProcedureCatalogueDocument, ResidenceConfirmationDocument, VerifyAuditLogDocument, type EnrolInPrimarySchoolQuery } from '../../operations';
 import { one } from '../helpers/database';
 import { AGENCY_ROOTS, postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { composeSupergraph } from '../../gateway/compose';
+import { composeSupergraph } from '../../subgraphs/registry';
 import { builtInSubgraphs } from '../../subgraphs';
 import { TEST_SECRETS } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';

@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../subgraphs/common/config';
-import { openPostgres, type Database } from '../../subgraphs/common/database';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { openPlatform } from '../../subgraphs/common/platform';
-import { startSubgraph } from '../../subgraphs/common/subgraph';
-import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { compose } from '../../gateway/compose';
-import { startChild, type Child } from '../../bench/child';
+import { type SubgraphName, openPostgres, type Database, type RunningServer } from '../../platform';
+import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
+import { createClient, grant, issueApiKey, reachableCoordinates } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
+import { startChild, type Child, startTcpProxy, type TcpProxy } from '../../bench';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
 import { AGENCY_ROOTS, ENROLMENT } from '../helpers/stack';
-import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -60,7 +55,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   const config = testConfig({ DATABASE_URL: databaseUrl, ...redisEnv });
   const db = openTestDatabase();
   const subgraphDb = openPostgres(databaseUrl, 8, silentLog);
-  const platform = openPlatform(config, subgraphDb, silentLog);
+  const platform = openSubgraphServices(config, subgraphDb, silentLog);
   const servers: RunningServer[] = [];
   const urls = {} as Record<SubgraphName, string>;
   for (const module of builtInSubgraphs) {

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRedis } from '../../subgraphs/common/redis';
+import { openRedis } from '../../platform';
 import { silentLog } from '../helpers/database';
 import { ok, REDIS_URL, startFaultStack, type FaultStack } from './fault-stack';
-import { startTcpProxy } from '../../bench/tcp-proxy';
+import { startTcpProxy } from '../../bench';
 
 const PROFILE = 'query ($id: ID!) { citizen(personalId: $id) { fullName household { members { citizen { fullName } } } documents { number } } }';
 

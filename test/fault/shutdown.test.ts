@@ -1,9 +1,8 @@
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { signRequest } from '../../subgraphs/common/signing';
-import { startChild } from '../../bench/child';
-import { startTcpProxy } from '../../bench/tcp-proxy';
+import { signRequest } from '../../platform';
+import { startChild, startTcpProxy } from '../../bench';
 import { openTestDatabase, TEST_SECRETS } from '../helpers/database';
 import { ok, startFaultStack, type FaultStack, type Outcome } from './fault-stack';
 

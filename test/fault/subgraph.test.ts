@@ -2,13 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { openAccessControl } from '../../gateway/access-control';
-import { composeSupergraph } from '../../gateway/compose';
-import { startGateway } from '../../gateway/server';
+import type { RunningServer } from '../../platform';
+import { openAccessControl, startGateway } from '../../gateway';
+import { composeSupergraph } from '../../subgraphs/registry';
 import { one, silentLog, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type GraphQLResponse, type TestStack } from '../helpers/stack';
-import { startTcpProxy } from '../../bench/tcp-proxy';
+import { startTcpProxy } from '../../bench';
 
 /** The name comes from population, the documents from procedures (non-null: a failure there nulls `papers` only). */
 const DOCUMENTS = 'query ($id: ID!) { person: citizen(personalId: $id) { fullName } papers: citizen(personalId: $id) { documents { number } } }';

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../subgraphs/common/config';
-import { openPostgres, type Database } from '../../subgraphs/common/database';
-import { createLogger } from '../../subgraphs/common/logger';
+import { loadConfig, type Config, openPostgres, type Database, createLogger } from '../../platform';
 
 /** Fixed per-subgraph secrets for tests; every subgraph refuses requests not signed with its own. */
 export const TEST_SECRETS = 'population=test-secret-population-0123456789abcdef,residence=test-secret-residence-0123456789abcdef,procedures=test-secret-procedures-0123456789abcdef,audit=test-secret-audit-0123456789abcdef,registry=test-secret-registry-0123456789abcdef';

@@ -2,21 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import type { SubgraphName } from '../../subgraphs/common/config';
-import { countQueries, openPostgres, type Database } from '../../subgraphs/common/database';
-import type { Logger } from '../../subgraphs/common/logger';
-import type { Notifier } from '../../subgraphs/common/notifier';
-import { openPlatform } from '../../subgraphs/common/platform';
-import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../../subgraphs/registry/service';
-import { followRegistry, type RegistryFollower } from '../../gateway/registry-follower';
-import type { RunningServer } from '../../subgraphs/common/http-server';
-import { startSubgraph } from '../../subgraphs/common/subgraph';
-import { createClient, grant, issueApiKey } from '../../gateway/access/admin';
-import { reachableCoordinates } from '../../gateway/access/coordinates';
-import { issueToken, readPrivateKey } from '../../gateway/access/tokens';
-import { openAccessControl } from '../../gateway/access-control';
-import { compose } from '../../gateway/compose';
-import { startGateway } from '../../gateway/server';
+import { type SubgraphName, countQueries, openPostgres, type Database, type Logger, type Notifier, type RunningServer } from '../../platform';
+import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
+import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns, compose } from '../../subgraphs/registry';
+import { followRegistry, type RegistryFollower, createClient, grant, issueApiKey, reachableCoordinates, issueToken, readPrivateKey, openAccessControl, startGateway } from '../../gateway';
 import { openTestDatabase, silentLog, testConfig } from './database';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
@@ -66,7 +55,7 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   const config = testConfig(overrides);
   const log = options.log ?? silentLog;
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
-  const platform = openPlatform(config, db, silentLog);
+  const platform = openSubgraphServices(config, db, silentLog);
   const { notifier } = platform;
   const servers = new Map<SubgraphName, RunningServer>();
   const queries = {} as TestStack['queries'];

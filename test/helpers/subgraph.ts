@@ -1,7 +1,5 @@
-import { countQueries, type Database } from '../../subgraphs/common/database';
-import type { EntityCache } from '../../subgraphs/common/entity-cache';
-import { createNotifier } from '../../subgraphs/common/notifier';
-import { createSubgraphServer, type SubgraphModule } from '../../subgraphs/common/subgraph';
+import { countQueries, type Database, createNotifier } from '../../platform';
+import { type EntityCache, createSubgraphServer, type SubgraphModule } from '../../subgraphs/kit';
 import { silentLog, testConfig } from './database';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEntityCache } from '../../subgraphs/common/entity-cache';
-import { createNotifier } from '../../subgraphs/common/notifier';
+import { createEntityCache } from '../../subgraphs/kit';
+import { createNotifier } from '../../platform';
 import { population } from '../../subgraphs/population';
 import { residence } from '../../subgraphs/residence';
 import { openTestDatabase, silentLog } from '../helpers/database';

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { gatewayMigrations } from '../../gateway';
 import { builtInSubgraphs } from '../../subgraphs';
-import { findAccessesTo } from '../../subgraphs/audit/repository';
-import { openPglite, type Database } from '../../subgraphs/common/database';
-import { migrate } from '../../subgraphs/common/migrate';
+import { findAccessesTo } from '../../subgraphs/audit';
+import { openPglite, type Database, migrate } from '../../platform';
 import { residence } from '../../subgraphs/residence';
-import { countCitizens, seedDatabase } from '../../subgraphs/seed/load';
+import { countCitizens, seedDatabase } from '../../subgraphs/seed';
 import { subgraphHarness } from '../helpers/subgraph';
 
 /** The embedded default (`npm start` without DATABASE_URL) runs the same migrations, seed and SQL. */

@@ -1,10 +1,9 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { migrate } from '../../subgraphs/common/migrate';
-import { createNotifier } from '../../subgraphs/common/notifier';
-import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry/service';
-import { gatewayMigrations } from '../../gateway/access-control';
+import { migrate, createNotifier } from '../../platform';
+import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry';
+import { gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
 /** A subgraph that needs population's fields to resolve its own: it depends on population. */

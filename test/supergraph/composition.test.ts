@@ -1,7 +1,7 @@
 import { parse, Source } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { composeSupergraph, CompositionError } from '../../gateway/compose';
+import { composeSupergraph, CompositionError } from '../../subgraphs/registry';
 
 const sources = builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` }));
 

@@ -1,8 +1,6 @@
 import { buildSchema, parse, printSchema, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { operationFields, OperationShapes, withVariables } from '../../gateway/access/operation-fields';
-import { deniedCoordinates, subjectsInArguments } from '../../gateway/access/policy';
-import type { Principal } from '../../gateway/access/principal';
+import { operationFields, OperationShapes, withVariables, deniedCoordinates, subjectsInArguments, type Principal } from '../../gateway';
 
 const schema = buildSchema(`
   type Query { citizen(personalId: ID!): Citizen  search(text: String!): [Result!]!  node(id: ID!): Node  myAccessHistory: [String!]! }

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { subjectsInDocument } from '../../gateway/access/policy';
-import { administrationEntry, auditEntry, recordText } from '../../gateway/audit/entry';
-import { newTrail } from '../../gateway/context';
-import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit/chain';
+import { subjectsInDocument, administrationEntry, auditEntry, recordText, newTrail } from '../../gateway';
+import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
 
 const VALID = '001090123456';
 

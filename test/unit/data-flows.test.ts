@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { socialInsurance } from '../../subgraphs/social-insurance';
-import { dataFlows, type OwnedSdl } from '../../subgraphs/registry/flows';
+import { dataFlows, type OwnedSdl } from '../../subgraphs/registry';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@override", "@requires", "@provides", "@external", "@interfaceObject"])';
 const platform: OwnedSdl[] = builtInSubgraphs.map((module) => ({ name: module.name, owner: 'system', document: module.typeDefs }));

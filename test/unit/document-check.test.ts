@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequiredDocuments } from '../../subgraphs/procedures/document-check';
-import type { DocumentRecord } from '../../subgraphs/procedures/repository';
+import { checkRequiredDocuments, type DocumentRecord } from '../../subgraphs/procedures';
 
 const TODAY = '2026-11-25';
 const copy = (reusable: boolean) => ({ uri: 'https://documents.once.example/x.pdf', sha256: 'a'.repeat(64), signer: 'UBND', signedAt: '2024-01-01T00:00:00Z', reusable });

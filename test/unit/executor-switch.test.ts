@@ -2,9 +2,9 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { describe, expect, it } from 'vitest';
-import { OnceExecutor, type ExecutorMode } from '../../gateway/executor';
-import { compose } from '../../gateway/compose';
-import { ConfigError, loadConfig } from '../../subgraphs/common/config';
+import { OnceExecutor, type ExecutorMode } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
+import { ConfigError, loadConfig } from '../../platform';
 import { shopSubgraphs } from '../differential/fixtures/shop';
 import { silentLog } from '../helpers/database';
 

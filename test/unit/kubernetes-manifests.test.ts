@@ -10,8 +10,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, metricsPort } from '../../subgraphs/common/config';
-import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, type KubernetesObject } from '../../deploy/kubernetes/manifests';
+import { loadConfig, metricsPort } from '../../platform';
+import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, type KubernetesObject } from '../../deploy';
 
 const COMMITTED = readFileSync(new URL('../../deploy/kubernetes/once.yaml', import.meta.url), 'utf8');
 

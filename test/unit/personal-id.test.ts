@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centurySexDigit, formatPersonalId, parsePersonalId, personalIdProblems } from '../../subgraphs/common/personal-id';
+import { centurySexDigit, formatPersonalId, parsePersonalId, personalIdProblems } from '../../platform';
 
 const TODAY = new Date('2026-11-25T00:00:00Z');
 

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseLockedError, lockDataDir, openDatabase } from '../../subgraphs/common/database';
-import { createLogger } from '../../subgraphs/common/logger';
+import { DatabaseLockedError, lockDataDir, openDatabase, createLogger } from '../../platform';
 
 const log = createLogger('test', 'silent');
 let folder: string;

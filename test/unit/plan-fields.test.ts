@@ -1,10 +1,8 @@
 import type { QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import { OperationTypeNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { entityKeys, planFields, PlanFieldsCache } from '../../gateway/access/plan-fields';
-import { deniedPlanCoordinates } from '../../gateway/access/policy';
-import type { Principal } from '../../gateway/access/principal';
-import { compose } from '../../gateway/compose';
+import { entityKeys, planFields, PlanFieldsCache, deniedPlanCoordinates, type Principal } from '../../gateway';
+import { compose } from '../../subgraphs/registry';
 import { builtInSubgraphs } from '../../subgraphs';
 
 const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` })));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from '../../subgraphs/common/config';
+import { CONFIG_KEYS } from '../../platform';
 
 /** Rows of the README's configuration table that are not keys of the config module, and why. */
 const NOT_CONFIG_KEYS = new Set([

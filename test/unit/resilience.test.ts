@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../subgraphs/common/circuit-breaker';
-import { loadConfig } from '../../subgraphs/common/config';
-import { createEntityCache, followEntityChanges } from '../../subgraphs/common/entity-cache';
-import { createNotifier } from '../../subgraphs/common/notifier';
+import { CircuitBreaker, loadConfig, createNotifier } from '../../platform';
+import { createEntityCache, followEntityChanges } from '../../subgraphs/kit';
 import { silentLog } from '../helpers/database';
 
 const breaker = () => new CircuitBreaker({ name: 'test', failureThreshold: 2, cooldownMs: 1_000, log: silentLog });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, registryAllowedHosts } from '../../subgraphs/common/config';
-import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry/routing-url';
+import { ConfigError, loadConfig, registryAllowedHosts } from '../../platform';
+import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry';
 
 describe('REGISTRY_ALLOWED_HOSTS', () => {
   it('defaults to the hosts of the built-in subgraphs\' URLs', () => {

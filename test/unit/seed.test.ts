@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { personalIdProblems } from '../../subgraphs/common/personal-id';
-import { provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../subgraphs/common/provinces';
-import { csvLine } from '../../subgraphs/common/copy-rows';
-import { generateSeed } from '../../subgraphs/seed/generate';
-import type { SeedBatch } from '../../subgraphs/seed/rows';
+import { csvLine, personalIdProblems, provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform';
+import { generateSeed, type SeedBatch } from '../../subgraphs/seed';
 
 const AS_OF = '2026-10-01';
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit/chain';
-import { clientLabel } from '../../subgraphs/common/access-log';
-import { ConfigError, loadConfig, metricsPort } from '../../subgraphs/common/config';
-import { CappedLabel } from '../../subgraphs/common/metrics';
+import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
+import { clientLabel, ConfigError, loadConfig, metricsPort, CappedLabel } from '../../platform';
 
 describe('metric labels hold only bounded values', () => {
   it('keeps the first operation names up to its cap, and calls the rest "other"', () => {

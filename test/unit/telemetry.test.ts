@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ApolloGateway } from '@apollo/gateway';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApolloGateway, TELEMETRY_SWITCH } from '../../gateway/apollo-gateway';
+import { createApolloGateway, TELEMETRY_SWITCH } from '../../gateway';
 
 /** The module @apollo/gateway's constructor calls to start its exporter to Apollo (the same instance it requires). */
 const exporterModule = createRequire(import.meta.url)('@apollo/gateway/dist/utilities/opentelemetry.js') as {

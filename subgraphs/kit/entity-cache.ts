@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Database } from './database';
-import type { Logger } from './logger';
-import { entityCacheLookups } from './metrics';
-import type { Notifier } from './notifier';
-import { openRedis, type GuardedRedis } from './redis';
+import { type Database, type Logger, entityCacheLookups, type Notifier, openRedis, type GuardedRedis } from '../../platform';
 
 /**
  * The PostgreSQL channel the agency tables' triggers announce changes on (migrations 002_entity_changes.sql):

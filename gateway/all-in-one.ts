@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
-import type { Config } from '../subgraphs/common/config';
-import { startMetricsFor } from '../subgraphs/common/metrics';
-import { openPlatform } from '../subgraphs/common/platform';
-import { createProgress } from '../subgraphs/common/progress';
-import { openMigratedDatabase, runMain, startSubgraphs } from '../subgraphs/common/run';
-import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry/service';
-import { firstCitizens } from '../subgraphs/population/seed';
-import { firstReusableHolder } from '../subgraphs/procedures/seed';
-import { countCitizens, seedDatabase } from '../subgraphs/seed/load';
-import { ensureSigningKey } from '../subgraphs/audit/checkpoints';
-import { auditKeyFile } from '../subgraphs/audit/settings';
+import { type Config, startMetricsFor, createProgress, openMigratedDatabase, runMain } from '../platform';
+import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
+import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry';
+import { firstCitizens } from '../subgraphs/population';
+import { firstReusableHolder } from '../subgraphs/procedures';
+import { countCitizens, seedDatabase } from '../subgraphs/seed';
+import { ensureSigningKey, auditKeyFile } from '../subgraphs/audit';
 import { initLocalKeys } from './access/tokens';
-import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access-control';
+import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access/access-control';
 import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
@@ -47,7 +43,7 @@ await runMain('once', async (configured, log) => {
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
-  const platform = openPlatform(config, db, log);
+  const platform = openSubgraphServices(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
   const sample = await firstReusableHolder(db, 'BIRTH_CERTIFICATE');

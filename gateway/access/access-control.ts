@@ -1,26 +1,32 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../subgraphs/common/config';
-import { openPostgres, type Database } from '../subgraphs/common/database';
-import type { Logger } from '../subgraphs/common/logger';
-import { openRedis } from '../subgraphs/common/redis';
-import type { MigrationSet } from '../subgraphs/common/run';
-import { audit } from '../subgraphs/audit';
-import { publicKeyDocument } from '../subgraphs/audit/checkpoints';
-import { auditKeyFile, auditWitnesses, loadSigningKey } from '../subgraphs/audit/settings';
-import { registry } from '../subgraphs/registry';
-import { createAuthenticator, loadJwks } from './access/authenticate';
-import { discoveredKeys } from './access/oidc';
-import { RateLimiter } from './access/rate-limit';
-import { AccessStore } from './access/store';
-import { createAuditWriter } from './audit/audit-writer';
-import { PersistedOperations } from './persisted-operations';
-import type { AccessControl } from './server';
+import { type Config, openPostgres, type Database, type Logger, openRedis, type MigrationSet } from '../../platform';
+import { audit, publicKeyDocument, auditKeyFile, auditWitnesses, loadSigningKey, createAuditWriter, type AuditWriter } from '../../subgraphs/audit';
+import { registry } from '../../subgraphs/registry';
+import { createAuthenticator, loadJwks, type Authenticate } from './authenticate';
+import { discoveredKeys } from './oidc';
+import { RateLimiter } from './rate-limit';
+import { AccessStore } from './store';
+import { PersistedOperations } from '../persisted-operations';
+import { auditTelemetry } from '../telemetry/gateway-metrics';
+
+/** Authentication, purpose, policy and audit; all on in every real deployment. */
+export interface AccessControl {
+  authenticate: Authenticate;
+  store: AccessStore;
+  audit: AuditWriter;
+  /** Automatic persisted queries (Redis) and the clients' trusted documents, found by hash. */
+  persisted: PersistedOperations;
+  /** Requests per principal per minute, shared by the replicas through Redis. */
+  rateLimiter: RateLimiter;
+  /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
+  routes?: Record<string, () => unknown>;
+}
 
 /** The gateway's own tables (clients, keys, purposes, grants), the audit log it writes and the registry it follows. */
 export const gatewayMigrations: readonly MigrationSet[] = [
-  { name: 'gateway', migrations: fileURLToPath(new URL('./migrations', import.meta.url)) },
+  { name: 'gateway', migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   { name: audit.name, migrations: audit.migrations },
   { name: registry.name, migrations: registry.migrations },
 ];
@@ -46,7 +52,7 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
     log.warn({ file: auditKeyFile(config) }, 'no audit signing key: the audit log gets no signed checkpoints, so deletions of its newest records go unnoticed');
   }
   const checkpoints = auditKey ? { key: auditKey, everyMs: config.AUDIT_CHECKPOINT_MS, witnesses: auditWitnesses(config) } : null;
-  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints });
+  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints, telemetry: auditTelemetry });
   // One connection for persisted operations and rate limits; both fall back to this process while Redis is down.
   const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, log, 'persisted operations and rate limits') : null;
   const persisted = new PersistedOperations(db, redis, log);

@@ -1,11 +1,8 @@
 import cluster from 'node:cluster';
-import { loadConfig, subgraphPort, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './database';
 import { createLogger, type Logger } from './logger';
 import { migrate } from './migrate';
-import type { Platform } from './platform';
-import { startSubgraph, type SubgraphModule } from './subgraph';
-import type { RunningServer } from './http-server';
 import { startTracing } from './tracing';
 
 export type Stop = () => Promise<void>;
@@ -97,27 +94,4 @@ export async function openMigratedDatabase(config: Config, log: Logger, modules:
     if (applied.length > 0) log.info({ subgraph: module.name, applied }, 'migrations applied');
   }
   return db;
-}
-
-export interface RunningSubgraph {
-  module: SubgraphModule;
-  server: RunningServer;
-}
-
-/** Serves every given subgraph on its configured port (or port 0 when asked), sharing one database. */
-export async function startSubgraphs(
-  modules: readonly SubgraphModule[],
-  options: { config: Config; platform: Platform; anyPort?: boolean },
-): Promise<RunningSubgraph[]> {
-  const started: RunningSubgraph[] = [];
-  for (const module of modules) {
-    const port = options.anyPort ? 0 : subgraphPort(options.config, module.name);
-    const server = await startSubgraph(module, {
-      deps: { db: options.platform.database, config: options.config, platform: options.platform },
-      port,
-      log: options.platform.log.child({ subgraph: module.name }),
-    });
-    started.push({ module, server });
-  }
-  return started;
 }

@@ -6,14 +6,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Config, SubgraphName } from './config';
-import type { Queryable } from './database';
-import type { Platform } from './platform';
-import { createErrorFormatter, ErrorCode } from './errors';
-import { clientLabel, noteRequest } from './access-log';
-import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from './http-server';
-import { signatureProblem } from './signing';
-import type { Logger } from './logger';
+import { type Config, type SubgraphName, type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import type { SubgraphServices } from './services';
 
 /** What a subgraph needs from its process. */
 export interface SubgraphDeps {
@@ -21,7 +15,7 @@ export interface SubgraphDeps {
   db: Queryable;
   config: Config;
   /** The process's database, change notices (the registry) and entity cache. */
-  platform: Platform;
+  platform: SubgraphServices;
 }
 
 /** The extension a subgraph reports, to the gateway's audit, the personal IDs it returned data about in. */

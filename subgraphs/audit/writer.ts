@@ -1,13 +1,11 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import type { Database, Session } from '../../subgraphs/common/database';
-import type { Logger } from '../../subgraphs/common/logger';
-import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
-import { signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
-import type { MerkleFrontier, StoredNode } from '../../subgraphs/audit/merkle';
-import { appendRecords, appendTreeNodes, ensureMonthPartitions, insertCheckpoint, lastRecord, readChain, treeSize } from '../../subgraphs/audit/repository';
-import { loadFrontier, recordLeaf } from '../../subgraphs/audit/tree';
-import type { Witness } from '../../subgraphs/audit/witness';
-import { auditTelemetry } from '../telemetry/gateway-metrics';
+import type { Database, Session, Logger } from '../../platform';
+import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from './chain';
+import { signCheckpoint, type Checkpoint } from './checkpoints';
+import type { MerkleFrontier, StoredNode } from './merkle';
+import { appendRecords, appendTreeNodes, ensureMonthPartitions, insertCheckpoint, lastRecord, readChain, treeSize } from './repository';
+import { loadFrontier, recordLeaf } from './tree';
+import type { Witness } from './witness';
 
 export interface CheckpointOptions {
   /** The Ed25519 audit key; never stored in the audit database. */
@@ -27,7 +25,21 @@ export interface AuditWriterOptions {
   log: Logger;
   /** Signed checkpoints of the Merkle tree; null: none are made (development without an audit key). */
   checkpoints?: CheckpointOptions | null;
+  /** Where the writer reports its queue, commits and checkpoint lag (the gateway's metrics); default: nowhere. */
+  telemetry?: AuditTelemetry;
 }
+
+/** What the writer reports, for the process that runs it to turn into metrics and spans. */
+export interface AuditTelemetry {
+  /** The queue's length after every change. */
+  queued(depth: number): void;
+  /** After every commit with checkpoints on: records a deletion of the log's newest could still go unnoticed for. */
+  checkpointLag(records: number): void;
+  /** Runs one group commit (`work`, its transaction), to be timed and traced. */
+  commit<T>(records: number, work: () => Promise<T>): Promise<T>;
+}
+
+const UNREPORTED: AuditTelemetry = { queued: () => undefined, checkpointLag: () => undefined, commit: (_records, work) => work() };
 
 export interface AuditWriter {
   /** Resolves with the record's seq once it is committed; rejects when it could not be. */
@@ -132,7 +144,7 @@ export async function appendWithin(tx: Session, entries: readonly AuditEntry[]):
  * records, so that one bad record fails only its own request. Checkpoints are signed inside the same transaction
  * (so they always match the tree) at most every `checkpoints.everyMs`, and published to the witnesses after commit.
  */
-export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = null }: AuditWriterOptions): AuditWriter {
+export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = null, telemetry = UNREPORTED }: AuditWriterOptions): AuditWriter {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer; got ${maxBatch}`);
   if (!Number.isInteger(flushMs) || flushMs < 0) throw new Error(`flushMs must be a whole number of milliseconds; got ${flushMs}`);
   if (checkpoints && (!Number.isInteger(checkpoints.everyMs) || checkpoints.everyMs < 1)) throw new Error(`checkpoints.everyMs must be a positive integer; got ${checkpoints.everyMs}`);
@@ -179,7 +191,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
 
   async function commit(batch: Pending[], forceCheckpoint: boolean): Promise<void> {
     const newMonths = [...new Set(batch.flatMap(({ entry }) => monthsFor(entry.at)))].filter((month) => !months.has(month));
-    const { chained, checkpoint } = await auditTelemetry.commit(batch.length, () => db.transaction(async (tx) => {
+    const { chained, checkpoint } = await telemetry.commit(batch.length, () => db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
       await ensureMonthPartitions(tx, newMonths);
       let chained = tail && batch.length > 0 ? chainOnto(tail, batch) : null;
@@ -200,7 +212,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
       lastCheckpoint = { size: checkpoint.treeSize, atMs: Date.now() };
       publish(checkpoint);
     }
-    if (checkpoints) auditTelemetry.checkpointLag(chained.tail.seq - lastCheckpoint.size);
+    if (checkpoints) telemetry.checkpointLag(chained.tail.seq - lastCheckpoint.size);
   }
 
   /** Commits a group; when the database refuses a record of it, each half again, so only the faulty record fails. */
@@ -228,7 +240,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
     if (flushing || (queue.length === 0 && !checkpointWanted)) return;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(maxBatch);
-    auditTelemetry.queued(queue.length);
+    telemetry.queued(queue.length);
     const force = checkpointWanted;
     checkpointWanted = false;
     flushing = commitGroup(batch, force).finally(() => {
@@ -250,7 +262,7 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
       if (closed) return Promise.reject(new Error('audit log is closed'));
       return new Promise((resolve, reject) => {
         queue.push({ entry, resolve, reject });
-        auditTelemetry.queued(queue.length);
+        telemetry.queued(queue.length);
         schedule();
       });
     },

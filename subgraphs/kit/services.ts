@@ -1,11 +1,8 @@
-import type { Config } from './config';
-import type { Database } from './database';
+import { type Config, type Database, type Logger, createNotifier, type Notifier } from '../../platform';
 import { createEntityCache, followEntityChanges, type EntityCache } from './entity-cache';
-import type { Logger } from './logger';
-import { createNotifier, type Notifier } from './notifier';
 
 /** What a process gives its subgraphs besides their statements: the database, change notices, the entity cache. */
-export interface Platform {
+export interface SubgraphServices {
   database: Database;
   notifier: Notifier;
   /** Null when ENTITY_CACHE_TTL_S is 0. */
@@ -14,7 +11,7 @@ export interface Platform {
 }
 
 /** Notices and cache as the configuration says (Redis, or in-process without REDIS_URL). */
-export function openPlatform(config: Config, database: Database, log: Logger): Platform & { close(): Promise<void> } {
+export function openSubgraphServices(config: Config, database: Database, log: Logger): SubgraphServices & { close(): Promise<void> } {
   const notifier = createNotifier(config.REDIS_URL, log);
   const cache = createEntityCache({ redisUrl: config.REDIS_URL, ttlSeconds: config.ENTITY_CACHE_TTL_S, notifier, log });
   const following = cache ? followEntityChanges(cache, database, log) : null;

@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput } from './errors';
+import { badUserInput } from '../../platform';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

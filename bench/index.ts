@@ -1,0 +1,5 @@
+export { startChild } from './child';
+export type { Child } from './child';
+export { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';

@@ -1,0 +1,5 @@
+export { startCluster } from './cluster/cluster';
+export type { Cluster } from './cluster/cluster';
+export { RELEASE_DIST, built, freePort, startProcess, waitHealthy } from './cluster/processes';
+export { DEFAULT_OPTIONS, SECRETS, onceManifests, renderManifests } from './kubernetes/manifests';
+export type { KubernetesObject } from './kubernetes/manifests';

@@ -1,0 +1,8 @@
+export { createEntityCache, followEntityChanges, throughCache } from './entity-cache';
+export type { EntityCache } from './entity-cache';
+export { keyedLoader } from './loader';
+export { runSubgraph, startSubgraphs } from './run-subgraph';
+export { DateScalar, DateTimeScalar } from './scalars';
+export { openSubgraphServices } from './services';
+export { SUBJECTS_EXTENSION, createSubgraphServer, defineSubgraph, noteSubjects, startSubgraph } from './subgraph';
+export type { GraphQLResolverMap, SubgraphContext, SubgraphDeps, SubgraphModule } from './subgraph';
