@@ -39,7 +39,7 @@ await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LE
       supergraph = readFileSync(file, 'utf8');
     } else {
       if (!(await latestVersion(db))) {
-        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module.name)));
+        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module)));
         // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
         await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
           if (!(await latestVersion(db))) throw error;

@@ -11,7 +11,7 @@ const FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
 try {
   const defaults = loadConfig({});
-  const composed = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(defaults, name) })));
+  const composed = composeSupergraph(builtInSubgraphs.map(({ name, port, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(defaults, { name, port }) })));
   if (process.argv.includes('--check')) {
     if (readFileSync(FILE, 'utf8') !== composed) {
       process.stderr.write('schema/supergraph.graphql is stale: run `npm run supergraph` and commit the result\n');

@@ -6,6 +6,8 @@ import { z } from 'zod';
  * a bad value stops the process at start with a message that names the key.
  */
 const port = z.coerce.number().int().min(0).max(65535);
+/** The gateway's default PORT, from which each subgraph's default port (and so its metrics offset) is counted. */
+const GATEWAY_DEFAULT_PORT = 4000;
 
 const schema = z.object({
   /** `production` masks unexpected errors as INTERNAL_SERVER_ERROR; `development` (asked for explicitly, as `npm start` does) shows them. */
@@ -28,22 +30,7 @@ const schema = z.object({
   /** Interface every server binds to. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Gateway port (0 picks a free one). */
-  PORT: port.default(4000),
-  /** Ports of the three agency subgraphs when they run on this machine. */
-  POPULATION_PORT: port.default(4001),
-  RESIDENCE_PORT: port.default(4002),
-  PROCEDURES_PORT: port.default(4003),
-  AUDIT_PORT: port.default(4004),
-  REGISTRY_PORT: port.default(4005),
-  /** The example agency subgraph that joins through the registry (npm run subgraph:social-insurance). */
-  SOCIAL_INSURANCE_PORT: port.default(4010),
-  /** Routing URLs of the subgraphs; default http://HOST:<NAME>_PORT/graphql. */
-  POPULATION_URL: z.url().optional(),
-  RESIDENCE_URL: z.url().optional(),
-  PROCEDURES_URL: z.url().optional(),
-  AUDIT_URL: z.url().optional(),
-  REGISTRY_URL: z.url().optional(),
-  SOCIAL_INSURANCE_URL: z.url().optional(),
+  PORT: port.default(GATEWAY_DEFAULT_PORT),
   /** A supergraph SDL file for the gateway; unset: compose the built-in subgraphs at start. */
   SUPERGRAPH: z.string().min(1).optional(),
   /** How long the gateway waits for one subgraph response. */
@@ -208,7 +195,15 @@ const schema = z.object({
   SEED: z.coerce.number().int().min(0).default(20_230_101),
 });
 
-export type Config = z.infer<typeof schema>;
+/** Keys of the form `<NAME>_<SETTING>` that each subgraph has, derived from its name (see `agencyKey`). */
+const agencySettings = { PORT: port, URL: z.url() };
+type AgencySetting = keyof typeof agencySettings;
+const AGENCY_KEY = /^[A-Z][A-Z0-9_]*_(PORT|URL)$/;
+
+export type Config = z.infer<typeof schema> & {
+  /** The `<NAME>_PORT` and `<NAME>_URL` variables as they were at start, checked when a subgraph's are read. */
+  readonly agencyEnv: Readonly<Record<string, string>>;
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -220,51 +215,60 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  return result.data;
+  const agencyEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && AGENCY_KEY.test(key) && !(key in schema.shape)) agencyEnv[key] = value;
+  return { ...result.data, agencyEnv };
 }
 
-export type SubgraphName = 'population' | 'residence' | 'procedures' | 'audit' | 'registry' | 'social-insurance';
-
-export function subgraphPort(config: Config, name: SubgraphName): number {
-  switch (name) {
-    case 'population':
-      return config.POPULATION_PORT;
-    case 'residence':
-      return config.RESIDENCE_PORT;
-    case 'procedures':
-      return config.PROCEDURES_PORT;
-    case 'audit':
-      return config.AUDIT_PORT;
-    case 'registry':
-      return config.REGISTRY_PORT;
-    case 'social-insurance':
-      return config.SOCIAL_INSURANCE_PORT;
-  }
+/**
+ * A subgraph as the configuration knows it: its name, from which its keys are derived, and the port it listens on
+ * unless `<NAME>_PORT` says otherwise. Agencies are data: any name has keys, no list of names is kept here.
+ */
+export interface SubgraphAddress {
+  name: string;
+  port: number;
 }
 
-export function subgraphUrl(config: Config, name: SubgraphName): string {
-  const configured = { population: config.POPULATION_URL, residence: config.RESIDENCE_URL, procedures: config.PROCEDURES_URL, audit: config.AUDIT_URL, registry: config.REGISTRY_URL, 'social-insurance': config.SOCIAL_INSURANCE_URL }[name];
-  return configured ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`;
+/** The variable that holds subgraph `name`'s `setting`: `<NAME>_PORT`, `<NAME>_URL` (upper case, `-` as `_`). */
+export function agencyKey(name: string, setting: AgencySetting): string {
+  return `${name.toUpperCase().replace(/-/g, '_')}_${setting}`;
 }
 
-/** How far a subgraph's metrics port is from METRICS_PORT when it runs as its own process: its default port's distance from 4000. */
-const METRICS_PORT_OFFSETS: Record<SubgraphName, number> = { population: 1, residence: 2, procedures: 3, audit: 4, registry: 5, 'social-insurance': 10 };
+/** Subgraph `name`'s `setting`, checked now: a bad value throws a ConfigError that names the variable. */
+function agencySetting<S extends AgencySetting>(config: Config, name: string, setting: S): z.infer<(typeof agencySettings)[S]> | undefined {
+  const key = agencyKey(name, setting);
+  const value = config.agencyEnv[key];
+  if (value === undefined) return undefined;
+  const result = agencySettings[setting].safeParse(value);
+  if (!result.success) throw new ConfigError(`Invalid configuration: ${key}: ${result.error.issues.map((issue) => issue.message).join('; ')}`);
+  return result.data as z.infer<(typeof agencySettings)[S]>;
+}
+
+/** The port a subgraph listens on when it runs on this machine: `<NAME>_PORT`, or its own default. */
+export function subgraphPort(config: Config, subgraph: SubgraphAddress): number {
+  return agencySetting(config, subgraph.name, 'PORT') ?? subgraph.port;
+}
+
+/** A subgraph's routing URL: `<NAME>_URL`, or http://HOST:<its port>/graphql. */
+export function subgraphUrl(config: Config, subgraph: SubgraphAddress): string {
+  return agencySetting(config, subgraph.name, 'URL') ?? `http://${config.HOST}:${subgraphPort(config, subgraph)}/graphql`;
+}
 
 /**
  * The metrics port of a process: the gateway (or `npm start`, which serves everything in one process) listens on
- * METRICS_PORT; a subgraph process on METRICS_PORT + its offset, so that processes sharing one host and one
- * configuration do not collide. Null when METRICS_PORT is unset; 0 stays 0 (a free port).
+ * METRICS_PORT; a subgraph process on METRICS_PORT plus its default port's distance from 4000, so that processes
+ * sharing one host and one configuration do not collide. Null when METRICS_PORT is unset; 0 stays 0 (a free port).
  */
-export function metricsPort(config: Config, subgraph?: SubgraphName): number | null {
+export function metricsPort(config: Config, subgraph?: SubgraphAddress): number | null {
   if (config.METRICS_PORT === undefined) return null;
-  return config.METRICS_PORT === 0 || !subgraph ? config.METRICS_PORT : config.METRICS_PORT + METRICS_PORT_OFFSETS[subgraph];
+  return config.METRICS_PORT === 0 || !subgraph ? config.METRICS_PORT : config.METRICS_PORT + subgraph.port - GATEWAY_DEFAULT_PORT;
 }
 
-/** REGISTRY_ALLOWED_HOSTS, or by default the hosts of the built-in subgraphs' URLs. */
-export function registryAllowedHosts(config: Config): string[] {
-  const builtIn: SubgraphName[] = ['population', 'residence', 'procedures', 'audit', 'registry'];
-  return config.REGISTRY_ALLOWED_HOSTS ?? [...new Set(builtIn.map((name) => new URL(subgraphUrl(config, name)).hostname.replace(/^\[|\]$/g, '')))];
+/** REGISTRY_ALLOWED_HOSTS, or by default the hosts of the given subgraphs' URLs (HOST unless `<NAME>_URL` is set). */
+export function registryAllowedHosts(config: Config, subgraphs: readonly string[]): string[] {
+  const hostOf = (name: string) => new URL(agencySetting(config, name, 'URL') ?? `http://${config.HOST}/`).hostname.replace(/^\[|\]$/g, '');
+  return config.REGISTRY_ALLOWED_HOSTS ?? [...new Set(subgraphs.map(hostOf))];
 }
 
 /** Every key the configuration reads, for the test that keeps the README's configuration table complete. */
-export const CONFIG_KEYS: ReadonlyArray<keyof Config> = Object.keys(schema.shape) as Array<keyof Config>;
+export const CONFIG_KEYS = Object.keys(schema.shape) as ReadonlyArray<keyof z.infer<typeof schema>>;

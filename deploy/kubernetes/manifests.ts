@@ -10,7 +10,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, metricsPort, subgraphPort, type SubgraphName } from '../../platform';
+import { agencyKey, loadConfig, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -70,7 +70,7 @@ function metadata(options: ManifestOptions, name: string, component: string) {
 }
 
 /** The port a process serves GET /metrics on, with the ConfigMap's METRICS_PORT. */
-function scrapePort(subgraph?: SubgraphName): number {
+function scrapePort(subgraph?: SubgraphAddress): number {
   const port = metricsPort(METRICS, subgraph);
   if (port === null) throw new Error('METRICS_PORT must be set for the manifests');
   return port;
@@ -111,14 +111,14 @@ function podSpec(containers: IContainer[], extra: Partial<IPodSpec> = {}): IPodS
   };
 }
 
-function subgraphHost(name: SubgraphName): string {
+function subgraphHost(name: string): string {
   return `once-${name}`;
 }
 
 /** Settings that are not secret; every key is one of the config module's (README, "Configuration"). */
 function config(options: ManifestOptions): ConfigMap {
   const urls = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, `http://${subgraphHost(name)}:${subgraphPort(DEFAULTS, name)}/graphql`]),
+    builtInSubgraphs.map((module) => [agencyKey(module.name, 'URL'), `http://${subgraphHost(module.name)}:${subgraphPort(DEFAULTS, module)}/graphql`]),
   );
   return new ConfigMap({
     metadata: metadata(options, 'once-config', 'config'),
@@ -148,10 +148,11 @@ function migrationsJob(options: ManifestOptions): Job {
   });
 }
 
-function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Service] {
+function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deployment, Service] {
+  const { name } = module;
   const host = subgraphHost(name);
-  const port = subgraphPort(DEFAULTS, name);
-  const scrape = scrapePort(name);
+  const port = subgraphPort(DEFAULTS, module);
+  const scrape = scrapePort(module);
   const deployment = new Deployment({
     metadata: metadata(options, host, name),
     spec: {
@@ -238,7 +239,7 @@ export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): Kuber
     config(options),
     ...externalServices(options),
     migrationsJob(options),
-    ...builtInSubgraphs.flatMap(({ name }) => subgraph(options, name)),
+    ...builtInSubgraphs.flatMap((module) => subgraph(options, module)),
     ...gateway(options),
   ];
 }

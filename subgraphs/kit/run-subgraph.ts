@@ -8,7 +8,7 @@ export function runSubgraph(module: SubgraphModule): Promise<void> {
     const db = await openMigratedDatabase(config, log, [module]);
     const platform = openSubgraphServices(config, db, log);
     const [started] = await startSubgraphs([module], { config, platform });
-    const metrics = await startMetricsFor(config, log, module.name);
+    const metrics = await startMetricsFor(config, log, module);
     log.info({ url: started?.server.url }, `${module.name} subgraph ready`);
     return async () => {
       await started?.server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
@@ -31,7 +31,7 @@ export async function startSubgraphs(
 ): Promise<RunningSubgraph[]> {
   const started: RunningSubgraph[] = [];
   for (const module of modules) {
-    const port = options.anyPort ? 0 : subgraphPort(options.config, module.name);
+    const port = options.anyPort ? 0 : subgraphPort(options.config, module);
     const server = await startSubgraph(module, {
       deps: { db: options.platform.database, config: options.config, platform: options.platform },
       port,

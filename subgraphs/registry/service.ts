@@ -82,7 +82,7 @@ export function registryDeps(config: Config, platform: { database: Database; not
     builtInSecrets: config.SUBGRAPH_SECRETS,
     usageWindowDays: config.USAGE_WINDOW_DAYS,
     fetchTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-    allowsHost: hostAllowList(registryAllowedHosts(config)),
+    allowsHost: hostAllowList(registryAllowedHosts(config, Object.keys(config.SUBGRAPH_SECRETS))),
     maxSdlBytes: config.REGISTRY_MAX_SDL_BYTES,
     checkTimeoutMs: config.REGISTRY_CHECK_TIMEOUT_MS,
   };

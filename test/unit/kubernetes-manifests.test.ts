@@ -81,7 +81,7 @@ describe('Kubernetes manifests', () => {
 
   it('set METRICS_PORT and expose the metrics listener of each server as the named port the scrape annotations point at', () => {
     expect(find('ConfigMap', 'once-config')).toMatchObject({ data: { METRICS_PORT: '9464' } });
-    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map(({ name }) => [`once-${name}`, metricsPort(loadConfig({ METRICS_PORT: '9464' }), name)])) };
+    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map((module) => [`once-${module.name}`, metricsPort(loadConfig({ METRICS_PORT: '9464' }), module)])) };
     for (const [name, port] of Object.entries(expected)) {
       const template = find('Deployment', name)?.spec?.template;
       expect(template?.metadata?.annotations, name).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });

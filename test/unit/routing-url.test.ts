@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, registryAllowedHosts } from '../../platform';
+import { builtInSubgraphs } from '../../subgraphs';
 import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry';
+
+const builtIns = builtInSubgraphs.map(({ name }) => name);
 
 describe('REGISTRY_ALLOWED_HOSTS', () => {
   it('defaults to the hosts of the built-in subgraphs\' URLs', () => {
-    expect(registryAllowedHosts(loadConfig({}))).toEqual(['127.0.0.1']);
-    expect(registryAllowedHosts(loadConfig({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }))).toEqual(['10.0.0.5', 'audit.internal']);
+    expect(registryAllowedHosts(loadConfig({}), builtIns)).toEqual(['127.0.0.1']);
+    expect(registryAllowedHosts(loadConfig({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }), builtIns)).toEqual(['10.0.0.5', 'audit.internal']);
   });
 
   it('takes host names, addresses and CIDRs, and names the key and the entry it refuses', () => {

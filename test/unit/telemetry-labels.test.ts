@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
+import { audit, canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
+import { population } from '../../subgraphs/population';
+import { registry } from '../../subgraphs/registry';
+import { socialInsurance } from '../../subgraphs/social-insurance';
 import { clientLabel, ConfigError, loadConfig, metricsPort, CappedLabel } from '../../platform';
 
 describe('metric labels hold only bounded values', () => {
@@ -34,13 +37,13 @@ describe('METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
   it('puts each subgraph process at its offset from METRICS_PORT, and the gateway on it', () => {
     const config = loadConfig({ ...env, METRICS_PORT: '9464' });
-    expect([metricsPort(config), metricsPort(config, 'population'), metricsPort(config, 'registry'), metricsPort(config, 'social-insurance')]).toEqual([9464, 9465, 9469, 9474]);
+    expect([metricsPort(config), metricsPort(config, population), metricsPort(config, registry), metricsPort(config, socialInsurance)]).toEqual([9464, 9465, 9469, 9474]);
   });
 
   it('serves no metrics when unset, and free ports everywhere when 0', () => {
-    expect(metricsPort(loadConfig(env), 'audit')).toBeNull();
+    expect(metricsPort(loadConfig(env), audit)).toBeNull();
     const zero = loadConfig({ ...env, METRICS_PORT: '0' });
-    expect([metricsPort(zero), metricsPort(zero, 'audit')]).toEqual([0, 0]);
+    expect([metricsPort(zero), metricsPort(zero, audit)]).toEqual([0, 0]);
   });
 
   it('refuses values it cannot serve, naming the key', () => {
