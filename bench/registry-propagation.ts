@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres, createLogger, migrate, loadConfig } from '../platform';
+import { openPostgres, createLogger, migrate } from '../platform';
 import { openSubgraphServices, startSubgraph } from '../subgraphs/kit';
 import { entryOf, registryDeps, syncBuiltIns, apiSchemaOf } from '../subgraphs/registry';
 import { socialInsurance, seedBooks } from '../subgraphs/social-insurance';
 import { generatedCitizens, seedDatabase } from '../subgraphs/seed';
-import { createClient, grant, issueApiKey, reachableCoordinates, gatewayMigrations } from '../gateway';
+import { allInOneConfig, createClient, grant, issueApiKey, reachableCoordinates, gatewayMigrations } from '../gateway';
 import { gatewayNodeArgs, startChild } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
@@ -32,7 +32,7 @@ const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${name}`;
 
 const secrets: Record<string, string> = Object.fromEntries([...builtInSubgraphs, socialInsurance].map(({ name: subgraph }) => [subgraph, randomBytes(24).toString('hex')]));
 const secretList = Object.entries(secrets).map(([subgraph, secret]) => `${subgraph}=${secret}`).join(',');
-const config = loadConfig({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+const config = allInOneConfig.load({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
 const db = openPostgres(DATABASE_URL, 8, log);
 for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(db, set.name, set.migrations);
 await seedDatabase(db, SEED);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
-import { type Config, startMetricsFor, createProgress, openMigratedDatabase, runMain } from '../platform';
+import { startMetricsFor, createProgress, openMigratedDatabase, runMain } from '../platform';
 import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry';
 import { firstCitizens } from '../subgraphs/population';
@@ -14,6 +14,7 @@ import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
+import { allInOneConfig, type AllInOneConfig } from './config';
 
 const SAMPLE_QUERY = `query Enrolment($id: ID!) {
   citizen(personalId: $id) {
@@ -24,7 +25,7 @@ const SAMPLE_QUERY = `query Enrolment($id: ID!) {
 }`;
 
 /** Fresh per-start secrets for the subgraphs of this process, unless SUBGRAPH_SECRETS names them. */
-function withSubgraphSecrets(config: Config): Config {
+function withSubgraphSecrets(config: AllInOneConfig): AllInOneConfig {
   const secrets = { ...config.SUBGRAPH_SECRETS };
   for (const { name } of builtInSubgraphs) secrets[name] ??= randomBytes(32).toString('hex');
   return { ...config, SUBGRAPH_SECRETS: secrets };
@@ -35,7 +36,7 @@ function withSubgraphSecrets(config: Config): Config {
  * when empty, seeded; the built-in subgraphs start on their ports and are synced into the registry; the gateway
  * follows the registry, with access control and audit on. First start also creates demo credentials, printed below.
  */
-await runMain('once', async (configured, log) => {
+await runMain('once', allInOneConfig, async (configured, log) => {
   const config = withSubgraphSecrets(configured);
   const db = await openMigratedDatabase(config, log, [...builtInSubgraphs, ...gatewayMigrations]);
   if ((await countCitizens(db)) === 0 && config.SEED_CITIZENS > 0) {

@@ -3,13 +3,14 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countRecords, findRecords, type AuditFilter, type AuditRecord } from '../subgraphs/audit';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry';
-import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Config, type Logger } from '../platform';
+import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Logger } from '../platform';
 import { DateTimeScalar } from '../subgraphs/kit';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access/access-control';
 import { AUDIT_USAGE, OFFLINE_AUDIT_COMMANDS, runAuditCommand } from './audit/audit-commands';
+import { gatewayConfig, type GatewayConfig } from './config';
 
 const USAGE = `Usage: npm run once -- <command> [--actor NAME]
 
@@ -118,7 +119,7 @@ function print(line: string): void {
 /** Policy commands are one word (`grant <client>`); the others two (`clients add <id>`). */
 const ONE_WORD = new Set(['grant', 'revoke', 'grants']);
 
-async function run(db: Database, by: Operator, config: Config, log: Logger, positionals: string[], values: Values): Promise<void> {
+async function run(db: Database, by: Operator, config: GatewayConfig, log: Logger, positionals: string[], values: Values): Promise<void> {
   const [group, action, target] = positionals;
   const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
   switch (command) {
@@ -264,7 +265,7 @@ async function exportRecords(db: Database, log: Logger, values: Values): Promise
   log.info({ exported, format: values.format, out: values.out ?? 'stdout' }, 'audit export done');
 }
 
-await runMain('once', async (config, log) => {
+await runMain('once', gatewayConfig, async (config, log) => {
   const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
   if (values.help || positionals.length === 0) {
     print(USAGE);

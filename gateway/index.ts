@@ -25,3 +25,6 @@ export { startGateway } from './server';
 export { SubgraphDataSource } from './subgraph-data-source';
 export { SubgraphPools } from './subgraph-pools';
 export { runWorkers } from './workers';
+export { allInOneConfig, gatewayConfig, gatewayKeys } from './config';
+export type { AllInOneConfig, GatewayConfig } from './config';
+export { cliConfig, cliKeys } from './cli-config';

@@ -10,9 +10,10 @@ import { seedDatabase } from '../subgraphs/seed';
 import { initLocalKeys, gatewayMigrations } from '../gateway';
 import { ensureSigningKey } from '../subgraphs/audit';
 import { TEST_SEED } from './helpers/fixtures';
+import { testEnv } from './helpers/test-env';
 
 /** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = testEnv.TEST_DATABASE_URL;
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -10,7 +10,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import { agencyKey, loadConfig, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
+import { agencyKey, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
+import { gatewayConfig } from '../../gateway';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -50,10 +51,10 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
 export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as const;
 
 /** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
-const DEFAULTS = loadConfig({});
+const DEFAULTS = gatewayConfig.load({});
 const JWKS_DIR = '/etc/once/jwks';
 /** The ConfigMap's METRICS_PORT (the OpenTelemetry Prometheus exporter's usual port); a subgraph process adds its offset. */
-const METRICS = loadConfig({ METRICS_PORT: '9464' });
+const METRICS = gatewayConfig.load({ METRICS_PORT: '9464' });
 /** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
 const HEAP_MB = 512;
 /** Seconds the endpoints controller and the balancers take to stop sending to a terminating pod. */

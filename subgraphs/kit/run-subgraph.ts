@@ -1,10 +1,11 @@
-import { subgraphPort, type Config, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { subgraphPort, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { subgraphConfig, type SubgraphConfig } from './config';
 import { openSubgraphServices, type SubgraphServices } from './services';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 
 /** Runs one subgraph as its own process on its configured port. */
 export function runSubgraph(module: SubgraphModule): Promise<void> {
-  return runMain(module.name, async (config, log) => {
+  return runMain(module.name, subgraphConfig, async (config, log) => {
     const db = await openMigratedDatabase(config, log, [module]);
     const platform = openSubgraphServices(config, db, log);
     const [started] = await startSubgraphs([module], { config, platform });
@@ -27,7 +28,7 @@ export interface RunningSubgraph {
 /** Serves every given subgraph on its configured port (or port 0 when asked), sharing one database. */
 export async function startSubgraphs(
   modules: readonly SubgraphModule[],
-  options: { config: Config; platform: SubgraphServices; anyPort?: boolean },
+  options: { config: SubgraphConfig; platform: SubgraphServices; anyPort?: boolean },
 ): Promise<RunningSubgraph[]> {
   const started: RunningSubgraph[] = [];
   for (const module of modules) {

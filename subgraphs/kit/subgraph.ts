@@ -6,14 +6,15 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { type Config, type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import { type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import type { SubgraphConfig } from './config';
 import type { SubgraphServices } from './services';
 
 /** What a subgraph needs from its process. */
 export interface SubgraphDeps {
   /** Where this subgraph's repository sends its statements (counted in tests). */
   db: Queryable;
-  config: Config;
+  config: SubgraphConfig;
   /** The process's database, change notices (the registry) and entity cache. */
   platform: SubgraphServices;
 }
@@ -78,7 +79,7 @@ export function subgraphSchema<TContext extends SubgraphContext>(module: Subgrap
 }
 
 /** The Apollo Server of one subgraph, as it runs in production: error masking, no Studio tracing. */
-export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: Config, log: Logger): ApolloServer<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: SubgraphConfig, log: Logger): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),

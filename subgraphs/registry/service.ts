@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from './compose';
-import { registryAllowedHosts, type Config, type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
+import { type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
 import { failingHealthChecks } from '../../gateway/subgraph-health';
+import { registryAllowedHosts, type RegistryConfig } from '../kit';
 import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
 import type { DataFlow } from './flows';
@@ -74,7 +75,7 @@ export interface RegistryDeps {
 }
 
 /** The registry's dependencies as the configuration gives them. */
-export function registryDeps(config: Config, platform: { database: Database; notifier: Notifier; log: Logger }): RegistryDeps {
+export function registryDeps(config: RegistryConfig, platform: { database: Database; notifier: Notifier; log: Logger }): RegistryDeps {
   return {
     db: platform.database,
     notifier: platform.notifier,

@@ -11,8 +11,9 @@ import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
 import { reachableCoordinates, gatewayMigrations, type QueryPlanStats } from '../../gateway';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testEnv.TEST_REDIS_URL;
 const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.rollbackSupergraph', 'Mutation.removeSubgraph'];
 const PUBLISH = `mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { version action subject subgraphs } report { ok changes { level path usedByOperations } } } }`;
 const INSURANCE = 'query ($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status contributionMonths } } }';

@@ -11,8 +11,9 @@ import { compose } from '../../subgraphs/registry';
 import { startChild, type Child, startTcpProxy, type TcpProxy } from '../../bench';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
 import { AGENCY_ROOTS, ENROLMENT, type BuiltInName } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = testEnv.TEST_REDIS_URL;
 
 /** One answer as a client sees it: a response, or the connection failing (a reset, a refusal). */
 export type Outcome =

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { configSchema } from '../../platform';
+
+/** What the test run itself reads from its environment: where its servers are. Once's own keys are set per test. */
+export const testEnv = configSchema({
+  /** PostgreSQL the run creates its databases in (as a superuser). */
+  TEST_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Redis the tests that need one use. */
+  TEST_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** A checkout of the gateways benchmark, for the differential test against its supergraph. */
+  GATEWAYS_BENCHMARK_DIR: z.string().min(1).optional(),
+}).load();
