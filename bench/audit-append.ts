@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createAuditWriter, type AuditWriter, type AuditEntry, signCheckpoint, leafHash, MerkleFrontier, countRecords, recordLeaf, verifyChain } from '../subgraphs/audit';
-import { gatewayMigrations } from '../gateway';
+import { auditTelemetry, gatewayMigrations } from '../gateway';
 import { openPostgres, createLogger, migrate } from '../platform';
 
 /**
@@ -40,7 +40,7 @@ function cpuMicroseconds(work: () => void): number {
 /** Appends for DURATION_MS with `writers` writers, each keeping IN_FLIGHT appends waiting; records per second. */
 async function appendRate(writers: number): Promise<{ perSecond: number; records: number }> {
   const instances: AuditWriter[] = Array.from({ length: writers }, () =>
-    createAuditWriter({ db, flushMs: 4, maxBatch: 500, log, checkpoints: { key: privateKey, everyMs: 1_000, witnesses: [] } }),
+    createAuditWriter({ db, flushMs: 4, maxBatch: 500, log, checkpoints: { key: privateKey, everyMs: 1_000, witnesses: [] }, telemetry: auditTelemetry }),
   );
   const stopAt = performance.now() + DURATION_MS;
   let records = 0;

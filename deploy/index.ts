@@ -1,3 +1,4 @@
+/** What tests and benchmarks use of the deployment: the local cluster, its processes, the Kubernetes manifests. */
 export { startCluster } from './cluster/cluster';
 export type { Cluster } from './cluster/cluster';
 export { RELEASE_DIST, built, freePort, startProcess, waitHealthy } from './cluster/processes';

@@ -1,3 +1,4 @@
+/** The gateway's face, for the processes, benchmarks and tests that start or inspect a gateway. */
 export { AUDIT_KEY_PATH, gatewayMigrations, openAccessControl } from './access/access-control';
 export { addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from './access/admin';
 export { reachableCoordinates } from './access/coordinates';
@@ -13,8 +14,8 @@ export { runAuditCommand } from './audit/audit-commands';
 export { administrationEntry, auditEntry, recordText } from './audit/entry';
 export { newTrail } from './context';
 export type { GatewayContext } from './context';
-export { OnceExecutor } from './executor/index';
-export type { ExecutorMode, ExecutorStats } from './executor/index';
+export { OnceExecutor } from './executor';
+export type { ExecutorMode, ExecutorStats } from './executor';
 export { startDemoIdentityProvider } from './pages/demo-identity-provider';
 export type { RunningIdentityProvider } from './pages/demo-identity-provider';
 export type { QueryPlanStats } from './query-plans';
@@ -22,6 +23,7 @@ export { followRegistry } from './registry-follower';
 export type { RegistryFollower } from './registry-follower';
 export { operationCost } from './request-limits';
 export { startGateway } from './server';
+export { auditTelemetry } from './telemetry/gateway-metrics';
 export { SubgraphDataSource } from './subgraph-data-source';
 export { SubgraphPools } from './subgraph-pools';
 export { runWorkers } from './workers';

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { planKey, type KnownOperation, type PlanMessage } from './query-plans';
+import { planKey, type KnownOperation, type PlanMessage } from './query-plan-protocol';
 
 /**
  * Plans operations against a supergraph off the gateway's event loop: building the planner alone takes tens of

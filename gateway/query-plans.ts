@@ -1,16 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import type { QueryPlan, QueryPlanCache } from '@apollo/query-planner';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { type Logger, startTsWorker } from '../platform';
+import type { KnownOperation, PlanMessage } from './query-plan-protocol';
 import { planCacheLookups } from './telemetry/gateway-metrics';
-
-/** An operation as a client sends it: the text, and the operation name when the client gives one. */
-export interface KnownOperation {
-  query: string;
-  operationName: string | null;
-}
 
 export interface QueryPlansOptions {
   /** Approximate size of the plan cache (plans are measured as JSON). */
@@ -29,18 +23,7 @@ export interface WarmResult {
   ms: number;
 }
 
-/** What the planning worker posts back. */
-export type PlanMessage =
-  | { kind: 'plan'; key: string; plan: QueryPlan }
-  | { kind: 'failed'; queryHash: string; operationName: string | null; reason: string }
-  | { kind: 'done' };
-
 const WORKER = new URL('./query-plan-worker.ts', import.meta.url);
-
-/** The key `@apollo/gateway` looks a plan up by: the query's hash, hashed again with the operation name when sent. */
-export function planKey(queryHash: string, operationName: string | null): string {
-  return operationName ? createHash('sha256').update(queryHash).update(operationName).digest('hex') : queryHash;
-}
 
 /** What /health shows of the plan cache. */
 export interface QueryPlanStats {

@@ -1,3 +1,8 @@
+/**
+ * The platform: what every Once process shares (configuration, logging, the database and its migrations, Redis, HTTP
+ * serving, the error catalogue, request signing, tracing, metrics, runMain). Nothing in it knows the gateway or a
+ * subgraph; the layer rules (.dependency-cruiser.cjs) keep it so.
+ */
 export { clientLabel, noteRequest } from './access-log';
 export { CircuitBreaker } from './circuit-breaker';
 export { copyRows, csvLine } from './copy-rows';

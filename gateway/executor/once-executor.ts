@@ -4,7 +4,7 @@ import type { QueryPlan, QueryPlanCache, QueryPlanner } from '@apollo/query-plan
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError } from 'graphql';
 import { type Logger, inSpan } from '../../platform';
-import { planKey } from '../query-plans';
+import { planKey } from '../query-plan-protocol';
 import { compilePlan, type CompiledPlan, type ForeignPlan } from './compiled-plan';
 import { PlanRun } from './plan-run';
 import { UnexpectedValue } from './projection';

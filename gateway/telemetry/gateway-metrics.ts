@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { LATENCY_BUCKETS, inSpan } from '../../platform';
+import type { AuditTelemetry } from '../../subgraphs/audit';
 
 /** The gateway's own metric families, beside the request metrics every server has (platform/metrics.ts). */
 
@@ -51,7 +52,7 @@ export function serveSupergraph(fingerprint: string, version: string | null): vo
 }
 
 /** What the audit writer reports: its queue after every change, each group commit (run through here) and its checkpoint lag. */
-export const auditTelemetry = {
+export const auditTelemetry: AuditTelemetry = {
   queued(depth: number): void {
     auditQueueDepth.set(depth);
   },

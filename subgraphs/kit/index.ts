@@ -1,3 +1,4 @@
+/** What only subgraphs share: defining and serving a subgraph, the services a process gives them, loaders, scalars. */
 export { createEntityCache, followEntityChanges, throughCache } from './entity-cache';
 export type { EntityCache } from './entity-cache';
 export { keyedLoader } from './loader';

@@ -4,7 +4,7 @@ import { diff } from '@graphql-inspector/core';
 import { GraphQLError, parse, Source, type DocumentNode } from 'graphql';
 import { compose, CompositionError, describeLocations } from './compose';
 import { dataFlows } from './flows';
-import { definedFields, type CompositionJob, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
+import { definedFields, type CompositionJob, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition-job';
 
 /**
  * Parses, composes, diffs and analyses proposed sets of subgraphs off the thread that serves requests: the SDL is

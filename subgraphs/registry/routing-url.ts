@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { GraphQLError, parse } from 'graphql';
 import { ErrorCode, signRequest } from '../../platform';
-import { definedFields } from './composition';
+import { definedFields } from './composition-job';
 
 /** Why a routing URL does not serve the SDL being checked. Fixed words: nothing the URL returned is ever echoed. */
 export const PROBE_PROBLEMS = {

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from './compose';
 import { type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
+// The one module of the gateway a subgraph imports (see .dependency-cruiser.cjs): the replicas' own health check.
 import { failingHealthChecks } from '../../gateway/subgraph-health';
 import { registryAllowedHosts, type RegistryConfig } from '../kit';
-import { composeInWorker, type CompositionOutcome, type CompositionProblem, type SubgraphEntry } from './composition';
+import { composeInWorker } from './composition';
+import type { CompositionOutcome, CompositionProblem, SubgraphEntry } from './composition-job';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
 import type { DataFlow } from './flows';
 import { assertRoutingUrl, hostAllowList, probeProblem } from './routing-url';

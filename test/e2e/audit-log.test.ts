@@ -4,7 +4,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
+import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
+// Tampers with the log's tables directly, to show that verification catches what its own API never does.
+import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
 import { gatewayConfig, gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
 import { openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';

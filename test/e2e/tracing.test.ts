@@ -1,6 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chainHash, readChain, verifyChain } from '../../subgraphs/audit';
+import { chainHash, verifyChain } from '../../subgraphs/audit';
+import { readChain } from '../../subgraphs/audit/repository';
 import { startTracing, type Tracing } from '../../platform';
 import { one } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, MerkleFrontier, nodeHash, nodeKey, nodesFor, rangeHash, verifyConsistency, verifyInclusion, type StoredNode, type TreeNode } from '../../subgraphs/audit';
+import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, MerkleFrontier, nodeHash, nodeKey, nodesFor, rangeHash, verifyConsistency, verifyInclusion, type StoredNode, type TreeNode } from '../../subgraphs/audit/merkle';
 
 /** MTH straight from RFC 6962 §2.1, recursively, as the reference the fast code is checked against. */
 function mth(leaves: readonly Buffer[]): Buffer {
