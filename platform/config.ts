@@ -73,7 +73,7 @@ const agencySettings = { PORT: port, URL: z.url() };
 type AgencySetting = keyof typeof agencySettings;
 /** The settings every subgraph has a key for. */
 export const AGENCY_SETTINGS = Object.keys(agencySettings) as AgencySetting[];
-const AGENCY_KEY = /^[A-Z][A-Z0-9_]*_(PORT|URL)$/;
+const AGENCY_KEY = new RegExp(`^[A-Z][A-Z0-9_]*_(${AGENCY_SETTINGS.join('|')})$`);
 
 /** What a schema of `keys` reads: the values, and the `<NAME>_PORT`/`<NAME>_URL` variables checked when read. */
 export type ConfigOf<Keys extends z.ZodRawShape> = z.infer<z.ZodObject<Keys>> & {
