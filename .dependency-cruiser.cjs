@@ -76,9 +76,11 @@ module.exports = {
     {
       name: 'agencies-do-not-import-each-other',
       severity: 'error',
-      comment: "An agency's subgraph gets what another agency knows through federation, never through its code.",
+      comment:
+        "An agency's subgraph gets what another agency knows through federation, never through its code. The seed tool " +
+        'is not an agency: an agency derives its demo data from the people it generates (social-insurance/server.ts).',
       from: { path: `^subgraphs/(?!${NOT_AGENCIES}/)([^/]+)/` },
-      to: { path: '^subgraphs/', pathNot: ['^subgraphs/$1/', '^subgraphs/kit/'] },
+      to: { path: '^subgraphs/', pathNot: ['^subgraphs/$1/', '^subgraphs/kit/', '^subgraphs/seed/index\\.ts$'] },
     },
     {
       name: 'only-faces-of-top-level-folders',
@@ -87,9 +89,10 @@ module.exports = {
         "From another top-level folder, import a folder's index.ts only. operations/api-schema.ts is a second entry point: " +
         'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition. ' +
         "gateway/subgraph-health.ts is the registry's exception (above); the gateway's face would close a cycle through it. " +
-        "test/redis-setup.ts, a vitest global setup, is evaluated afresh for every tier in one process: it takes platform/redis.ts " +
-        "alone, since the platform's face registers process-wide metrics that a second evaluation would register twice.",
-      from: { path: '^([^/]+)', pathNot: '^test/redis-setup\\.ts$' },
+        "The vitest global setups (and test/helpers/test-env.ts, which they read) are evaluated afresh for every tier in one " +
+        "process: they take platform/redis.ts and platform/config.ts alone, since the platform's face registers process-wide " +
+        'metrics that a second evaluation would register twice.',
+      from: { path: '^([^/]+)', pathNot: '^test/(redis-setup|helpers/test-env)\\.ts$' },
       to: {
         path: `^${FACED}/`,
         pathNot: ['^$1/', `^${FACED}/index\\.ts$`, '^operations/api-schema\\.ts$', '^gateway/subgraph-health\\.ts$'],

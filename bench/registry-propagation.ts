@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
-import { openPostgres, createLogger, migrate, loadConfig } from '../platform';
+import { openPostgres, createLogger, migrate } from '../platform';
 import { openSubgraphServices, startSubgraph } from '../subgraphs/kit';
 import { entryOf, registryDeps, syncBuiltIns, apiSchemaOf } from '../subgraphs/registry';
 import { socialInsurance, seedBooks } from '../subgraphs/social-insurance';
-import { seedDatabase } from '../subgraphs/seed';
-import { createClient, grant, issueApiKey, reachableCoordinates, gatewayMigrations } from '../gateway';
+import { generatedCitizens, seedDatabase } from '../subgraphs/seed';
+import { allInOneConfig, createClient, grant, issueApiKey, reachableCoordinates, gatewayMigrations } from '../gateway';
 import { gatewayNodeArgs, startChild } from './child';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
@@ -19,6 +19,8 @@ import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
  * `npm run bench:registry`; uses its own database (created and dropped).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+/** The generated people: the population agency's citizens and those the social insurance agency keeps books for. */
+const SEED = { citizens: 500, seed: 9 };
 const POLL_MS = 1_000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = createLogger('bench', 'warn', 2);
@@ -30,11 +32,11 @@ const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${name}`;
 
 const secrets: Record<string, string> = Object.fromEntries([...builtInSubgraphs, socialInsurance].map(({ name: subgraph }) => [subgraph, randomBytes(24).toString('hex')]));
 const secretList = Object.entries(secrets).map(([subgraph, secret]) => `${subgraph}=${secret}`).join(',');
-const config = loadConfig({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+const config = allInOneConfig.load({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
 const db = openPostgres(DATABASE_URL, 8, log);
 for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(db, set.name, set.migrations);
-await seedDatabase(db, { citizens: 500, seed: 9 });
-await seedBooks(db, 200);
+await seedDatabase(db, SEED);
+await seedBooks(db, generatedCitizens(SEED), 200);
 const platform = openSubgraphServices(config, db, log);
 const servers = [];
 for (const module of [...builtInSubgraphs, socialInsurance]) servers.push({ module, server: await startSubgraph(module, { deps: { db, config, platform }, port: 0, log }) });

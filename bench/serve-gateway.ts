@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openMigratedDatabase, runMain } from '../platform';
-import { gatewayMigrations, openAccessControl, startGateway } from '../gateway';
+import { gatewayConfig, gatewayMigrations, openAccessControl, startGateway } from '../gateway';
 
 /**
  * Benchmark helper: the gateway over the SUPERGRAPH file, with access control and audit (`--access on`) or bare
  * (`--access off`, only here: the product has no switch to turn them off). Prints its URL.
  */
-await runMain('bench-gateway', async (config, log) => {
+await runMain('bench-gateway', gatewayConfig, async (config, log) => {
   const { values } = parseArgs({ options: { access: { type: 'string', default: 'on' } } });
   if (!config.SUPERGRAPH) throw new Error('SUPERGRAPH must name the supergraph file');
   const supergraphSdl = readFileSync(config.SUPERGRAPH, 'utf8');

@@ -1,9 +1,9 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
+import { openSubgraphServices, startSubgraphs, subgraphConfig } from '../subgraphs/kit';
 import { openMigratedDatabase, runMain } from '../platform';
 
 /** Benchmark helper: the built-in subgraphs on free ports over DATABASE_URL; prints their URLs. */
-await runMain('bench-subgraphs', async (config, log) => {
+await runMain('bench-subgraphs', subgraphConfig, async (config, log) => {
   const db = await openMigratedDatabase(config, log, builtInSubgraphs);
   const platform = openSubgraphServices(config, db, log);
   const started = await startSubgraphs(builtInSubgraphs, { config, platform, anyPort: true });

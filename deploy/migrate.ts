@@ -1,5 +1,5 @@
 import { builtInSubgraphs } from '../subgraphs';
-import { openMigratedDatabase, runMain } from '../platform';
+import { openMigratedDatabase, platformConfig, runMain } from '../platform';
 import { gatewayMigrations } from '../gateway';
 
 /**
@@ -7,7 +7,7 @@ import { gatewayMigrations } from '../gateway';
  * migrations Job (`npm run migrate` after `npm run build`). Servers still migrate their own schema at start (a no-op
  * once this has run), so the Job only takes the work, and the lock waits, off the replicas' start.
  */
-await runMain('migrate', async (config, log) => {
+await runMain('migrate', platformConfig, async (config, log) => {
   const db = await openMigratedDatabase(config, log, [...builtInSubgraphs, ...gatewayMigrations]);
   await db.close();
   log.info('migrations done');

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
-import { type Config, startMetricsFor, createProgress, openMigratedDatabase, runMain } from '../platform';
+import { startMetricsFor, createProgress, openMigratedDatabase, runMain } from '../platform';
 import { openSubgraphServices, startSubgraphs } from '../subgraphs/kit';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns } from '../subgraphs/registry';
+import { firstCitizens } from '../subgraphs/population';
+import { firstReusableHolder } from '../subgraphs/procedures';
 import { countCitizens, seedDatabase } from '../subgraphs/seed';
 import { ensureSigningKey, auditKeyFile } from '../subgraphs/audit';
 import { initLocalKeys } from './access/tokens';
@@ -12,6 +14,7 @@ import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
+import { allInOneConfig, type AllInOneConfig } from './config';
 
 const SAMPLE_QUERY = `query Enrolment($id: ID!) {
   citizen(personalId: $id) {
@@ -22,7 +25,7 @@ const SAMPLE_QUERY = `query Enrolment($id: ID!) {
 }`;
 
 /** Fresh per-start secrets for the subgraphs of this process, unless SUBGRAPH_SECRETS names them. */
-function withSubgraphSecrets(config: Config): Config {
+function withSubgraphSecrets(config: AllInOneConfig): AllInOneConfig {
   const secrets = { ...config.SUBGRAPH_SECRETS };
   for (const { name } of builtInSubgraphs) secrets[name] ??= randomBytes(32).toString('hex');
   return { ...config, SUBGRAPH_SECRETS: secrets };
@@ -33,7 +36,7 @@ function withSubgraphSecrets(config: Config): Config {
  * when empty, seeded; the built-in subgraphs start on their ports and are synced into the registry; the gateway
  * follows the registry, with access control and audit on. First start also creates demo credentials, printed below.
  */
-await runMain('once', async (configured, log) => {
+await runMain('once', allInOneConfig, async (configured, log) => {
   const config = withSubgraphSecrets(configured);
   const db = await openMigratedDatabase(config, log, [...builtInSubgraphs, ...gatewayMigrations]);
   if ((await countCitizens(db)) === 0 && config.SEED_CITIZENS > 0) {
@@ -44,10 +47,7 @@ await runMain('once', async (configured, log) => {
   const platform = openSubgraphServices(config, db, log);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
-  const [sample] = await db.query<{ id: string }>(
-    `SELECT d.holder_id AS id FROM procedures.issued_documents d
-      WHERE d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable ORDER BY d.holder_id LIMIT 1`,
-  );
+  const sample = await firstReusableHolder(db, 'BIRTH_CERTIFICATE');
   const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
@@ -56,11 +56,7 @@ await runMain('once', async (configured, log) => {
   // Citizens sign in to the data tracker with OpenID Connect: without a configured provider, a local demo one
   // stands in for the national one, listing a few seeded citizens (the sample first).
   let pagesOrigins: string[] = [];
-  const demoCitizens = await db.query<{ personalId: string; fullName: string }>(
-    `SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens
-      ORDER BY personal_id = $1 DESC, personal_id LIMIT 5`,
-    [sample?.id ?? ''],
-  );
+  const demoCitizens = await firstCitizens(db, sample ?? '', 5);
   // An empty database (SEED_CITIZENS=0) has nobody to sign in as: the tracker then waits for OIDC_ISSUER.
   const identityProvider = config.OIDC_ISSUER || demoCitizens.length === 0
     ? null
@@ -74,7 +70,7 @@ await runMain('once', async (configured, log) => {
   const origin = new URL(gateway.url).origin;
   // The same pages under localhost, which a browser may be given instead of the loopback address.
   pagesOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
-  const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample?.id ?? '001090000001');
+  const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample ?? '001090000001');
   log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
   process.stdout.write(

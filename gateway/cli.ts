@@ -1,15 +1,16 @@
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findRecords, type AuditFilter, type AuditRecord } from '../subgraphs/audit';
+import { countRecords, findRecords, type AuditFilter, type AuditRecord } from '../subgraphs/audit';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry';
-import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Config, type Logger } from '../platform';
+import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Logger } from '../platform';
 import { DateTimeScalar } from '../subgraphs/kit';
 import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access/access-control';
 import { AUDIT_USAGE, OFFLINE_AUDIT_COMMANDS, runAuditCommand } from './audit/audit-commands';
+import { gatewayConfig, type GatewayConfig } from './config';
 
 const USAGE = `Usage: npm run once -- <command> [--actor NAME]
 
@@ -118,7 +119,7 @@ function print(line: string): void {
 /** Policy commands are one word (`grant <client>`); the others two (`clients add <id>`). */
 const ONE_WORD = new Set(['grant', 'revoke', 'grants']);
 
-async function run(db: Database, by: Operator, config: Config, log: Logger, positionals: string[], values: Values): Promise<void> {
+async function run(db: Database, by: Operator, config: GatewayConfig, log: Logger, positionals: string[], values: Values): Promise<void> {
   const [group, action, target] = positionals;
   const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
   switch (command) {
@@ -241,10 +242,10 @@ function openOut(file: string): WriteStream {
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
   if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
   const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
-  const [total] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.records');
+  const total = await countRecords(db);
   const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
   const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
-  const progress = createProgress('export', total?.count ?? 0, log);
+  const progress = createProgress('export', total, log);
   if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
   let before: number | null = null;
   let exported = 0;
@@ -253,18 +254,18 @@ async function exportRecords(db: Database, log: Logger, values: Values): Promise
     const page = await findRecords(db, filter, 1_000, before);
     for (const record of page) await write(values.format === 'csv' ? CSV_COLUMNS.map((column) => csvCell(record[column])).join(',') : JSON.stringify(record));
     exported += page.length;
-    scanned = Math.max(scanned, (total?.count ?? 0) - (page.at(-1)?.seq ?? 0) + 1);
-    progress.update(Math.min(scanned, total?.count ?? 0));
+    scanned = Math.max(scanned, total - (page.at(-1)?.seq ?? 0) + 1);
+    progress.update(Math.min(scanned, total));
     if (page.length < 1_000) break;
     before = page.at(-1)?.seq ?? null;
   }
-  progress.update(total?.count ?? 0);
+  progress.update(total);
   progress.stop();
   if (values.out) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
   log.info({ exported, format: values.format, out: values.out ?? 'stdout' }, 'audit export done');
 }
 
-await runMain('once', async (config, log) => {
+await runMain('once', gatewayConfig, async (config, log) => {
   const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
   if (values.help || positionals.length === 0) {
     print(USAGE);

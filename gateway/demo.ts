@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import type { Config, Database } from '../platform';
+import type { Database } from '../platform';
 import { createClient, grant, issueApiKey, listClients } from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile } from './access/access-control';
+import type { GatewayConfig } from './config';
 
 /** What `npm start` prints so that a newcomer can query at once. Development only: kept in DATA_DIR. */
 export interface DemoCredentials {
@@ -51,11 +52,11 @@ const DEMO_CLIENTS = [
  * the registry, and a citizen token.
  */
 /** Where `npm start` keeps the demo credentials (mode 600). */
-export function demoCredentialsFile(config: Pick<Config, 'DATA_DIR'>): string {
+export function demoCredentialsFile(config: Pick<GatewayConfig, 'DATA_DIR'>): string {
   return join(config.DATA_DIR, 'demo-credentials.json');
 }
 
-export async function ensureDemoCredentials(db: Database, config: Config, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
+export async function ensureDemoCredentials(db: Database, config: GatewayConfig, schema: GraphQLSchema, citizenId: string): Promise<DemoCredentials> {
   const file = demoCredentialsFile(config);
   const clients = new Set((await listClients(db)).map((client) => client.clientId));
   if (existsSync(file) && DEMO_CLIENTS.every(({ clientId }) => clients.has(clientId))) return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;

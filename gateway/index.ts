@@ -28,3 +28,6 @@ export { auditTelemetry } from './telemetry/gateway-metrics';
 export { SubgraphDataSource } from './subgraph-data-source';
 export { SubgraphPools } from './subgraph-pools';
 export { runWorkers } from './workers';
+export { allInOneConfig, gatewayConfig, gatewayKeys } from './config';
+export type { AllInOneConfig, GatewayConfig } from './config';
+export { cliConfig, cliKeys } from './cli-config';

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '../subgraphs';
-import { loadConfig, metricsPort, subgraphUrl, createLogger, createNotifier, openMigratedDatabase, runMain } from '../platform';
+import { metricsPort, subgraphUrl, createLogger, createNotifier, openMigratedDatabase, runMain } from '../platform';
 import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry';
 import { gatewayMigrations, openAccessControl } from './access/access-control';
 import { followRegistry } from './registry-follower';
 import { startGateway } from './server';
+import { gatewayConfig } from './config';
 import { runWorkers } from './workers';
 
 /**
@@ -16,14 +17,14 @@ import { runWorkers } from './workers';
 const { values } = parseArgs({ options: { supergraph: { type: 'string' }, workers: { type: 'string' } } });
 const workers = (() => {
   try {
-    return loadConfig(values.workers ? { ...process.env, GATEWAY_WORKERS: values.workers } : process.env);
+    return gatewayConfig.load(values.workers ? { ...process.env, GATEWAY_WORKERS: values.workers } : process.env);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
 })();
 
-await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LEVEL), () => runMain('gateway', async (config, log) => {
+await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LEVEL), () => runMain('gateway', gatewayConfig, async (config, log) => {
   const file = values.supergraph ?? config.SUPERGRAPH;
   const db = await openMigratedDatabase(config, log, gatewayMigrations);
   const notifier = createNotifier(config.REDIS_URL, log);
@@ -39,7 +40,7 @@ await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LE
       supergraph = readFileSync(file, 'utf8');
     } else {
       if (!(await latestVersion(db))) {
-        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module.name)));
+        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module)));
         // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
         await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
           if (!(await latestVersion(db))) throw error;

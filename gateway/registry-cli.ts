@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../platform';
+import { cliConfig } from './cli-config';
 
 /**
  * The agency's registry client: `npm run registry -- <command>`. It talks to the gateway like any client, so every
@@ -42,9 +42,19 @@ interface GraphQLResult {
   errors?: Array<{ message: string; extensions?: Record<string, any> }>;
 }
 
+/** Read once, before any command; a bad value stops the CLI with a message that names the key. */
+const config = (() => {
+  try {
+    return cliConfig.load();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+
 /** The gateway this CLI talks to: ONCE_GATEWAY, or the one `npm start` runs on this machine (PORT). */
 function gatewayUrl(): string {
-  return process.env.ONCE_GATEWAY ?? `http://127.0.0.1:${loadConfig().PORT}/graphql`;
+  return config.ONCE_GATEWAY ?? `http://127.0.0.1:${config.PORT}/graphql`;
 }
 
 /** Why a fetch failed, in the words of its cause (ECONNREFUSED, ENOTFOUND, ...), not undici's bare "fetch failed". */
@@ -54,7 +64,7 @@ function fetchCause(error: unknown): string {
 }
 
 async function call(query: string, variables: Record<string, unknown>): Promise<GraphQLResult> {
-  const apiKey = process.env.ONCE_API_KEY;
+  const apiKey = config.ONCE_API_KEY;
   if (!apiKey) throw new Error("ONCE_API_KEY is not set: the registry is used with the agency client's API key (npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json)");
   const url = gatewayUrl();
   let response: Response;
@@ -64,9 +74,9 @@ async function call(query: string, variables: Record<string, unknown>): Promise<
       headers: {
         'content-type': 'application/json',
         'x-api-key': apiKey,
-        'x-once-officer': process.env.ONCE_OFFICER ?? process.env.USER ?? 'registry-cli',
+        'x-once-officer': config.ONCE_OFFICER,
         'x-once-purpose': 'REGISTRY',
-        'x-once-case': process.env.ONCE_CASE ?? 'registry-cli',
+        'x-once-case': config.ONCE_CASE,
       },
       body: JSON.stringify({ query, variables }),
     });

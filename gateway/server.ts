@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { type CircuitBreaker, type Config, createErrorFormatter, startGraphQLHttpServer, type RunningServer, type Logger } from '../platform';
+import { type CircuitBreaker, createErrorFormatter, startGraphQLHttpServer, type RunningServer, type Logger } from '../platform';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { AccessControl } from './access/access-control';
 import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
@@ -19,11 +19,12 @@ import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 import { serveSupergraph } from './telemetry/gateway-metrics';
 import { createPagesRoutes, WEB_DIR } from './pages/serve-pages';
+import type { GatewayConfig } from './config';
 
 export interface GatewayOptions {
   /** A fixed supergraph SDL, or the registry to follow (new versions are loaded live). */
   supergraph: string | RegistryFollower;
-  config: Config;
+  config: GatewayConfig;
   log: Logger;
   /** Null only to measure the bare gateway (benchmarks): every request is then anonymous and unaudited. */
   access: AccessControl | null;
@@ -36,7 +37,7 @@ export interface GatewayOptions {
  * directives or tokens, too costly. Field suggestions in errors are blocked, so that a probe learns nothing of
  * fields it may not read.
  */
-function operationLimits(config: Config) {
+function operationLimits(config: GatewayConfig) {
   return new ApolloArmor({
     maxDepth: { n: config.MAX_DEPTH, flattenFragments: true, ...overLimit('MAX_DEPTH') },
     maxAliases: { n: config.MAX_ALIASES, ...overLimit('MAX_ALIASES') },

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadConfig, subgraphUrl } from '../platform';
+import { platformConfig, subgraphUrl } from '../platform';
 import { builtInSubgraphs } from '../subgraphs';
 import { composeSupergraph, CompositionError } from '../subgraphs/registry';
 
@@ -10,8 +10,8 @@ import { composeSupergraph, CompositionError } from '../subgraphs/registry';
 const FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
 try {
-  const defaults = loadConfig({});
-  const composed = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(defaults, name) })));
+  const defaults = platformConfig.load({});
+  const composed = composeSupergraph(builtInSubgraphs.map(({ name, port, typeDefs }) => ({ name, typeDefs, url: subgraphUrl(defaults, { name, port }) })));
   if (process.argv.includes('--check')) {
     if (readFileSync(FILE, 'utf8') !== composed) {
       process.stderr.write('schema/supergraph.graphql is stale: run `npm run supergraph` and commit the result\n');

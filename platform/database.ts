@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Config } from './config';
+import type { PlatformConfig } from './config';
 import type { Logger } from './logger';
 
 /** The part of a database a repository needs: parameterised queries, rows back. */
@@ -51,7 +51,7 @@ function copyStatement(table: string, columns: readonly string[], source: string
 }
 
 export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>,
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>,
   log: Logger,
 ): Promise<Database> {
   if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE, log);

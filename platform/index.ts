@@ -5,8 +5,9 @@
  */
 export { clientLabel, noteRequest } from './access-log';
 export { CircuitBreaker } from './circuit-breaker';
-export { CONFIG_KEYS, ConfigError, loadConfig, metricsPort, registryAllowedHosts, subgraphPort, subgraphUrl } from './config';
-export type { Config, SubgraphName } from './config';
+export { copyRows, csvLine } from './copy-rows';
+export { AGENCY_SETTINGS, ConfigError, GATEWAY_DEFAULT_PORT, agencyKey, agencySetting, configSchema, metricsPort, platformConfig, platformKeys, port, subgraphPort, subgraphUrl } from './config';
+export type { ConfigOf, ConfigSchema, PlatformConfig, SubgraphAddress } from './config';
 export { DatabaseLockedError, countQueries, lockDataDir, openDatabase, openPglite, openPostgres } from './database';
 export type { Database, Queryable, Session } from './database';
 export { ErrorCode, RETRY_AFTER_S, badUserInput, createErrorFormatter, unavailable } from './errors';

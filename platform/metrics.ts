@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
-import { metricsPort, type Config, type SubgraphName } from './config';
+import { metricsPort, type PlatformConfig, type SubgraphAddress } from './config';
 import type { Logger } from './logger';
 
 /**
@@ -130,7 +130,7 @@ export async function startMetricsServer({ host, port, log, aggregateWorkers = f
 }
 
 /** The metrics listener of a process (a subgraph's at its offset, see `metricsPort`); null when METRICS_PORT is unset. */
-export async function startMetricsFor(config: Config, log: Logger, subgraph?: SubgraphName): Promise<RunningMetricsServer | null> {
+export async function startMetricsFor(config: PlatformConfig, log: Logger, subgraph?: SubgraphAddress): Promise<RunningMetricsServer | null> {
   const port = metricsPort(config, subgraph);
   return port === null ? null : startMetricsServer({ host: config.HOST, port, log });
 }

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { loadConfig, type Config } from './config';
+import type { PlatformConfig } from './config';
 import { openDatabase, type Database } from './database';
 import { createLogger, type Logger } from './logger';
 import { migrate } from './migrate';
@@ -13,14 +13,19 @@ const CLOSE_GRACE_MS = 5_000;
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
- * Runs a process's main: reads the configuration once (a bad key stops the process with a message naming it),
+ * Runs a process's main: reads the configuration once with its kind's schema (a bad key stops the process with a message naming it),
  * then stops cleanly on SIGINT/SIGTERM: `stop` turns /ready to 503, drains requests in flight (SHUTDOWN_DRAIN_MS)
  * and commits what is pending, then the process exits 0. A failure to start is printed and exits non-zero.
  */
-export async function runMain(name: string, main: (config: Config, log: Logger) => Promise<Stop>, options: { logFd?: 1 | 2 } = {}): Promise<void> {
-  let config: Config;
+export async function runMain<C extends PlatformConfig>(
+  name: string,
+  schema: { load(): C },
+  main: (config: C, log: Logger) => Promise<Stop>,
+  options: { logFd?: 1 | 2 } = {},
+): Promise<void> {
+  let config: C;
   try {
-    config = loadConfig();
+    config = schema.load();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
@@ -87,7 +92,7 @@ export interface MigrationSet {
 }
 
 /** Opens the database and applies every given set of migrations. */
-export async function openMigratedDatabase(config: Config, log: Logger, modules: readonly MigrationSet[]): Promise<Database> {
+export async function openMigratedDatabase(config: PlatformConfig, log: Logger, modules: readonly MigrationSet[]): Promise<Database> {
   const db = await openDatabase(config, log);
   for (const module of modules) {
     const applied = await migrate(db, module.name, module.migrations);

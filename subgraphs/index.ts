@@ -6,4 +6,4 @@ import { registry } from './registry';
 import { residence } from './residence';
 
 /** The subgraphs that ship with Once, in composition order: three agencies' data, the access log, the registry. */
-export const builtInSubgraphs: readonly SubgraphModule[] = [population, residence, procedures, audit, registry];
+export const builtInSubgraphs = [population, residence, procedures, audit, registry] as const satisfies readonly SubgraphModule[];

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import { testEnv } from './helpers/test-env';
 
 /** The server the run's own database is created on; TEST_DATABASE_URL overrides it. */
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = testEnv.TEST_DATABASE_URL;
 
 declare module 'vitest' {
   export interface ProvidedContext {

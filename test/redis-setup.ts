@@ -1,7 +1,8 @@
 import { createRedisClient } from '../platform/redis';
+import { testEnv } from './helpers/test-env';
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it, as in the tests themselves. */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testEnv.TEST_REDIS_URL;
 
 /** Fails the tier at once, naming the URL, when the Redis it declares it needs does not answer. */
 export default async function setup(): Promise<void> {

@@ -5,8 +5,8 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { loadConfig, createLogger } from '../../platform';
-import { createApolloGateway, startGateway, runWorkers } from '../../gateway';
+import { createLogger } from '../../platform';
+import { createApolloGateway, gatewayConfig, startGateway, runWorkers } from '../../gateway';
 
 /**
  * One gateway of the side-by-side benchmark over the SUPERGRAPH file, on a free port; prints its URL.
@@ -22,7 +22,7 @@ const ready = (url: string) => process.stdout.write(`${JSON.stringify({ ready: {
 switch (kind) {
   case 'once': {
     // BENCH_WORKERS > 1: that many worker processes sharing one port, as `npm run gateway -- --workers N` runs.
-    const config = loadConfig({ ...process.env, PORT: String(process.env.BENCH_GATEWAY_PORT ?? 0), NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+    const config = gatewayConfig.load({ ...process.env, PORT: String(process.env.BENCH_GATEWAY_PORT ?? 0), NODE_ENV: 'production', LOG_LEVEL: 'warn' });
     await runWorkers(Number(process.env.BENCH_WORKERS ?? 1), createLogger('once', 'warn'), async () => {
       const server = await startGateway({ supergraph, config, log: createLogger('once', 'warn'), access: null });
       ready(server.url);

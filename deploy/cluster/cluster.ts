@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type SubgraphName, openPostgres, type Logger } from '../../platform';
+import { agencyKey, openPostgres, type Logger } from '../../platform';
 import { ensureSigningKey } from '../../subgraphs/audit';
+import { spreadPersonalIds } from '../../subgraphs/population';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed';
 import { createClient, grant, issueApiKey, reachableCoordinates } from '../../gateway';
 import { compose } from '../../subgraphs/registry';
@@ -103,7 +104,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       created = true;
     }
     ensureSigningKey(join(folder, 'audit-signing-key.pem'));
-    const ports = Object.fromEntries(await Promise.all(builtInSubgraphs.map(async ({ name }) => [name, await freePort()] as const))) as Record<SubgraphName, number>;
+    const ports = new Map<string, number>(await Promise.all(builtInSubgraphs.map(async ({ name }) => [name, await freePort()] as const)));
     const common: Record<string, string> = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -114,11 +115,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       AUDIT_SIGNING_KEY_FILE: join(folder, 'audit-signing-key.pem'),
       AUDIT_WITNESS_FILE: join(folder, 'audit-witness.jsonl'),
       SUBGRAPH_SECRETS: builtInSubgraphs.map(({ name }) => `${name}=${randomBytes(24).toString('hex')}`).join(','),
-      POPULATION_PORT: String(ports.population),
-      RESIDENCE_PORT: String(ports.residence),
-      PROCEDURES_PORT: String(ports.procedures),
-      AUDIT_PORT: String(ports.audit),
-      REGISTRY_PORT: String(ports.registry),
+      ...Object.fromEntries([...ports].map(([name, port]) => [agencyKey(name, 'PORT'), String(port)])),
     };
 
     log.info({ database: options.database }, 'running the migrations');
@@ -134,8 +131,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         log.info({ citizens: options.citizens }, 'seeding');
         await seedDatabase(db, { citizens: options.citizens, seed: 1 });
       }
-      personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 500')).map((row) => row.id);
-      const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${ports[name]}/graphql` })));
+      personalIds = await spreadPersonalIds(db, 500);
+      const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${ports.get(name)}/graphql` })));
       const clientId = `cluster-${randomBytes(3).toString('hex')}`;
       await createClient(db, { clientId, name: 'Cluster portal', role: 'PORTAL', rateLimitPerMinute: 10_000_000 });
       await grant(db, { clientId, purpose: CLUSTER_PURPOSE, coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'cluster check' });
@@ -148,7 +145,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log.info('starting the subgraphs');
     const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(options.dist, `subgraphs/${name}/server.js`)], common));
     processes.push(...subgraphs);
-    await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${ports[subgraph.name as SubgraphName]}/health`, subgraph)));
+    await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${ports.get(subgraph.name)}/health`, subgraph)));
 
     const slotPorts = await Promise.all(Array.from({ length: options.slots }, () => freePort()));
     const slotPort = (slot: string) => {

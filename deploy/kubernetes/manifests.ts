@@ -10,7 +10,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, metricsPort, subgraphPort, type SubgraphName } from '../../platform';
+import { agencyKey, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
+import { gatewayConfig } from '../../gateway';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -50,10 +51,10 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
 export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as const;
 
 /** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
-const DEFAULTS = loadConfig({});
+const DEFAULTS = gatewayConfig.load({});
 const JWKS_DIR = '/etc/once/jwks';
 /** The ConfigMap's METRICS_PORT (the OpenTelemetry Prometheus exporter's usual port); a subgraph process adds its offset. */
-const METRICS = loadConfig({ METRICS_PORT: '9464' });
+const METRICS = gatewayConfig.load({ METRICS_PORT: '9464' });
 /** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
 const HEAP_MB = 512;
 /** Seconds the endpoints controller and the balancers take to stop sending to a terminating pod. */
@@ -70,7 +71,7 @@ function metadata(options: ManifestOptions, name: string, component: string) {
 }
 
 /** The port a process serves GET /metrics on, with the ConfigMap's METRICS_PORT. */
-function scrapePort(subgraph?: SubgraphName): number {
+function scrapePort(subgraph?: SubgraphAddress): number {
   const port = metricsPort(METRICS, subgraph);
   if (port === null) throw new Error('METRICS_PORT must be set for the manifests');
   return port;
@@ -111,14 +112,14 @@ function podSpec(containers: IContainer[], extra: Partial<IPodSpec> = {}): IPodS
   };
 }
 
-function subgraphHost(name: SubgraphName): string {
+function subgraphHost(name: string): string {
   return `once-${name}`;
 }
 
 /** Settings that are not secret; every key is one of the config module's (README, "Configuration"). */
 function config(options: ManifestOptions): ConfigMap {
   const urls = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, `http://${subgraphHost(name)}:${subgraphPort(DEFAULTS, name)}/graphql`]),
+    builtInSubgraphs.map((module) => [agencyKey(module.name, 'URL'), `http://${subgraphHost(module.name)}:${subgraphPort(DEFAULTS, module)}/graphql`]),
   );
   return new ConfigMap({
     metadata: metadata(options, 'once-config', 'config'),
@@ -148,10 +149,11 @@ function migrationsJob(options: ManifestOptions): Job {
   });
 }
 
-function subgraph(options: ManifestOptions, name: SubgraphName): [Deployment, Service] {
+function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deployment, Service] {
+  const { name } = module;
   const host = subgraphHost(name);
-  const port = subgraphPort(DEFAULTS, name);
-  const scrape = scrapePort(name);
+  const port = subgraphPort(DEFAULTS, module);
+  const scrape = scrapePort(module);
   const deployment = new Deployment({
     metadata: metadata(options, host, name),
     spec: {
@@ -238,7 +240,7 @@ export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): Kuber
     config(options),
     ...externalServices(options),
     migrationsJob(options),
-    ...builtInSubgraphs.flatMap(({ name }) => subgraph(options, name)),
+    ...builtInSubgraphs.flatMap((module) => subgraph(options, module)),
     ...gateway(options),
   ];
 }

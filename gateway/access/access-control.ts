@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Config, openPostgres, type Database, type Logger, openRedis, type MigrationSet } from '../../platform';
+import { openPostgres, type Database, type Logger, openRedis, type MigrationSet } from '../../platform';
 import { audit, publicKeyDocument, auditKeyFile, auditWitnesses, loadSigningKey, createAuditWriter, type AuditWriter } from '../../subgraphs/audit';
 import { registry } from '../../subgraphs/registry';
 import { createAuthenticator, loadJwks, type Authenticate } from './authenticate';
@@ -10,6 +10,7 @@ import { RateLimiter } from './rate-limit';
 import { AccessStore } from './store';
 import { PersistedOperations } from '../persisted-operations';
 import { auditTelemetry } from '../telemetry/gateway-metrics';
+import type { GatewayConfig } from '../config';
 
 /** Authentication, purpose, policy and audit; all on in every real deployment. */
 export interface AccessControl {
@@ -35,12 +36,12 @@ export const gatewayMigrations: readonly MigrationSet[] = [
 export const AUDIT_KEY_PATH = '/.well-known/once-audit-key';
 
 /** Where `npm run once -- keys init` keeps the local signing keys' public half. */
-export function defaultJwksFile(config: Config): string {
+export function defaultJwksFile(config: GatewayConfig): string {
   return `${config.DATA_DIR}/keys/jwks.json`;
 }
 
 /** Authentication, policy store and audit writer as the configuration says. */
-export function openAccessControl(config: Config, log: Logger, db: Database): AccessControl & { close(): Promise<void> } {
+export function openAccessControl(config: GatewayConfig, log: Logger, db: Database): AccessControl & { close(): Promise<void> } {
   const jwksFile = config.JWKS_FILE ?? (existsSync(defaultJwksFile(config)) ? defaultJwksFile(config) : undefined);
   const keys = loadJwks({ file: jwksFile, url: config.JWKS_URL });
   if (!keys) log.warn('no JWKS_FILE or JWKS_URL: bearer tokens will be refused, API keys still work');

@@ -1,11 +1,12 @@
 import { Kind, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { clientLabel, noteRequest, type Config, ErrorCode, HttpError, type RequestInfo } from '../../platform';
+import { clientLabel, noteRequest, ErrorCode, HttpError, type RequestInfo } from '../../platform';
 import { newTrail, type GatewayContext } from '../context';
 import type { AccessControl } from './access-control';
 import type { FieldUse, OperationFields } from './operation-fields';
 import type { PlanFields } from './plan-fields';
 import { principalLabel, type Principal } from './principal';
 import { readPurpose } from './purpose';
+import type { GatewayConfig } from '../config';
 
 /** The type that stands for a person, and its key. */
 const PERSON_TYPE = 'Citizen';
@@ -95,13 +96,13 @@ export function subjectsInArguments(fields: OperationFields): string[] {
 }
 
 /** The principal's requests per minute: a client's own limit or the default; 0 when unlimited. */
-function rateLimitOf(principal: Principal, config: Config): number {
+function rateLimitOf(principal: Principal, config: GatewayConfig): number {
   if (principal.kind === 'client') return principal.client.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE;
   return principal.kind === 'citizen' ? config.CITIZEN_RATE_LIMIT_PER_MINUTE : 0;
 }
 
 /** Who asks and why, decided before the operation is even parsed; a refusal is audited (onRefused) like any request. */
-export async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: Config): Promise<GatewayContext> {
+export async function authorise({ requestId, clientRequestId, headers }: RequestInfo, access: AccessControl, config: GatewayConfig): Promise<GatewayContext> {
   const trail = newTrail();
   const principal = await access.authenticate(headers);
   noteRequest({ client: clientLabel(principalLabel(principal)) });

@@ -1,8 +1,9 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type Config, type Database, type Logger, createProgress, type Progress } from '../../platform';
+import { type Database, type Logger, createProgress, type Progress } from '../../platform';
 import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError, type ArchiveManifest, AuditKeyError, publicKeyDocument, readPublicKey, countRecords, latestCheckpoint, recordsBySeq, auditArchiveDir, auditWitnesses, loadPublicKey, inclusionProofProblem, inclusionProofSchema, proveInclusions, verifyChain, type ChainVerification, fileWitness, httpWitness, startWitnessServer } from '../../subgraphs/audit';
 import { AdminError } from '../access/admin';
+import type { GatewayConfig } from '../config';
 
 /** The `npm run once -- audit ...` options these commands read. */
 export interface AuditCommandOptions {
@@ -64,7 +65,7 @@ function publicKeyFrom(file: string): KeyObject {
   }
 }
 
-function configuredPublicKey(config: Config, values: AuditCommandOptions): KeyObject | null {
+function configuredPublicKey(config: GatewayConfig, values: AuditCommandOptions): KeyObject | null {
   if (values['public-key']) return publicKeyFrom(values['public-key']);
   try {
     return loadPublicKey(config);
@@ -93,7 +94,7 @@ function report(result: ChainVerification): void {
 }
 
 /** `audit <action>`: verify, prove, check-proof, key, archive. `db` is null for offline commands. */
-export async function runAuditCommand(db: Database | null, config: Config, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
+export async function runAuditCommand(db: Database | null, config: GatewayConfig, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
   if (action === 'check-proof') return checkProof(target, values);
   if (action === 'witness') return serveWitness(config, log, target, values);
   if (!db) throw new Error(`audit ${action} needs the database`);
@@ -167,7 +168,7 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
   }
 }
 
-async function serveWitness(config: Config, log: Logger, file: string | undefined, values: AuditCommandOptions): Promise<void> {
+async function serveWitness(config: GatewayConfig, log: Logger, file: string | undefined, values: AuditCommandOptions): Promise<void> {
   if (!file) throw new AdminError(`name the witness file: audit witness <file> [--port N]\n\n${AUDIT_USAGE}`);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${values.port}`);

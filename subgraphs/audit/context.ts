@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { Config, Queryable, RequestInfo } from '../../platform';
+import type { Queryable, RequestInfo } from '../../platform';
+import type { SubgraphConfig } from '../kit';
 import type { SubgraphContext, SubgraphDeps } from '../kit';
 import { latestCheckpoint, recordsBySeq } from './repository';
 import { loadPublicKey, auditWitnesses } from './settings';
@@ -20,9 +21,9 @@ export interface AuditContext extends SubgraphContext {
 }
 
 /** Key files and witnesses are read once per process configuration, not per request. */
-const trustByConfig = new WeakMap<Config, AuditContext['trust']>();
+const trustByConfig = new WeakMap<SubgraphConfig, AuditContext['trust']>();
 
-function trustOf(config: Config): AuditContext['trust'] {
+function trustOf(config: SubgraphConfig): AuditContext['trust'] {
   let trust = trustByConfig.get(config);
   if (!trust) {
     trust = { publicKey: loadPublicKey(config), witnesses: auditWitnesses(config) };

@@ -3,7 +3,7 @@ import { createAuditContext, type AuditContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The access log subgraph, run by the gateway's operator: auditors' queries and citizens' access history. */
-export const audit = defineSubgraph<AuditContext>(import.meta.url, { name: 'audit', resolvers, createContext: createAuditContext });
+export const audit = defineSubgraph(import.meta.url, { name: 'audit', port: 4004, resolvers, createContext: createAuditContext });
 
 export { RetentionError, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from './archive';
 export type { ArchiveManifest } from './archive-manifest';
@@ -12,7 +12,7 @@ export type { AuditEntry, AuditOutcome, AuditRecord } from './chain';
 export { AuditKeyError, ensureSigningKey, publicKeyDocument, readPublicKey, readSigningKey, signCheckpoint } from './checkpoints';
 export type { Checkpoint } from './checkpoints';
 export { MerkleFrontier, leafHash } from './merkle';
-export { countRecords, findRecords, latestCheckpoint, recordsBySeq } from './repository';
+export { countRecords, findAccessesTo, findRecords, latestCheckpoint, recordsBySeq } from './repository';
 export type { AuditFilter } from './repository';
 export { auditArchiveDir, auditKeyFile, auditWitnesses, loadPublicKey, loadSigningKey } from './settings';
 export { inclusionProofProblem, inclusionProofSchema, proveInclusions, recordLeaf } from './tree';

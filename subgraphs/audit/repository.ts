@@ -112,8 +112,8 @@ export function findAccessesTo(db: Queryable, personalId: string, first: number,
             c.name AS agency, c.role, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates,
             (SELECT k.id::text FROM audit.complaints k WHERE k.record_seq = r.seq AND k.personal_id = $1 ORDER BY k.id DESC LIMIT 1) AS "complaintId"
        FROM audit.records r
-       LEFT JOIN access.clients c ON c.client_id = r.client_id
-       LEFT JOIN access.purposes p ON p.code = r.purpose
+       LEFT JOIN access.client_directory c ON c.client_id = r.client_id
+       LEFT JOIN access.purpose_directory p ON p.code = r.purpose
       WHERE r.subjects @> ARRAY[$1::text] AND r.outcome IN ('OK', 'PARTIAL') AND r.principal <> 'citizen:' || $1
         AND ($2::bigint IS NULL OR r.seq < $2)
       ORDER BY r.seq DESC LIMIT $3`,

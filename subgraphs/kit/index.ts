@@ -7,3 +7,5 @@ export { DateScalar, DateTimeScalar } from './scalars';
 export { openSubgraphServices } from './services';
 export { SUBJECTS_EXTENSION, createSubgraphServer, defineSubgraph, noteSubjects, startSubgraph } from './subgraph';
 export type { GraphQLResolverMap, SubgraphContext, SubgraphDeps, SubgraphModule } from './subgraph';
+export { auditLogKeys, registryAllowedHosts, registryKeys, subgraphConfig, subgraphKeys } from './config';
+export type { AuditLogConfig, RegistryConfig, SubgraphConfig } from './config';

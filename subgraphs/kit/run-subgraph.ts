@@ -1,14 +1,15 @@
-import { subgraphPort, type Config, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { subgraphPort, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
+import { subgraphConfig, type SubgraphConfig } from './config';
 import { openSubgraphServices, type SubgraphServices } from './services';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 
 /** Runs one subgraph as its own process on its configured port. */
 export function runSubgraph(module: SubgraphModule): Promise<void> {
-  return runMain(module.name, async (config, log) => {
+  return runMain(module.name, subgraphConfig, async (config, log) => {
     const db = await openMigratedDatabase(config, log, [module]);
     const platform = openSubgraphServices(config, db, log);
     const [started] = await startSubgraphs([module], { config, platform });
-    const metrics = await startMetricsFor(config, log, module.name);
+    const metrics = await startMetricsFor(config, log, module);
     log.info({ url: started?.server.url }, `${module.name} subgraph ready`);
     return async () => {
       await started?.server.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
@@ -27,11 +28,11 @@ export interface RunningSubgraph {
 /** Serves every given subgraph on its configured port (or port 0 when asked), sharing one database. */
 export async function startSubgraphs(
   modules: readonly SubgraphModule[],
-  options: { config: Config; platform: SubgraphServices; anyPort?: boolean },
+  options: { config: SubgraphConfig; platform: SubgraphServices; anyPort?: boolean },
 ): Promise<RunningSubgraph[]> {
   const started: RunningSubgraph[] = [];
   for (const module of modules) {
-    const port = options.anyPort ? 0 : subgraphPort(options.config, module.name);
+    const port = options.anyPort ? 0 : subgraphPort(options.config, module);
     const server = await startSubgraph(module, {
       deps: { db: options.platform.database, config: options.config, platform: options.platform },
       port,

@@ -1,4 +1,5 @@
-import { type Config, type Database, type Logger, createNotifier, type Notifier } from '../../platform';
+import { type Database, type Logger, createNotifier, type Notifier } from '../../platform';
+import type { SubgraphConfig } from './config';
 import { createEntityCache, followEntityChanges, type EntityCache } from './entity-cache';
 
 /** What a process gives its subgraphs besides their statements: the database, change notices, the entity cache. */
@@ -11,7 +12,7 @@ export interface SubgraphServices {
 }
 
 /** Notices and cache as the configuration says (Redis, or in-process without REDIS_URL). */
-export function openSubgraphServices(config: Config, database: Database, log: Logger): SubgraphServices & { close(): Promise<void> } {
+export function openSubgraphServices(config: SubgraphConfig, database: Database, log: Logger): SubgraphServices & { close(): Promise<void> } {
   const notifier = createNotifier(config.REDIS_URL, log);
   const cache = createEntityCache({ redisUrl: config.REDIS_URL, ttlSeconds: config.ENTITY_CACHE_TTL_S, notifier, log });
   const following = cache ? followEntityChanges(cache, database, log) : null;

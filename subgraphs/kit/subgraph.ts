@@ -6,14 +6,15 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { type Config, type SubgraphName, type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import { type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import type { SubgraphConfig } from './config';
 import type { SubgraphServices } from './services';
 
 /** What a subgraph needs from its process. */
 export interface SubgraphDeps {
   /** Where this subgraph's repository sends its statements (counted in tests). */
   db: Queryable;
-  config: Config;
+  config: SubgraphConfig;
   /** The process's database, change notices (the registry) and entity cache. */
   platform: SubgraphServices;
 }
@@ -36,8 +37,11 @@ export function noteSubjects<Row>(subjects: Set<string>, rows: Row[], about: (ro
  * One agency subgraph. Tests compose these in-process; `startSubgraph` serves one over HTTP.
  * `createContext` runs per request, so every DataLoader lives for one request only.
  */
-export interface SubgraphModule<TContext extends SubgraphContext = SubgraphContext> {
-  name: SubgraphName;
+export interface SubgraphModule<TContext extends SubgraphContext = SubgraphContext, Name extends string = string> {
+  /** Its name, from which its configuration keys (`<NAME>_PORT`, `<NAME>_URL`) are derived. */
+  name: Name;
+  /** The port it listens on by default when it runs on this machine (`<NAME>_PORT` overrides it). */
+  port: number;
   typeDefs: DocumentNode;
   /** Typed per subgraph by its generated Resolvers type; erased here so that modules can be listed together. */
   resolvers: GraphQLResolverMap<unknown>;
@@ -56,12 +60,13 @@ function loadTypeDefs(moduleUrl: string): DocumentNode {
  * A subgraph module from its folder's parts: `schema.graphql` and `migrations/` beside `moduleUrl`, the resolvers
  * (typed by the subgraph's generated Resolvers) and the per-request context factory.
  */
-export function defineSubgraph<TContext extends SubgraphContext>(
+export function defineSubgraph<TContext extends SubgraphContext, const Name extends string>(
   moduleUrl: string,
-  parts: { name: SubgraphName; resolvers: object; createContext: SubgraphModule<TContext>['createContext'] },
-): SubgraphModule<TContext> {
+  parts: { name: Name; port: number; resolvers: object; createContext: SubgraphModule<TContext>['createContext'] },
+): SubgraphModule<TContext, Name> {
   return {
     name: parts.name,
+    port: parts.port,
     typeDefs: loadTypeDefs(moduleUrl),
     resolvers: parts.resolvers as GraphQLResolverMap<unknown>,
     migrations: fileURLToPath(new URL('./migrations', moduleUrl)),
@@ -74,7 +79,7 @@ export function subgraphSchema<TContext extends SubgraphContext>(module: Subgrap
 }
 
 /** The Apollo Server of one subgraph, as it runs in production: error masking, no Studio tracing. */
-export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: Config, log: Logger): ApolloServer<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: SubgraphConfig, log: Logger): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
@@ -104,8 +109,8 @@ function reportSubjects<TContext extends SubgraphContext>(): ApolloServerPlugin<
  * Serves a subgraph over HTTP. It answers only requests the gateway signed with this subgraph's secret; it will not
  * start without one.
  */
-export async function startSubgraph<TContext extends SubgraphContext>(
-  module: SubgraphModule<TContext>,
+export async function startSubgraph(
+  module: SubgraphModule,
   options: { deps: SubgraphDeps; port: number; log: Logger },
 ): Promise<RunningServer> {
   const { config } = options.deps;

@@ -17,7 +17,7 @@ export function createRegistryContext({ config, platform }: SubgraphDeps, reques
     registry,
     async actor() {
       const clientId = principal.startsWith('client:') ? principal.slice('client:'.length) : null;
-      const [client] = clientId ? await platform.database.query<{ role: string }>('SELECT role FROM access.clients WHERE client_id = $1 AND disabled_at IS NULL', [clientId]) : [];
+      const [client] = clientId ? await platform.database.query<{ role: string }>('SELECT role FROM access.client_directory WHERE client_id = $1 AND active', [clientId]) : [];
       if (!clientId || !client) throw new GraphQLError('Registry changes are made by agency or administrator clients', { extensions: { code: ErrorCode.Forbidden } });
       return { principal, clientId, role: client.role };
     },

@@ -3,7 +3,7 @@ import { createRegistryContext, type RegistryContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The schema registry subgraph, run by the gateway's operator. */
-export const registry = defineSubgraph<RegistryContext>(import.meta.url, { name: 'registry', resolvers, createContext: createRegistryContext });
+export const registry = defineSubgraph(import.meta.url, { name: 'registry', port: 4005, resolvers, createContext: createRegistryContext });
 
 export { CompositionError, compose, composeSupergraph } from './compose';
 export { composeInWorker } from './composition';

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from './compose';
-import { registryAllowedHosts, type Config, type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
+import { type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
 // The one module of the gateway a subgraph imports (see .dependency-cruiser.cjs): the replicas' own health check.
 import { failingHealthChecks } from '../../gateway/subgraph-health';
+import { registryAllowedHosts, type RegistryConfig } from '../kit';
 import { composeInWorker } from './composition';
 import type { CompositionOutcome, CompositionProblem, SubgraphEntry } from './composition-job';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
@@ -76,7 +77,7 @@ export interface RegistryDeps {
 }
 
 /** The registry's dependencies as the configuration gives them. */
-export function registryDeps(config: Config, platform: { database: Database; notifier: Notifier; log: Logger }): RegistryDeps {
+export function registryDeps(config: RegistryConfig, platform: { database: Database; notifier: Notifier; log: Logger }): RegistryDeps {
   return {
     db: platform.database,
     notifier: platform.notifier,
@@ -84,7 +85,7 @@ export function registryDeps(config: Config, platform: { database: Database; not
     builtInSecrets: config.SUBGRAPH_SECRETS,
     usageWindowDays: config.USAGE_WINDOW_DAYS,
     fetchTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-    allowsHost: hostAllowList(registryAllowedHosts(config)),
+    allowsHost: hostAllowList(registryAllowedHosts(config, Object.keys(config.SUBGRAPH_SECRETS))),
     maxSdlBytes: config.REGISTRY_MAX_SDL_BYTES,
     checkTimeoutMs: config.REGISTRY_CHECK_TIMEOUT_MS,
   };
@@ -204,14 +205,7 @@ async function appendVersion(
 /** How many recent successful operations read each coordinate that `paths` name (a type name covers its fields). */
 async function usage(deps: RegistryDeps, paths: readonly string[]): Promise<Map<string, number>> {
   if (paths.length === 0) return new Map();
-  const rows = await deps.db.query<{ path: string; uses: number }>(
-    `SELECT p.path, count(DISTINCT r.seq)::int AS uses
-       FROM unnest($1::text[]) AS p(path)
-       JOIN audit.records r ON r.at > now() - make_interval(days => $2) AND r.outcome IN ('OK', 'PARTIAL')
-        AND EXISTS (SELECT 1 FROM unnest(r.coordinates) c WHERE c = p.path OR split_part(c, '.', 1) = p.path)
-      GROUP BY p.path`,
-    [paths, deps.usageWindowDays],
-  );
+  const rows = await deps.db.query<{ path: string; uses: number }>('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [paths, deps.usageWindowDays]);
   return new Map(rows.map((row) => [row.path, row.uses]));
 }
 

@@ -3,4 +3,7 @@ import { createResidenceContext, type ResidenceContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The Residence Database subgraph: households, permanent and temporary residence, and their history. */
-export const residence = defineSubgraph<ResidenceContext>(import.meta.url, { name: 'residence', resolvers, createContext: createResidenceContext });
+export const residence = defineSubgraph(import.meta.url, { name: 'residence', port: 4002, resolvers, createContext: createResidenceContext });
+
+export { residenceSeeding } from './seed';
+export type { AddressColumns, HouseholdRow, MemberRow, ResidenceRow } from './seed';

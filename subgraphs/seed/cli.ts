@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { builtInSubgraphs } from '..';
-import { openSubgraphServices } from '../kit';
+import { openSubgraphServices, subgraphConfig } from '../kit';
 import { createProgress, openMigratedDatabase, runMain } from '../../platform';
 import { DEFAULT_AS_OF } from './generate';
 import { clearSeededTables, countCitizens, seedDatabase } from './load';
@@ -11,7 +11,7 @@ const USAGE = `Usage: npm run seed -- [--citizens N] [--seed N] [--as-of YYYY-MM
   --as-of     the day the data describes (default ${DEFAULT_AS_OF})
   --reset     replace the citizens already in the database`;
 
-await runMain('seed', async (config, log) => {
+await runMain('seed', subgraphConfig, async (config, log) => {
   const { values } = parseArgs({
     options: { citizens: { type: 'string' }, seed: { type: 'string' }, 'as-of': { type: 'string' }, reset: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });

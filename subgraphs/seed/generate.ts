@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { base, en, Faker, vi } from '@faker-js/faker';
 import { formatPersonalId, type Sex, provinces, TWO_LEVEL_GOVERNMENT_SINCE, type Province } from '../../platform';
 import { addDays, addYears, ageOn, maxDate, minDate, toDay, fromDay, yearOf } from './dates';
-import type { AddressColumns, CitizenRow, DocumentRow, DossierRow, HouseholdRow, ResidenceRow, SeedBatch } from './rows';
+import type { CitizenRow } from '../population';
+import type { DocumentRow, DossierRow } from '../procedures';
+import type { AddressColumns, HouseholdRow, ResidenceRow } from '../residence';
+import type { SeedBatch } from './rows';
 import * as words from './vocabulary';
 
 export interface SeedOptions {
@@ -69,6 +72,11 @@ export function* generateSeed(options: SeedOptions): Generator<SeedBatch> {
   }
   const last = world.take();
   if (last.citizens.length > 0) yield last;
+}
+
+/** Every citizen `generateSeed(options)` makes, in order: what another agency's own seed data is derived from. */
+export function* generatedCitizens(options: SeedOptions): Generator<CitizenRow> {
+  for (const batch of generateSeed(options)) yield* batch.citizens;
 }
 
 class World {

@@ -1,38 +1,35 @@
 import type { Database } from '../../platform';
-import { csvLine } from './csv';
+import { populationSeeding } from '../population';
+import { proceduresSeeding } from '../procedures';
+import { residenceSeeding } from '../residence';
 import { generateSeed, type SeedOptions } from './generate';
-import { seedTables } from './rows';
+
+export { countCitizens } from '../population';
 
 export interface SeedTotals {
   citizens: number;
   rows: number;
 }
 
-/** Number of citizens already in the database. */
-export async function countCitizens(db: Database): Promise<number> {
-  const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM population.citizens');
-  return row?.count ?? 0;
-}
+/**
+ * The agencies whose tables the seed tool fills, each through its own module's seeding: the tool generates rows and
+ * hands each agency its share, but names no agency's table (test/unit/table-ownership.test.ts checks it).
+ */
+const agencies = [populationSeeding, residenceSeeding, proceduresSeeding] as const;
 
 /** Empties every seeded table (the reference data of the migrations stays). */
 export async function clearSeededTables(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE ${seedTables.map(({ table }) => table).join(', ')}`);
+  for (const agency of agencies) await agency.clear(db);
 }
 
 /**
- * Streams generated batches into the database with COPY, table by table in foreign-key order.
+ * Streams generated batches into the database, agency by agency (each writes with COPY, in foreign-key order).
  * `onProgress` is called after each batch with the number of citizens written so far.
  */
 export async function seedDatabase(db: Database, options: SeedOptions, onProgress: (citizens: number) => void = () => {}): Promise<SeedTotals> {
   const totals: SeedTotals = { citizens: 0, rows: 0 };
   for (const batch of generateSeed(options)) {
-    for (const { key, table, columns } of seedTables) {
-      const rows: readonly object[] = batch[key];
-      if (rows.length === 0) continue;
-      const csv = rows.map((row) => csvLine(columns.map((column) => Reflect.get(row, column)))).join('');
-      await db.copyCsv(table, columns, csv);
-      totals.rows += rows.length;
-    }
+    for (const agency of agencies) totals.rows += await agency.write(db, batch);
     totals.citizens += batch.citizens.length;
     onProgress(totals.citizens);
   }

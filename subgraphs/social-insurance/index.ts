@@ -3,6 +3,6 @@ import { createSocialInsuranceContext, type SocialInsuranceContext } from './con
 import { resolvers } from './resolvers';
 
 /** The social insurance agency's subgraph: published through the registry at runtime, not built in. */
-export const socialInsurance = defineSubgraph<SocialInsuranceContext>(import.meta.url, { name: 'social-insurance', resolvers, createContext: createSocialInsuranceContext });
+export const socialInsurance = defineSubgraph(import.meta.url, { name: 'social-insurance', port: 4010, resolvers, createContext: createSocialInsuranceContext });
 
-export { seedBooks } from './repository';
+export { seedBooks } from './seed';

@@ -5,6 +5,7 @@ import { addTrustedDocuments, createClient, disableClient, grant, issueApiKey, r
 import { openRedis } from '../../platform';
 import { one, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
 let stack: TestStack;
 /** Granted Query.citizen, Citizen.personalId and Citizen.fullName for enrolment (1.900011), nothing else. */
@@ -304,7 +305,7 @@ describe('rate limits', () => {
   });
 
   it('counts a principal once across replicas in Redis, per minute, and per replica while Redis is unreachable', async () => {
-    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const redisUrl = testEnv.TEST_REDIS_URL;
     const clients = [openRedis(redisUrl, silentLog, 'test'), openRedis(redisUrl, silentLog, 'test'), openRedis('redis://127.0.0.1:1', silentLog, 'test')];
     const [first, second, offline] = clients.map((client) => new RateLimiter(client)) as [RateLimiter, RateLimiter, RateLimiter];
     try {

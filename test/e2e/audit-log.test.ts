@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
 // Tampers with the log's tables directly, to show that verification catches what its own API never does.
 import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
-import { gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
-import { loadConfig, openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
+import { gatewayConfig, gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
+import { openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
 const DAY_MS = 86_400_000;
@@ -268,8 +268,8 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
 
 describe('audit key and witness configuration', () => {
   it('names the key when a witness URL is not http(s)', () => {
-    expect(() => loadConfig({ AUDIT_WITNESS_URLS: 'https://witness.example/a,ftp://witness.example/b' })).toThrow(/AUDIT_WITNESS_URLS: each entry must be an http\(s\) URL; got "ftp:\/\/witness.example\/b"/);
-    expect(loadConfig({ AUDIT_WITNESS_URLS: ' https://a.example/w , http://127.0.0.1:9/w ' }).AUDIT_WITNESS_URLS).toEqual(['https://a.example/w', 'http://127.0.0.1:9/w']);
+    expect(() => gatewayConfig.load({ AUDIT_WITNESS_URLS: 'https://witness.example/a,ftp://witness.example/b' })).toThrow(/AUDIT_WITNESS_URLS: each entry must be an http\(s\) URL; got "ftp:\/\/witness.example\/b"/);
+    expect(gatewayConfig.load({ AUDIT_WITNESS_URLS: ' https://a.example/w , http://127.0.0.1:9/w ' }).AUDIT_WITNESS_URLS).toEqual(['https://a.example/w', 'http://127.0.0.1:9/w']);
   });
 
   it('will not run a production gateway without an audit key, nor any gateway with a key file that is not Ed25519', () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { one } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testEnv.TEST_REDIS_URL;
 const CHECK = `query ($id: ID!) { citizen(personalId: $id) { lifeStatus documentCheck(required: [BIRTH_CERTIFICATE]) { requirements { type status } } } }`;
 type Check = { citizen: { lifeStatus: string; documentCheck: { requirements: Array<{ type: string; status: string }> } } };
 

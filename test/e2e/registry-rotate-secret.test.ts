@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { type RunningServer, migrate, createNotifier } from '../../platform';
 import { startSubgraph } from '../../subgraphs/kit';
-import { seedDatabase } from '../../subgraphs/seed';
+import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
 import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
 import { reachableCoordinates, gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
@@ -12,6 +12,9 @@ import { startTestStack, type TestClient, type TestStack } from '../helpers/stac
 const ROOTS = ['Query.subgraphs', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rotateSubgraphSecret'];
 const INSURANCE = 'query ($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status } } }';
 const ROTATE = 'mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }';
+
+/** The generated people: the population agency's citizens and those the social insurance agency keeps books for. */
+const SEED = { citizens: 100, seed: 9 };
 
 let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
 let stack: TestStack;
@@ -38,8 +41,8 @@ const readInsurance = () => stack.graphql(INSURANCE, { id: insured }, portal.hea
 beforeAll(async () => {
   scratch = await scratchDatabase();
   for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(scratch.db, set.name, set.migrations);
-  await seedDatabase(scratch.db, { citizens: 100, seed: 9 });
-  await seedBooks(scratch.db, 20);
+  await seedDatabase(scratch.db, SEED);
+  await seedBooks(scratch.db, generatedCitizens(SEED), 20);
   insured = (await scratch.db.query<{ id: string }>('SELECT personal_id AS id FROM social_insurance.books ORDER BY 1 LIMIT 1'))[0]?.id ?? '';
   stack = await startTestStack({ DATABASE_URL: scratch.url }, { registry: true });
   const coordinates = reachableCoordinates(stack.apiSchema, ROOTS);

@@ -6,15 +6,18 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { type RunningServer, migrate, createNotifier, createRedisClient } from '../../platform';
 import { startSubgraph } from '../../subgraphs/kit';
 import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
-import { seedDatabase } from '../../subgraphs/seed';
+import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
 import { reachableCoordinates, gatewayMigrations, type QueryPlanStats } from '../../gateway';
 import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testEnv.TEST_REDIS_URL;
 const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.rollbackSupergraph', 'Mutation.removeSubgraph'];
 const PUBLISH = `mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { version action subject subgraphs } report { ok changes { level path usedByOperations } } } }`;
 const INSURANCE = 'query ($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status contributionMonths } } }';
+/** The generated people: the population agency's citizens and those the social insurance agency keeps books for. */
+const SEED = { citizens: 300, seed: 5 };
 const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName } }';
 
 let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -65,8 +68,8 @@ const versionOf = async (url: string) => Number((await fetch(url.replace('/graph
 beforeAll(async () => {
   scratch = await scratchDatabase();
   for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(scratch.db, set.name, set.migrations);
-  await seedDatabase(scratch.db, { citizens: 300, seed: 5 });
-  await seedBooks(scratch.db, 100);
+  await seedDatabase(scratch.db, SEED);
+  await seedBooks(scratch.db, generatedCitizens(SEED), 100);
   insured = (await scratch.db.query<{ id: string }>('SELECT personal_id AS id FROM social_insurance.books ORDER BY 1 LIMIT 1'))[0]?.id ?? '';
   pollingStack = await startTestStack({ DATABASE_URL: scratch.url, REDIS_URL, SUPERGRAPH_POLL_MS: '600000' }, { registry: true });
   const registryCoordinates = reachableCoordinates(pollingStack.apiSchema, REGISTRY_ROOTS);

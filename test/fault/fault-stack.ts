@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type SubgraphName, openPostgres, type Database, type RunningServer } from '../../platform';
+import { openPostgres, type Database, type RunningServer } from '../../platform';
 import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
 import { createClient, grant, issueApiKey, reachableCoordinates } from '../../gateway';
 import { compose } from '../../subgraphs/registry';
 import { startChild, type Child, startTcpProxy, type TcpProxy } from '../../bench';
 import { openTestDatabase, silentLog, testConfig, TEST_SECRETS } from '../helpers/database';
-import { AGENCY_ROOTS, ENROLMENT } from '../helpers/stack';
+import { AGENCY_ROOTS, ENROLMENT, type BuiltInName } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = testEnv.TEST_REDIS_URL;
 
 /** One answer as a client sees it: a response, or the connection failing (a reset, a refusal). */
 export type Outcome =
@@ -57,7 +58,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   const subgraphDb = openPostgres(databaseUrl, 8, silentLog);
   const platform = openSubgraphServices(config, subgraphDb, silentLog);
   const servers: RunningServer[] = [];
-  const urls = {} as Record<SubgraphName, string>;
+  const urls = {} as Record<BuiltInName, string>;
   for (const module of builtInSubgraphs) {
     const server = await startSubgraph(module, { deps: { db: subgraphDb, config, platform }, port: 0, log: silentLog });
     servers.push(server);

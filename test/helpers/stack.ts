@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { inject } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type SubgraphName, countQueries, openPostgres, type Database, type Logger, type Notifier, type RunningServer } from '../../platform';
+import { countQueries, openPostgres, type Database, type Logger, type Notifier, type RunningServer } from '../../platform';
 import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns, compose } from '../../subgraphs/registry';
 import { followRegistry, type RegistryFollower, createClient, grant, issueApiKey, reachableCoordinates, issueToken, readPrivateKey, openAccessControl, startGateway } from '../../gateway';
 import { openTestDatabase, silentLog, testConfig } from './database';
+
+/** The names of the subgraphs that ship with Once, which a test stack serves. */
+export type BuiltInName = (typeof builtInSubgraphs)[number]['name'];
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
@@ -27,9 +30,9 @@ export const AGENCY_ROOTS = ['Query.citizen', 'Query.citizens', 'Query.residence
 
 export interface TestStack {
   gatewayUrl: string;
-  subgraphUrls: Record<SubgraphName, string>;
+  subgraphUrls: Record<BuiltInName, string>;
   /** SQL statements each subgraph has sent since the last reset. */
-  queries: Record<SubgraphName, { readonly count: number; reset(): void }>;
+  queries: Record<BuiltInName, { readonly count: number; reset(): void }>;
   db: Database;
   apiSchema: GraphQLSchema;
   /** A portal granted every agency coordinate for purpose 1.900011; `graphql` sends its credentials. */
@@ -39,7 +42,7 @@ export interface TestStack {
   /** A JWT signed with the run's key; negative ttl gives an expired one. */
   token(kind: 'client' | 'citizen', subject: string, ttlSeconds?: number): Promise<string>;
   /** Stops one subgraph's server, to see how the gateway copes without it. */
-  stopSubgraph(name: SubgraphName): Promise<void>;
+  stopSubgraph(name: BuiltInName): Promise<void>;
   /** POSTs a GraphQL request to the gateway (or `url`) over real HTTP, as the test portal unless `headers` say otherwise. */
   graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
   stop(): Promise<void>;
@@ -57,15 +60,16 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
   const platform = openSubgraphServices(config, db, silentLog);
   const { notifier } = platform;
-  const servers = new Map<SubgraphName, RunningServer>();
+  const servers = new Map<BuiltInName, RunningServer>();
   const queries = {} as TestStack['queries'];
   const subgraphUrls = {} as TestStack['subgraphUrls'];
   for (const module of builtInSubgraphs) {
+    const { name } = module;
     const counted = countQueries(db);
-    const server = await startSubgraph(module, { deps: { db: counted, config, platform }, port: 0, log: log.child({ subgraph: module.name }) });
-    servers.set(module.name, server);
-    queries[module.name] = counted;
-    subgraphUrls[module.name] = server.url;
+    const server = await startSubgraph(module, { deps: { db: counted, config, platform }, port: 0, log: log.child({ subgraph: name }) });
+    servers.set(name, server);
+    queries[name] = counted;
+    subgraphUrls[name] = server.url;
   }
   const access = openAccessControl(config, silentLog, db);
   let supergraph: string | RegistryFollower;

@@ -5,8 +5,9 @@ import { population } from '../../subgraphs/population';
 import { residence } from '../../subgraphs/residence';
 import { openTestDatabase, silentLog } from '../helpers/database';
 import { subgraphHarness } from '../helpers/subgraph';
+import { testEnv } from '../helpers/test-env';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testEnv.TEST_REDIS_URL;
 const db = openTestDatabase();
 const notifiers = [createNotifier(REDIS_URL, silentLog), createNotifier(REDIS_URL, silentLog)];
 /** Two processes' caches over one Redis. */

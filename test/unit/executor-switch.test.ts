@@ -2,9 +2,9 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { describe, expect, it } from 'vitest';
-import { OnceExecutor, type ExecutorMode } from '../../gateway';
+import { gatewayConfig, OnceExecutor, type ExecutorMode } from '../../gateway';
 import { compose } from '../../subgraphs/registry';
-import { ConfigError, loadConfig } from '../../platform';
+import { ConfigError } from '../../platform';
 import { shopSubgraphs } from '../differential/fixtures/shop';
 import { silentLog } from '../helpers/database';
 
@@ -20,13 +20,13 @@ function executorOver(mode: ExecutorMode) {
 
 describe('GATEWAY_EXECUTOR', () => {
   it("defaults to Once's executor and accepts apollo", () => {
-    expect(loadConfig({}).GATEWAY_EXECUTOR).toBe('once');
-    expect(loadConfig({ GATEWAY_EXECUTOR: 'apollo' }).GATEWAY_EXECUTOR).toBe('apollo');
+    expect(gatewayConfig.load({}).GATEWAY_EXECUTOR).toBe('once');
+    expect(gatewayConfig.load({ GATEWAY_EXECUTOR: 'apollo' }).GATEWAY_EXECUTOR).toBe('apollo');
   });
 
   it('refuses any other executor, naming the key', () => {
-    expect(() => loadConfig({ GATEWAY_EXECUTOR: 'fast' })).toThrow(ConfigError);
-    expect(() => loadConfig({ GATEWAY_EXECUTOR: 'fast' })).toThrow(/GATEWAY_EXECUTOR/);
+    expect(() => gatewayConfig.load({ GATEWAY_EXECUTOR: 'fast' })).toThrow(ConfigError);
+    expect(() => gatewayConfig.load({ GATEWAY_EXECUTOR: 'fast' })).toThrow(/GATEWAY_EXECUTOR/);
     expect(() => executorOver('fast' as ExecutorMode)).toThrow(/Unknown executor "fast"/);
   });
 

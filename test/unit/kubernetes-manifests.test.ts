@@ -10,7 +10,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { loadConfig, metricsPort } from '../../platform';
+import { metricsPort } from '../../platform';
+import { gatewayConfig } from '../../gateway';
 import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, type KubernetesObject } from '../../deploy';
 
 const COMMITTED = readFileSync(new URL('../../deploy/kubernetes/once.yaml', import.meta.url), 'utf8');
@@ -81,7 +82,7 @@ describe('Kubernetes manifests', () => {
 
   it('set METRICS_PORT and expose the metrics listener of each server as the named port the scrape annotations point at', () => {
     expect(find('ConfigMap', 'once-config')).toMatchObject({ data: { METRICS_PORT: '9464' } });
-    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map(({ name }) => [`once-${name}`, metricsPort(loadConfig({ METRICS_PORT: '9464' }), name)])) };
+    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map((module) => [`once-${module.name}`, metricsPort(gatewayConfig.load({ METRICS_PORT: '9464' }), module)])) };
     for (const [name, port] of Object.entries(expected)) {
       const template = find('Deployment', name)?.spec?.template;
       expect(template?.metadata?.annotations, name).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });

@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, registryAllowedHosts } from '../../platform';
+import { ConfigError } from '../../platform';
+import { registryAllowedHosts, subgraphConfig } from '../../subgraphs/kit';
+import { builtInSubgraphs } from '../../subgraphs';
 import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry';
+
+const builtIns = builtInSubgraphs.map(({ name }) => name);
 
 describe('REGISTRY_ALLOWED_HOSTS', () => {
   it('defaults to the hosts of the built-in subgraphs\' URLs', () => {
-    expect(registryAllowedHosts(loadConfig({}))).toEqual(['127.0.0.1']);
-    expect(registryAllowedHosts(loadConfig({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }))).toEqual(['10.0.0.5', 'audit.internal']);
+    expect(registryAllowedHosts(subgraphConfig.load({}), builtIns)).toEqual(['127.0.0.1']);
+    expect(registryAllowedHosts(subgraphConfig.load({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }), builtIns)).toEqual(['10.0.0.5', 'audit.internal']);
   });
 
   it('takes host names, addresses and CIDRs, and names the key and the entry it refuses', () => {
-    expect(loadConfig({ REGISTRY_ALLOWED_HOSTS: 'BHXH.gov.vn, 10.20.0.0/16,::1,fd00::/8' }).REGISTRY_ALLOWED_HOSTS).toEqual(['bhxh.gov.vn', '10.20.0.0/16', '::1', 'fd00::/8']);
+    expect(subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: 'BHXH.gov.vn, 10.20.0.0/16,::1,fd00::/8' }).REGISTRY_ALLOWED_HOSTS).toEqual(['bhxh.gov.vn', '10.20.0.0/16', '::1', 'fd00::/8']);
     for (const bad of ['http://x', '10.0.0.0/33', 'a b', '10.0.0.0/8/1', 'host/8', '*.gov.vn']) {
-      expect(() => loadConfig({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
-      expect(() => loadConfig({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(/REGISTRY_ALLOWED_HOSTS: each entry must be a host name, an IP address or a CIDR/);
+      expect(() => subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
+      expect(() => subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(/REGISTRY_ALLOWED_HOSTS: each entry must be a host name, an IP address or a CIDR/);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { personalIdProblems, provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform';
-import { csvLine, generateSeed, type SeedBatch } from '../../subgraphs/seed';
+import { csvLine, personalIdProblems, provinceByCode, TWO_LEVEL_GOVERNMENT_SINCE } from '../../platform';
+import { generateSeed, type SeedBatch } from '../../subgraphs/seed';
 
 const AS_OF = '2026-10-01';
 

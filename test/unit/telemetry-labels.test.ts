@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
-import { clientLabel, ConfigError, loadConfig, metricsPort, CappedLabel } from '../../platform';
+import { audit, canonicalRecord, type AuditEntry } from '../../subgraphs/audit';
+import { population } from '../../subgraphs/population';
+import { registry } from '../../subgraphs/registry';
+import { socialInsurance } from '../../subgraphs/social-insurance';
+import { clientLabel, ConfigError, platformConfig, metricsPort, CappedLabel } from '../../platform';
 
 describe('metric labels hold only bounded values', () => {
   it('keeps the first operation names up to its cap, and calls the rest "other"', () => {
@@ -33,21 +36,21 @@ describe('METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   const env = { SUBGRAPH_SECRETS: '' };
 
   it('puts each subgraph process at its offset from METRICS_PORT, and the gateway on it', () => {
-    const config = loadConfig({ ...env, METRICS_PORT: '9464' });
-    expect([metricsPort(config), metricsPort(config, 'population'), metricsPort(config, 'registry'), metricsPort(config, 'social-insurance')]).toEqual([9464, 9465, 9469, 9474]);
+    const config = platformConfig.load({ ...env, METRICS_PORT: '9464' });
+    expect([metricsPort(config), metricsPort(config, population), metricsPort(config, registry), metricsPort(config, socialInsurance)]).toEqual([9464, 9465, 9469, 9474]);
   });
 
   it('serves no metrics when unset, and free ports everywhere when 0', () => {
-    expect(metricsPort(loadConfig(env), 'audit')).toBeNull();
-    const zero = loadConfig({ ...env, METRICS_PORT: '0' });
-    expect([metricsPort(zero), metricsPort(zero, 'audit')]).toEqual([0, 0]);
+    expect(metricsPort(platformConfig.load(env), audit)).toBeNull();
+    const zero = platformConfig.load({ ...env, METRICS_PORT: '0' });
+    expect([metricsPort(zero), metricsPort(zero, audit)]).toEqual([0, 0]);
   });
 
   it('refuses values it cannot serve, naming the key', () => {
-    for (const value of ['65530', '-1', 'ninety', '1.5']) expect(() => loadConfig({ ...env, METRICS_PORT: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...env, METRICS_PORT: '65530' })).toThrow(/METRICS_PORT/);
-    expect(() => loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'file:///etc/passwd' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
-    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');
+    for (const value of ['65530', '-1', 'ninety', '1.5']) expect(() => platformConfig.load({ ...env, METRICS_PORT: value })).toThrow(ConfigError);
+    expect(() => platformConfig.load({ ...env, METRICS_PORT: '65530' })).toThrow(/METRICS_PORT/);
+    expect(() => platformConfig.load({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'file:///etc/passwd' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(platformConfig.load({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');
   });
 });
 
