@@ -17,6 +17,17 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    rules: {
+      // Counts, ports, sizes and durations go into log lines and error messages as they are; a number has one
+      // obvious text form. Everything else (undefined, null, objects) must be turned into text on purpose.
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowAny: false, allowBoolean: false, allowNullish: false, allowRegExp: false, allowNever: false, allowArray: false },
+      ],
+      // `() => resolve()` and `(done) => progress.update(done)` are callbacks that return nothing, written the short
+      // way throughout; the rule still catches a void value returned from a function body or used as a value.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+    },
   },
   {
     // The pages served to browsers are plain JavaScript modules outside tsconfig.json: no type information.
