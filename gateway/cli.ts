@@ -136,13 +136,15 @@ async function run(db: Database, by: Operator, config: Config, log: Logger, posi
         trustedDocumentsOnly: values['trusted-only'],
         rateLimitPerMinute: rateLimitOption(values['rate-limit']),
       }, by);
-      return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
+      print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
+      return;
     case 'clients list':
       for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
       return;
     case 'clients disable':
       await disableClient(db, required(target, 'client id'), by);
-      return print(`client ${target} disabled`);
+      print(`client ${target} disabled`);
+      return;
     case 'clients update': {
       const clientId = required(target, 'client id');
       const trustedOnly = values['trusted-only'];
@@ -155,15 +157,18 @@ async function run(db: Database, by: Operator, config: Config, log: Logger, posi
     case 'keys issue': {
       const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'), by);
       print(`key ${keyId} for ${target} (store it now, it is not shown again):`);
-      return print(apiKey);
+      print(apiKey);
+      return;
     }
     case 'keys revoke':
       await revokeApiKey(db, required(target, 'key id'), by);
-      return print(`key ${target} revoked`);
+      print(`key ${target} revoked`);
+      return;
     case 'jwt init': {
       const jwksFile = config.JWKS_FILE ?? defaultJwksFile(config);
       const { created, privateFile } = await initLocalKeys(jwksFile);
-      return print(`${created ? 'created' : 'already present'}: ${privateFile} (private) and ${jwksFile} (JWKS_FILE)`);
+      print(`${created ? 'created' : 'already present'}: ${privateFile} (private) and ${jwksFile} (JWKS_FILE)`);
+      return;
     }
     case 'jwt client':
     case 'jwt citizen': {
@@ -171,7 +176,8 @@ async function run(db: Database, by: Operator, config: Config, log: Logger, posi
       const ttlSeconds = Number(values.ttl);
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new AdminError(`--ttl must be whole seconds; got ${values.ttl}`);
       const subject = required(target, action === 'client' ? 'client id' : 'personal id');
-      return print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+      print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+      return;
     }
     case 'documents add': {
       const files = positionals.slice(3);
@@ -191,12 +197,14 @@ async function run(db: Database, by: Operator, config: Config, log: Logger, posi
     case 'grant': {
       const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);
       await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') }, by);
-      return print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
+      print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
+      return;
     }
     case 'revoke': {
       const coordinates = values.fields?.split(',').map((field) => field.trim()).filter(Boolean);
       const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) }, by);
-      return print(`revoked ${removed} grant(s)`);
+      print(`revoked ${removed} grant(s)`);
+      return;
     }
     case 'grants':
       for (const row of await listGrants(db, required(action, 'client id'))) print(`${row.purpose}\t${row.coordinate}\t${row.legalBasis}`);

@@ -105,7 +105,10 @@ function report(result: ChainVerification): void {
 
 /** `audit <action>`: verify, prove, check-proof, key, archive. `db` is null for offline commands. */
 export async function runAuditCommand(db: Database | null, config: Config, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
-  if (action === 'check-proof') return checkProof(target, values);
+  if (action === 'check-proof') {
+    checkProof(target, values);
+    return;
+  }
   if (action === 'witness') return serveWitness(config, log, target, values);
   if (!db) throw new Error(`audit ${action} needs the database`);
   switch (action) {
@@ -129,7 +132,8 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
         onProgress: (checked) => progress.update(checked),
       });
       progress.stop();
-      return report(result);
+      report(result);
+      return;
     }
     case 'prove': {
       const seq = seqOption(target, 'the record seq');
@@ -141,12 +145,14 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
       const [proof] = checkpoint ? await proveInclusions(db, [record], checkpoint, () => true) : [null];
       if (!checkpoint || !proof) throw new AdminError(`record ${seq} is not covered by a signed checkpoint yet${checkpoint ? ` (the newest covers ${checkpoint.treeSize} records)` : ''}; retry after the next checkpoint`);
       writeFileSync(values.out, `${JSON.stringify(proof, null, 2)}\n`);
-      return print(`proof of record ${seq} against the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at} written to ${values.out}`);
+      print(`proof of record ${seq} against the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at} written to ${values.out}`);
+      return;
     }
     case 'key': {
       const key = configuredPublicKey(config, values);
       if (!key) throw new AdminError('no audit key: set AUDIT_SIGNING_KEY_FILE (npm start creates one under DATA_DIR/keys)');
-      return print(JSON.stringify(publicKeyDocument(key), null, 2));
+      print(JSON.stringify(publicKeyDocument(key), null, 2));
+      return;
     }
     case 'archive': {
       const publicKey = configuredPublicKey(config, values);
@@ -163,7 +169,10 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
             progress.update(done);
           },
         });
-        if (archived.length === 0) return print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
+        if (archived.length === 0) {
+          print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
+          return;
+        }
         for (const manifest of archived) print(`archived ${manifest.partitions.join(', ')}: records ${manifest.firstSeq} to ${manifest.lastSeq} in ${auditArchiveDir(config)}/${manifest.file} (checkpoint of ${manifest.checkpoint.treeSize} records), partition dropped`);
         return;
       } catch (error) {

@@ -186,16 +186,24 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     // Once stopping, every response asks the client to close its connection, so that keep-alive clients move on.
     if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
     // Kubernetes probes: /live says the process is up (restart it if not), /ready whether to send it traffic.
-    if (url.pathname === '/live') return sendJson(response, 200, { status: 'live' });
-    if (url.pathname === '/ready') return sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
+    if (url.pathname === '/live') {
+      sendJson(response, 200, { status: 'live' });
+      return;
+    }
+    if (url.pathname === '/ready') {
+      sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
+      return;
+    }
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
-      return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+      sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+      return;
     }
     const route = options.routes && Object.hasOwn(options.routes, url.pathname) ? options.routes[url.pathname] : undefined;
     if (route) {
       if (request.method !== 'GET') throw new HttpError(405, ErrorCode.BadRequest, `${url.pathname} answers GET only`, { allow: 'GET' });
-      return sendJson(response, 200, route());
+      sendJson(response, 200, route());
+      return;
     }
     if (url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
