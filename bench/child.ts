@@ -99,7 +99,7 @@ export async function startChild(entry: string, args: string[], env: Record<stri
         if (ready) resolve(ready);
       }
     });
-    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));
+    child.on('exit', (code, signal) => reject(new Error(`${entry} exited with ${code ?? String(signal)} before it was ready`)));
   });
   return {
     process: child,

@@ -49,5 +49,5 @@ switch (kind) {
     break;
   }
   default:
-    throw new Error(`unknown gateway "${kind}": once, apollo, hive or hive-rust`);
+    throw new Error(`unknown gateway "${String(kind)}": once, apollo, hive or hive-rust`);
 }

@@ -68,7 +68,7 @@ function publicKeyFrom(file: string): KeyObject {
   try {
     const document = JSON.parse(text) as { pem?: unknown; jwk?: unknown; kty?: unknown };
     const key = typeof document.pem === 'string' ? createPublicKey(document.pem) : createPublicKey({ key: (document.jwk ?? document) as JsonWebKey, format: 'jwk' });
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it holds a ${key.asymmetricKeyType} key, not Ed25519`);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it holds a ${key.asymmetricKeyType ?? 'unrecognised'} key, not Ed25519`);
     return key;
   } catch (error) {
     throw new AdminError(`--public-key ${file} is not an Ed25519 public key (PEM, JWK, or the document of /.well-known/once-audit-key): ${(error as Error).message}`);
@@ -110,7 +110,7 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
     return;
   }
   if (action === 'witness') return serveWitness(config, log, target, values);
-  if (!db) throw new Error(`audit ${action} needs the database`);
+  if (!db) throw new Error(`audit ${action ?? ''} needs the database`);
   switch (action) {
     case 'verify': {
       const witnesses = values.witness?.length ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness))) : auditWitnesses(config);
@@ -190,7 +190,7 @@ export async function runAuditCommand(db: Database | null, config: Config, log: 
 async function serveWitness(config: Config, log: Logger, file: string | undefined, values: AuditCommandOptions): Promise<void> {
   if (!file) throw new AdminError(`name the witness file: audit witness <file> [--port N]\n\n${AUDIT_USAGE}`);
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${String(values.port)}`);
   const publicKey = configuredPublicKey(config, values);
   if (!publicKey) throw new AdminError('--public-key FILE is required: a witness keeps only checkpoints the audit key signed');
   const { url } = await startWitnessServer({ file, publicKey, host: config.HOST, port, log });

@@ -132,7 +132,7 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
     const url = new URL(request.url ?? '/', 'http://localhost');
     // Discovery, keys and tokens are fetched by the pages' scripts from another origin.
     response.setHeader('access-control-allow-origin', '*');
-    const route = `${request.method} ${url.pathname}`;
+    const route = `${String(request.method)} ${url.pathname}`;
     switch (route) {
       case 'GET /.well-known/openid-configuration':
         sendJson(response, 200, {
