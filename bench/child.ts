@@ -92,7 +92,7 @@ export async function startChild(entry: string, args: string[], env: Record<stri
   }, 200);
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       for (const line of buffered.split('\n')) {
         const ready = readyLine(line);

@@ -30,8 +30,8 @@ export function startProcess(name: string, command: string, args: readonly strin
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);

@@ -45,6 +45,9 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
           const entry = auditEntry(contextValue, responseOutcome(result.data, errorCodes), {
             operationName: requestContext.operationName ?? request.operationName ?? null,
+            // Apollo Server types queryHash as set here, but a request refused before its source is resolved (an
+            // unknown persisted query, an empty body) reaches willSendResponse without one.
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
             operationHash: requestContext.queryHash ?? null,
             errorCodes,
           });

@@ -185,6 +185,7 @@ class ProjectionRun {
           this.failed = false;
           return value;
         }
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- this.complete() above sets this.failed; TypeScript keeps the narrowing from the reset at the top (microsoft/TypeScript#9998)
         if (!this.failed) this.fail(`Cannot return null for non-nullable ${describe(path, shape.of.display, parentType)}.`, path);
         this.invalid = true;
         this.failed = true;
@@ -206,6 +207,7 @@ class ProjectionRun {
         }
         this.invalid = false;
         this.failed = failed;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- nullify takes this.invalid as each this.complete() left it; TypeScript keeps the reset's narrowing (microsoft/TypeScript#9998)
         return nullify ? null : values;
       }
       case 'composite': {

@@ -277,11 +277,13 @@ async function listenOnServer(connectionString: string, channel: string, handler
       const client = current;
       if (client) await new Promise<void>((resolve) => client.once('end', resolve));
       current = null;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets stopped and open() sets current while this loop awaits; TypeScript does not see assignments across awaits (microsoft/TypeScript#9998)
       while (!stopped && !current) {
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, RELISTEN_MS).unref();
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by stop() during the wait above
         if (stopped) break;
         current = await open().catch(() => null);
         if (current) {
