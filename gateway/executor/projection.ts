@@ -73,7 +73,7 @@ export class Projection {
   /** The response data and the values that broke the schema (they never reach the client as errors of their own). */
   run(tree: ResponseObject, variables: Variables | undefined): { data: ResponseObject | null; errors: GraphQLError[] } {
     const run = new ProjectionRun({ ...this.defaults, ...variables }, this.types);
-    const data: ResponseObject = Object.create(null);
+    const data = Object.create(null) as ResponseObject;
     const bubbled = run.apply(tree, this.steps, data, [], this.rootType);
     return { data: bubbled ? null : data, errors: run.errors };
   }
@@ -93,8 +93,8 @@ function skipTest(element: OperationElement, schema: Schema): SkipTest | null {
 }
 
 function compileShape(type: Type, selections: SelectionSet | undefined, schema: Schema): Shape {
-  if (isNonNullType(type)) return { kind: 'nonNull', of: compileShape(type.ofType, selections, schema), display: type.toString() };
-  if (isListType(type)) return { kind: 'list', of: compileShape(type.ofType, selections, schema), display: type.toString() };
+  if (isNonNullType(type)) return { kind: 'nonNull', of: compileShape(type.ofType as Type, selections, schema), display: type.toString() };
+  if (isListType(type)) return { kind: 'list', of: compileShape(type.ofType as Type, selections, schema), display: type.toString() };
   if (isCompositeType(type)) {
     if (!selections) throw new UnsupportedOperation(`Invalid empty selection set for composite type ${type.name}`);
     return { kind: 'composite', name: type.name, steps: compileSteps(selections, schema), display: type.name };

@@ -42,7 +42,7 @@ async function run(job: CompositionJob): Promise<CompositionOutcome> {
     outcome.supergraphSdl = supergraphSdl;
     if (job.liveSupergraphSdl) {
       const before = Supergraph.build(job.liveSupergraphSdl).apiSchema().toGraphQLJSSchema();
-      outcome.changes = (await diff(before, apiSchema)).map((change) => ({ level: change.criticality.level, type: change.type, message: change.message, path: change.path ?? null }));
+      outcome.changes = (await diff(before, apiSchema)).map((change) => ({ level: change.criticality.level, type: change.type as string, message: change.message, path: change.path ?? null }));
     }
     return outcome;
   } catch (error) {

@@ -29,7 +29,7 @@ export async function seedDatabase(db: Database, options: SeedOptions, onProgres
     for (const { key, table, columns } of seedTables) {
       const rows: readonly object[] = batch[key];
       if (rows.length === 0) continue;
-      const csv = rows.map((row) => csvLine(columns.map((column) => Reflect.get(row, column)))).join('');
+      const csv = rows.map((row) => csvLine(columns.map((column) => (row as Record<string, unknown>)[column]))).join('');
       await db.copyCsv(table, columns, csv);
       totals.rows += rows.length;
     }

@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type Key
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditWriter, type AuditWriter } from '../../gateway/audit/audit-writer';
 import { gatewayMigrations, openAccessControl } from '../../gateway/access-control';
 import { loadConfig } from '../../subgraphs/common/config';
