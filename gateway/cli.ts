@@ -244,7 +244,7 @@ async function reachableFromLive(db: Database, roots: string): Promise<string[]>
 
 const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash', 'sentToSubgraphs'];
 
-function csvCell(value: unknown): string {
+function csvCell(value: AuditRecord[keyof AuditRecord]): string {
   const text = Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome } from '../../subgraphs/audit/chain';
-import { ErrorCode, RETRY_AFTER_S } from '../../subgraphs/common/errors';
+import { ErrorCode, errorCodeOf, RETRY_AFTER_S } from '../../subgraphs/common/errors';
 import type { Logger } from '../../subgraphs/common/logger';
 import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
@@ -42,7 +41,7 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           const { contextValue, document, operation, request } = requestContext;
           // The policy check notes whom an operation is about; this covers one refused before it (validation, limits).
           if (document) for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
-          const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          const errorCodes = (result.errors ?? []).map(errorCodeOf);
           const entry = auditEntry(contextValue, responseOutcome(result.data, errorCodes), {
             operationName: requestContext.operationName ?? request.operationName ?? null,
             // Apollo Server types queryHash as set here, but a request refused before its source is resolved (an

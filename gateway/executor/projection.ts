@@ -163,6 +163,7 @@ class ProjectionRun {
         }
         case 'fragment': {
           const typename = input[typenameFieldName];
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
           if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Got unexpected value for __typename: ${String(typename)}`);
           const applies = step.condition === null || this.types.applies(step.condition, typename ? typename : parentType);
           if (applies && this.apply(input, step.steps, output, path, step.condition ?? parentType)) return true;
@@ -193,6 +194,7 @@ class ProjectionRun {
       }
       case 'list': {
         if (input === null) return null;
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (!Array.isArray(input)) throw new UnexpectedValue(`Invalid non-list value ${String(input)} returned by subgraph for list type ${shape.display}`);
         if (output !== undefined && (!Array.isArray(output) || output.length !== input.length)) throw new UnexpectedValue(`Invalid list value returned by subgraph for list type ${shape.display}`);
         let nullify = false;
@@ -212,9 +214,11 @@ class ProjectionRun {
       }
       case 'composite': {
         if (input === null) return null;
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) throw new UnexpectedValue(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
         const record = input as ResponseObject;
         const typename = record[typenameFieldName];
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
         let runtime = shape.name;
         if (typename) {

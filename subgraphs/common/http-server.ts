@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
-import { ErrorCode, RETRY_AFTER_S } from './errors';
+import { ErrorCode, errorCodeOf, RETRY_AFTER_S } from './errors';
 import type { Logger } from './logger';
 import { operationLabel, refusals, requestDuration } from './metrics';
 import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';
@@ -100,7 +100,13 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   // Requests that reached Apollo's request pipeline, where the plugins see (and audit) them. Keyed by the HTTP request
   // object, which Apollo passes on as it is (the context it copies).
   const reachedPipeline = new WeakSet<HTTPGraphQLRequest>();
-  if (options.onRefused) apollo.addPlugin({ requestDidStart: async ({ request }) => void (request.http && reachedPipeline.add(request.http)) });
+  if (options.onRefused) {
+    apollo.addPlugin({
+      requestDidStart: async ({ request }) => {
+        if (request.http) reachedPipeline.add(request.http);
+      },
+    });
+  }
   const service = options.service ?? 'graphql';
   const outcomeOf = options.outcomeOf ?? ((_data: unknown, errorCodes: readonly string[]) => (errorCodes.length === 0 ? 'OK' : 'ERROR'));
   // Added last, so that it sees the response as sent (the audit plugin may have withheld the data).
@@ -109,7 +115,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       return {
         async willSendResponse({ operationName, queryHash, response }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : null;
-          const errorCodes = (result?.errors ?? []).map((error) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          const errorCodes = (result?.errors ?? []).map(errorCodeOf);
           noteRequest({ operationName: operationName ?? undefined, operationHash: queryHash, outcome: outcomeOf(result?.data, errorCodes) });
         },
       };
@@ -154,7 +160,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
         'access',
       );
     });
-    run(() =>
+    // Nothing to await: the catch below answers every failure, and refused() logs rather than rejects.
+    void run(() =>
       withRequestFacts(facts, () =>
         handle(request, response, info).catch(async (error: unknown) => {
           const unavailable = error instanceof HttpError ? null : statusErrorOf(error);

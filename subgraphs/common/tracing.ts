@@ -23,7 +23,7 @@ export interface TracingOptions {
 /** The span of one incoming request, and how to run its handling inside it. */
 export interface RequestSpan {
   span: Span;
-  run<T>(work: () => T): T;
+  run: <T>(work: () => T) => T;
 }
 
 export interface Tracing {
