@@ -66,7 +66,7 @@ async function until(deadlineMs: number, probe: () => Promise<boolean>): Promise
 }
 
 const servesInsurance = (url: string) => async () => (await postGraphQL<{ citizen: { socialInsurance: unknown } }>(url, { query: INSURANCE, variables: { id: insured } }, portal.headers)).data?.citizen?.socialInsurance != null;
-const versionOf = async (url: string) => Number((await fetch(url.replace('/graphql', '/health')).then((response) => response.json()) as { version: number }).version);
+const versionOf = async (url: string) => Number((await fetch(url.replace('/graphql', '/health')).then((response) => response.json()) as { version: unknown }).version);
 
 beforeAll(async () => {
   scratch = await scratchDatabase();
