@@ -2,22 +2,21 @@
 // recommended JavaScript rules over the hand-written browser scripts, and eslint-config-prettier last so that
 // formatting is Prettier's alone.
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
     // A disable comment that no longer disables anything goes, so that each one left still has a reason to be there.
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
-  {
-    // Generated code stays generated (codegen output, the built GraphiQL page, build output).
-    ignores: ['**/generated/**', 'web/graphiql/**', 'dist/**', '.build/**', '.data/**', 'test-artifacts/**', 'node_modules/**'],
-  },
+  // Generated code stays generated (codegen output, the built GraphiQL page, build output).
+  globalIgnores(['**/generated/**', 'web/graphiql/**', 'dist/**', '.build/**', '.data/**', 'test-artifacts/**']),
   {
     files: ['**/*.ts'],
-    extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
+    extends: [js.configs.recommended, tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -58,14 +57,15 @@ export default tseslint.config(
   },
   {
     // The pages served to browsers are plain JavaScript modules outside tsconfig.json: no type information.
-    files: ['web/**/*.js', 'gateway/pages/**/*.js'],
+    files: ['web/**/*.js', '**/pages/**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
-    files: ['eslint.config.mjs'],
+    // Tool configuration at the root (this file, and any other tool's .js/.mjs/.cjs config): Node scripts.
+    files: ['*.js', '*.mjs', '*.cjs', '.*.js', '.*.mjs', '.*.cjs'],
     extends: [js.configs.recommended],
-    languageOptions: { sourceType: 'module', globals: globals.node },
+    languageOptions: { globals: globals.node },
   },
   prettier,
 );
