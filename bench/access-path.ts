@@ -37,7 +37,12 @@ function measure(analyse: (index: number) => OperationFields): number {
   return best;
 }
 
-const pick = (index: number) => ({ ...operations[index % operations.length]!, vars: variables[index % variables.length]! });
+const pick = (index: number) => {
+  const operation = operations[index % operations.length];
+  const vars = variables[index % variables.length];
+  if (!operation || !vars) throw new Error('no operations or variables to measure');
+  return { ...operation, vars };
+};
 const walked = measure((index) => {
   const { document, operation, vars } = pick(index);
   return operationFields(apiSchema, document, operation, vars);

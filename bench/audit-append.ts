@@ -102,7 +102,7 @@ try {
       '',
       `Tree work per record in the writer (salt, leaf with committed subjects, nodes): ${perRecordUs.toFixed(1)} µs (CPU time, entry construction included)`,
       `Checkpoint of a tree of ${frontier.size} leaves: ${checkpointUs.toFixed(1)} µs (root alone ${rootUs.toFixed(1)} µs, the rest is the Ed25519 signature; CPU time)`,
-      `verify: ${verified.checked} of ${total} records in ${verifySeconds.toFixed(2)} s (${Math.round(verified.checked / verifySeconds)} records/s), ok=${verified.ok}`,
+      `verify: ${verified.checked} of ${total} records in ${verifySeconds.toFixed(2)} s (${Math.round(verified.checked / verifySeconds)} records/s), ok=${String(verified.ok)}`,
       '',
     ].join('\n'),
   );

@@ -92,14 +92,14 @@ export async function startChild(entry: string, args: string[], env: Record<stri
   }, 200);
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       for (const line of buffered.split('\n')) {
         const ready = readyLine(line);
         if (ready) resolve(ready);
       }
     });
-    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));
+    child.on('exit', (code, signal) => reject(new Error(`${entry} exited with ${code ?? String(signal)} before it was ready`)));
   });
   return {
     process: child,

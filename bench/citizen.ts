@@ -123,7 +123,7 @@ const mean = (mode: string, key: Exclude<keyof Measurement, 'mode' | 'sqlPerRequ
 };
 const sql = measurements.flatMap((row) => (row.sqlPerRequest === null ? [] : [row.sqlPerRequest]));
 const row = (mode: string) =>
-  `| ${GATEWAY_MODES[mode]?.label} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
+  `| ${GATEWAY_MODES[mode]?.label ?? mode} | ${mean(mode, 'rps').toFixed(0)} | ${mean(mode, 'p50').toFixed(1)} | ${mean(mode, 'p99').toFixed(1)} | ${mean(mode, 'cpuPerThousand').toFixed(2)} | ${Math.max(...measurements.filter((m) => m.mode === mode).map((m) => m.peakRssMb)).toFixed(0)} | ${mean(mode, 'invalid').toFixed(0)} |`;
 process.stdout.write(
   [
     `Citizen workload (profile / residence confirmation / documentCheck, ${ids.length} random citizens, entity cache ${ENTITY_CACHE_TTL_S === '0' ? 'off' : `in Redis, ${ENTITY_CACHE_TTL_S} s`}): ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} rounds alternating, gateway pinned to CPU 0, subgraphs to CPU 1`,

@@ -218,7 +218,7 @@ const rows = bounds.map(({ name, from, to }, index) => {
 });
 process.stdout.write(
   [
-    `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${terminated}`,
+    `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${String(terminated)}`,
     '| phase | s | OK | SUBGRAPH_* | 503 | other | data without record | req/s | p99 ms | s to recover |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,

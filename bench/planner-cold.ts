@@ -34,7 +34,7 @@ const lines = [
   '|---|---|---|---|---|---|',
 ];
 const row = (name: string, label: string, planner: string, built: number[], first: number[], again: number[]) =>
-  `| ${name} | ${label} | ${planner} | ${built[0]?.toFixed(1)} / ${median(built).toFixed(1)} | ${first[0]?.toFixed(1)} / ${median(first).toFixed(1)} | ${median(again).toFixed(1)} |`;
+  `| ${name} | ${label} | ${planner} | ${built[0]?.toFixed(1) ?? '-'} / ${median(built).toFixed(1)} | ${first[0]?.toFixed(1) ?? '-'} / ${median(first).toFixed(1)} | ${median(again).toFixed(1)} |`;
 const noLabels = new Set<string>();
 for (const { name, sdl, operations } of workloads) {
   for (const [index, text] of operations.entries()) {

@@ -61,7 +61,7 @@ const gateways = [
 
 const headers = (key: string, purpose: string) => ({ 'content-type': 'application/json', 'x-api-key': key, 'x-once-officer': 'bench', 'x-once-purpose': purpose, 'x-once-case': 'BENCH' });
 const serves = async (url: string) => {
-  const response = await fetch(url, { method: 'POST', headers: headers(portalKey, '1.900011'), body: JSON.stringify({ query: `{ citizen(personalId: "${insured}") { socialInsurance { status } } }` }) });
+  const response = await fetch(url, { method: 'POST', headers: headers(portalKey, '1.900011'), body: JSON.stringify({ query: `{ citizen(personalId: "${String(insured)}") { socialInsurance { status } } }` }) });
   const body = (await response.json()) as { data?: { citizen?: { socialInsurance?: unknown } } };
   return body.data?.citizen?.socialInsurance != null;
 };

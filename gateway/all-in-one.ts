@@ -94,7 +94,7 @@ await runMain('once', allInOneConfig, async (configured, log) => {
       ...(config.DATABASE_URL ? [] : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
       'Pages:',
       served.OIDC_ISSUER
-        ? `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${demoCitizens[0]?.fullName} (${demoCitizens[0]?.personalId})` : ''}`
+        ? `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${String(demoCitizens[0]?.fullName)} (${String(demoCitizens[0]?.personalId)})` : ''}`
         : `  ${origin}/citizen/  citizen's data tracker: no sign-in, as the database has no citizens for a demo identity provider (seed it, or set OIDC_ISSUER)`,
       `  ${origin}/auditor/  auditor's console: API key ${demo.auditorApiKey}, officer thanh-tra-01, case TT-2026-01`,
       `  ${origin}/graphiql/ GraphiQL: the API key of a client made with --introspect and granted for purpose DEVELOPMENT`,

@@ -123,22 +123,28 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
   const [group, action, target] = positionals;
   const command = group && ONE_WORD.has(group) ? group : [group, action].filter(Boolean).join(' ');
   switch (command) {
-    case 'clients add':
+    case 'clients add': {
+      const clientId = required(target, 'client id');
       await createClient(db, {
-        clientId: required(target, 'client id'),
+        clientId,
         name: required(values.name, '--name'),
         role: required(values.role, '--role'),
         mayIntrospect: values.introspect,
         trustedDocumentsOnly: values['trusted-only'],
         rateLimitPerMinute: rateLimitOption(values['rate-limit']),
       }, by);
-      return print(`client ${target} created; issue it a key with: npm run once -- keys issue ${target}`);
+      print(`client ${clientId} created; issue it a key with: npm run once -- keys issue ${clientId}`);
+      return;
+    }
     case 'clients list':
       for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
       return;
-    case 'clients disable':
-      await disableClient(db, required(target, 'client id'), by);
-      return print(`client ${target} disabled`);
+    case 'clients disable': {
+      const clientId = required(target, 'client id');
+      await disableClient(db, clientId, by);
+      print(`client ${clientId} disabled`);
+      return;
+    }
     case 'clients update': {
       const clientId = required(target, 'client id');
       const trustedOnly = values['trusted-only'];
@@ -149,17 +155,23 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       return;
     }
     case 'keys issue': {
-      const { keyId, apiKey } = await issueApiKey(db, required(target, 'client id'), by);
-      print(`key ${keyId} for ${target} (store it now, it is not shown again):`);
-      return print(apiKey);
+      const clientId = required(target, 'client id');
+      const { keyId, apiKey } = await issueApiKey(db, clientId, by);
+      print(`key ${keyId} for ${clientId} (store it now, it is not shown again):`);
+      print(apiKey);
+      return;
     }
-    case 'keys revoke':
-      await revokeApiKey(db, required(target, 'key id'), by);
-      return print(`key ${target} revoked`);
+    case 'keys revoke': {
+      const keyId = required(target, 'key id');
+      await revokeApiKey(db, keyId, by);
+      print(`key ${keyId} revoked`);
+      return;
+    }
     case 'jwt init': {
       const jwksFile = config.JWKS_FILE ?? defaultJwksFile(config);
       const { created, privateFile } = await initLocalKeys(jwksFile);
-      return print(`${created ? 'created' : 'already present'}: ${privateFile} (private) and ${jwksFile} (JWKS_FILE)`);
+      print(`${created ? 'created' : 'already present'}: ${privateFile} (private) and ${jwksFile} (JWKS_FILE)`);
+      return;
     }
     case 'jwt client':
     case 'jwt citizen': {
@@ -167,32 +179,38 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       const ttlSeconds = Number(values.ttl);
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new AdminError(`--ttl must be whole seconds; got ${values.ttl}`);
       const subject = required(target, action === 'client' ? 'client id' : 'personal id');
-      return print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+      print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+      return;
     }
     case 'documents add': {
       const files = positionals.slice(3);
       if (values.manifest !== undefined) {
         if (files.length > 0) throw new AdminError(`name document files or --manifest, not both\n\n${USAGE}`);
-        const hashes = await addTrustedManifest(db, required(target, 'client id'), readManifest(values.manifest), by);
-        print(`registered ${hashes.length} trusted document(s) for ${target} from ${values.manifest}:`);
+        const clientId = required(target, 'client id');
+        const hashes = await addTrustedManifest(db, clientId, readManifest(values.manifest), by);
+        print(`registered ${hashes.length} trusted document(s) for ${clientId} from ${values.manifest}:`);
         for (const hash of hashes) print(hash);
         return;
       }
       if (files.length === 0) throw new AdminError(`name at least one document file, or --manifest FILE\n\n${USAGE}`);
       const documents = files.map((file) => readText(file, 'document'));
       const hashes = await addTrustedDocuments(db, required(target, 'client id'), documents, by);
-      hashes.forEach((hash, index) => print(`${hash}\t${files[index]}`));
+      hashes.forEach((hash, index) => print(`${hash}\t${String(files[index])}`));
       return;
     }
     case 'grant': {
       const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);
-      await grant(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), coordinates, legalBasis: required(values.basis, '--basis') }, by);
-      return print(`granted ${coordinates.length} coordinate(s) to ${action} for ${values.purpose}`);
+      const clientId = required(action, 'client id');
+      const purpose = required(values.purpose, '--purpose');
+      await grant(db, { clientId, purpose, coordinates, legalBasis: required(values.basis, '--basis') }, by);
+      print(`granted ${coordinates.length} coordinate(s) to ${clientId} for ${purpose}`);
+      return;
     }
     case 'revoke': {
       const coordinates = values.fields?.split(',').map((field) => field.trim()).filter(Boolean);
       const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) }, by);
-      return print(`revoked ${removed} grant(s)`);
+      print(`revoked ${removed} grant(s)`);
+      return;
     }
     case 'grants':
       for (const row of await listGrants(db, required(action, 'client id'))) print(`${row.purpose}\t${row.coordinate}\t${row.legalBasis}`);
@@ -222,7 +240,7 @@ async function reachableFromLive(db: Database, roots: string): Promise<string[]>
 
 const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash', 'sentToSubgraphs'];
 
-function csvCell(value: unknown): string {
+function csvCell(value: AuditRecord[keyof AuditRecord]): string {
   const text = Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

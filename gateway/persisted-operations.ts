@@ -4,7 +4,7 @@ import type { GuardedRedis, Queryable, Logger } from '../platform';
 interface KeyValueCache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
-  delete(key: string): Promise<boolean | void>;
+  delete(key: string): Promise<boolean | undefined>;
 }
 
 /** Apollo Server prefixes APQ keys with this; the rest is the SHA-256 of the operation text. */

@@ -128,7 +128,8 @@ export class QueryPlans {
       worker.on('message', (message: PlanMessage) => {
         if (generation !== this.generation) {
           void worker.terminate();
-          return resolve();
+          resolve();
+          return;
         }
         switch (message.kind) {
           case 'plan':

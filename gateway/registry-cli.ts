@@ -37,9 +37,56 @@ const CHECK_REPORT = `ok breakingChangesInUse serviceProblem unapprovedFlows com
 const APPROVAL = 'id agency subgraph directive coordinate target owner status reason legalBasis requestedAt approvedBy consentedBy revokedBy';
 const VERSION = 'version action subject actor forced createdAt subgraphs';
 
-interface GraphQLResult {
-  data?: Record<string, any> | null;
-  errors?: Array<{ message: string; extensions?: Record<string, any> }>;
+/** What the registry answers for the selections above (FLOW, CHECK_REPORT, APPROVAL, VERSION). */
+interface Flow {
+  subgraph: string;
+  directive: string;
+  coordinate: string;
+  target: string;
+  owner: string;
+  approved: boolean;
+  approvalId: number | null;
+}
+
+interface CheckReport {
+  ok: boolean;
+  serviceProblem: string | null;
+  compositionErrors: Array<{ code: string; message: string; locations: string[] }>;
+  changes: Array<{ level: string; path: string | null; message: string; usedByOperations: number }>;
+  flows: Flow[];
+}
+
+interface Approval extends Flow {
+  id: number;
+  agency: string;
+  status: string;
+  reason: string;
+  legalBasis: string | null;
+  approvedBy: string | null;
+  consentedBy: string | null;
+  revokedBy: string | null;
+}
+
+interface SupergraphVersion {
+  version: number;
+  action: string;
+  subject: string;
+  actor: string;
+  forced: boolean;
+  createdAt: string;
+  subgraphs: string[];
+}
+
+interface Registration {
+  name: string;
+  owner: string;
+  signingSecret: string;
+}
+
+interface GraphQLResult<Data> {
+  data?: Data | null;
+  /** A refused publish or check carries its report, as the registry's DATA_FLOW_NOT_APPROVED and BREAKING_CHANGE do. */
+  errors?: Array<{ message: string; extensions?: { code?: string; report?: CheckReport } }>;
 }
 
 /** Read once, before any command; a bad value stops the CLI with a message that names the key. */
@@ -63,7 +110,8 @@ function fetchCause(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-async function call(query: string, variables: Record<string, unknown>): Promise<GraphQLResult> {
+/** `Data` is what the query selects: the answer is the gateway's JSON, trusted to match it as any client does. */
+async function call<Data>(query: string, variables: Record<string, unknown>): Promise<GraphQLResult<Data>> {
   const apiKey = config.ONCE_API_KEY;
   if (!apiKey) throw new Error("ONCE_API_KEY is not set: the registry is used with the agency client's API key (npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json)");
   const url = gatewayUrl();
@@ -81,37 +129,43 @@ async function call(query: string, variables: Record<string, unknown>): Promise<
       body: JSON.stringify({ query, variables }),
     });
   } catch (error) {
-    throw new Error(`cannot reach the gateway at ${url}: ${fetchCause(error)}. Is npm start running? Set ONCE_GATEWAY to the gateway's /graphql URL.`);
+    throw new Error(`cannot reach the gateway at ${url}: ${fetchCause(error)}. Is npm start running? Set ONCE_GATEWAY to the gateway's /graphql URL.`, { cause: error });
   }
   const text = await response.text();
   try {
-    return JSON.parse(text) as GraphQLResult;
+    return JSON.parse(text) as GraphQLResult<Data>;
   } catch {
     throw new Error(`the gateway at ${url} answered HTTP ${response.status} without a GraphQL response: is ONCE_GATEWAY the gateway's /graphql URL?`);
   }
 }
 
-function describeFlow(flow: any): string {
-  return `@${String(flow.directive).toLowerCase()} ${flow.subgraph ? `${flow.subgraph}: ` : ''}${flow.coordinate} -> ${flow.target} (owner ${flow.owner})`;
+function describeFlow(flow: Flow): string {
+  return `@${flow.directive.toLowerCase()} ${flow.subgraph ? `${flow.subgraph}: ` : ''}${flow.coordinate} -> ${flow.target} (owner ${flow.owner})`;
 }
 
-function printReport(report: { ok?: boolean; compositionErrors?: any[]; changes?: any[]; serviceProblem?: string | null; flows?: any[] } | undefined): void {
+function printReport(report: CheckReport | undefined): void {
   if (!report) return;
-  for (const flow of report.flows ?? []) console.log(`  flow         ${describeFlow(flow)}  ${flow.approved ? `approved (#${flow.approvalId})` : 'NOT APPROVED: npm run registry -- flows request ...'}`);
-  for (const error of report.compositionErrors ?? []) console.log(`  composition  [${error.code}] ${error.message}${error.locations?.length ? ` (at ${error.locations.join(', ')})` : ''}`);
-  for (const change of report.changes ?? []) {
+  for (const flow of report.flows) console.log(`  flow         ${describeFlow(flow)}  ${flow.approved ? `approved (#${String(flow.approvalId)})` : 'NOT APPROVED: npm run registry -- flows request ...'}`);
+  for (const error of report.compositionErrors) console.log(`  composition  [${error.code}] ${error.message}${error.locations.length > 0 ? ` (at ${error.locations.join(', ')})` : ''}`);
+  for (const change of report.changes) {
     const use = change.usedByOperations > 0 ? `  <- used by ${change.usedByOperations} recent operation(s)` : '';
-    console.log(`  ${String(change.level).padEnd(12)} ${change.message}${use}`);
+    console.log(`  ${change.level.padEnd(12)} ${change.message}${use}`);
   }
   if (report.serviceProblem) console.log(`  service      ${report.serviceProblem}`);
 }
 
-function fail(result: GraphQLResult): never {
+function fail(result: GraphQLResult<unknown>): never {
   for (const error of result.errors ?? []) {
     console.error(`refused [${error.extensions?.code ?? 'ERROR'}]: ${error.message}`);
     printReport(error.extensions?.report);
   }
   process.exit(1);
+}
+
+/** The answer's data; a refusal (or an answer without data) ends the command with its errors. */
+function dataOf<Data>(result: GraphQLResult<Data>): Data {
+  if (result.errors || !result.data) fail(result);
+  return result.data;
 }
 
 /** Options as given; a malformed one (unknown, or a value that looks like a flag) is a usage error, not a crash. */
@@ -145,18 +199,18 @@ if (values.help || command === 'help') {
 }
 
 function input(subgraph = name) {
-  if (!subgraph || !values.url || !values.sdl) throw new Error(`${command} needs <name>, --url and --sdl\n\n${USAGE}`);
+  if (!subgraph || !values.url || !values.sdl) throw new Error(`${String(command)} needs <name>, --url and --sdl\n\n${USAGE}`);
   return { name: subgraph, url: values.url, sdl: readFileSync(values.sdl, 'utf8') };
 }
 
 function approvalId(text: string | undefined): number {
   const id = Number(text);
-  if (!Number.isInteger(id) || id < 1) throw new Error(`flows ${name} needs the approval's id (a number, see flows list); got ${text}`);
+  if (!Number.isInteger(id) || id < 1) throw new Error(`flows ${String(name)} needs the approval's id (a number, see flows list); got ${text ?? 'nothing'}`);
   return id;
 }
 
-function printApproval(approval: any): void {
-  const decided = [approval.approvedBy && `approved by ${approval.approvedBy} (${approval.legalBasis})`, approval.consentedBy && `consent of ${approval.consentedBy}`, approval.revokedBy && `revoked by ${approval.revokedBy}`].filter(Boolean).join('; ');
+function printApproval(approval: Approval): void {
+  const decided = [approval.approvedBy && `approved by ${approval.approvedBy} (${String(approval.legalBasis)})`, approval.consentedBy && `consent of ${approval.consentedBy}`, approval.revokedBy && `revoked by ${approval.revokedBy}`].filter(Boolean).join('; ');
   console.log(`#${approval.id}\t${approval.status}\t${approval.agency}\t${describeFlow(approval)}\t${decided || `requested: ${approval.reason}`}`);
 }
 
@@ -165,10 +219,10 @@ async function flows(action: string | undefined, argument: string | undefined): 
   switch (action) {
     case 'request': {
       if (!values.reason) throw new Error('flows request needs --reason: why the agency needs these data');
-      const result = await call(`mutation ($input: SubgraphInput!, $reason: String!) { requestDataFlows(input: $input, reason: $reason) { ${APPROVAL} } }`, { input: input(argument), reason: values.reason });
-      if (result.errors) fail(result);
+      const result = await call<{ requestDataFlows: Approval[] }>(`mutation ($input: SubgraphInput!, $reason: String!) { requestDataFlows(input: $input, reason: $reason) { ${APPROVAL} } }`, { input: input(argument), reason: values.reason });
+      const data = dataOf(result);
       console.log('requested; an administrator approves each with npm run registry -- flows approve <id> --basis "..."');
-      for (const approval of result.data?.requestDataFlows ?? []) printApproval(approval);
+      for (const approval of data.requestDataFlows) printApproval(approval);
       return;
     }
     case 'approve':
@@ -177,19 +231,19 @@ async function flows(action: string | undefined, argument: string | undefined): 
       if (action === 'approve' && !values.basis) throw new Error('flows approve needs --basis: the legal basis of the flow');
       const result =
         action === 'approve'
-          ? await call(`mutation ($id: Int!, $basis: String!) { done: approveDataFlow(id: $id, legalBasis: $basis) { ${APPROVAL} } }`, { id: approvalId(argument), basis: values.basis })
-          : await call(`mutation ($id: Int!) { done: ${action}DataFlow(id: $id) { ${APPROVAL} } }`, { id: approvalId(argument) });
-      if (result.errors) fail(result);
-      printApproval(result.data?.done);
+          ? await call<{ done: Approval }>(`mutation ($id: Int!, $basis: String!) { done: approveDataFlow(id: $id, legalBasis: $basis) { ${APPROVAL} } }`, { id: approvalId(argument), basis: values.basis })
+          : await call<{ done: Approval }>(`mutation ($id: Int!) { done: ${action}DataFlow(id: $id) { ${APPROVAL} } }`, { id: approvalId(argument) });
+      const data = dataOf(result);
+      printApproval(data.done);
       return;
     }
     case 'list': {
-      const result = await call(`query ($subgraph: String, $all: Boolean) { dataFlowApprovals(subgraph: $subgraph, includeRevoked: $all) { ${APPROVAL} } liveDataFlows(subgraph: $subgraph) { ${FLOW} } }`, { subgraph: argument ?? null, all: values.all });
-      if (result.errors) fail(result);
+      const result = await call<{ dataFlowApprovals: Approval[]; liveDataFlows: Flow[] }>(`query ($subgraph: String, $all: Boolean) { dataFlowApprovals(subgraph: $subgraph, includeRevoked: $all) { ${APPROVAL} } liveDataFlows(subgraph: $subgraph) { ${FLOW} } }`, { subgraph: argument ?? null, all: values.all });
+      const data = dataOf(result);
       console.log('approvals:');
-      for (const approval of result.data?.dataFlowApprovals ?? []) printApproval(approval);
-      const violations = (result.data?.liveDataFlows ?? []).filter((flow: any) => !flow.approved);
-      console.log(`live flows: ${result.data?.liveDataFlows.length ?? 0}, without an approval in force: ${violations.length}`);
+      for (const approval of data.dataFlowApprovals) printApproval(approval);
+      const violations = data.liveDataFlows.filter((flow) => !flow.approved);
+      console.log(`live flows: ${data.liveDataFlows.length}, without an approval in force: ${violations.length}`);
       for (const flow of violations) console.log(`  VIOLATION  ${describeFlow(flow)}`);
       if (violations.length > 0) process.exitCode = 1;
       return;
@@ -201,7 +255,7 @@ async function flows(action: string | undefined, argument: string | undefined): 
 
 function version(): number {
   const to = Number(values.to);
-  if (!Number.isInteger(to) || to < 1) throw new Error(`--to must be a supergraph version number; got ${values.to}`);
+  if (!Number.isInteger(to) || to < 1) throw new Error(`--to must be a supergraph version number; got ${values.to ?? 'nothing'}`);
   return to;
 }
 
@@ -217,9 +271,9 @@ interface Replica {
 }
 
 async function replicas(): Promise<Replica[]> {
-  const result = await call(REPLICAS, {});
-  if (result.errors) fail(result);
-  return (result.data?.replicas ?? []) as Replica[];
+  const result = await call<{ replicas: Replica[] }>(REPLICAS, {});
+  const data = dataOf(result);
+  return data.replicas;
 }
 
 function printReplica(replica: Replica, write: (line: string) => void = console.log): void {
@@ -272,71 +326,71 @@ async function waitUntilServed(version: number, timeoutMs: number): Promise<void
 try {
   switch (command) {
     case 'register': {
-      const result = await call('mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }', { name });
-      if (result.errors) fail(result);
-      console.log(`registered ${result.data?.registerSubgraph.name} for ${result.data?.registerSubgraph.owner}.`);
+      const result = await call<{ registerSubgraph: Registration }>('mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }', { name });
+      const data = dataOf(result);
+      console.log(`registered ${data.registerSubgraph.name} for ${data.registerSubgraph.owner}.`);
       console.log('Give the subgraph this signing secret (it verifies the gateway with it); it is not shown again:');
-      console.log(result.data?.registerSubgraph.signingSecret);
+      console.log(data.registerSubgraph.signingSecret);
       break;
     }
     case 'rotate-secret': {
       if (!name) throw new Error(`rotate-secret needs the subgraph's <name>\n\n${USAGE}`);
-      const result = await call('mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }', { name });
-      if (result.errors) fail(result);
-      console.log(`new signing secret for ${result.data?.rotateSubgraphSecret.name} (owner ${result.data?.rotateSubgraphSecret.owner}); the old one no longer works.`);
+      const result = await call<{ rotateSubgraphSecret: Registration }>('mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }', { name });
+      const data = dataOf(result);
+      console.log(`new signing secret for ${data.rotateSubgraphSecret.name} (owner ${data.rotateSubgraphSecret.owner}); the old one no longer works.`);
       console.log('Gateways sign with it within seconds: restart the subgraph with it now (SUBGRAPH_SECRETS=name=<secret>). It is not shown again:');
-      console.log(result.data?.rotateSubgraphSecret.signingSecret);
+      console.log(data.rotateSubgraphSecret.signingSecret);
       break;
     }
     case 'check': {
-      const result = await call(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ${CHECK_REPORT} } }`, { input: input() });
-      if (result.errors) fail(result);
-      console.log(result.data?.checkSubgraph.ok ? 'check passed: publishing would be accepted' : 'check FAILED: publishing would be refused');
-      printReport(result.data?.checkSubgraph);
-      if (!result.data?.checkSubgraph.ok) process.exitCode = 1;
+      const result = await call<{ checkSubgraph: CheckReport }>(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ${CHECK_REPORT} } }`, { input: input() });
+      const data = dataOf(result);
+      console.log(data.checkSubgraph.ok ? 'check passed: publishing would be accepted' : 'check FAILED: publishing would be refused');
+      printReport(data.checkSubgraph);
+      if (!data.checkSubgraph.ok) process.exitCode = 1;
       break;
     }
     case 'publish': {
       const timeoutMs = values.wait ? waitTimeoutMs() : 0;
-      const result = await call(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } report { ${CHECK_REPORT} } } }`, { input: input(), force: values.force });
-      if (result.errors) fail(result);
-      console.log(`published: supergraph version ${result.data?.publishSubgraph.version.version}; gateways load it within seconds`);
-      printReport(result.data?.publishSubgraph.report);
-      if (values.wait) await waitUntilServed(Number(result.data?.publishSubgraph.version.version), timeoutMs);
+      const result = await call<{ publishSubgraph: { version: SupergraphVersion; report: CheckReport } }>(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } report { ${CHECK_REPORT} } } }`, { input: input(), force: values.force });
+      const data = dataOf(result);
+      console.log(`published: supergraph version ${data.publishSubgraph.version.version}; gateways load it within seconds`);
+      printReport(data.publishSubgraph.report);
+      if (values.wait) await waitUntilServed(data.publishSubgraph.version.version, timeoutMs);
       break;
     }
     case 'rollback':
     case 'rollback-all': {
       const result =
         command === 'rollback'
-          ? await call(`mutation ($name: String!, $to: Int!, $force: Boolean) { done: rollbackSubgraph(name: $name, toVersion: $to, force: $force) { ${VERSION} } }`, { name, to: version(), force: values.force })
-          : await call(`mutation ($to: Int!, $force: Boolean) { done: rollbackSupergraph(toVersion: $to, force: $force) { ${VERSION} } }`, { to: version(), force: values.force });
-      if (result.errors) fail(result);
-      console.log(`rolled back: supergraph version ${result.data?.done.version} (${result.data?.done.subject})`);
+          ? await call<{ done: SupergraphVersion }>(`mutation ($name: String!, $to: Int!, $force: Boolean) { done: rollbackSubgraph(name: $name, toVersion: $to, force: $force) { ${VERSION} } }`, { name, to: version(), force: values.force })
+          : await call<{ done: SupergraphVersion }>(`mutation ($to: Int!, $force: Boolean) { done: rollbackSupergraph(toVersion: $to, force: $force) { ${VERSION} } }`, { to: version(), force: values.force });
+      const data = dataOf(result);
+      console.log(`rolled back: supergraph version ${data.done.version} (${data.done.subject})`);
       break;
     }
     case 'remove': {
-      const result = await call(`mutation ($name: String!, $force: Boolean) { removeSubgraph(name: $name, force: $force) { ${VERSION} } }`, { name, force: values.force });
-      if (result.errors) fail(result);
-      console.log(`removed: supergraph version ${result.data?.removeSubgraph.version}`);
+      const result = await call<{ removeSubgraph: SupergraphVersion }>(`mutation ($name: String!, $force: Boolean) { removeSubgraph(name: $name, force: $force) { ${VERSION} } }`, { name, force: values.force });
+      const data = dataOf(result);
+      console.log(`removed: supergraph version ${data.removeSubgraph.version}`);
       break;
     }
     case 'list': {
-      const result = await call('{ subgraphs { name url owner } }', {});
-      if (result.errors) fail(result);
-      for (const subgraph of result.data?.subgraphs ?? []) console.log(`${subgraph.name}\t${subgraph.owner}\t${subgraph.url}`);
+      const result = await call<{ subgraphs: Array<{ name: string; url: string; owner: string }> }>('{ subgraphs { name url owner } }', {});
+      const data = dataOf(result);
+      for (const subgraph of data.subgraphs) console.log(`${subgraph.name}\t${subgraph.owner}\t${subgraph.url}`);
       break;
     }
     case 'history': {
-      const result = await call(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, { first: Number(values.first ?? 20) });
-      if (result.errors) fail(result);
-      for (const entry of result.data?.supergraphHistory ?? []) console.log(`v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`);
+      const result = await call<{ supergraphHistory: SupergraphVersion[] }>(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, { first: Number(values.first ?? 20) });
+      const data = dataOf(result);
+      for (const entry of data.supergraphHistory) console.log(`v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`);
       break;
     }
     case 'status': {
-      const [live, latest] = await Promise.all([replicas(), call('{ supergraphHistory(first: 1) { version } }', {})]);
-      if (latest.errors) fail(latest);
-      console.log(`latest supergraph version: v${latest.data?.supergraphHistory[0]?.version ?? '-'}; ${live.length} live gateway replica(s)`);
+      const [live, latest] = await Promise.all([replicas(), call<{ supergraphHistory: Array<{ version: number }> }>('{ supergraphHistory(first: 1) { version } }', {})]);
+      const history = dataOf(latest);
+      console.log(`latest supergraph version: v${history.supergraphHistory[0]?.version ?? '-'}; ${live.length} live gateway replica(s)`);
       for (const replica of live) printReplica(replica);
       break;
     }

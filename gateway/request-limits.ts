@@ -8,6 +8,7 @@ import {
   isListType,
   isObjectType,
   Kind,
+  OperationTypeNode,
   type DocumentNode,
   type FieldNode,
   type GraphQLField,
@@ -52,7 +53,7 @@ function listSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, 
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, assumedListSize: number): number {
   const fragments = new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
   /** `sliced`: the size a paging field above (`auditRecords(first: 50)`) gives the lists of its page. */
   const costOf = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, times: number, sliced: number | null): number => {
     let cost = 0;

@@ -54,6 +54,11 @@ const REQUEST_CODES: ReadonlySet<string> = new Set([
 /** Thrown by the fetcher while the subgraph's circuit is open. */
 class CircuitOpenError extends Error {}
 
+/** Health checks and schema loads carry a bare context; only an incoming operation's has the gateway's trail. */
+function isGatewayContext(context: object): context is GatewayContext {
+  return 'trail' in context;
+}
+
 /**
  * All gateway-to-subgraph behaviour: forwarding who asks and why, signing, the deadline and circuit breaker,
  * collecting the subjects for the audit record, and errors that name the subgraph but never leak its address,
@@ -97,7 +102,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (!('trail' in context) || !request.http) return;
+    if (!isGatewayContext(context) || !request.http) return;
     context.trail.subgraphs.add(this.name);
     const forwarded: Record<ForwardedHeader, string | undefined> = {
       'x-request-id': context.requestId,
@@ -110,10 +115,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override didReceiveResponse({ response, context }: { response: SubgraphResponse; context: GatewayContext }): SubgraphResponse {
-    const subjects = response.extensions?.[SUBJECTS_EXTENSION];
+    const subjects: unknown = response.extensions?.[SUBJECTS_EXTENSION];
     if (Array.isArray(subjects) && 'trail' in context) {
       for (const subject of subjects) if (typeof subject === 'string') context.trail.subjects.add(subject);
     }
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- one constant key, removed in place from the response the gateway keeps
     if (response.extensions) delete response.extensions[SUBJECTS_EXTENSION];
     if (response.errors) response.errors = response.errors.map((error) => this.ownError(error, context));
     return response;

@@ -93,7 +93,7 @@ export class SubgraphPools {
 }
 
 function exchangeError(error: unknown, deadline: AbortSignal): SubgraphExchangeError {
-  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name ?? 'unknown';
+  const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : 'unknown');
   const timedOut = deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
   return new SubgraphExchangeError(timedOut ? 'timeout' : 'unreachable', code, { cause: error });
 }

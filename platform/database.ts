@@ -32,7 +32,7 @@ export interface Database extends Session {
    * connection of its own that is opened again whenever it is lost; `resync` runs after each such loss, since the
    * notices sent meanwhile are gone.
    */
-  listen(channel: string, handlers: { notice(payload: string): void; resync(): void }): Promise<() => Promise<void>>;
+  listen(channel: string, handlers: { notice: (payload: string) => void; resync: () => void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -185,6 +185,7 @@ function statementName(text: string): string {
 export function openPostgres(connectionString: string, max: number, log: Logger): Database {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-enum-assignment -- pg-types declares getTypeParser as (TypeId) => any; this wraps it for two OIDs
       oid === DATE_OID || oid === INT8_OID ? parsers[oid] : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   // A connection attempt that hangs (a blackholed server) fails like a refused one, so callers answer 503 quickly.
@@ -277,11 +278,13 @@ async function listenOnServer(connectionString: string, channel: string, handler
       const client = current;
       if (client) await new Promise<void>((resolve) => client.once('end', resolve));
       current = null;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets stopped and open() sets current while this loop awaits; TypeScript does not see assignments across awaits (microsoft/TypeScript#9998)
       while (!stopped && !current) {
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, RELISTEN_MS).unref();
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by stop() during the wait above
         if (stopped) break;
         current = await open().catch(() => null);
         if (current) {

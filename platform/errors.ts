@@ -62,6 +62,12 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
 /** What a 503 tells clients to wait: stores come back, or fail over, within seconds. */
 export const RETRY_AFTER_S = 1;
 
+/** The `extensions.code` of an answer's error, as the audit and access logs record it; none is an internal error. */
+export function errorCodeOf(error: GraphQLFormattedError): string {
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : ErrorCode.InternalServerError;
+}
+
 /**
  * A store the request needs (access policies, the audit log) cannot be reached: HTTP 503 with `Retry-After`, which
  * Apollo Server and the HTTP server both honour, so that clients retry instead of seeing a 500.

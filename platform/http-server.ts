@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
-import { ErrorCode, RETRY_AFTER_S } from './errors';
+import { ErrorCode, errorCodeOf, RETRY_AFTER_S } from './errors';
 import type { Logger } from './logger';
 import { operationLabel, refusals, requestDuration } from './metrics';
 import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';
@@ -100,7 +100,13 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
   // Requests that reached Apollo's request pipeline, where the plugins see (and audit) them. Keyed by the HTTP request
   // object, which Apollo passes on as it is (the context it copies).
   const reachedPipeline = new WeakSet<HTTPGraphQLRequest>();
-  if (options.onRefused) apollo.addPlugin({ requestDidStart: async ({ request }) => void (request.http && reachedPipeline.add(request.http)) });
+  if (options.onRefused) {
+    apollo.addPlugin({
+      requestDidStart: async ({ request }) => {
+        if (request.http) reachedPipeline.add(request.http);
+      },
+    });
+  }
   const service = options.service ?? 'graphql';
   const outcomeOf = options.outcomeOf ?? ((_data: unknown, errorCodes: readonly string[]) => (errorCodes.length === 0 ? 'OK' : 'ERROR'));
   // Added last, so that it sees the response as sent (the audit plugin may have withheld the data).
@@ -109,7 +115,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       return {
         async willSendResponse({ operationName, queryHash, response }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : null;
-          const errorCodes = (result?.errors ?? []).map((error) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          const errorCodes = (result?.errors ?? []).map(errorCodeOf);
           noteRequest({ operationName: operationName ?? undefined, operationHash: queryHash, outcome: outcomeOf(result?.data, errorCodes) });
         },
       };
@@ -154,7 +160,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
         'access',
       );
     });
-    run(() =>
+    // Nothing to await: the catch below answers every failure, and refused() logs rather than rejects.
+    void run(() =>
       withRequestFacts(facts, () =>
         handle(request, response, info).catch(async (error: unknown) => {
           const unavailable = error instanceof HttpError ? null : statusErrorOf(error);
@@ -186,16 +193,24 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     // Once stopping, every response asks the client to close its connection, so that keep-alive clients move on.
     if (lifecycle.phase === 'leaving' || lifecycle.phase === 'stopping') response.setHeader('connection', 'close');
     // Kubernetes probes: /live says the process is up (restart it if not), /ready whether to send it traffic.
-    if (url.pathname === '/live') return sendJson(response, 200, { status: 'live' });
-    if (url.pathname === '/ready') return sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
+    if (url.pathname === '/live') {
+      sendJson(response, 200, { status: 'live' });
+      return;
+    }
+    if (url.pathname === '/ready') {
+      sendJson(response, lifecycle.phase === 'ready' ? 200 : 503, { status: lifecycle.phase });
+      return;
+    }
     if (url.pathname === '/health') {
       const ok = lifecycle.phase === 'ready';
-      return sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+      sendJson(response, ok ? 200 : 503, { status: lifecycle.phase, ...options.health?.() });
+      return;
     }
     const route = options.routes && Object.hasOwn(options.routes, url.pathname) ? options.routes[url.pathname] : undefined;
     if (route) {
       if (request.method !== 'GET') throw new HttpError(405, ErrorCode.BadRequest, `${url.pathname} answers GET only`, { allow: 'GET' });
-      return sendJson(response, 200, route());
+      sendJson(response, 200, route());
+      return;
     }
     if (url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
     if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);

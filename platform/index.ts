@@ -10,7 +10,7 @@ export { AGENCY_SETTINGS, ConfigError, GATEWAY_DEFAULT_PORT, agencyKey, agencySe
 export type { ConfigOf, ConfigSchema, PlatformConfig, SubgraphAddress } from './config';
 export { DatabaseLockedError, countQueries, lockDataDir, openDatabase, openPglite, openPostgres } from './database';
 export type { Database, Queryable, Session } from './database';
-export { ErrorCode, RETRY_AFTER_S, badUserInput, createErrorFormatter, unavailable } from './errors';
+export { ErrorCode, RETRY_AFTER_S, badUserInput, createErrorFormatter, errorCodeOf, unavailable } from './errors';
 export { HttpError, startGraphQLHttpServer } from './http-server';
 export type { RequestInfo, RunningServer } from './http-server';
 export { createLogger } from './logger';

@@ -46,7 +46,7 @@ export function createNotifier(redisUrl: string | undefined, log: Logger): Notif
       listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);
       // Not awaited: with Redis down this waits for a reconnect, and ioredis subscribes again by itself once it has one.
       if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined);
-      subscriber.subscribe(channel).catch((error: Error) => log.warn({ err: error, channel }, 'cannot subscribe yet: relying on polling'));
+      subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error, channel }, 'cannot subscribe yet: relying on polling'));
     },
     async close() {
       publisher.disconnect();

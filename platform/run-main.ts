@@ -81,6 +81,7 @@ export async function runMain<C extends PlatformConfig>(
     process.off(signal, keepSignal);
     process.on(signal, onSignal);
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- keepSignal sets it while starting; TypeScript does not see assignments in callbacks (microsoft/TypeScript#9998)
   if (signalWhileStarting) onSignal(signalWhileStarting);
 }
 

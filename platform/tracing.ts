@@ -23,7 +23,7 @@ export interface TracingOptions {
 /** The span of one incoming request, and how to run its handling inside it. */
 export interface RequestSpan {
   span: Span;
-  run<T>(work: () => T): T;
+  run: <T>(work: () => T) => T;
 }
 
 export interface Tracing {
@@ -44,7 +44,7 @@ export async function startTracing({ service, endpoint, exporter }: TracingOptio
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-node'),
   ]);
-  const processor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }));
+  const processor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${String(endpoint).replace(/\/+$/, '')}/v1/traces` }));
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
   provider.register();
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [new PgInstrumentation({ requireParentSpan: true })] });

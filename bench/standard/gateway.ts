@@ -40,11 +40,12 @@ switch (kind) {
   case 'hive':
   case 'hive-rust': {
     const runtime = createGatewayRuntime({ supergraph, logging: false, ...(kind === 'hive-rust' ? { unifiedGraphHandler } : {}) });
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Hive's runtime is a Node request listener that answers its own errors
     const server = createServer(runtime);
     server.listen(0, '127.0.0.1', () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`));
     process.once('SIGTERM', () => server.close(() => process.exit(0)));
     break;
   }
   default:
-    throw new Error(`unknown gateway "${kind}": once, apollo, hive or hive-rust`);
+    throw new Error(`unknown gateway "${String(kind)}": once, apollo, hive or hive-rust`);
 }

@@ -58,7 +58,7 @@ const cluster = await startCluster({
 });
 const headers = Object.entries(cluster.portalHeaders).map(([name, value]) => `-H '${name}: ${value}'`).join(' ');
 process.stdout.write(
-  `A portal reads through the balancer:\n  curl -s ${cluster.url} ${headers} \\\n    -d '{"query":"query($id: ID!) { citizen(personalId: $id) { fullName } }","variables":{"id":"${cluster.personalIds[0]}"}}'\nCtrl-C stops every process.\n`,
+  `A portal reads through the balancer:\n  curl -s ${cluster.url} ${headers} \\\n    -d '{"query":"query($id: ID!) { citizen(personalId: $id) { fullName } }","variables":{"id":"${cluster.personalIds[0] ?? ''}"}}'\nCtrl-C stops every process.\n`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -30,8 +30,8 @@ export function startProcess(name: string, command: string, args: readonly strin
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -74,10 +74,11 @@ export function freePort(): Promise<number> {
 /** Waits until `url` answers 200, failing at once if the process exits, or after `timeoutMs`. */
 export async function waitHealthy(url: string, owner: ClusterProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exitCode: number | string | null = null;
-  void owner.exited.then((code) => (exitCode = code));
+  // A holder, not a local: TypeScript would narrow a local to null, as it cannot see the callback assign it.
+  const exit: { code: number | string | null } = { code: null };
+  void owner.exited.then((code) => (exit.code = code));
   while (Date.now() < deadline) {
-    if (exitCode !== null) throw new Error(`${owner.name} exited with ${exitCode} before it was healthy:\n${owner.output().slice(-4000)}`);
+    if (exit.code !== null) throw new Error(`${owner.name} exited with ${exit.code} before it was healthy:\n${owner.output().slice(-4000)}`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
       (response) => response.ok,
       () => false,

@@ -31,8 +31,8 @@ const response = await fetch(gateway, {
     'x-once-case': process.env.ONCE_CASE ?? 'HS-2026-0001',
   },
   body: JSON.stringify(persistedRequest(EnrolInPrimarySchoolDocument, { id: personalId })),
-}).catch((error: Error) => {
-  process.stderr.write(`cannot reach the gateway at ${gateway}: ${error.message}\n`);
+}).catch((error: unknown) => {
+  process.stderr.write(`cannot reach the gateway at ${gateway}: ${(error as Error).message}\n`);
   process.exit(1);
 });
 const { data, errors } = (await response.json()) as EnrolmentResponse;

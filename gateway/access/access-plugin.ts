@@ -12,7 +12,7 @@ import type { AccessStore } from './store';
 const NO_GRANTS: ReadonlySet<string> = new Set();
 
 function forbidden(principal: Principal, purpose: Purpose | null, denied: readonly string[], why = ''): GraphQLError {
-  const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${purpose?.code}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
+  const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${String(purpose?.code)}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
   // A citizen is refused a Citizen field only of someone else (a parent, a household member): say so, lest it read as their own.
   const named = principal.kind === 'citizen' ? denied.map((coordinate) => (coordinate.startsWith('Citizen.') ? `${coordinate} of another person (a relative or household member)` : coordinate)) : denied;
   return new GraphQLError(`${who}: ${named.join(', ')}${why}`, { extensions: { code: ErrorCode.Forbidden, denied, http: { status: 403 } } });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ErrorCode, HttpError, personalIdProblems } from '../../platform';
 import { parseApiKey, secretMatches } from './credentials';
 import type { OidcProvider } from './oidc';
@@ -22,7 +22,7 @@ export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Principal>;
 /** A JWKS from a file or a URL, as configured; null when neither is. */
 export function loadJwks(source: { file?: string | undefined; url?: string | undefined }): JWTVerifyGetKey | null {
   if (source.url) return createRemoteJWKSet(new URL(source.url));
-  if (source.file) return createLocalJWKSet(JSON.parse(readFileSync(source.file, 'utf8')));
+  if (source.file) return createLocalJWKSet(JSON.parse(readFileSync(source.file, 'utf8')) as JSONWebKeySet);
   return null;
 }
 

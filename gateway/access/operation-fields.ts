@@ -131,7 +131,7 @@ export class OperationShapes {
 
   of(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, queryHash: string): OperationShape {
     let shapes = this.bySchema.get(schema);
-    if (!shapes) this.bySchema.set(schema, (shapes = new Map()));
+    if (!shapes) this.bySchema.set(schema, (shapes = new Map<string, OperationShape>()));
     const key = `${queryHash}\n${operation.name?.value ?? ''}`;
     const known = shapes.get(key);
     if (known) return known;

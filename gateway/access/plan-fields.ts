@@ -114,7 +114,7 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
 
   const selection = (to: Representation, parentType: string, prefix: string, nodes: readonly QueryPlanSelectionNode[], atEntity: boolean) => {
     for (const node of nodes) {
-      if (node.kind === Kind.INLINE_FRAGMENT) {
+      if (node.kind === 'InlineFragment') {
         selection(to, node.typeCondition ?? parentType, prefix, node.selections, atEntity);
         continue;
       }
@@ -157,8 +157,8 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
       case 'Fetch':
         for (const entity of node.requires ?? []) {
           // Representations are always per entity type; anything else is not understood, so nobody is granted it.
-          const entityType = (entity.kind === Kind.INLINE_FRAGMENT ? entity.typeCondition : undefined) ?? '?';
-          selection({ fetch: node, entityType, underRootField: fieldsAbove === 1 }, entityType, '', entity.kind === Kind.INLINE_FRAGMENT ? entity.selections : [entity], true);
+          const entityType = (entity.kind === 'InlineFragment' ? entity.typeCondition : undefined) ?? '?';
+          selection({ fetch: node, entityType, underRootField: fieldsAbove === 1 }, entityType, '', entity.kind === 'InlineFragment' ? entity.selections : [entity], true);
         }
         break;
     }

@@ -15,7 +15,7 @@ const TOKEN = /^[\p{L}\p{N}._:@/-]{1,64}$/u;
 export async function readPurpose(headers: IncomingHttpHeaders, principal: Principal, store: AccessStore): Promise<Purpose | null> {
   if (principal.kind !== 'client') return null;
   const values = Object.fromEntries(Object.entries(PURPOSE_HEADERS).map(([key, header]) => [key, headers[header]])) as Record<keyof Purpose, unknown>;
-  const missing = (Object.keys(PURPOSE_HEADERS) as Array<keyof Purpose>).filter((key) => typeof values[key] !== 'string' || !TOKEN.test(values[key] as string));
+  const missing = (Object.keys(PURPOSE_HEADERS) as Array<keyof Purpose>).filter((key) => typeof values[key] !== 'string' || !TOKEN.test(values[key]));
   if (missing.length > 0) {
     throw new HttpError(
       400,

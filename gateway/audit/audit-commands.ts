@@ -58,7 +58,7 @@ function publicKeyFrom(file: string): KeyObject {
   try {
     const document = JSON.parse(text) as { pem?: unknown; jwk?: unknown; kty?: unknown };
     const key = typeof document.pem === 'string' ? createPublicKey(document.pem) : createPublicKey({ key: (document.jwk ?? document) as JsonWebKey, format: 'jwk' });
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it holds a ${key.asymmetricKeyType} key, not Ed25519`);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it holds a ${key.asymmetricKeyType ?? 'unrecognised'} key, not Ed25519`);
     return key;
   } catch (error) {
     throw new AdminError(`--public-key ${file} is not an Ed25519 public key (PEM, JWK, or the document of /.well-known/once-audit-key): ${(error as Error).message}`);
@@ -95,9 +95,12 @@ function report(result: ChainVerification): void {
 
 /** `audit <action>`: verify, prove, check-proof, key, archive. `db` is null for offline commands. */
 export async function runAuditCommand(db: Database | null, config: GatewayConfig, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
-  if (action === 'check-proof') return checkProof(target, values);
+  if (action === 'check-proof') {
+    checkProof(target, values);
+    return;
+  }
   if (action === 'witness') return serveWitness(config, log, target, values);
-  if (!db) throw new Error(`audit ${action} needs the database`);
+  if (!db) throw new Error(`audit ${action ?? ''} needs the database`);
   switch (action) {
     case 'verify': {
       const witnesses = values.witness?.length ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness))) : auditWitnesses(config);
@@ -119,7 +122,8 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
         onProgress: (checked) => progress.update(checked),
       });
       progress.stop();
-      return report(result);
+      report(result);
+      return;
     }
     case 'prove': {
       const seq = seqOption(target, 'the record seq');
@@ -131,12 +135,14 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
       const [proof] = checkpoint ? await proveInclusions(db, [record], checkpoint, () => true) : [null];
       if (!checkpoint || !proof) throw new AdminError(`record ${seq} is not covered by a signed checkpoint yet${checkpoint ? ` (the newest covers ${checkpoint.treeSize} records)` : ''}; retry after the next checkpoint`);
       writeFileSync(values.out, `${JSON.stringify(proof, null, 2)}\n`);
-      return print(`proof of record ${seq} against the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at} written to ${values.out}`);
+      print(`proof of record ${seq} against the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at} written to ${values.out}`);
+      return;
     }
     case 'key': {
       const key = configuredPublicKey(config, values);
       if (!key) throw new AdminError('no audit key: set AUDIT_SIGNING_KEY_FILE (npm start creates one under DATA_DIR/keys)');
-      return print(JSON.stringify(publicKeyDocument(key), null, 2));
+      print(JSON.stringify(publicKeyDocument(key), null, 2));
+      return;
     }
     case 'archive': {
       const publicKey = configuredPublicKey(config, values);
@@ -153,7 +159,10 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
             progress.update(done);
           },
         });
-        if (archived.length === 0) return print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
+        if (archived.length === 0) {
+          print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
+          return;
+        }
         for (const manifest of archived) print(`archived ${manifest.partitions.join(', ')}: records ${manifest.firstSeq} to ${manifest.lastSeq} in ${auditArchiveDir(config)}/${manifest.file} (checkpoint of ${manifest.checkpoint.treeSize} records), partition dropped`);
         return;
       } catch (error) {
@@ -171,7 +180,7 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
 async function serveWitness(config: GatewayConfig, log: Logger, file: string | undefined, values: AuditCommandOptions): Promise<void> {
   if (!file) throw new AdminError(`name the witness file: audit witness <file> [--port N]\n\n${AUDIT_USAGE}`);
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new AdminError(`--port must be a TCP port (0-65535); got ${String(values.port)}`);
   const publicKey = configuredPublicKey(config, values);
   if (!publicKey) throw new AdminError('--public-key FILE is required: a witness keeps only checkpoints the audit key signed');
   const { url } = await startWitnessServer({ file, publicKey, host: config.HOST, port, log });

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
 import type { AuditOutcome, AuditWriter } from '../../subgraphs/audit';
-import { ErrorCode, RETRY_AFTER_S, type Logger } from '../../platform';
+import { ErrorCode, errorCodeOf, RETRY_AFTER_S, type Logger } from '../../platform';
 import { subjectsInDocument } from '../access/policy';
 import type { GatewayContext } from '../context';
 import { auditEntry } from './entry';
@@ -40,9 +39,12 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           const { contextValue, document, operation, request } = requestContext;
           // The policy check notes whom an operation is about; this covers one refused before it (validation, limits).
           if (document) for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
-          const errorCodes = (result.errors ?? []).map((error: GraphQLFormattedError) => String(error.extensions?.code ?? ErrorCode.InternalServerError));
+          const errorCodes = (result.errors ?? []).map(errorCodeOf);
           const entry = auditEntry(contextValue, responseOutcome(result.data, errorCodes), {
             operationName: requestContext.operationName ?? request.operationName ?? null,
+            // Apollo Server types queryHash as set here, but a request refused before its source is resolved (an
+            // unknown persisted query, an empty body) reaches willSendResponse without one.
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
             operationHash: requestContext.queryHash ?? null,
             errorCodes,
           });

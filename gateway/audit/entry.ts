@@ -19,6 +19,7 @@ const MAX_REJECTED_HASHES = 20;
  * Control characters, and surrogates without their pair: PostgreSQL refuses the first in text and the JSON of a
  * group commit cannot carry the second, so either would fail the whole group.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text any record can hold: unsafe characters written out as `\uXXXX`, at most `max` characters (cut with `…`). */

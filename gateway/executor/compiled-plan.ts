@@ -34,7 +34,8 @@ function compileNode(node: PlanNode | SubscriptionNode, supergraph: TypeConditio
       for (const child of node.nodes) compileNode(child, supergraph, fetches);
       return;
     case 'Flatten':
-      return compileNode(node.node, supergraph, fetches);
+      compileNode(node.node, supergraph, fetches);
+      return;
     case 'Condition':
       if (node.ifClause) compileNode(node.ifClause, supergraph, fetches);
       if (node.elseClause) compileNode(node.elseClause, supergraph, fetches);

@@ -19,7 +19,10 @@ function atPath(types: TypeConditions, path: readonly string[], depth: number, v
     return;
   }
   if (!isResponseObject(value)) return;
-  if (depth === path.length) return apply(value);
+  if (depth === path.length) {
+    apply(value);
+    return;
+  }
   const element = path[depth] as string;
   if (element.startsWith(FRAGMENT_PREFIX)) {
     if (matches(types, value, element.slice(FRAGMENT_PREFIX.length))) atPath(types, path, depth + 1, value, apply);

@@ -61,6 +61,7 @@ export class OnceExecutor {
     private readonly gateway: ApolloGateway,
     private readonly options: OnceExecutorOptions,
   ) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the mode comes from configuration: refuse an unknown one from an untyped caller (a test covers it)
     if (options.mode !== 'once' && options.mode !== 'apollo') throw new Error(`Unknown executor "${String(options.mode)}" (GATEWAY_EXECUTOR is once or apollo)`);
     this.counts = { mode: options.mode, served: 0, fallbacks: {} };
   }

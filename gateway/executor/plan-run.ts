@@ -42,7 +42,7 @@ function collectAt(value: unknown, path: ResponsePath, depth: number, into: unkn
  * data source for that subgraph (signing, forwarding, the audit trail).
  */
 export class PlanRun {
-  readonly tree: ResponseObject = Object.create(null);
+  readonly tree = Object.create(null) as ResponseObject;
   /** Errors of fetches that failed or that subgraphs returned, in the order they came. */
   readonly errors: GraphQLError[] = [];
 
@@ -90,7 +90,7 @@ export class PlanRun {
   }
 
   private variablesOf(fetch: FetchNode): Record<string, unknown> {
-    const variables: Record<string, unknown> = Object.create(null);
+    const variables = Object.create(null) as Record<string, unknown>;
     const given = this.request.request.variables;
     if (!fetch.variableUsages || !given) return variables;
     for (const name of fetch.variableUsages) if (Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];

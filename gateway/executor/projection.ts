@@ -73,7 +73,7 @@ export class Projection {
   /** The response data and the values that broke the schema (they never reach the client as errors of their own). */
   run(tree: ResponseObject, variables: Variables | undefined): { data: ResponseObject | null; errors: GraphQLError[] } {
     const run = new ProjectionRun({ ...this.defaults, ...variables }, this.types);
-    const data: ResponseObject = Object.create(null);
+    const data = Object.create(null) as ResponseObject;
     const bubbled = run.apply(tree, this.steps, data, [], this.rootType);
     return { data: bubbled ? null : data, errors: run.errors };
   }
@@ -93,8 +93,8 @@ function skipTest(element: OperationElement, schema: Schema): SkipTest | null {
 }
 
 function compileShape(type: Type, selections: SelectionSet | undefined, schema: Schema): Shape {
-  if (isNonNullType(type)) return { kind: 'nonNull', of: compileShape(type.ofType, selections, schema), display: type.toString() };
-  if (isListType(type)) return { kind: 'list', of: compileShape(type.ofType, selections, schema), display: type.toString() };
+  if (isNonNullType(type)) return { kind: 'nonNull', of: compileShape(type.ofType as Type, selections, schema), display: type.toString() };
+  if (isListType(type)) return { kind: 'list', of: compileShape(type.ofType as Type, selections, schema), display: type.toString() };
   if (isCompositeType(type)) {
     if (!selections) throw new UnsupportedOperation(`Invalid empty selection set for composite type ${type.name}`);
     return { kind: 'composite', name: type.name, steps: compileSteps(selections, schema), display: type.name };
@@ -163,6 +163,7 @@ class ProjectionRun {
         }
         case 'fragment': {
           const typename = input[typenameFieldName];
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
           if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Got unexpected value for __typename: ${String(typename)}`);
           const applies = step.condition === null || this.types.applies(step.condition, typename ? typename : parentType);
           if (applies && this.apply(input, step.steps, output, path, step.condition ?? parentType)) return true;
@@ -185,6 +186,7 @@ class ProjectionRun {
           this.failed = false;
           return value;
         }
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- this.complete() above sets this.failed; TypeScript keeps the narrowing from the reset at the top (microsoft/TypeScript#9998)
         if (!this.failed) this.fail(`Cannot return null for non-nullable ${describe(path, shape.of.display, parentType)}.`, path);
         this.invalid = true;
         this.failed = true;
@@ -192,6 +194,7 @@ class ProjectionRun {
       }
       case 'list': {
         if (input === null) return null;
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (!Array.isArray(input)) throw new UnexpectedValue(`Invalid non-list value ${String(input)} returned by subgraph for list type ${shape.display}`);
         if (output !== undefined && (!Array.isArray(output) || output.length !== input.length)) throw new UnexpectedValue(`Invalid list value returned by subgraph for list type ${shape.display}`);
         let nullify = false;
@@ -206,13 +209,16 @@ class ProjectionRun {
         }
         this.invalid = false;
         this.failed = failed;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- nullify takes this.invalid as each this.complete() left it; TypeScript keeps the reset's narrowing (microsoft/TypeScript#9998)
         return nullify ? null : values;
       }
       case 'composite': {
         if (input === null) return null;
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) throw new UnexpectedValue(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
         const record = input as ResponseObject;
         const typename = record[typenameFieldName];
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
         let runtime = shape.name;
         if (typename) {

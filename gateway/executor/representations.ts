@@ -36,7 +36,7 @@ export function compileRepresentation(selections: readonly QueryPlanSelectionNod
   const active = selectors.filter((selector): selector is Selector => selector !== null);
   return (source) => {
     if (source === null || !isResponseObject(source)) return null;
-    const result: ResponseObject = Object.create(null);
+    const result = Object.create(null) as ResponseObject;
     for (const select of active) if (!select(source, result)) return null;
     return result;
   };

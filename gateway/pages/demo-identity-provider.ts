@@ -132,10 +132,10 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
     const url = new URL(request.url ?? '/', 'http://localhost');
     // Discovery, keys and tokens are fetched by the pages' scripts from another origin.
     response.setHeader('access-control-allow-origin', '*');
-    const route = `${request.method} ${url.pathname}`;
+    const route = `${String(request.method)} ${url.pathname}`;
     switch (route) {
       case 'GET /.well-known/openid-configuration':
-        return sendJson(response, 200, {
+        sendJson(response, 200, {
           issuer,
           authorization_endpoint: `${issuer}/authorize`,
           token_endpoint: `${issuer}/token`,
@@ -148,8 +148,10 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
           scopes_supported: ['openid'],
           token_endpoint_auth_methods_supported: ['none'],
         });
+        return;
       case 'GET /jwks':
-        return sendJson(response, 200, jwks);
+        sendJson(response, 200, jwks);
+        return;
       case 'GET /authorize':
         // form-action governs the redirect after the POST too: the registered clients' origins must be listed.
         response.setHeader(
@@ -172,7 +174,8 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
         return;
       case 'POST /token':
         response.setHeader('cache-control', 'no-store');
-        return sendJson(response, 200, await exchange(await readForm(request)));
+        sendJson(response, 200, await exchange(await readForm(request)));
+        return;
       default:
         throw new ProviderError(404, 'invalid_request', `No route ${route}`);
     }

@@ -70,7 +70,7 @@ export function readSigningKey(file: string): KeyObject {
     if (error instanceof AuditKeyError) throw error;
     throw new AuditKeyError(`${file} is not a PEM private key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType} key; the audit key must be Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
   return key;
 }
 
@@ -83,7 +83,7 @@ export function readPublicKey(file: string): KeyObject {
     if (error instanceof AuditKeyError) throw error;
     throw new AuditKeyError(`${file} is not a PEM public or private key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType} key; the audit key must be Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
   return key;
 }
 

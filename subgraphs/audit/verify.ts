@@ -201,5 +201,5 @@ async function classify(db: Queryable, record: AuditRecord, covering: Checkpoint
   if (movedUp && followingWasHere) return { seq, kind: 'REORDERED', reason: `records ${seq} and ${seq + 1} were swapped` };
   if (movedUp) return { seq, kind: 'DELETED', reason: `record ${seq} was deleted and the records after it renumbered (record ${seq} now holds what was record ${seq + 1})` };
   if (followingWasHere) return { seq, kind: 'INSERTED', reason: `record ${seq} was inserted and the records after it renumbered (record ${seq + 1} now holds what was record ${seq})` };
-  return { seq, kind: 'EDITED', reason: `record ${seq} was edited: its content is not what the signed checkpoint of ${covering?.treeSize} records committed to` };
+  return { seq, kind: 'EDITED', reason: `record ${seq} was edited: its content is not what the signed checkpoint of ${String(covering?.treeSize)} records committed to` };
 }

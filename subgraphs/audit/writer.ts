@@ -253,7 +253,10 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
 
   function schedule(): void {
     if (flushing) return;
-    if (queue.length >= maxBatch || flushMs === 0) return flush();
+    if (queue.length >= maxBatch || flushMs === 0) {
+      flush();
+      return;
+    }
     timer ??= setTimeout(flush, flushMs);
   }
 

@@ -52,7 +52,7 @@ const GENERATION_KEY = 'once:entity-cache:generation';
 export interface EntityCache {
   /** The cached rows for `keys` in `namespace`, undefined where absent. */
   get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>>;
-  set<Row>(namespace: string, entries: ReadonlyArray<readonly [string, Row]>): Promise<void>;
+  set(namespace: string, entries: ReadonlyArray<readonly [string, unknown]>): Promise<void>;
   /** Drops the entries of `keys` in `namespace`, in every process (after those entities changed). */
   forget(namespace: string, keys: readonly string[]): Promise<void>;
   /** Drops every entry, in every process. */
@@ -96,7 +96,7 @@ class LocalEntityCache implements EntityCache {
     });
   }
 
-  async set<Row>(namespace: string, entries: ReadonlyArray<readonly [string, Row]>): Promise<void> {
+  async set(namespace: string, entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     if (this.entries.size > 100_000) this.entries.clear();
     const expires = Date.now() + this.ttlSeconds * 1000;
     for (const [key, value] of entries) this.entries.set(`${namespace}:${key}`, { value, expires });
@@ -151,7 +151,7 @@ class RedisEntityCache implements EntityCache {
     }, keys.map(() => undefined));
   }
 
-  async set<Row>(namespace: string, entries: ReadonlyArray<readonly [string, Row]>): Promise<void> {
+  async set(namespace: string, entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     await this.redis.use(async (redis) => {
       const prefix = await this.prefix(redis);
       const pipeline = redis.pipeline();

@@ -50,7 +50,7 @@ const SELECT_CITIZENS = `
 
 export interface CitizenRepository {
   /** The citizens among `personalIds` that exist, in no particular order: one statement whatever the count. */
-  findByIds(personalIds: readonly string[]): Promise<CitizenRecord[]>;
+  findByIds: (personalIds: readonly string[]) => Promise<CitizenRecord[]>;
 }
 
 export function createCitizenRepository(db: Queryable): CitizenRepository {

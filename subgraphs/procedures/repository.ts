@@ -62,10 +62,10 @@ const SELECT_CITIZEN_PROCEDURES = `
 
 export interface ProceduresRepository {
   /** One row per asked ID: one statement whatever the count. */
-  findByCitizens(personalIds: readonly string[]): Promise<CitizenProcedures[]>;
-  findDocuments(documentIds: readonly string[]): Promise<DocumentRecord[]>;
-  findDossiers(dossierCodes: readonly string[]): Promise<DossierRecord[]>;
-  listProcedures(): Promise<ProcedureRow[]>;
+  findByCitizens: (personalIds: readonly string[]) => Promise<CitizenProcedures[]>;
+  findDocuments: (documentIds: readonly string[]) => Promise<DocumentRecord[]>;
+  findDossiers: (dossierCodes: readonly string[]) => Promise<DossierRecord[]>;
+  listProcedures: () => Promise<ProcedureRow[]>;
 }
 
 export function createProceduresRepository(db: Queryable): ProceduresRepository {

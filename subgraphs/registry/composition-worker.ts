@@ -16,7 +16,7 @@ function parseSdl(entry: SubgraphEntry): DocumentNode {
 }
 
 function problemsOf(error: unknown): CompositionProblem[] {
-  if (error instanceof CompositionError) return error.errors.map((problem) => ({ code: String(problem.extensions.code ?? 'COMPOSITION_ERROR'), message: problem.message, locations: describeLocations(problem) }));
+  if (error instanceof CompositionError) return error.errors.map((problem) => ({ code: typeof problem.extensions.code === 'string' ? problem.extensions.code : 'COMPOSITION_ERROR', message: problem.message, locations: describeLocations(problem) }));
   if (error instanceof GraphQLError) return [{ code: 'INVALID_GRAPHQL', message: error.message, locations: describeLocations(error) }];
   if (error instanceof RangeError) return [{ code: 'SDL_TOO_DEEP', message: 'The SDL nests deeper than the registry analyses', locations: [] }];
   throw error;
@@ -42,7 +42,7 @@ async function run(job: CompositionJob): Promise<CompositionOutcome> {
     outcome.supergraphSdl = supergraphSdl;
     if (job.liveSupergraphSdl) {
       const before = Supergraph.build(job.liveSupergraphSdl).apiSchema().toGraphQLJSSchema();
-      outcome.changes = (await diff(before, apiSchema)).map((change) => ({ level: change.criticality.level, type: change.type, message: change.message, path: change.path ?? null }));
+      outcome.changes = (await diff(before, apiSchema)).map((change) => ({ level: change.criticality.level, type: change.type as string, message: change.message, path: change.path ?? null }));
     }
     return outcome;
   } catch (error) {

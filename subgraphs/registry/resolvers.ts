@@ -23,6 +23,8 @@ import {
   type SubgraphEntry,
 } from './service';
 
+/* eslint-disable @typescript-eslint/no-unnecessary-condition -- codegen types an argument with a default as never null, yet a
+   client may pass an explicit null for it (`supergraphHistory(first: null)`): the `??` defaults are needed. */
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
@@ -57,3 +59,4 @@ export const resolvers: Resolvers = {
     subgraphs: (version) => version.subgraphs.map((entry) => entry.name),
   },
 };
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */

@@ -325,7 +325,7 @@ function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: 
   if (report.serviceProblem) throw refused(`${what} refused: ${report.serviceProblem}`, { report });
   const used = report.changes.filter((change) => change.usedByOperations > 0);
   if (used.length > 0 && !force) {
-    throw refused(`${what} refused: breaking changes hit fields that operations used in the last days: ${used.map((change) => `${change.path} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`, { report });
+    throw refused(`${what} refused: breaking changes hit fields that operations used in the last days: ${used.map((change) => `${String(change.path)} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`, { report });
   }
   return supergraphSdl;
 }
@@ -342,7 +342,7 @@ export async function register(deps: RegistryDeps, actor: Actor, name: string): 
   if (!/^[a-z][a-z0-9-]{1,39}$/.test(name)) throw new GraphQLError(`Subgraph name "${name}" must be 2-40 lowercase letters, digits or dashes, starting with a letter`, { extensions: { code: ErrorCode.BadUserInput } });
   const secret = randomBytes(32).toString('hex');
   const rows = await deps.db.query(`INSERT INTO registry.subgraphs (name, owner, signing_secret) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name`, [name, actor.clientId, secret]);
-  if (rows.length === 0) throw forbidden(`Subgraph name "${name}" is taken (owner: ${await ownerOf(deps.db, name)})`);
+  if (rows.length === 0) throw forbidden(`Subgraph name "${name}" is taken (owner: ${String(await ownerOf(deps.db, name))})`);
   return { name, owner: actor.clientId, signingSecret: secret };
 }
 

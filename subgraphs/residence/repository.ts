@@ -64,8 +64,8 @@ const SELECT_HOUSEHOLDS = `SELECT * FROM residence.household_view WHERE "househo
 
 export interface ResidenceRepository {
   /** One row per asked ID, whether or not the person has residence data: one statement whatever the count. */
-  findByCitizens(personalIds: readonly string[]): Promise<CitizenResidence[]>;
-  findHouseholds(householdIds: readonly string[]): Promise<HouseholdRecord[]>;
+  findByCitizens: (personalIds: readonly string[]) => Promise<CitizenResidence[]>;
+  findHouseholds: (householdIds: readonly string[]) => Promise<HouseholdRecord[]>;
 }
 
 export function createResidenceRepository(db: Queryable): ResidenceRepository {

@@ -22,8 +22,8 @@ await runMain('seed', subgraphConfig, async (config, log) => {
   const citizens = Number(values.citizens ?? config.SEED_CITIZENS);
   const seed = Number(values.seed ?? config.SEED);
   const asOf = values['as-of'] ?? DEFAULT_AS_OF;
-  if (!Number.isInteger(citizens) || citizens < 1) throw new Error(`--citizens must be a positive whole number; got ${values.citizens}\n${USAGE}`);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number >= 0; got ${values.seed}\n${USAGE}`);
+  if (!Number.isInteger(citizens) || citizens < 1) throw new Error(`--citizens must be a positive whole number; got ${values.citizens ?? config.SEED_CITIZENS}\n${USAGE}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number >= 0; got ${values.seed ?? config.SEED}\n${USAGE}`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`--as-of must be written YYYY-MM-DD; got ${asOf}\n${USAGE}`);
 
   const db = await openMigratedDatabase(config, log, builtInSubgraphs);

@@ -14,8 +14,7 @@ export function addDays(date: string, days: number): string {
 }
 
 export function addYears(date: string, years: number): string {
-  const [year, month, day] = date.split('-');
-  const shifted = `${Number(year) + years}-${month}-${day}`;
+  const shifted = `${Number(date.slice(0, 4)) + years}${date.slice(4)}`;
   // 29 February in a year without one becomes 1 March.
   return fromDay(toDay(shifted.replace(/-02-29$/, '-02-28')) + (shifted.endsWith('-02-29') ? 1 : 0));
 }

@@ -116,7 +116,7 @@ class World {
   }
 
   private weighted<T>(items: ReadonlyArray<{ value: T; weight: number }>): T {
-    return this.faker.helpers.weightedArrayElement(items as Array<{ value: T; weight: number }>);
+    return this.faker.helpers.weightedArrayElement(items);
   }
 
   private dayBetween(from: string, to: string): string {

@@ -80,7 +80,7 @@ export function pointsAtNull(data: unknown, path: Path): boolean {
   let value = data;
   for (const element of path) {
     if (value === null) return true;
-    if (typeof value !== 'object' || value === undefined) return false;
+    if (typeof value !== 'object') return false;
     value = (value as Record<string | number, unknown>)[element];
   }
   return value === null;

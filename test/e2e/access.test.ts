@@ -57,8 +57,8 @@ describe('who is asking', () => {
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT({ once_kind: 'client' }).setProtectedHeader({ alg: 'ES256' }).setSubject(namesOnly.clientId).setIssuer('once').setAudience('once-gateway').setExpirationTime('5m').sign(privateKey);
     const expired = await stack.token('client', namesOnly.clientId, -60);
-    const [validHeader, validPayload] = (await stack.token('client', namesOnly.clientId)).split('.');
-    const otherAudience = `${validHeader}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(validPayload ?? '', 'base64url').toString()), aud: 'elsewhere' })).toString('base64url')}.AAAA`;
+    const [validHeader = '', validPayload = ''] = (await stack.token('client', namesOnly.clientId)).split('.');
+    const otherAudience = `${validHeader}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(validPayload, 'base64url').toString()), aud: 'elsewhere' })).toString('base64url')}.AAAA`;
     for (const [token, reason] of [
       [forged, /signature verification failed|no applicable key/i],
       [expired, /it has expired/],

@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type Key
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
 // Tampers with the log's tables directly, to show that verification catches what its own API never does.
 import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';

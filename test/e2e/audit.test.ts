@@ -33,7 +33,9 @@ describe('the hash chain, on a database of its own', () => {
     // Two gateway replicas taking turns: each finds the other has appended since its own last group.
     const writers = [0, 1].map(() => createAuditWriter({ db: scratch.db, flushMs: 2, maxBatch: 3, log: silentLog }));
     for (let round = 0; round < 4; round += 1) {
-      await Promise.all(Array.from({ length: 5 }, (_, index) => writers[round % 2]?.append(entry(round * 5 + index))));
+      const writer = writers[round % 2];
+      if (!writer) throw new Error('two writers');
+      await Promise.all(Array.from({ length: 5 }, (_, index) => writer.append(entry(round * 5 + index))));
     }
     for (const writer of writers) await writer.close();
   });

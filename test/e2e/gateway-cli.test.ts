@@ -31,7 +31,7 @@ function runGateway(args: string[]) {
       const line = stdout.split('\n').find((text) => text.includes('"gateway ready"'));
       if (line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    void exited.then((code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`gateway exited with ${String(code)}: ${stderr}`)));
   });
   // A test that expects the process to fail awaits `exited`, not `ready`.
   ready.catch(() => undefined);

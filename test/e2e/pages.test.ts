@@ -126,7 +126,7 @@ describe('the pages served by the gateway', () => {
       ['GET', '/citizen/%00.html'],
       ['POST', '/citizen/'],
       ['DELETE', '/'],
-    ]) {
+    ] as const) {
       const response = await fetch(`${origin}${path}`, { method });
       expect(response.status, `${method} ${path}`).toBe(404);
       const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };

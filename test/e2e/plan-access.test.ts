@@ -77,7 +77,7 @@ beforeAll(async () => {
   ]);
   const config = testConfig();
   const access = openAccessControl(config, silentLog, stack.db);
-  closeAccess = access.close;
+  closeAccess = () => access.close();
   gateway = await startGateway({ supergraph: supergraphSdl, config, log: silentLog, access, port: 0 });
   people = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY personal_id LIMIT 5')).map((row) => row.id);
 });

@@ -100,7 +100,7 @@ let portal: TestClient;
 let citizenId: string;
 let attackerSecret: string;
 const servers: Array<{ stop(): Promise<void> }> = [];
-const versionOf = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: number }).version);
+const versionOf = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
 
 beforeAll(async () => {
   scratch = await scratchDatabase();

@@ -53,7 +53,7 @@ beforeAll(async () => {
   const registered = await stack.graphql<{ registerSubgraph: { signingSecret: string } }>('mutation { registerSubgraph(name: "social-insurance") { signingSecret } }', {}, agency.headers);
   const { url } = await startInsurance(registered.data?.registerSubgraph.signingSecret ?? '');
   const published = await stack.graphql('mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }', { input: { name: 'social-insurance', url, sdl: print(socialInsurance.typeDefs) } }, agency.headers);
-  if (published.errors) throw new Error(`publish failed: ${published.errors[0]?.message}`);
+  if (published.errors) throw new Error(`publish failed: ${String(published.errors[0]?.message)}`);
   // The gateway follows the registry: wait until it serves the published version.
   for (let tries = 0; !(await readInsurance()).data?.citizen?.socialInsurance; tries += 1) {
     if (tries > 200) throw new Error('the gateway never served social-insurance');

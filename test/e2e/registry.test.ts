@@ -48,7 +48,7 @@ function startGatewayProcess(redis: 'notified' | 'down'): Promise<{ url: string;
       const line = output.split('\n').find((text) => text.includes('"gateway ready"'));
       if (line) resolve({ url: (JSON.parse(line) as { url: string }).url, child });
     });
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    child.on('exit', (code, signal) => reject(new Error(`gateway exited with ${code ?? String(signal)}`)));
   });
 }
 
@@ -63,7 +63,7 @@ async function until(deadlineMs: number, probe: () => Promise<boolean>): Promise
 }
 
 const servesInsurance = (url: string) => async () => (await postGraphQL<{ citizen: { socialInsurance: unknown } }>(url, { query: INSURANCE, variables: { id: insured } }, portal.headers)).data?.citizen?.socialInsurance != null;
-const versionOf = async (url: string) => Number((await fetch(url.replace('/graphql', '/health')).then((response) => response.json()) as { version: number }).version);
+const versionOf = async (url: string) => Number((await fetch(url.replace('/graphql', '/health')).then((response) => response.json()) as { version: unknown }).version);
 
 beforeAll(async () => {
   scratch = await scratchDatabase();
@@ -197,7 +197,7 @@ describe('an agency publishing its subgraph at runtime', () => {
     expect((await postGraphQL(pollingStack.gatewayUrl, { query: named, variables: { id: insured } }, portal.headers)).errors).toBeUndefined();
     const before = await planStats();
 
-    const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${(await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret}` });
+    const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${String((await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret)}` });
     insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } }, port: 0, log: silentLog });
     const published = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance.url, sdl: insuranceSdl } }, agency.headers);
     expect(published.errors).toBeUndefined();

@@ -71,7 +71,7 @@ function registryCli(...args: string[]): Promise<{ code: number | null; stdout: 
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-const served = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: number }).version);
+const served = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
 const latest = async () => (await scratch.db.query<{ version: number }>('SELECT max(version) AS version FROM registry.supergraph_versions'))[0]?.version ?? 0;
 
 async function until(deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {

@@ -15,7 +15,7 @@ describe('npm start on the embedded database', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', () => stdout.includes('is this process\'s alone') && resolve());
-      void exited.then((code) => reject(new Error(`npm start exited with ${code}`)));
+      void exited.then((code) => reject(new Error(`npm start exited with ${String(code)}`)));
     });
     const lockFile = join(dataDir, 'pglite.lock');
     expect(readFileSync(lockFile, 'utf8')).toBe(String(child.pid));

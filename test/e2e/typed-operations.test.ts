@@ -77,7 +77,7 @@ describe('the example portal, with a client made trusted-only from the command l
     expect(example.status).toBe(0);
     const lines = example.stdout.trim().split('\n');
     expect(lines.slice(0, 2).map((line) => line.split(':')[0])).toEqual(['BIRTH_CERTIFICATE', 'RESIDENCE_CONFIRMATION']);
-    expect(lines.at(-1)).toBe(check?.complete ? 'ask the citizen for: nothing, the state holds every document' : `ask the citizen for: ${check?.missing.join(', ')}`);
+    expect(lines.at(-1)).toBe(check?.complete ? 'ask the citizen for: nothing, the state holds every document' : `ask the citizen for: ${check?.missing.join(', ') ?? ''}`);
     const [audited] = await stack.db.query<{ operationName: string; operationHash: string; outcome: string }>(
       `SELECT operation_name AS "operationName", operation_hash AS "operationHash", outcome FROM audit.records WHERE client_id = $1 ORDER BY seq DESC LIMIT 1`,
       [portal.clientId],

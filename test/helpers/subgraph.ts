@@ -13,13 +13,13 @@ export function subgraphHarness(module: SubgraphModule, db: Database, cache: Ent
   const deps = { db: counted, config, platform: { database: db, notifier: createNotifier(undefined, silentLog), cache, log: silentLog } };
   return {
     queries: counted,
-    async execute<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>) {
+    async execute(query: string, variables?: Record<string, unknown>) {
       const response = await apollo.executeOperation(
         { query, variables },
         { contextValue: module.createContext(deps, { requestId: 'test', clientRequestId: null, headers: {} }) },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
-      return response.body.singleResult as { data?: Data | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
+      return response.body.singleResult as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { buildSchema, parse, printSchema, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, Kind, parse, printSchema, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { operationFields, OperationShapes, withVariables, deniedCoordinates, subjectsInArguments, type Principal } from '../../gateway';
 
@@ -12,7 +12,7 @@ const schema = buildSchema(`
 
 function analyse(query: string, variables: Record<string, unknown> = {}) {
   const document = parse(query);
-  const operation = document.definitions.find((definition) => definition.kind === 'OperationDefinition') as OperationDefinitionNode;
+  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
   return operationFields(schema, document, operation, variables);
 }
 

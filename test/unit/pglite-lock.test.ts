@@ -46,7 +46,7 @@ describe('the embedded database lock', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(DatabaseLockedError);
-    expect((error as Error).message).toContain(`the embedded database the-data is in use by process ${alive.pid} (npm start?)`);
+    expect((error as Error).message).toContain(`the embedded database the-data is in use by process ${String(alive.pid)} (npm start?)`);
     expect((error as Error).message).toContain('DATABASE_URL');
     expect((error as Error).message).toContain(`delete ${lockFile}`);
     expect(readFileSync(lockFile, 'utf8')).toBe(String(alive.pid));
@@ -83,7 +83,7 @@ describe('npm run once while npm start holds the embedded database', () => {
     const { DATABASE_URL: _, ...env } = process.env;
     const cli = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'clients', 'list'], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'info' }, encoding: 'utf8' });
     expect(cli.status).toBe(1);
-    expect(cli.stderr).toContain(`npm run once: the embedded database ${dataDir}/pglite is in use by process ${alive.pid}`);
+    expect(cli.stderr).toContain(`npm run once: the embedded database ${dataDir}/pglite is in use by process ${String(alive.pid)}`);
     expect(cli.stderr).not.toContain('failed to start');
     expect(cli.stderr).toContain('Stop that process first');
     expect(cli.stderr).not.toMatch(/\n\s+at /);

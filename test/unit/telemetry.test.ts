@@ -24,6 +24,7 @@ describe('the gateway sends nothing to Apollo', () => {
 
   it('a stock ApolloGateway built without the switch would start its exporter (the check below can fail)', () => {
     const exporter = watchExporter();
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- unsetting a variable is deleting its key
     delete process.env[TELEMETRY_SWITCH];
     new ApolloGateway({ supergraphSdl });
     expect(exporter).toHaveBeenCalledTimes(1);
@@ -31,6 +32,7 @@ describe('the gateway sends nothing to Apollo', () => {
 
   it('a gateway built by Once never does, whatever the environment said', () => {
     const exporter = watchExporter();
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- unsetting a variable is deleting its key
     delete process.env[TELEMETRY_SWITCH];
     createApolloGateway({ supergraphSdl });
     process.env[TELEMETRY_SWITCH] = 'false';
