@@ -96,7 +96,7 @@ export interface ConfigSchema<Keys extends z.ZodRawShape> {
 export function configSchema<Keys extends z.ZodRawShape>(keys: Keys): ConfigSchema<Keys> {
   const schema = z.object(keys);
   return {
-    keys: Object.keys(keys) as Array<keyof Keys & string>,
+    keys: Object.keys(keys),
     load(env = process.env) {
       const result = schema.safeParse(env);
       if (!result.success) {
@@ -105,7 +105,7 @@ export function configSchema<Keys extends z.ZodRawShape>(keys: Keys): ConfigSche
       }
       const agencyEnv: Record<string, string> = {};
       for (const [key, value] of Object.entries(env)) if (value !== undefined && AGENCY_KEY.test(key) && !(key in keys)) agencyEnv[key] = value;
-      return { ...result.data, agencyEnv } as ConfigOf<Keys>;
+      return { ...result.data, agencyEnv };
     },
   };
 }

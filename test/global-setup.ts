@@ -80,7 +80,8 @@ const holder = globalThis as { [SHARED]?: Shared };
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const shared = (holder[SHARED] ??= { resources: createRunResources(), users: 0 });
   shared.users += 1;
-  const { provided, release } = await shared.resources;
+  const resources = await shared.resources;
+  const { provided } = resources;
   project.provide('databaseUrl', provided.databaseUrl);
   project.provide('jwksFile', provided.jwksFile);
   project.provide('privateKeyFile', provided.privateKeyFile);
@@ -88,7 +89,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     shared.users -= 1;
     if (shared.users > 0) return;
-    delete holder[SHARED];
-    await release();
+    Reflect.deleteProperty(holder, SHARED);
+    await resources.release();
   };
 }

@@ -13,7 +13,7 @@ export default async function setup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`this test tier needs Redis at ${REDIS_URL} (TEST_REDIS_URL): ${(cause ?? (error as Error)).message}`);
+    throw new Error(`this test tier needs Redis at ${REDIS_URL} (TEST_REDIS_URL): ${(cause ?? (error as Error)).message}`, { cause: error });
   } finally {
     redis.disconnect();
   }

@@ -132,7 +132,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await seedDatabase(db, { citizens: options.citizens, seed: 1 });
       }
       personalIds = await spreadPersonalIds(db, 500);
-      const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${ports.get(name)}/graphql` })));
+      const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${String(ports.get(name))}/graphql` })));
       const clientId = `cluster-${randomBytes(3).toString('hex')}`;
       await createClient(db, { clientId, name: 'Cluster portal', role: 'PORTAL', rateLimitPerMinute: 10_000_000 });
       await grant(db, { clientId, purpose: CLUSTER_PURPOSE, coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'cluster check' });
@@ -145,7 +145,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log.info('starting the subgraphs');
     const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(options.dist, `subgraphs/${name}/server.js`)], common));
     processes.push(...subgraphs);
-    await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${ports.get(subgraph.name)}/health`, subgraph)));
+    await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${String(ports.get(subgraph.name))}/health`, subgraph)));
 
     const slotPorts = await Promise.all(Array.from({ length: options.slots }, () => freePort()));
     const slotPort = (slot: string) => {

@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createAuditContext, type AuditContext } from './context';
+import { createAuditContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The access log subgraph, run by the gateway's operator: auditors' queries and citizens' access history. */

@@ -8,6 +8,7 @@ const QUOTED_CHARS = 40;
 
 /** What is wrong with a value LocalDate refused, in the caller's terms. */
 function dateProblem(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify answers undefined for undefined and functions, which its type omits
   const quoted = JSON.stringify(typeof value === 'string' && value.length > QUOTED_CHARS ? `${value.slice(0, QUOTED_CHARS)}...` : value) ?? String(value);
   if (typeof value !== 'string') return `got ${quoted}, which is not a string`;
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `got ${quoted}, which is no day in the calendar` : `got ${quoted}, which is not written YYYY-MM-DD`;

@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createPopulationContext, type PopulationContext } from './context';
+import { createPopulationContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The National Population Database subgraph: who a person is (Law on Identity 2023, Art. 9). */

@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createProceduresContext, type ProceduresContext } from './context';
+import { createProceduresContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The procedure results subgraph: dossiers, issued documents and the once-only document check. */

@@ -53,7 +53,7 @@ export interface CompositionOutcome {
 export function definedFields(document: DocumentNode): string[] {
   const fields: string[] = [];
   for (const definition of document.definitions) {
-    if ('fields' in definition && 'name' in definition && definition.name && definition.fields) {
+    if ('fields' in definition && 'name' in definition && definition.fields) {
       for (const field of definition.fields) fields.push(`${definition.name.value}.${field.name.value}`);
     }
     if (definition.kind === Kind.ENUM_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_EXTENSION) {

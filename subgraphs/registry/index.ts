@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createRegistryContext, type RegistryContext } from './context';
+import { createRegistryContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The schema registry subgraph, run by the gateway's operator. */

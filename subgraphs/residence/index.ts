@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createResidenceContext, type ResidenceContext } from './context';
+import { createResidenceContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The Residence Database subgraph: households, permanent and temporary residence, and their history. */

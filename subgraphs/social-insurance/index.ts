@@ -1,5 +1,5 @@
 import { defineSubgraph } from '../kit';
-import { createSocialInsuranceContext, type SocialInsuranceContext } from './context';
+import { createSocialInsuranceContext } from './context';
 import { resolvers } from './resolvers';
 
 /** The social insurance agency's subgraph: published through the registry at runtime, not built in. */

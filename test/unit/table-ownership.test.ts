@@ -60,7 +60,7 @@ function ownersOf(files: readonly SourceFile[]): Owners {
     for (const [, schema] of sql.matchAll(/CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi)) ownerOf.set(schema ?? '', dirname(dirname(file)));
   }
   const created = /CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|SEQUENCE|TYPE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\.(\w+)/gi;
-  const objects = migrations.flatMap(({ sql }) => [...sql.matchAll(created)].map(([, schema, name]) => `${schema}.${name}`));
+  const objects = migrations.flatMap(({ sql }) => [...sql.matchAll(created)].map(([, schema, name]) => `${String(schema)}.${String(name)}`));
   return { ownerOf, objects: [...new Set(objects)] };
 }
 
