@@ -61,6 +61,7 @@ export function openAccessControl(config: Config, log: Logger, db: Database): Ac
     }),
     store,
     audit: writer,
+    auditDb,
     persisted,
     rateLimiter,
     routes: auditKey ? { [AUDIT_KEY_PATH]: () => publicKeyDocument(createPublicKey(auditKey)) } : {},

@@ -6,6 +6,7 @@ import type { CircuitBreaker } from '../subgraphs/common/circuit-breaker';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import { clientLabel, noteRequest } from '../subgraphs/common/access-log';
 import type { Config } from '../subgraphs/common/config';
+import type { Queryable } from '../subgraphs/common/database';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors';
 import { HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer } from '../subgraphs/common/http-server';
 import type { Logger } from '../subgraphs/common/logger';
@@ -17,6 +18,7 @@ import { readPurpose } from './access/purpose';
 import type { RateLimiter } from './access/rate-limit';
 import type { AccessStore } from './access/store';
 import { createAuditPlugin, responseOutcome } from './audit/audit-plugin';
+import { AUDIT_EXPORT_PATH, createAuditExportRoute } from './audit/export-route';
 import type { AuditWriter } from './audit/audit-writer';
 import { OnceExecutor } from './executor';
 import type { PersistedOperations } from './persisted-operations';
@@ -41,6 +43,8 @@ export interface AccessControl {
   rateLimiter: RateLimiter;
   /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
   routes?: Record<string, () => unknown>;
+  /** The audit log's database, which the auditors' export reads. */
+  auditDb: Queryable;
 }
 
 export interface GatewayOptions {
@@ -169,6 +173,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
     ...(access?.routes ? { routes: access.routes } : {}),
+    ...(access ? { streamRoutes: { [AUDIT_EXPORT_PATH]: createAuditExportRoute({ authorise: (info) => authorise(info, access, config), store: access.store, writer: access.audit, db: access.auditDb, log }) } } : {}),
     service: 'gateway',
     outcomeOf: responseOutcome,
     health: () => {
