@@ -163,6 +163,23 @@ export async function appendTreeNodes(db: Queryable, nodes: readonly StoredNode[
   );
 }
 
+/**
+ * Deletes the tree nodes only archived records need, once the first `archived` records are archived (migration 008
+ * refuses any other): all inside those leaves but the roots of the perfect subtrees covering them and the newest
+ * archived leaf. Reads each level's index range, so it costs what was added since the last prune. Returns the count.
+ */
+export async function pruneTreeNodes(db: Queryable, archived: number): Promise<number> {
+  const [row] = await db.query<{ pruned: number }>(
+    `WITH pruned AS (
+       DELETE FROM audit.tree_nodes n USING generate_series(0, 62) AS l(level)
+        WHERE n.level = l.level AND n.idx < ($1::bigint >> l.level) AND NOT audit.tree_node_needed(n.level, n.idx, $1)
+       RETURNING 1)
+     SELECT count(*)::int AS pruned FROM pruned`,
+    [archived],
+  );
+  return row?.pruned ?? 0;
+}
+
 /** Leaves in the tree: one per record ever appended (archived ones included). */
 export async function treeSize(db: Queryable): Promise<number> {
   const [row] = await db.query<{ size: number }>('SELECT coalesce(max(idx) + 1, 0)::bigint AS size FROM audit.tree_nodes WHERE level = 0');

@@ -12,9 +12,9 @@ import { migrate } from '../../subgraphs/common/migrate';
 import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from '../../subgraphs/audit/archive';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
-import { MerkleFrontier } from '../../subgraphs/audit/merkle';
-import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
-import { recordLeaf } from '../../subgraphs/audit/tree';
+import { MerkleFrontier, verifyConsistency } from '../../subgraphs/audit/merkle';
+import { appendRecords, appendTreeNodes, latestCheckpoint, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
+import { consistencyProof, inclusionProofProblem, loadFrontier, proveInclusions, recordLeaf } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
 import { fileWitness, httpWitness, type Witness } from '../../subgraphs/audit/witness';
 import { startWitnessServer } from '../../subgraphs/audit/witness-server';
@@ -321,6 +321,11 @@ describe('one record the database refuses fails only its own request', () => {
 /** Records in three months: two old enough for a retention of three months, one current. */
 const MONTHS = ['2025-01-10T08:00:00.000Z', '2025-02-10T08:00:00.000Z', '2026-11-10T08:00:00.000Z'];
 
+async function countTreeNodes(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.tree_nodes');
+  return row?.count ?? 0;
+}
+
 async function retentionScenario(db: Database) {
   for (const set of gatewayMigrations) await migrate(db, set.name, set.migrations);
   const keys = auditKeys();
@@ -329,8 +334,9 @@ async function retentionScenario(db: Database) {
   await writer.close();
   const trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
   const archiveDir = join(keys.dir, 'archive');
+  const nodesBefore = await countTreeNodes(db);
   const archived = await archiveExpiredMonths(db, { retentionMonths: 3, archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...trust });
-  return { keys, trust, archiveDir, archived };
+  return { keys, trust, archiveDir, archived, nodesBefore };
 }
 
 describe('retention: month partitions archived, checkpointed and dropped', () => {
@@ -357,6 +363,36 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     const cliResult = cli(['audit', 'verify', '--archive', join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json')], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
     expect(cliResult.status).toBe(0);
     expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
+  });
+
+  it("prunes the archived records' part of the Merkle tree to the roots covering it; proofs, consistency and verify still hold", async () => {
+    // 18 leaves make 18 + 9 + 4 + 2 + 1 = 34 nodes; of the 22 inside the 12 archived leaves, the roots of [0, 8) and
+    // [8, 12) stay, and the newest archived leaf (the tree's size is read from its newest leaf).
+    expect(scenario.nodesBefore).toBe(34);
+    expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
+    const archivedPart = await scratch.db.query<{ level: number; idx: number }>('SELECT level, idx::int AS idx FROM audit.tree_nodes WHERE (idx + 1) * 2 ^ level <= 12 ORDER BY level, idx');
+    expect(archivedPart).toEqual([{ level: 0, idx: 11 }, { level: 2, idx: 2 }, { level: 3, idx: 0 }]);
+    expect(await treeSize(scratch.db)).toBe(18);
+
+    const checkpoint = await latestCheckpoint(scratch.db);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const retained = await readChain(scratch.db, 13, 18, 100);
+    const proofs = await proveInclusions(scratch.db, retained, checkpoint, () => true);
+    expect(proofs.map((proof) => (proof ? inclusionProofProblem(proof, scenario.keys.publicKey) : 'no proof'))).toEqual(retained.map(() => null));
+    for (let size = 12; size < checkpoint.treeSize; size += 1) {
+      const frontier = await loadFrontier(scratch.db, size);
+      expect(verifyConsistency(size, checkpoint.treeSize, frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), await consistencyProof(scratch.db, size, checkpoint.treeSize))).toBe(true);
+    }
+    expect(await verifyChain(scratch.db, { ...scenario.trust, fromSeq: 15 })).toMatchObject({ ok: true, checked: 4 });
+    const cliResult = cli(['audit', 'verify'], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
+    expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
+
+    // The database refuses to prune what is still needed, and any change to a node.
+    for (const needed of ['level = 2 AND idx = 2', 'level = 0 AND idx = 11', 'level = 0 AND idx = 12', 'level = 4 AND idx = 0']) {
+      await expect(scratch.db.query(`DELETE FROM audit.tree_nodes WHERE ${needed}`)).rejects.toThrow(/only nodes of archived records that no proof or append needs can be deleted \(archived: 12 records\)/);
+    }
+    await expect(scratch.db.query("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 0 AND idx = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
+    expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
   });
 
   it('refuses an archive whose end state is not the signed one, and a manifest that does not describe its file', async () => {
