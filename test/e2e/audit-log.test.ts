@@ -162,6 +162,19 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'EDITED', reason: expect.stringMatching(/^the first 7 records in the database's tree are not those of the checkpoint of 20 records/) });
   });
 
+  it('finds, in a range that ends between checkpoints, a record edited with its leaf alone', async () => {
+    // Record 8 edited and the chain recomputed; its leaf replaced, the tree's upper nodes left as the checkpoints signed.
+    const tamper = async (tx: Session) => {
+      const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
+      await tx.query("UPDATE audit.tree_nodes SET hash = $1 WHERE level = 0 AND idx = 7", [recordLeaf(rewritten[7] as AuditRecord).toString('hex')]);
+    };
+    // The range after it starts from the database's tree at 10, which is still the signed one: alone, it passes.
+    expect(await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { fromSeq: 11 }))).toMatchObject({ ok: true, checked: 10 });
+    const result = await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { toSeq: 10 }));
+    expect(result).toMatchObject({ ok: false, checked: 10, firstBroken: { seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 10 do not rebuild the Merkle tree the database holds for them/) } });
+    expect(await verify(scratch.db, { toSeq: 10 })).toMatchObject({ ok: true, checked: 10, warnings: [] });
+  });
+
   it('reports a fork: two checkpoints of one size, both signed, that disagree', async () => {
     const forked = join(keys.dir, 'forked.jsonl');
     copyFileSync(keys.witnessFile, forked);

@@ -196,21 +196,6 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     const intact = Number(/đã kiểm tra (\d+) bản ghi/.exec(await console.locator('#verify-status').innerText())?.[1]);
     expect(intact).toBeGreaterThanOrEqual(250);
 
-    // A range that finds a problem ends the check, and the page names it (here the answer is doctored in the browser).
-    await console.route('**/graphql', async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { data?: { verifyAuditLog?: Record<string, unknown> } };
-      if (body.data?.verifyAuditLog && route.request().postDataJSON().variables.fromSeq !== null) {
-        Object.assign(body.data.verifyAuditLog, { ok: false, firstBroken: { seq: 7, kind: 'DELETED', reason: 'record 7 is missing: the chain jumps to 8' }, forks: [{ treeSize: 6, rootHashes: ['aa', 'bb'] }] });
-      }
-      await route.fulfill({ response, json: body });
-    });
-    await console.getByRole('button', { name: /^Kiểm tra nhật ký/ }).click();
-    await expect.poll(() => console.locator('#verify-status').innerText(), WAIT).toContain('Nhật ký bị sửa tại bản ghi 7 (DELETED)');
-    expect(await console.locator('#verify-status').innerText()).toContain('record 7 is missing: the chain jumps to 8');
-    expect(await console.locator('#verify-status').innerText()).toContain('FORK');
-    await console.unroute('**/graphql');
-
     // ... exports the citizen's records as CSV and NDJSON, streamed by the gateway and audited ...
     const [csv, streamed] = await Promise.all([
       console.waitForEvent('download'),
@@ -228,6 +213,21 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     const exports = await stack.db.query<{ subjects: string[] }>("SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'OK'", [auditor.clientId]);
     expect(exports).toEqual([{ subjects: [citizen.personalId] }, { subjects: [citizen.personalId] }]);
     await console.screenshot({ path: join(ARTIFACTS, 'auditor.png'), fullPage: true });
+
+    // A range that finds a problem ends the check, and the page names it (here the answer is doctored in the browser).
+    await console.route('**/graphql', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { data?: { verifyAuditLog?: Record<string, unknown> } };
+      if (body.data?.verifyAuditLog && route.request().postDataJSON().variables.fromSeq !== null) {
+        Object.assign(body.data.verifyAuditLog, { ok: false, firstBroken: { seq: 7, kind: 'DELETED', reason: 'record 7 is missing: the chain jumps to 8' }, forks: [{ treeSize: 6, rootHashes: ['aa', 'bb'] }] });
+      }
+      await route.fulfill({ response, json: body });
+    });
+    await console.getByRole('button', { name: /^Kiểm tra nhật ký/ }).click();
+    await expect.poll(() => console.locator('#verify-status').innerText(), WAIT).toContain('Nhật ký bị sửa tại bản ghi 7 (DELETED)');
+    expect(await console.locator('#verify-status').innerText()).toContain('record 7 is missing: the chain jumps to 8');
+    expect(await console.locator('#verify-status').innerText()).toContain('FORK');
+    await console.unroute('**/graphql');
 
     // ... and works the complaint: a note, then closed; each step is an audited request.
     await complaint.getByLabel(/^Ghi chú/).fill('Đã yêu cầu cổng giải trình');

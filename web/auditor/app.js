@@ -191,7 +191,8 @@ function showVerification(result, checked, warnings) {
   if (broken) lines.unshift(`Nhật ký bị sửa tại bản ghi ${broken.seq} (${broken.kind}) / The log is broken at record ${broken.seq} (${broken.kind}): ${broken.reason}`);
   else if (result.ok) lines.unshift(`Nhật ký toàn vẹn: đã kiểm tra ${checked} bản ghi${against}. / The log is intact: ${checked} records checked.`);
   say('verify-status', lines.join('\n'), result.ok ? 'ok' : 'error');
-  document.getElementById('verify-warnings').replaceChildren(...warnings.map((warning) => h('li', {}, warning)));
+  // Folded: a witness that holds many lines the audit key did not sign gives as many warnings.
+  document.getElementById('verify-warnings').replaceChildren(...(warnings.length ? [h('details', {}, h('summary', {}, `${warnings.length} cảnh báo / warnings`), h('ul', { class: 'meta' }, warnings.map((warning) => h('li', {}, warning))))] : []));
 }
 
 async function loadComplaints() {
@@ -251,7 +252,7 @@ function renderConsole() {
     h('p', { class: 'meta' }, `Cán bộ / officer ${officer} · hồ sơ / case ${caseNumber} · mục đích / purpose AUDIT`),
     h('section', { 'aria-labelledby': 'h-verify' }, h('h2', { id: 'h-verify' }, bi('Kiểm tra tính toàn vẹn', 'Verify the log')),
       h('button', { type: 'button', id: 'verify', onclick: () => attempt('verify-status', verify) }, bi('Kiểm tra nhật ký', 'Verify the log')), statusLine('verify-status'),
-      h('ul', { id: 'verify-warnings', class: 'meta', 'aria-label': 'Cảnh báo / Warnings' })),
+      h('div', { id: 'verify-warnings' })),
     h('section', { 'aria-labelledby': 'h-complaints' }, h('h2', { id: 'h-complaints' }, bi('Khiếu nại của công dân', 'Complaints')),
       h('div', { class: 'row' }, field('c-status', 'Trạng thái', 'Status', h('select', { onchange: () => attempt('complaints-status', loadComplaints) }, h('option', { value: 'OPEN' }, 'OPEN'), h('option', { value: 'CLOSED' }, 'CLOSED'), h('option', { value: '' }, 'Tất cả / all')))),
       statusLine('complaints-status'), h('ul', { id: 'complaints', class: 'plain' })),
