@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuditOutcome } from '../../subgraphs/audit/chain';
+import { AUDIT_OUTCOMES, type AuditOutcome } from '../../subgraphs/audit/chain';
 import { EXPORT_COLUMNS, EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportLines, type ExportFormat } from '../../subgraphs/audit/export';
 import type { AuditFilter } from '../../subgraphs/audit/repository';
 import type { Queryable } from '../../subgraphs/common/database';
@@ -20,7 +20,6 @@ export const AUDIT_EXPORT_PATH = '/audit/export';
 const OPERATION = 'auditExport';
 /** What an export reads, as the coordinates of `auditRecords`: a client must be granted them all for its purpose. */
 const COORDINATES = ['Query.auditRecords', ...EXPORT_COLUMNS.map((column) => `AuditRecord.${column}`)];
-const OUTCOMES = new Set<string>(['OK', 'PARTIAL', 'DENIED', 'UNAUTHENTICATED', 'REJECTED', 'INVALID', 'FAILED']);
 /** Longest value of a text filter; the API's own limits are of the same order. */
 const MAX_FILTER = 256;
 
@@ -60,7 +59,7 @@ function exportRequest(params: URLSearchParams): { format: ExportFormat; filter:
         filter[name] = value;
         break;
       case 'outcome':
-        if (!OUTCOMES.has(value)) throw new ExportInputError(`outcome must be one of ${[...OUTCOMES].join(', ')}; got "${value.slice(0, 40)}"`, name);
+        if (!(AUDIT_OUTCOMES as readonly string[]).includes(value)) throw new ExportInputError(`outcome must be one of ${AUDIT_OUTCOMES.join(', ')}; got "${value.slice(0, 40)}"`, name);
         filter.outcome = value as AuditOutcome;
         break;
       case 'from':
