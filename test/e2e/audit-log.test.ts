@@ -12,7 +12,7 @@ import { migrate } from '../../subgraphs/common/migrate';
 import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from '../../subgraphs/audit/archive';
 import { chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../subgraphs/audit/chain';
 import { ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint } from '../../subgraphs/audit/checkpoints';
-import { MerkleFrontier, verifyConsistency } from '../../subgraphs/audit/merkle';
+import { consistencyRanges, inclusionRanges, MerkleFrontier, nodesFor, rangeNodes, verifyConsistency } from '../../subgraphs/audit/merkle';
 import { appendRecords, appendTreeNodes, latestCheckpoint, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
 import { consistencyProof, inclusionProofProblem, loadFrontier, proveInclusions, recordLeaf } from '../../subgraphs/audit/tree';
 import { verifyChain, type ChainVerification } from '../../subgraphs/audit/verify';
@@ -406,6 +406,34 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     }
     await expect(scratch.db.query("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 0 AND idx = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
     expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
+  });
+
+  it('keeps, for every archived prefix of trees up to 64 leaves, every node a retained proof, consistency check or append reads', async () => {
+    const levels: number[] = [];
+    const indexes: number[] = [];
+    const archivedSizes: number[] = [];
+    for (let archived = 1; archived < 64; archived += 1) {
+      for (let size = archived + 1; size <= 64; size += 1) {
+        const ranges: Array<[number, number]> = [];
+        for (let retained = archived; retained < size; retained += 1) ranges.push(...inclusionRanges(retained, size), ...consistencyRanges(retained, size), [0, retained]);
+        for (const node of [...nodesFor(ranges), ...rangeNodes(0, size)]) {
+          levels.push(node.level);
+          indexes.push(node.index);
+          archivedSizes.push(archived);
+        }
+      }
+    }
+    const [pruned] = await scratch.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS n(level, idx, archived) WHERE NOT audit.tree_node_needed(level, idx, archived)',
+      [levels, indexes, archivedSizes],
+    );
+    expect(levels.length).toBeGreaterThan(10_000);
+    expect(pruned?.count).toBe(0);
+    // And it does prune: with 6 archived, of [0, 4) and [4, 6) only their roots and leaf 5 stay.
+    const kept = await scratch.db.query<{ level: number; idx: number }>(
+      "SELECT level, idx::int AS idx FROM (VALUES (0, 0), (0, 3), (0, 4), (0, 5), (1, 0), (1, 1), (1, 2), (2, 0)) AS n(level, idx) WHERE audit.tree_node_needed(level, idx, 6) ORDER BY 1, 2",
+    );
+    expect(kept).toEqual([{ level: 0, idx: 5 }, { level: 1, idx: 2 }, { level: 2, idx: 0 }]);
   });
 
   it('refuses an archive whose end state is not the signed one, and a manifest that does not describe its file', async () => {
