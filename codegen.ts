@@ -27,8 +27,9 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
     context: 'AuditContext',
     mappers: {
       AuditRecord: '../chain#AuditRecord as AuditRecordModel',
-      AuditVerification: '../verify#ChainVerification',
+      AuditVerification: '../resolvers#AuditVerificationModel',
       AccessEvent: '../repository#AccessEventRow',
+      AccessHistoryPage: '../resolvers#AccessHistoryPageModel',
       InclusionProof: '../tree#InclusionProof as InclusionProofModel',
     },
   },

@@ -1,7 +1,7 @@
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countRecords, findRecords, type AuditFilter, type AuditRecord } from '../subgraphs/audit';
+import { EXPORT_FORMATS, exportLines, lastRecord, type AuditFilter, type ExportFormat } from '../subgraphs/audit';
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry';
 import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Logger } from '../platform';
 import { DateTimeScalar } from '../subgraphs/kit';
@@ -238,13 +238,6 @@ async function reachableFromLive(db: Database, roots: string): Promise<string[]>
   return coordinates;
 }
 
-const CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash', 'sentToSubgraphs'];
-
-function csvCell(value: AuditRecord[keyof AuditRecord]): string {
-  const text = Array.isArray(value) ? value.join(' ') : value === null || value === undefined ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** A stream to write the export to, or an AdminError naming the file and why it cannot be written. */
 function openOut(file: string): WriteStream {
   let fd: number;
@@ -256,31 +249,26 @@ function openOut(file: string): WriteStream {
   return createWriteStream(file, { fd });
 }
 
-/** Streams matching records, newest first, as NDJSON or CSV, with progress on stderr. */
+/** Streams matching records, newest first, as NDJSON (every stored field) or CSV, with progress on stderr. */
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
-  if (values.format !== 'ndjson' && values.format !== 'csv') throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
+  const format = values.format as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
   const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
-  const total = await countRecords(db);
+  const total = (await lastRecord(db))?.seq ?? 0;
   const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
-  const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
+  const write = (line: string) => new Promise<void>((resolve) => (out.write(line) ? resolve() : out.once('drain', resolve)));
   const progress = createProgress('export', total, log);
-  if (values.format === 'csv') await write(CSV_COLUMNS.join(','));
-  let before: number | null = null;
-  let exported = 0;
-  let scanned = 0;
-  for (;;) {
-    const page = await findRecords(db, filter, 1_000, before);
-    for (const record of page) await write(values.format === 'csv' ? CSV_COLUMNS.map((column) => csvCell(record[column])).join(',') : JSON.stringify(record));
-    exported += page.length;
-    scanned = Math.max(scanned, total - (page.at(-1)?.seq ?? 0) + 1);
-    progress.update(Math.min(scanned, total));
-    if (page.length < 1_000) break;
-    before = page.at(-1)?.seq ?? null;
+  let lines = 0;
+  // Newest first: the records below the oldest seq written are what remains to scan.
+  for await (const line of exportLines(db, filter, { format, allFields: true, onPage: (oldest) => progress.update(total - oldest + 1) })) {
+    await write(line);
+    lines += 1;
   }
   progress.update(total);
   progress.stop();
   if (values.out) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
-  log.info({ exported, format: values.format, out: values.out ?? 'stdout' }, 'audit export done');
+  // The CSV's header line is not a record.
+  log.info({ exported: format === 'csv' ? lines - 1 : lines, format, out: values.out ?? 'stdout' }, 'audit export done');
 }
 
 await runMain('once', gatewayConfig, async (config, log) => {

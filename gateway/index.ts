@@ -1,5 +1,6 @@
 /** The gateway's face, for the processes, benchmarks and tests that start or inspect a gateway. */
 export { AUDIT_KEY_PATH, gatewayMigrations, openAccessControl } from './access/access-control';
+export { AUDIT_EXPORT_PATH } from './audit/export-route';
 export { addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listGrants, revokeApiKey } from './access/admin';
 export { reachableCoordinates } from './access/coordinates';
 export { OperationShapes, operationFields, withVariables } from './access/operation-fields';

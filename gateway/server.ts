@@ -9,6 +9,7 @@ import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
 import { authorise } from './access/policy';
 import { createApolloGateway } from './apollo-gateway';
 import { createAuditPlugin, responseOutcome } from './audit/audit-plugin';
+import { AUDIT_EXPORT_PATH, createAuditExportRoute } from './audit/export-route';
 import { OnceExecutor } from './executor';
 import { QueryPlans } from './query-plans';
 import { createRefusalRecorder } from './audit/refusals';
@@ -147,6 +148,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
     ...(access?.routes ? { routes: access.routes } : {}),
+    ...(access ? { streamRoutes: { [AUDIT_EXPORT_PATH]: createAuditExportRoute({ authorise: (info) => authorise(info, access, config), store: access.store, writer: access.audit, db: access.auditDb, log }) } } : {}),
     service: 'gateway',
     outcomeOf: responseOutcome,
     health: () => {

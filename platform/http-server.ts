@@ -49,6 +49,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   onRefused?: (request: RequestInfo, refusal: HttpError, context: TContext | null) => Promise<void>;
   /** Extra GET routes by exact path, answered with the JSON the function returns (e.g. a well-known public key). */
   routes?: Record<string, () => unknown>;
+  /**
+   * Routes by exact path that write their own (streamed) answer, e.g. the auditors' export. They count against
+   * MAX_IN_FLIGHT like /graphql; an HttpError they throw before answering is refused and recorded (`onRefused`).
+   */
+  streamRoutes?: Record<string, (request: IncomingMessage, response: ServerResponse, info: RequestInfo, url: URL) => Promise<void>>;
   /** The service named in metrics, spans and access log lines (gateway, population, ...). Default `graphql`. */
   service?: string;
   /**
@@ -212,8 +217,9 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       sendJson(response, 200, route());
       return;
     }
-    if (url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
-    if (url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
+    const stream = options.streamRoutes && Object.hasOwn(options.streamRoutes, url.pathname) ? options.streamRoutes[url.pathname] : undefined;
+    if (!stream && url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
+    if (!stream && url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
     if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });
     }
@@ -223,7 +229,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     }
     inFlight += 1;
     try {
-      await serveGraphQL(request, response, info, url);
+      await (stream ? stream(request, response, info, url) : serveGraphQL(request, response, info, url));
     } finally {
       inFlight -= 1;
     }
@@ -362,6 +368,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(text);
 }
 
-function sendError(response: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+/** A refusal as the GraphQL endpoint words one: `{ errors: [{ message, extensions: { code, ... } }] }`. */
+export function sendError(response: ServerResponse, status: number, code: ErrorCode, message: string, extensions: Record<string, string> = {}): void {
+  sendJson(response, status, { errors: [{ message, extensions: { code, ...extensions } }] });
 }

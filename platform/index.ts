@@ -13,6 +13,7 @@ export type { Database, Queryable, Session } from './database';
 export { ErrorCode, RETRY_AFTER_S, badUserInput, createErrorFormatter, errorCodeOf, unavailable } from './errors';
 export { HttpError, startGraphQLHttpServer } from './http-server';
 export type { RequestInfo, RunningServer } from './http-server';
+export { sendError } from './http-server';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { CappedLabel, LATENCY_BUCKETS, entityCacheLookups, reportMetricsToPrimary, startMetricsFor, startMetricsServer } from './metrics';

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openPostgres, type Database, type Logger, openRedis, type MigrationSet } from '../../platform';
+import { openPostgres, type Database, type Logger, openRedis, type MigrationSet, type Queryable } from '../../platform';
 import { audit, publicKeyDocument, auditKeyFile, auditWitnesses, loadSigningKey, createAuditWriter, type AuditWriter } from '../../subgraphs/audit';
 import { registry } from '../../subgraphs/registry';
 import { createAuthenticator, loadJwks, type Authenticate } from './authenticate';
@@ -23,6 +23,8 @@ export interface AccessControl {
   rateLimiter: RateLimiter;
   /** Extra GET routes, e.g. the audit public key at /.well-known/once-audit-key. */
   routes?: Record<string, () => unknown>;
+  /** The audit log's database, which the auditors' export reads. */
+  auditDb: Queryable;
 }
 
 /** The gateway's own tables (clients, keys, purposes, grants), the audit log it writes and the registry it follows. */
@@ -68,6 +70,7 @@ export function openAccessControl(config: GatewayConfig, log: Logger, db: Databa
     }),
     store,
     audit: writer,
+    auditDb,
     persisted,
     rateLimiter,
     routes: auditKey ? { [AUDIT_KEY_PATH]: () => publicKeyDocument(createPublicKey(auditKey)) } : {},

@@ -5,7 +5,7 @@ import type { Database } from '../../platform';
 import { chainHash, GENESIS_HASH, type AuditRecord } from './chain';
 import { archiveManifestSchema, type ArchiveManifest } from './archive-manifest';
 import { MerkleFrontier, verifyConsistency } from './merkle';
-import { dropMonthPartition, insertArchive, latestArchive, monthPartitions, readChain, type MonthPartition } from './repository';
+import { dropMonthPartition, insertArchive, latestArchive, monthPartitions, pruneTreeNodes, readChain, type MonthPartition } from './repository';
 import { consistencyProof, recordLeaf } from './tree';
 import { collectCheckpoints, type Witness } from './witness';
 
@@ -36,7 +36,8 @@ function retentionCutoff(now: Date, retentionMonths: number): string {
  * Retention: each month partition older than the cutoff, oldest first, is archived and then dropped. An archive holds
  * every record from the previous archive's end to the partition's newest seq (stragglers from the next month
  * included), and is written only when those records rebuild a tree that a witnessed checkpoint covers (a consistency
- * proof); the NDJSON and its manifest are on disk, read back and hashed, before the partition is dropped.
+ * proof); the NDJSON and its manifest are on disk, read back and hashed, before the partition is dropped and the
+ * archived part of the Merkle tree pruned to the roots that cover it (`pruneTreeNodes`).
  */
 export async function archiveExpiredMonths(db: Database, options: RetentionOptions): Promise<ArchiveManifest[]> {
   if (!Number.isInteger(options.retentionMonths) || options.retentionMonths < 1) throw new RetentionError(`AUDIT_RETENTION_MONTHS must be at least 1 to archive anything; got ${options.retentionMonths}`);
@@ -111,6 +112,9 @@ async function archivePartition(db: Database, partition: MonthPartition, options
   await db.transaction(async (tx) => {
     await insertArchive(tx, { firstSeq, lastSeq, manifest });
     await dropMonthPartition(tx, partition.name);
+    // The tree of the archived records, but for what retained proofs and appends build on (archives made before
+    // pruning existed are pruned here too: everything up to the newest archive).
+    await pruneTreeNodes(tx, lastSeq);
   });
   return manifest;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /** What happened to an operation. */
-export type AuditOutcome = 'OK' | 'PARTIAL' | 'DENIED' | 'UNAUTHENTICATED' | 'REJECTED' | 'INVALID' | 'FAILED';
+export const AUDIT_OUTCOMES = ['OK', 'PARTIAL', 'DENIED', 'UNAUTHENTICATED', 'REJECTED', 'INVALID', 'FAILED'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** One access, as the gateway saw it. */
 export interface AuditEntry {

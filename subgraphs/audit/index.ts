@@ -7,12 +7,14 @@ export const audit = defineSubgraph(import.meta.url, { name: 'audit', port: 4004
 
 export { RetentionError, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest } from './archive';
 export type { ArchiveManifest } from './archive-manifest';
-export { GENESIS_HASH, canonicalRecord, chainHash } from './chain';
+export { AUDIT_OUTCOMES, GENESIS_HASH, canonicalRecord, chainHash } from './chain';
 export type { AuditEntry, AuditOutcome, AuditRecord } from './chain';
 export { AuditKeyError, ensureSigningKey, publicKeyDocument, readPublicKey, readSigningKey, signCheckpoint } from './checkpoints';
 export type { Checkpoint } from './checkpoints';
 export { MerkleFrontier, leafHash } from './merkle';
-export { countRecords, findAccessesTo, findRecords, latestCheckpoint, recordsBySeq } from './repository';
+export { EXPORT_COLUMNS, EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportLines } from './export';
+export type { ExportFormat } from './export';
+export { agenciesAccessing, countRecords, findAccessesTo, findRecords, lastRecord, latestCheckpoint, recordsBySeq } from './repository';
 export type { AuditFilter } from './repository';
 export { auditArchiveDir, auditKeyFile, auditWitnesses, loadPublicKey, loadSigningKey } from './settings';
 export { inclusionProofProblem, inclusionProofSchema, proveInclusions, recordLeaf } from './tree';

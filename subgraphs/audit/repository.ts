@@ -105,8 +105,18 @@ export function findRecords(db: Queryable, filter: AuditFilter, first: number, b
   );
 }
 
-/** Successful reads of `personalId`'s data by anyone but the person, newest first. */
-export function findAccessesTo(db: Queryable, personalId: string, first: number, beforeSeq: number | null): Promise<AccessEventRow[]> {
+/** What a citizen narrows their history to: one agency (its client id) and a time window (from inclusive, to exclusive). */
+export interface AccessFilter {
+  agency?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** Reads of a person's data by anyone but the person: the rows a citizen's history is made of. */
+const ACCESS_TO = `r.subjects @> ARRAY[$1::text] AND r.outcome IN ('OK', 'PARTIAL') AND r.principal <> 'citizen:' || $1`;
+
+/** Successful reads of `personalId`'s data by anyone but the person, newest first, within `filter`. */
+export function findAccessesTo(db: Queryable, personalId: string, filter: AccessFilter, first: number, beforeSeq: number | null): Promise<AccessEventRow[]> {
   return db.query<AccessEventRow>(
     `SELECT r.seq, to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, r.client_id AS "clientId",
             c.name AS agency, c.role, r.officer, r.purpose, p.name AS "purposeName", r.case_number AS "caseNumber", r.coordinates,
@@ -114,11 +124,34 @@ export function findAccessesTo(db: Queryable, personalId: string, first: number,
        FROM audit.records r
        LEFT JOIN access.client_directory c ON c.client_id = r.client_id
        LEFT JOIN access.purpose_directory p ON p.code = r.purpose
-      WHERE r.subjects @> ARRAY[$1::text] AND r.outcome IN ('OK', 'PARTIAL') AND r.principal <> 'citizen:' || $1
-        AND ($2::bigint IS NULL OR r.seq < $2)
-      ORDER BY r.seq DESC LIMIT $3`,
-    [personalId, beforeSeq, first],
+      WHERE ${ACCESS_TO}
+        AND ($2::bigint IS NULL OR r.seq < $2) AND ($3::text IS NULL OR r.client_id = $3)
+        AND ($4::timestamptz IS NULL OR r.at >= $4) AND ($5::timestamptz IS NULL OR r.at < $5)
+      ORDER BY r.seq DESC LIMIT $6`,
+    [personalId, beforeSeq, filter.agency ?? null, filter.from ?? null, filter.to ?? null, first],
   );
+}
+
+/** The agencies (clients) that have read `personalId`'s data, by name. */
+export function agenciesAccessing(db: Queryable, personalId: string): Promise<Array<{ id: string; name: string }>> {
+  return db.query(
+    `SELECT a.client_id AS id, coalesce(c.name, a.client_id) AS name
+       FROM (SELECT DISTINCT r.client_id FROM audit.records r WHERE ${ACCESS_TO} AND r.client_id IS NOT NULL) a
+       LEFT JOIN access.client_directory c ON c.client_id = a.client_id
+      ORDER BY 2, 1`,
+    [personalId],
+  );
+}
+
+/** Whether `clientId` names a client (an agency) at all. */
+export async function clientExists(db: Queryable, clientId: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM access.client_directory WHERE client_id = $1', [clientId])).length > 0;
+}
+
+/** The first and newest seq the database holds (archived records are not in it); null for an empty table. */
+export async function recordExtent(db: Queryable): Promise<{ first: number; last: number } | null> {
+  const [row] = await db.query<{ first: number | null; last: number | null }>('SELECT min(seq)::int AS first, max(seq)::int AS last FROM audit.records');
+  return row?.first == null || row.last == null ? null : { first: row.first, last: row.last };
 }
 
 /** The leaf hashes and subtree hashes of the Merkle tree (see migration 002), as stored rows. */
@@ -128,6 +161,23 @@ export async function appendTreeNodes(db: Queryable, nodes: readonly StoredNode[
     'INSERT INTO audit.tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])',
     [nodes.map((node) => node.level), nodes.map((node) => node.index), nodes.map((node) => node.hash.toString('hex'))],
   );
+}
+
+/**
+ * Deletes the tree nodes only archived records need, once the first `archived` records are archived (migration 008
+ * refuses any other): all inside those leaves but the roots of the perfect subtrees covering them and the newest
+ * archived leaf. Reads each level's index range, so it costs what was added since the last prune. Returns the count.
+ */
+export async function pruneTreeNodes(db: Queryable, archived: number): Promise<number> {
+  const [row] = await db.query<{ pruned: number }>(
+    `WITH pruned AS (
+       DELETE FROM audit.tree_nodes n USING generate_series(0, 62) AS l(level)
+        WHERE n.level = l.level AND n.idx < ($1::bigint >> l.level) AND NOT audit.tree_node_needed(n.level, n.idx, $1)
+       RETURNING 1)
+     SELECT count(*)::int AS pruned FROM pruned`,
+    [archived],
+  );
+  return row?.pruned ?? 0;
 }
 
 /** Leaves in the tree: one per record ever appended (archived ones included). */
@@ -258,10 +308,7 @@ const COMPLAINT = `SELECT c.id::text AS id, c.record_seq::int AS "recordSeq", c.
 
 /** True when record `seq` is a successful read of `personalId`'s data by someone else: one they may object to. */
 export async function isAccessTo(db: Queryable, personalId: string, seq: number): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM audit.records WHERE seq = $2 AND subjects @> ARRAY[$1::text] AND outcome IN ('OK', 'PARTIAL') AND principal <> 'citizen:' || $1`,
-    [personalId, seq],
-  );
+  const rows = await db.query(`SELECT 1 FROM audit.records r WHERE r.seq = $2 AND ${ACCESS_TO}`, [personalId, seq]);
   return rows.length > 0;
 }
 

@@ -3,10 +3,20 @@ import { badUserInput, ErrorCode } from '../../platform';
 import { DateTimeScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 import type { AuditContext } from './context';
-import { addComplaintNote, closeComplaint, complaintById, findAccessesTo, findComplaints, findRecords, isAccessTo, openComplaint, type ComplaintRow } from './repository';
-import { verifyChain } from './verify';
+import { addComplaintNote, agenciesAccessing, clientExists, closeComplaint, complaintById, findAccessesTo, findComplaints, findRecords, isAccessTo, openComplaint, recordExtent, type AccessEventRow, type ComplaintRow } from './repository';
+import { verifyChain, type ChainVerification } from './verify';
 
 const MAX_PAGE = 500;
+
+/** A verification with the extent of the log it was run on, so that a check in ranges can show its progress. */
+export type AuditVerificationModel = ChainVerification & { logStart: number | null; logEnd: number | null };
+
+/** A page of a citizen's history; the agencies for its filter are read only when asked for. */
+export interface AccessHistoryPageModel {
+  events: AccessEventRow[];
+  nextCursor: string | null;
+  personalId: string;
+}
 /** Longest complaint reason, note or resolution, in characters. */
 const MAX_TEXT = 2000;
 
@@ -80,17 +90,20 @@ export const resolvers: Resolvers = {
       const records = await findRecords(context.db, filter ?? {}, size, decodeCursor(after));
       return { records, nextCursor: nextCursor(records, size) };
     },
-    verifyAuditLog: (_, { fromSeq, toSeq }, context) => {
+    verifyAuditLog: async (_, { fromSeq, toSeq }, context) => {
       for (const [name, seq] of [['fromSeq', fromSeq], ['toSeq', toSeq]] as const) {
         if (seq != null && seq < 1) throw badUserInput(`${name} must be a record seq (1, 2, ...); got ${seq}`, name);
       }
-      return verifyChain(context.db, { fromSeq, toSeq, ...context.trust });
+      const [result, extent] = await Promise.all([verifyChain(context.db, { fromSeq, toSeq, ...context.trust }), recordExtent(context.db)]);
+      return { ...result, logStart: extent?.first ?? null, logEnd: extent?.last ?? null };
     },
-    myAccessHistory: async (_, { first, after }, context) => {
+    myAccessHistory: async (_, { first, after, agency, from, to }, context) => {
       const personalId = citizenOf(context, 'myAccessHistory');
       const size = pageSize(first);
-      const rows = await findAccessesTo(context.db, personalId, size, decodeCursor(after));
-      return { events: rows, nextCursor: nextCursor(rows, size) };
+      if (from && to && from >= to) throw badUserInput(`to must be later than from; got from ${from}, to ${to}`, 'to');
+      if (agency != null && !(await clientExists(context.db, agency))) throw badUserInput(`agency "${agency.slice(0, 64)}" is not an agency of this system`, 'agency');
+      const rows = await findAccessesTo(context.db, personalId, { agency, from, to }, size, decodeCursor(after));
+      return { events: rows, nextCursor: nextCursor(rows, size), personalId };
     },
     complaints: async (_, { status, first, after }, context) => {
       auditorOf(context, 'complaints');
@@ -121,6 +134,9 @@ export const resolvers: Resolvers = {
   },
   AuditRecord: {
     proof: (record, _, context) => context.proofs.load(record.seq),
+  },
+  AccessHistoryPage: {
+    agencies: (page, _, context) => agenciesAccessing(context.db, page.personalId),
   },
   AccessEvent: {
     recordSeq: (row) => row.seq,

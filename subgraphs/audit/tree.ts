@@ -1,7 +1,7 @@
 import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../platform';
-import { canonicalRecord, type AuditEntry, type AuditRecord } from './chain';
+import { AUDIT_OUTCOMES, canonicalRecord, type AuditEntry, type AuditRecord } from './chain';
 import { checkpointProblem, checkpointSchema, type Checkpoint } from './checkpoints';
 import { consistencyRanges, inclusionRanges, leafHash, MerkleFrontier, nodeKey, nodesFor, rangeHash, rangeNodes, verifyInclusion, type TreeNode } from './merkle';
 import { readTreeNodes } from './repository';
@@ -119,7 +119,7 @@ export const inclusionProofSchema = z.object({
     operationHash: stringOrNull,
     coordinates: z.array(z.string()),
     subjects: z.array(z.string()),
-    outcome: z.enum(['OK', 'PARTIAL', 'DENIED', 'UNAUTHENTICATED', 'REJECTED', 'INVALID', 'FAILED']),
+    outcome: z.enum(AUDIT_OUTCOMES),
     errorCodes: z.array(z.string()),
     subgraphs: z.array(z.string()),
     durationMs: z.number().int(),

@@ -108,12 +108,19 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
     if (page.length < PAGE) break;
   }
   const last = expectedSeq - 1;
+  const unmatched = (matched?.treeSize ?? start.seq) + 1;
   const missing = ahead[next];
   if (missing && options.toSeq == null) {
     return result(checked, { seq: last + 1, kind: 'TRUNCATED', reason: `the log ends at record ${last}, but the checkpoint signed at ${missing.at} covers ${missing.treeSize} records: records ${last + 1} to ${missing.treeSize} were deleted` }, matched);
   }
+  // A range that ends between checkpoints: the next one starts from the tree the database holds at its end, so
+  // that tree must be the one these records rebuild, or records edited with their leaves alone would pass both.
+  // (A log with no tree yet, written before it existed, has nothing to compare.)
+  if (frontier && options.toSeq != null && last >= unmatched && treeLeaves >= last && !(await loadFrontier(db, last).catch(() => null))?.root().equals(frontier.root())) {
+    return result(checked, { seq: unmatched, kind: 'EDITED', reason: `records ${unmatched} to ${last} do not rebuild the Merkle tree the database holds for them: at least one of them, or the tree, was changed; verify from the start to find which` }, matched);
+  }
   if (options.publicKey && checkpoints.length === 0) warnings.push('no witness holds a checkpoint signed by the audit key: only the hash chain was checked');
-  else if (options.publicKey && last > (matched?.treeSize ?? start.seq)) warnings.push(`records ${(matched?.treeSize ?? start.seq) + 1} to ${last} are newer than the newest witnessed checkpoint: only the hash chain covers them`);
+  else if (options.publicKey && last >= unmatched && !checkpoints.some((checkpoint) => checkpoint.treeSize >= last)) warnings.push(`records ${unmatched} to ${last} are newer than the newest witnessed checkpoint: only the hash chain covers them`);
   return result(checked, null, matched);
 }
 

@@ -4,9 +4,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer } from '../../subgraphs/audit';
-// Tampers with the log's tables directly, to show that verification catches what its own API never does.
+import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer, inclusionProofProblem, latestCheckpoint, proveInclusions } from '../../subgraphs/audit';
+// Tampers with the log's tables directly, to show that verification catches what its own API never does; and reads
+// which tree nodes proofs need, to show that pruning keeps them.
 import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
+import { consistencyRanges, inclusionRanges, nodesFor, rangeNodes, verifyConsistency } from '../../subgraphs/audit/merkle';
+import { consistencyProof, loadFrontier } from '../../subgraphs/audit/tree';
 import { gatewayConfig, gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
 import { openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
@@ -150,6 +153,19 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     expect(await verify(scratch.db, { fromSeq: 8, toSeq: 12 })).toMatchObject({ ok: true, checked: 5, checkpoint: null });
     const result = await verifyTampered(scratch.db, (tx) => tx.exec("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 2 AND idx = 0"), (tx) => verify(tx, { fromSeq: 8 }));
     expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'EDITED', reason: expect.stringMatching(/^the first 7 records in the database's tree are not those of the checkpoint of 20 records/) });
+  });
+
+  it('finds, in a range that ends between checkpoints, a record edited with its leaf alone', async () => {
+    // Record 8 edited and the chain recomputed; its leaf replaced, the tree's upper nodes left as the checkpoints signed.
+    const tamper = async (tx: Session) => {
+      const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
+      await tx.query("UPDATE audit.tree_nodes SET hash = $1 WHERE level = 0 AND idx = 7", [recordLeaf(rewritten[7] as AuditRecord).toString('hex')]);
+    };
+    // The range after it starts from the database's tree at 10, which is still the signed one: alone, it passes.
+    expect(await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { fromSeq: 11 }))).toMatchObject({ ok: true, checked: 10 });
+    const result = await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { toSeq: 10 }));
+    expect(result).toMatchObject({ ok: false, checked: 10, firstBroken: { seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 10 do not rebuild the Merkle tree the database holds for them/) } });
+    expect(await verify(scratch.db, { toSeq: 10 })).toMatchObject({ ok: true, checked: 10, warnings: [] });
   });
 
   it('reports a fork: two checkpoints of one size, both signed, that disagree', async () => {
@@ -311,6 +327,11 @@ describe('one record the database refuses fails only its own request', () => {
 /** Records in three months: two old enough for a retention of three months, one current. */
 const MONTHS = ['2025-01-10T08:00:00.000Z', '2025-02-10T08:00:00.000Z', '2026-11-10T08:00:00.000Z'];
 
+async function countTreeNodes(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit.tree_nodes');
+  return row?.count ?? 0;
+}
+
 async function retentionScenario(db: Database) {
   for (const set of gatewayMigrations) await migrate(db, set.name, set.migrations);
   const keys = auditKeys();
@@ -319,8 +340,9 @@ async function retentionScenario(db: Database) {
   await writer.close();
   const trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
   const archiveDir = join(keys.dir, 'archive');
+  const nodesBefore = await countTreeNodes(db);
   const archived = await archiveExpiredMonths(db, { retentionMonths: 3, archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...trust });
-  return { keys, trust, archiveDir, archived };
+  return { keys, trust, archiveDir, archived, nodesBefore };
 }
 
 describe('retention: month partitions archived, checkpointed and dropped', () => {
@@ -347,6 +369,64 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     const cliResult = cli(['audit', 'verify', '--archive', join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json')], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
     expect(cliResult.status).toBe(0);
     expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
+  });
+
+  it("prunes the archived records' part of the Merkle tree to the roots covering it; proofs, consistency and verify still hold", async () => {
+    // 18 leaves make 18 + 9 + 4 + 2 + 1 = 34 nodes; of the 22 inside the 12 archived leaves, the roots of [0, 8) and
+    // [8, 12) stay, and the newest archived leaf (the tree's size is read from its newest leaf).
+    expect(scenario.nodesBefore).toBe(34);
+    expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
+    const archivedPart = await scratch.db.query<{ level: number; idx: number }>('SELECT level, idx::int AS idx FROM audit.tree_nodes WHERE (idx + 1) * 2 ^ level <= 12 ORDER BY level, idx');
+    expect(archivedPart).toEqual([{ level: 0, idx: 11 }, { level: 2, idx: 2 }, { level: 3, idx: 0 }]);
+    expect(await treeSize(scratch.db)).toBe(18);
+
+    const checkpoint = await latestCheckpoint(scratch.db);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const retained = await readChain(scratch.db, 13, 18, 100);
+    const proofs = await proveInclusions(scratch.db, retained, checkpoint, () => true);
+    expect(proofs.map((proof) => (proof ? inclusionProofProblem(proof, scenario.keys.publicKey) : 'no proof'))).toEqual(retained.map(() => null));
+    for (let size = 12; size < checkpoint.treeSize; size += 1) {
+      const frontier = await loadFrontier(scratch.db, size);
+      expect(verifyConsistency(size, checkpoint.treeSize, frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), await consistencyProof(scratch.db, size, checkpoint.treeSize))).toBe(true);
+    }
+    expect(await verifyChain(scratch.db, { ...scenario.trust, fromSeq: 15 })).toMatchObject({ ok: true, checked: 4 });
+    const cliResult = cli(['audit', 'verify'], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
+    expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
+
+    // The database refuses to prune what is still needed, and any change to a node.
+    for (const needed of ['level = 2 AND idx = 2', 'level = 0 AND idx = 11', 'level = 0 AND idx = 12', 'level = 4 AND idx = 0']) {
+      await expect(scratch.db.query(`DELETE FROM audit.tree_nodes WHERE ${needed}`)).rejects.toThrow(/only nodes of archived records that no proof or append needs can be deleted \(archived: 12 records\)/);
+    }
+    await expect(scratch.db.query("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 0 AND idx = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
+    expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
+  });
+
+  it('keeps, for every archived prefix of trees up to 64 leaves, every node a retained proof, consistency check or append reads', async () => {
+    const levels: number[] = [];
+    const indexes: number[] = [];
+    const archivedSizes: number[] = [];
+    for (let archived = 1; archived < 64; archived += 1) {
+      for (let size = archived + 1; size <= 64; size += 1) {
+        const ranges: Array<[number, number]> = [];
+        for (let retained = archived; retained < size; retained += 1) ranges.push(...inclusionRanges(retained, size), ...consistencyRanges(retained, size), [0, retained]);
+        for (const node of [...nodesFor(ranges), ...rangeNodes(0, size)]) {
+          levels.push(node.level);
+          indexes.push(node.index);
+          archivedSizes.push(archived);
+        }
+      }
+    }
+    const [pruned] = await scratch.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS n(level, idx, archived) WHERE NOT audit.tree_node_needed(level, idx, archived)',
+      [levels, indexes, archivedSizes],
+    );
+    expect(levels.length).toBeGreaterThan(10_000);
+    expect(pruned?.count).toBe(0);
+    // And it does prune: with 6 archived, of [0, 4) and [4, 6) only their roots and leaf 5 stay.
+    const kept = await scratch.db.query<{ level: number; idx: number }>(
+      "SELECT level, idx::int AS idx FROM (VALUES (0, 0), (0, 3), (0, 4), (0, 5), (1, 0), (1, 1), (1, 2), (2, 0)) AS n(level, idx) WHERE audit.tree_node_needed(level, idx, 6) ORDER BY 1, 2",
+    );
+    expect(kept).toEqual([{ level: 0, idx: 5 }, { level: 1, idx: 2 }, { level: 2, idx: 0 }]);
   });
 
   it('refuses an archive whose end state is not the signed one, and a manifest that does not describe its file', async () => {

@@ -246,7 +246,7 @@ describe('the audit log behind the gateway', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'once-export-')), 'audit.csv');
     const exported = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'audit', 'export', '--format', 'csv', '--out', out, '--subject', subject], { env, encoding: 'utf8' });
     expect(exported.status).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
     expect(lines[0]).toBe('seq,requestId,at,principal,clientId,officer,purpose,caseNumber,operationName,operationHash,coordinates,subjects,outcome,errorCodes,subgraphs,durationMs,previousHash,hash,sentToSubgraphs');
     expect(lines.length).toBeGreaterThan(1_000);
   });

@@ -127,6 +127,21 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(inclusionProofProblem(proof, publicKey)).toBeNull();
     expect(inclusionProofProblem({ ...proof, record: { ...proof.record, caseNumber: 'HS-2026-9999' } }, publicKey)).toMatch(/is not in the tree/);
 
+    // The filters are applied by the gateway: one agency, then a window with no reads, then one it refuses.
+    const asked = (variable: string) => page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes(variable));
+    await Promise.all([asked(`"agency":"${stack.portal.clientId}"`), page.getByLabel('Cơ quan').selectOption(stack.portal.clientId)]);
+    await expect.poll(() => card.count(), WAIT).toBe(1);
+    const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' });
+    await Promise.all([asked('"from":"'), page.getByLabel('Từ ngày').fill(tomorrow)]);
+    await expect.poll(() => page.locator('#events').innerText(), WAIT).toContain('Không có lượt đọc nào khớp bộ lọc.');
+    await page.getByLabel('Đến ngày').fill('2020-01-01');
+    await expect.poll(() => page.locator('#filter-status').innerText(), WAIT).toContain('to must be later than from');
+    await page.getByLabel('Từ ngày').fill('');
+    await page.getByLabel('Đến ngày').fill('');
+    await page.getByLabel('Cơ quan').selectOption('');
+    await expect.poll(() => card.count(), WAIT).toBe(1);
+    expect(await page.locator('#filter-status').isHidden()).toBe(true);
+
     // In English too, and at phone width.
     await page.getByRole('button', { name: 'English' }).click();
     expect(await card.innerText()).toContain('Date of birth');
@@ -161,12 +176,30 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await expect.poll(() => record.innerText(), WAIT).toContain(CASE);
     expect(await record.innerText()).toContain(`client:${stack.portal.clientId}`);
 
-    // ... verifies the log ...
+    // ... verifies the log, in ranges, seeing how far it is (refused requests make the log long enough for several) ...
+    for (let batch = 0; batch < 10; batch += 1) await Promise.all(Array.from({ length: 25 }, () => fetch(`${origin}/no-such-page`)));
+    await console.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { verifySteps: string[] }).verifySteps = seen;
+      const status = document.getElementById('verify-status') as HTMLElement;
+      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    });
     await console.getByRole('button', { name: /^Kiểm tra nhật ký/ }).click();
     await expect.poll(() => console.locator('#verify-status').innerText(), WAIT).toMatch(/^Nhật ký toàn vẹn: đã kiểm tra \d+ bản ghi/);
+    const shown = await console.evaluate(() => (window as unknown as { verifySteps: string[] }).verifySteps);
+    const progress = shown.map((step) => /Đang kiểm tra… (\d+) \/ (\d+) bản ghi/.exec(step)).filter((match) => match !== null).map((match) => [Number(match[1]), Number(match[2])] as const);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.some(([checked, total]) => checked > 0 && checked < total)).toBe(true);
+    const intact = Number(/đã kiểm tra (\d+) bản ghi/.exec(await console.locator('#verify-status').innerText())?.[1]);
+    expect(intact).toBeGreaterThanOrEqual(250);
 
-    // ... exports the citizen's records as CSV and NDJSON ...
-    const [csv] = await Promise.all([console.waitForEvent('download'), console.getByRole('button', { name: /Xuất CSV/ }).click()]);
+    // ... exports the citizen's records as CSV and NDJSON, streamed by the gateway and audited ...
+    const [csv, streamed] = await Promise.all([
+      console.waitForEvent('download'),
+      console.waitForResponse((response) => response.url().includes('/audit/export?format=csv')),
+      console.getByRole('button', { name: /Xuất CSV/ }).click(),
+    ]);
+    expect(streamed.status()).toBe(200);
     const csvText = readFileSync(await csv.path(), 'utf8');
     expect(csvText.split('\r\n')[0]).toMatch(/^seq,requestId,at,principal,clientId,officer,purpose,caseNumber,/);
     expect(csvText).toContain(`,${CASE},`);
@@ -174,7 +207,24 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     const lines = readFileSync(await ndjson.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { caseNumber: string | null; subjects: string[] });
     expect(lines.some((line) => line.caseNumber === CASE)).toBe(true);
     expect(lines.every((line) => line.subjects.includes(citizen.personalId))).toBe(true);
+    const exports = await stack.db.query<{ subjects: string[] }>("SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'OK'", [auditor.clientId]);
+    expect(exports).toEqual([{ subjects: [citizen.personalId] }, { subjects: [citizen.personalId] }]);
     await console.screenshot({ path: join(ARTIFACTS, 'auditor.png'), fullPage: true });
+
+    // A range that finds a problem ends the check, and the page names it (here the answer is doctored in the browser).
+    await console.route('**/graphql', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { data?: { verifyAuditLog?: Record<string, unknown> } };
+      if (body.data?.verifyAuditLog && route.request().postDataJSON().variables.fromSeq !== null) {
+        Object.assign(body.data.verifyAuditLog, { ok: false, firstBroken: { seq: 7, kind: 'DELETED', reason: 'record 7 is missing: the chain jumps to 8' }, forks: [{ treeSize: 6, rootHashes: ['aa', 'bb'] }] });
+      }
+      await route.fulfill({ response, json: body });
+    });
+    await console.getByRole('button', { name: /^Kiểm tra nhật ký/ }).click();
+    await expect.poll(() => console.locator('#verify-status').innerText(), WAIT).toContain('Nhật ký bị sửa tại bản ghi 7 (DELETED)');
+    expect(await console.locator('#verify-status').innerText()).toContain('record 7 is missing: the chain jumps to 8');
+    expect(await console.locator('#verify-status').innerText()).toContain('FORK');
+    await console.unroute('**/graphql');
 
     // ... and works the complaint: a note, then closed; each step is an audited request.
     await complaint.getByLabel(/^Ghi chú/).fill('Đã yêu cầu cổng giải trình');

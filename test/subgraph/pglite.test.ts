@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayMigrations } from '../../gateway';
 import { builtInSubgraphs } from '../../subgraphs';
-import { findAccessesTo } from '../../subgraphs/audit';
+import { agenciesAccessing, findAccessesTo } from '../../subgraphs/audit';
 import { openPglite, type Database, migrate } from '../../platform';
 import { residence } from '../../subgraphs/residence';
 import { countCitizens, seedDatabase } from '../../subgraphs/seed';
@@ -34,6 +34,7 @@ describe('embedded PGlite', () => {
     expect(await db.query("SELECT client_id, name, role, active FROM access.client_directory WHERE client_id = 'pglite-agency'")).toEqual([{ client_id: 'pglite-agency', name: 'Sở Tư pháp', role: 'AGENCY', active: false }]);
     expect(await db.query("SELECT name FROM access.purpose_directory WHERE code = '1.900011'")).toEqual([{ name: 'Tuyển sinh vào lớp 1' }]);
     expect(await db.query('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [['Citizen.fullName', 'Citizen'], 30])).toEqual([]);
-    expect(await findAccessesTo(db, '001090000001', 10, null)).toEqual([]);
+    expect(await findAccessesTo(db, '001090000001', {}, 10, null)).toEqual([]);
+    expect(await agenciesAccessing(db, '001090000001')).toEqual([]);
   });
 });

@@ -2,28 +2,33 @@ import { graphql, h, localTime } from '/assets/graphql.js';
 
 // The auditor's console. It signs in as an auditor client: the API key, officer and case number are kept in this
 // tab's sessionStorage only (gone when the tab closes) and sent with every request, which the gateway checks,
-// grants and audits like any other. Exports are built in the page from the API's answers.
+// grants and audits like any other. Exports are streamed by the gateway (/audit/export), whole, under the same checks.
 const SESSION = 'once.auditor';
 const RECORD_FIELDS = 'seq requestId at principal clientId officer purpose caseNumber operationName operationHash coordinates subjects outcome errorCodes subgraphs sentToSubgraphs durationMs previousHash hash';
 const SEARCH = `query ($filter: AuditFilter, $after: String, $first: Int) { auditRecords(filter: $filter, first: $first, after: $after) { records { ${RECORD_FIELDS} } nextCursor } }`;
-const VERIFY = '{ verifyAuditLog { ok checked firstBroken { seq reason } } }';
+const VERIFY = `query ($fromSeq: Int, $toSeq: Int) { verifyAuditLog(fromSeq: $fromSeq, toSeq: $toSeq) {
+  ok checked logStart logEnd firstBroken { seq kind reason } checkpoint { treeSize at } forks { treeSize rootHashes } warnings } }`;
+/** The log is checked in about this many ranges (each one request), so that the page can show how far it is. */
+const VERIFY_STEPS = 20;
+/** Records in the first range, checked before the size of the log is known; the others are sized from it. */
+const FIRST_RANGE = 100;
 const COMPLAINT_FIELDS = 'id recordSeq personalId reason status openedAt closedAt closedBy resolution notes { at author note }';
 const QUEUE = `query ($status: ComplaintStatus) { complaints(status: $status, first: 100) { complaints { ${COMPLAINT_FIELDS} } } }`;
 const NOTE = `mutation ($id: ID!, $note: String!) { noteComplaint(id: $id, note: $note) { ${COMPLAINT_FIELDS} } }`;
 const CLOSE = `mutation ($id: ID!, $resolution: String!) { closeComplaint(id: $id, resolution: $resolution) { ${COMPLAINT_FIELDS} } }`;
 const OUTCOMES = ['OK', 'PARTIAL', 'DENIED', 'UNAUTHENTICATED', 'REJECTED', 'INVALID', 'FAILED'];
-/** Most records one export gathers, page by page. */
-const EXPORT_LIMIT = 10_000;
 
 const main = document.getElementById('main');
 const search = { filter: {}, records: [], next: null, selected: null };
 const session = () => JSON.parse(sessionStorage.getItem(SESSION) ?? 'null');
 const bi = (vi, en) => [vi, ' ', h('span', { class: 'gloss', lang: 'en' }, en)];
 
-function asAuditor(query, variables) {
+function auditorHeaders() {
   const { apiKey, officer, caseNumber } = session();
-  return graphql(query, variables, { 'x-api-key': apiKey, 'x-once-officer': officer, 'x-once-purpose': 'AUDIT', 'x-once-case': caseNumber });
+  return { 'x-api-key': apiKey, 'x-once-officer': officer, 'x-once-purpose': 'AUDIT', 'x-once-case': caseNumber };
 }
+
+const asAuditor = (query, variables) => graphql(query, variables, auditorHeaders());
 
 function field(id, vi, en, control) {
   control.id = id;
@@ -121,33 +126,73 @@ function renderRecords() {
   ] : []));
 }
 
-/** Every record the current filter finds (up to EXPORT_LIMIT), as a file the browser saves. */
+/**
+ * Every record the current filter finds, as the gateway streams it (no limit), saved as a file; the records received
+ * are counted as they arrive.
+ */
 async function exportRecords(format) {
-  const records = [];
-  let after = null;
-  do {
-    const { auditRecords } = await asAuditor(SEARCH, { filter: search.filter, after, first: 500 });
-    records.push(...auditRecords.records);
-    after = auditRecords.nextCursor;
-    say('search-status', `Đang xuất… ${records.length} / Exporting… ${records.length}`);
-  } while (after && records.length < EXPORT_LIMIT);
-  const columns = RECORD_FIELDS.split(' ');
-  const csvCell = (value) => { const text = Array.isArray(value) ? value.join(' ') : String(value ?? ''); return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text; };
-  const body = format === 'csv'
-    ? [columns.join(','), ...records.map((record) => columns.map((name) => csvCell(record[name])).join(','))].join('\r\n') + '\r\n'
-    : records.map((record) => JSON.stringify(record)).join('\n') + '\n';
-  const link = h('a', { href: URL.createObjectURL(new Blob([body], { type: format === 'csv' ? 'text/csv' : 'application/x-ndjson' })), download: `audit-records.${format}` });
+  say('search-status', 'Đang xuất… / Exporting…');
+  const response = await fetch(`/audit/export?${new URLSearchParams({ format, ...search.filter })}`, { headers: auditorHeaders() });
+  if (!response.ok) {
+    const [error] = (await response.json().catch(() => ({}))).errors ?? [];
+    throw Object.assign(new Error(error?.message ?? `HTTP ${response.status}`), { code: error?.extensions?.code ?? 'BAD_RESPONSE' });
+  }
+  const chunks = [];
+  const reader = response.body.getReader();
+  const newline = 10;
+  // The CSV's first line is its header; records hold no line breaks (the log escapes control characters).
+  const header = format === 'csv' ? 1 : 0;
+  let lines = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    for (const byte of read.value) if (byte === newline) lines += 1;
+    say('search-status', `Đang xuất… ${lines - header} bản ghi / Exporting… ${lines - header} records`);
+  }
+  const records = lines - header;
+  const url = URL.createObjectURL(new Blob(chunks, { type: response.headers.get('content-type') ?? 'application/octet-stream' }));
+  const link = h('a', { href: url, download: `audit-records.${format}`, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
-  say('search-status', `Đã xuất ${records.length} bản ghi (${format.toUpperCase()}) / Exported ${records.length} records${after ? `, giới hạn / limit ${EXPORT_LIMIT}` : ''}`, 'ok');
+  // The browser reads the Blob after click() returns; revoked at once, a slow download could find it gone.
+  setTimeout(() => URL.revokeObjectURL(url), 40_000);
+  say('search-status', `Đã xuất ${records} bản ghi (${format.toUpperCase()}) / Exported ${records} records`, 'ok');
 }
 
+/**
+ * Checks the log in ranges of records, one request each (authenticated, granted and audited like any other), showing
+ * the records checked of those the log holds; the last range is open-ended, so that a truncated tail is found too.
+ * Stops at the first range that finds a problem, and names it as `audit verify` does.
+ */
 async function verify() {
-  say('verify-status', 'Đang kiểm tra chuỗi băm… / Verifying the hash chain…');
-  const { verifyAuditLog: result } = await asAuditor(VERIFY, {});
-  if (result.ok) say('verify-status', `Nhật ký toàn vẹn: đã kiểm tra ${result.checked} bản ghi. / The log is intact: ${result.checked} records checked.`, 'ok');
-  else say('verify-status', `Nhật ký bị sửa tại bản ghi ${result.firstBroken.seq}: ${result.firstBroken.reason} / The log is broken at record ${result.firstBroken.seq}.`, 'error');
+  say('verify-status', 'Đang kiểm tra chuỗi băm… / Verifying the log…');
+  const warnings = new Set();
+  let checked = 0;
+  let range = { fromSeq: null, toSeq: FIRST_RANGE };
+  for (;;) {
+    const { verifyAuditLog: result } = await asAuditor(VERIFY, range);
+    checked += result.checked;
+    for (const warning of result.warnings) warnings.add(warning);
+    if (!result.ok || range.toSeq === null) return showVerification(result, checked, [...warnings]);
+    const end = result.logEnd ?? 0;
+    const total = result.logEnd === null ? 0 : end - result.logStart + 1;
+    say('verify-status', `Đang kiểm tra… ${checked} / ${total} bản ghi / Verifying… ${checked} of ${total} records checked`);
+    // The next range starts after the last record checked (or before the first the database holds, after an archive).
+    const fromSeq = Math.min(Math.max(range.toSeq, (result.logStart ?? 1) - 1), end) + 1;
+    const toSeq = fromSeq + Math.max(FIRST_RANGE, Math.ceil(total / VERIFY_STEPS)) - 1;
+    range = { fromSeq, toSeq: toSeq >= end ? null : toSeq };
+  }
+}
+
+function showVerification(result, checked, warnings) {
+  const lines = result.forks.map((fork) => `FORK: hai điểm kiểm tra ${fork.treeSize} bản ghi cùng được ký nhưng khác nhau / two checkpoints of ${fork.treeSize} records signed by the audit key disagree: ${fork.rootHashes.join(' vs ')}`);
+  const against = result.checkpoint ? ` (điểm kiểm tra / checkpoint ${result.checkpoint.treeSize}, ${localTime(result.checkpoint.at, 'vi')})` : '';
+  const broken = result.firstBroken;
+  if (broken) lines.unshift(`Nhật ký bị sửa tại bản ghi ${broken.seq} (${broken.kind}) / The log is broken at record ${broken.seq} (${broken.kind}): ${broken.reason}`);
+  else if (result.ok) lines.unshift(`Nhật ký toàn vẹn: đã kiểm tra ${checked} bản ghi${against}. / The log is intact: ${checked} records checked.`);
+  say('verify-status', lines.join('\n'), result.ok ? 'ok' : 'error');
+  // Folded: a witness that holds many lines the audit key did not sign gives as many warnings.
+  document.getElementById('verify-warnings').replaceChildren(...(warnings.length ? [h('details', {}, h('summary', {}, `${warnings.length} cảnh báo / warnings`), h('ul', { class: 'meta' }, warnings.map((warning) => h('li', {}, warning))))] : []));
 }
 
 async function loadComplaints() {
@@ -206,7 +251,8 @@ function renderConsole() {
   main.replaceChildren(
     h('p', { class: 'meta' }, `Cán bộ / officer ${officer} · hồ sơ / case ${caseNumber} · mục đích / purpose AUDIT`),
     h('section', { 'aria-labelledby': 'h-verify' }, h('h2', { id: 'h-verify' }, bi('Kiểm tra tính toàn vẹn', 'Verify the log')),
-      h('button', { type: 'button', id: 'verify', onclick: () => attempt('verify-status', verify) }, bi('Kiểm tra nhật ký', 'Verify the log')), statusLine('verify-status')),
+      h('button', { type: 'button', id: 'verify', onclick: () => attempt('verify-status', verify) }, bi('Kiểm tra nhật ký', 'Verify the log')), statusLine('verify-status'),
+      h('div', { id: 'verify-warnings' })),
     h('section', { 'aria-labelledby': 'h-complaints' }, h('h2', { id: 'h-complaints' }, bi('Khiếu nại của công dân', 'Complaints')),
       h('div', { class: 'row' }, field('c-status', 'Trạng thái', 'Status', h('select', { onchange: () => attempt('complaints-status', loadComplaints) }, h('option', { value: 'OPEN' }, 'OPEN'), h('option', { value: 'CLOSED' }, 'CLOSED'), h('option', { value: '' }, 'Tất cả / all')))),
       statusLine('complaints-status'), h('ul', { id: 'complaints', class: 'plain' })),

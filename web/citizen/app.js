@@ -24,13 +24,13 @@ const TEXT = {
     reported: (id) => `Complaint ${id} sent. An auditor will review it.`, expired: 'Your session has expired; please sign in again.', filters: 'Filters',
   },
 };
-const HISTORY = `query ($after: String) { myAccessHistory(first: 50, after: $after) {
-  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields complaintId proof { json } } nextCursor } }`;
+const HISTORY = `query ($after: String, $agency: ID, $from: DateTime, $to: DateTime) { myAccessHistory(first: 50, after: $after, agency: $agency, from: $from, to: $to) {
+  events { recordSeq at agency byAuditor officer procedureCode procedureName caseNumber fields complaintId proof { json } } nextCursor agencies { id name } } }`;
 const REPORT = 'mutation ($seq: Int!, $reason: String!) { reportAccess(recordSeq: $seq, reason: $reason) { id status } }';
 const TOKEN = 'once.citizen.idToken';
 const PENDING = 'once.citizen.pkce';
 
-const state = { lang: localStorage.getItem('once.lang') === 'en' ? 'en' : 'vi', events: [], next: null, filter: { agency: '', from: '', to: '' }, reported: new Map(), message: null };
+const state = { lang: localStorage.getItem('once.lang') === 'en' ? 'en' : 'vi', events: [], next: null, agencies: [], filter: { agency: '', from: '', to: '' }, reported: new Map(), message: null };
 const t = (key, ...args) => { const value = TEXT[state.lang][key]; return typeof value === 'function' ? value(...args) : value; };
 const main = document.getElementById('main');
 
@@ -80,28 +80,52 @@ async function finishSignIn(oidc, params) {
 const token = () => sessionStorage.getItem(TOKEN);
 const asCitizen = (query, variables) => graphql(query, variables, { authorization: `Bearer ${token()}` });
 
-async function loadHistory() {
-  const { myAccessHistory } = await asCitizen(HISTORY, { after: state.next });
-  state.events.push(...myAccessHistory.events);
-  state.next = myAccessHistory.nextCursor;
+/** The instant a day (YYYY-MM-DD) starts in Vietnam's time zone, `later` days on. */
+function dayStart(day, later = 0) {
+  const instant = new Date(`${day}T00:00:00+07:00`);
+  instant.setUTCDate(instant.getUTCDate() + later);
+  return instant.toISOString();
 }
 
-function visible() {
-  const { agency, from, to } = state.filter;
-  const day = (iso) => new Date(iso).toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' });
-  return state.events.filter((event) => (!agency || event.agency === agency) && (!from || day(event.at) >= from) && (!to || day(event.at) <= to));
+/** The next page of reads, filtered by the gateway: the chosen agency, from the first day to the end of the last. */
+async function loadHistory() {
+  const { filter } = state;
+  const { agency, from, to } = filter;
+  const { myAccessHistory } = await asCitizen(HISTORY, { after: state.next, agency: agency || null, from: from ? dayStart(from) : null, to: to ? dayStart(to, 1) : null });
+  // The filters changed while this page was on its way: the load for the new ones replaces it.
+  if (filter !== state.filter) return;
+  state.events.push(...myAccessHistory.events);
+  state.next = myAccessHistory.nextCursor;
+  state.agencies = myAccessHistory.agencies;
+}
+
+/** Loads the first page again for the filters as they are now; a refusal (a bad date range) is shown by the filters. */
+async function applyFilters() {
+  state.events = [];
+  state.next = null;
+  const status = document.getElementById('filter-status');
+  status.hidden = true;
+  const { filter } = state;
+  try {
+    await loadHistory();
+  } catch (error) {
+    if (filter !== state.filter) return;
+    status.hidden = false;
+    status.textContent = error.message;
+  }
+  renderList();
 }
 
 function filters() {
-  const agencies = [...new Set(state.events.map((event) => event.agency))].sort();
-  const onChange = (key) => (event) => { state.filter[key] = event.target.value; renderList(); };
+  const onChange = (key) => (event) => { state.filter = { ...state.filter, [key]: event.target.value }; return applyFilters(); };
   return h('section', { 'aria-labelledby': 'filters' },
     h('h2', { id: 'filters', class: 'visually-hidden' }, t('filters')),
     h('div', { class: 'fields' },
       h('div', {}, h('label', { for: 'f-agency' }, t('agency')),
-        h('select', { id: 'f-agency', onchange: onChange('agency') }, h('option', { value: '' }, t('all')), agencies.map((name) => h('option', { value: name, selected: name === state.filter.agency }, name)))),
+        h('select', { id: 'f-agency', onchange: onChange('agency') }, h('option', { value: '' }, t('all')), state.agencies.map(({ id, name }) => h('option', { value: id, selected: id === state.filter.agency }, name)))),
       h('div', {}, h('label', { for: 'f-from' }, t('from')), h('input', { id: 'f-from', type: 'date', value: state.filter.from, onchange: onChange('from') })),
-      h('div', {}, h('label', { for: 'f-to' }, t('to')), h('input', { id: 'f-to', type: 'date', value: state.filter.to, onchange: onChange('to') }))));
+      h('div', {}, h('label', { for: 'f-to' }, t('to')), h('input', { id: 'f-to', type: 'date', value: state.filter.to, onchange: onChange('to') }))),
+    h('p', { id: 'filter-status', class: 'status error', role: 'alert', hidden: true }));
 }
 
 function reportForm(event, card) {
@@ -153,9 +177,10 @@ function eventCard(event) {
 }
 
 function renderList() {
-  const shown = visible();
+  const shown = state.events;
   document.getElementById('events')?.replaceChildren(...(shown.length ? shown.map(eventCard) : [h('li', { class: 'status' }, t('none'))]));
-  document.getElementById('count').textContent = t('count', shown.length);
+  document.getElementById('count').textContent = t('count', state.next ? `${shown.length}+` : shown.length);
+  document.getElementById('more').replaceChildren(state.next ? h('button', { type: 'button', class: 'secondary', onclick: async () => { await loadHistory(); renderList(); } }, t('more')) : '');
 }
 
 function renderSignedIn() {
@@ -166,7 +191,7 @@ function renderSignedIn() {
     filters(),
     h('p', { id: 'count', class: 'meta' }),
     h('ul', { id: 'events', class: 'plain', 'aria-label': t('title') }),
-    state.next ? h('button', { type: 'button', class: 'secondary', onclick: async () => { await loadHistory(); renderSignedIn(); } }, t('more')) : '',
+    h('div', { id: 'more' }),
   );
   renderList();
 }
