@@ -89,7 +89,7 @@ module.exports = {
         "From another top-level folder, import a folder's index.ts only. operations/api-schema.ts is a second entry point: " +
         'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition. ' +
         "gateway/subgraph-health.ts is the registry's exception (above); the gateway's face would close a cycle through it. " +
-        "The vitest global setups (and test/helpers/test-env.ts, which they read) are evaluated afresh for every tier in one " +
+        'The vitest global setups (and test/helpers/test-env.ts, which they read) are evaluated afresh for every tier in one ' +
         "process: they take platform/redis.ts and platform/config.ts alone, since the platform's face registers process-wide " +
         'metrics that a second evaluation would register twice.',
       from: { path: '^([^/]+)', pathNot: '^test/(redis-setup|helpers/test-env)\\.ts$' },
@@ -101,7 +101,7 @@ module.exports = {
     {
       name: 'only-faces-of-subgraph-folders',
       severity: 'error',
-      comment: "From outside a folder under subgraphs/, import its index.ts only (subgraphs/index.ts lists the built-in ones).",
+      comment: 'From outside a folder under subgraphs/, import its index.ts only (subgraphs/index.ts lists the built-in ones).',
       from: {
         path: '^([^/]+/[^/]+)',
         pathNot: [

@@ -20,7 +20,10 @@ const ROUNDS = 5;
 const log = createLogger('bench', 'warn');
 
 const baselineDir = mkdtempSync(join(tmpdir(), 'once-baseline-'));
-const archive = execFileSync('git', ['archive', BASELINE_COMMIT, 'gateway/access', 'subgraphs/common'], { cwd: resolve(import.meta.dirname, '..'), maxBuffer: 64 * 1024 * 1024 });
+const archive = execFileSync('git', ['archive', BASELINE_COMMIT, 'gateway/access', 'subgraphs/common'], {
+  cwd: resolve(import.meta.dirname, '..'),
+  maxBuffer: 64 * 1024 * 1024,
+});
 execFileSync('tar', ['-x', '-C', baselineDir], { input: archive });
 symlinkSync(resolve(import.meta.dirname, '../node_modules'), join(baselineDir, 'node_modules'));
 const subjects = [
@@ -52,11 +55,15 @@ async function measure(count: number, concurrency: number, operation: (index: nu
 }
 
 /** Answers every client lookup at once: the cache is measured, not PostgreSQL. */
-const database: Queryable = { query: async <Row>() => [{ clientId: 'c', name: 'C', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false }] as Row[] };
+const database: Queryable = {
+  query: async <Row>() =>
+    [{ clientId: 'c', name: 'C', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false }] as Row[],
+};
 const CLIENTS = Array.from({ length: 1_000 }, (_, index) => `client-${index}`);
 
 const rows: string[] = [];
-const row = (what: string, label: string, result: { wall: number; cpu: number }) => rows.push(`| ${what} | ${label} | ${result.wall.toFixed(2)} | ${result.cpu.toFixed(2)} |`);
+const row = (what: string, label: string, result: { wall: number; cpu: number }) =>
+  rows.push(`| ${what} | ${label} | ${result.wall.toFixed(2)} | ${result.cpu.toFixed(2)} |`);
 try {
   for (const subject of subjects) {
     const store = new subject.AccessStore(database, 60_000);
@@ -74,7 +81,11 @@ try {
       try {
         const limiter = new subject.RateLimiter(redis);
         await limiter.take(`client:bench-${run}-warm`, 1e9);
-        row(`rate-limit check in Redis, ${concurrency} at a time`, subject.label, await measure(CHECKS, concurrency, (index) => limiter.take(`client:bench-${run}-${index % 1_000}`, 1e9)));
+        row(
+          `rate-limit check in Redis, ${concurrency} at a time`,
+          subject.label,
+          await measure(CHECKS, concurrency, (index) => limiter.take(`client:bench-${run}-${index % 1_000}`, 1e9)),
+        );
       } finally {
         redis.disconnect();
       }

@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { builtInSubgraphs } from '../subgraphs';
 import { compose } from '../subgraphs/registry';
-import { operationFields, OperationShapes, withVariables, type OperationFields, deniedCoordinates, subjectsInArguments, reachableCoordinates, type Principal } from '../gateway';
+import {
+  operationFields,
+  OperationShapes,
+  withVariables,
+  type OperationFields,
+  deniedCoordinates,
+  subjectsInArguments,
+  reachableCoordinates,
+  type Principal,
+} from '../gateway';
 import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 
 /**
@@ -14,7 +23,10 @@ import { PORTAL_MIX, PORTAL_ROOTS } from './portal-mix';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000);
 const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1/${name}` })));
 const grants = new Set(reachableCoordinates(apiSchema, PORTAL_ROOTS));
-const portal: Principal = { kind: 'client', client: { clientId: 'bench', name: 'Bench', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false } };
+const portal: Principal = {
+  kind: 'client',
+  client: { clientId: 'bench', name: 'Bench', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false },
+};
 const operations = PORTAL_MIX.map((query) => {
   const document = parse(query);
   const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
@@ -29,7 +41,8 @@ function measure(analyse: (index: number) => OperationFields): number {
     const before = process.cpuUsage();
     for (let index = 0; index < REQUESTS; index += 1) {
       const fields = analyse(index);
-      if (deniedCoordinates(portal, fields, grants).length > 0 || subjectsInArguments(fields).length !== 1) throw new Error('the portal mix should be allowed and name one citizen');
+      if (deniedCoordinates(portal, fields, grants).length > 0 || subjectsInArguments(fields).length !== 1)
+        throw new Error('the portal mix should be allowed and name one citizen');
     }
     const used = process.cpuUsage(before);
     best = Math.min(best, (used.user + used.system) / REQUESTS);

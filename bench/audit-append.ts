@@ -1,6 +1,16 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createAuditWriter, type AuditWriter, type AuditEntry, signCheckpoint, leafHash, MerkleFrontier, countRecords, recordLeaf, verifyChain } from '../subgraphs/audit';
+import {
+  createAuditWriter,
+  type AuditWriter,
+  type AuditEntry,
+  signCheckpoint,
+  leafHash,
+  MerkleFrontier,
+  countRecords,
+  recordLeaf,
+  verifyChain,
+} from '../subgraphs/audit';
 import { auditTelemetry, gatewayMigrations } from '../gateway';
 import { openPostgres, createLogger, migrate } from '../platform';
 
@@ -22,10 +32,21 @@ const { privateKey } = generateKeyPairSync('ed25519');
 
 function entry(index: number): AuditEntry {
   return {
-    requestId: randomBytes(8).toString('hex'), at: new Date().toISOString(), principal: 'client:bench-portal', clientId: 'bench-portal',
-    officer: 'can-bo-01', purpose: '1.900011', caseNumber: `HS-2026-${index}`, operationName: 'Enrolment', operationHash: 'ab'.repeat(32),
-    coordinates: ['Citizen.dateOfBirth', 'Citizen.documentCheck', 'Citizen.fullName', 'Query.citizen'], subjects: ['001090123456'],
-    outcome: 'OK', errorCodes: [], subgraphs: ['population', 'procedures'], durationMs: 12,
+    requestId: randomBytes(8).toString('hex'),
+    at: new Date().toISOString(),
+    principal: 'client:bench-portal',
+    clientId: 'bench-portal',
+    officer: 'can-bo-01',
+    purpose: '1.900011',
+    caseNumber: `HS-2026-${index}`,
+    operationName: 'Enrolment',
+    operationHash: 'ab'.repeat(32),
+    coordinates: ['Citizen.dateOfBirth', 'Citizen.documentCheck', 'Citizen.fullName', 'Query.citizen'],
+    subjects: ['001090123456'],
+    outcome: 'OK',
+    errorCodes: [],
+    subgraphs: ['population', 'procedures'],
+    durationMs: 12,
   };
 }
 
@@ -73,19 +94,22 @@ try {
   const frontier = MerkleFrontier.empty();
   for (let index = 0; index < 1_000_003; index += 1) frontier.push(leafHash(String(index)));
   const SIGNATURES = 2_000;
-  const checkpointUs = cpuMicroseconds(() => {
-    for (let index = 0; index < SIGNATURES; index += 1) signCheckpoint(privateKey, frontier.size, frontier.root().toString('hex'));
-  }) / SIGNATURES;
-  const rootUs = cpuMicroseconds(() => {
-    for (let index = 0; index < SIGNATURES; index += 1) frontier.root();
-  }) / SIGNATURES;
+  const checkpointUs =
+    cpuMicroseconds(() => {
+      for (let index = 0; index < SIGNATURES; index += 1) signCheckpoint(privateKey, frontier.size, frontier.root().toString('hex'));
+    }) / SIGNATURES;
+  const rootUs =
+    cpuMicroseconds(() => {
+      for (let index = 0; index < SIGNATURES; index += 1) frontier.root();
+    }) / SIGNATURES;
 
   // What the tree adds to each record in the writer: a salt, the leaf (canonical form with committed subjects), its nodes.
   const LEAVES = 100_000;
   const tree = MerkleFrontier.empty();
-  const perRecordUs = cpuMicroseconds(() => {
-    for (let index = 0; index < LEAVES; index += 1) tree.push(recordLeaf({ ...entry(index), seq: index + 1, subjectSalt: randomBytes(16).toString('hex') }));
-  }) / LEAVES;
+  const perRecordUs =
+    cpuMicroseconds(() => {
+      for (let index = 0; index < LEAVES; index += 1) tree.push(recordLeaf({ ...entry(index), seq: index + 1, subjectSalt: randomBytes(16).toString('hex') }));
+    }) / LEAVES;
 
   const total = await countRecords(db);
   const verifyStarted = performance.now();

@@ -93,7 +93,13 @@ const measurements: Measurement[] = [];
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const mode of MODES) {
     const { access, executor } = GATEWAY_MODES[mode] as { access: string; executor: string };
-    const gateway = await startChild('bench/serve-gateway.ts', ['--access', access], { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), GATEWAY_EXECUTOR: executor }, '0', gatewayNodeArgs());
+    const gateway = await startChild(
+      'bench/serve-gateway.ts',
+      ['--access', access],
+      { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), GATEWAY_EXECUTOR: executor },
+      '0',
+      gatewayNodeArgs(),
+    );
     const url = String(gateway.ready.url);
     const load = (seconds: number) =>
       runLoad({
@@ -110,7 +116,17 @@ for (let round = 0; round < ROUNDS; round += 1) {
     const { rps, p50, p99, valid, invalid } = await load(DURATION_S);
     const cpu = gateway.cpuSeconds() - cpuBefore;
     const sqlPerRequest = mode === 'off' ? ((await transactions()) - before) / Math.max(valid + invalid, 1) : null;
-    measurements.push({ mode, rps, p50, p99, valid, invalid, cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000, peakRssMb: gateway.peakRssMb(), sqlPerRequest });
+    measurements.push({
+      mode,
+      rps,
+      p50,
+      p99,
+      valid,
+      invalid,
+      cpuPerThousand: (cpu / Math.max(valid, 1)) * 1000,
+      peakRssMb: gateway.peakRssMb(),
+      sqlPerRequest,
+    });
     log.info(measurements.at(-1), `round ${round + 1}, ${mode}`);
     await gateway.stop();
   }
@@ -130,8 +146,16 @@ process.stdout.write(
     '| mode | valid req/s | p50 ms | p99 ms | gateway CPU s / 1000 req | peak RSS MB | invalid responses |',
     '|---|---|---|---|---|---|---|',
     ...MODES.map(row),
-    ...(MODES.includes('on') && MODES.includes('off') ? [`throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`] : []),
-    ...(MODES.includes('on') && MODES.includes('on-apollo-executor') ? [`gateway CPU per request, Once's executor vs Apollo's (access on): ${(mean('on', 'cpuPerThousand') / mean('on-apollo-executor', 'cpuPerThousand')).toFixed(2)}x`] : []),
+    ...(MODES.includes('on') && MODES.includes('off')
+      ? [
+          `throughput with policy + audit: ${((mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}% of the bare gateway (cost ${((1 - mean('on', 'rps') / mean('off', 'rps')) * 100).toFixed(1)}%)`,
+        ]
+      : []),
+    ...(MODES.includes('on') && MODES.includes('on-apollo-executor')
+      ? [
+          `gateway CPU per request, Once's executor vs Apollo's (access on): ${(mean('on', 'cpuPerThousand') / mean('on-apollo-executor', 'cpuPerThousand')).toFixed(2)}x`,
+        ]
+      : []),
     ...(MODES.includes('off') ? [`SQL statements per request (access off): ${(sql.reduce((a, b) => a + b, 0) / Math.max(sql.length, 1)).toFixed(2)}`] : []),
     '',
   ].join('\n'),

@@ -53,7 +53,8 @@ function classify(status: number, body: string): { kind: Kind; hasData: boolean;
   const codes = (parsed.errors ?? []).map((error) => String(error.extensions?.code));
   if (status === 200 && codes.length === 0 && hasData) return { kind: 'ok', hasData, codes };
   // The answer names the subgraph that failed; what the other subgraphs had is in it (when the query needs them).
-  if (status === 200 && codes.length > 0 && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR')) return { kind: 'subgraph', hasData, codes };
+  if (status === 200 && codes.length > 0 && codes.every((code) => code === 'SUBGRAPH_UNAVAILABLE' || code === 'SUBGRAPH_ERROR'))
+    return { kind: 'subgraph', hasData, codes };
   if (status === 503) return { kind: 'unavailable', hasData, codes };
   return { kind: 'other', hasData, codes: codes.length > 0 ? codes : [`HTTP ${status}`] };
 }
@@ -108,7 +109,13 @@ await createClient(db, { clientId, name: 'Fault benchmark portal', role: 'PORTAL
 await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
 const { apiKey } = await issueApiKey(db, clientId);
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
-const headers = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-FAULTS' };
+const headers = {
+  'content-type': 'application/json',
+  'x-api-key': apiKey,
+  'x-once-officer': 'bench',
+  'x-once-purpose': '1.900011',
+  'x-once-case': 'BENCH-FAULTS',
+};
 
 const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000' };
 const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
@@ -116,7 +123,14 @@ const replicaUrls = replicas.map((replica) => String(replica.ready.url));
 /** The load balancer's view: replicas whose /ready said 200 at the last look (every 250 ms). */
 let ready = [...replicaUrls];
 const prober = setInterval(() => {
-  void Promise.all(replicaUrls.map((url) => fetch(new URL('/ready', url)).then((response) => response.status === 200, () => false))).then((states) => {
+  void Promise.all(
+    replicaUrls.map((url) =>
+      fetch(new URL('/ready', url)).then(
+        (response) => response.status === 200,
+        () => false,
+      ),
+    ),
+  ).then((states) => {
     ready = replicaUrls.filter((_, index) => states[index]);
   });
 }, 250);
@@ -131,12 +145,23 @@ const worker = async () => {
     const url = ready[n % Math.max(ready.length, 1)] ?? replicaUrls[0] ?? '';
     const started = performance.now();
     try {
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: PORTAL_MIX[n % PORTAL_MIX.length], variables: { id: ids[Math.floor(n / PORTAL_MIX.length) % ids.length] } }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: PORTAL_MIX[n % PORTAL_MIX.length], variables: { id: ids[Math.floor(n / PORTAL_MIX.length) % ids.length] } }),
+      });
       const { kind, hasData, codes } = classify(response.status, await response.text());
       samples.push({ started: started - t0, ms: performance.now() - started, kind, codes, requestId: response.headers.get('x-request-id'), hasData });
     } catch (error) {
       const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
-      samples.push({ started: started - t0, ms: performance.now() - started, kind: 'other', codes: [cause?.code ?? 'fetch failed'], requestId: null, hasData: false });
+      samples.push({
+        started: started - t0,
+        ms: performance.now() - started,
+        kind: 'other',
+        codes: [cause?.code ?? 'fetch failed'],
+        requestId: null,
+        hasData: false,
+      });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -150,7 +175,11 @@ let flooding = false;
 const flooder = async () => {
   while (flooding) {
     try {
-      const response = await fetch(replicaUrls[0] ?? '', { method: 'POST', headers, body: JSON.stringify({ query: FLOOD, variables: { ids: ids.slice(0, 100) } }) });
+      const response = await fetch(replicaUrls[0] ?? '', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: FLOOD, variables: { ids: ids.slice(0, 100) } }),
+      });
       floodCodes.push(...classify(response.status, await response.text()).codes);
     } catch (error) {
       floodCodes.push(((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'fetch failed');
@@ -160,7 +189,10 @@ const flooder = async () => {
 const healthProbe = async () => {
   while (flooding) {
     const started = performance.now();
-    await fetch(new URL('/health', replicaUrls[0])).then((response) => response.text(), () => '');
+    await fetch(new URL('/health', replicaUrls[0])).then(
+      (response) => response.text(),
+      () => '',
+    );
     healthMs.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -205,7 +237,9 @@ clearInterval(prober);
 const terminated = replicas[1]?.process.exitCode;
 
 const withData = samples.filter((sample) => sample.hasData && sample.requestId).map((sample) => sample.requestId as string);
-const recorded = new Set((await db.query<{ id: string }>('SELECT request_id AS id FROM audit.records WHERE request_id = ANY($1::text[])', [withData])).map((row) => row.id));
+const recorded = new Set(
+  (await db.query<{ id: string }>('SELECT request_id AS id FROM audit.records WHERE request_id = ANY($1::text[])', [withData])).map((row) => row.id),
+);
 const unrecorded = (sample: Sample) => sample.hasData && (!sample.requestId || !recorded.has(sample.requestId));
 
 const rows = bounds.map(({ name, from, to }, index) => {
@@ -214,7 +248,10 @@ const rows = bounds.map(({ name, from, to }, index) => {
   const previous = phases[index - 1];
   const recovery = previous?.end ? secondsToRecover(inPhase, from) : null;
   const seconds = (to - from) / 1000;
-  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('subgraph')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(inPhase.map((sample) => sample.ms), 99).toFixed(0)} | ${previous?.end ? (recovery === null ? 'not within the phase' : recovery.toFixed(1)) : ''} |`;
+  return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('subgraph')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(
+    inPhase.map((sample) => sample.ms),
+    99,
+  ).toFixed(0)} | ${previous?.end ? (recovery === null ? 'not within the phase' : recovery.toFixed(1)) : ''} |`;
 });
 process.stdout.write(
   [
@@ -222,7 +259,9 @@ process.stdout.write(
     '| phase | s | OK | SUBGRAPH_* | 503 | other | data without record | req/s | p99 ms | s to recover |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
-    ...bounds.map(({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`),
+    ...bounds.map(
+      ({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`,
+    ),
     `flood answers: ${[...floodCodes.reduce((counts, code) => counts.set(code, (counts.get(code) ?? 0) + 1), new Map<string, number>())].map(([code, count]) => `${code} x${count}`).join(', ')}; /health during the flood: ${healthMs.length} answers, p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(0, ...healthMs).toFixed(0)} ms`,
     '',
   ].join('\n'),

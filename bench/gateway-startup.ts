@@ -32,7 +32,10 @@ type Mode = keyof typeof MODES;
 
 await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
 await admin(`CREATE DATABASE ${DATABASE}`);
-const migrate = startProcess('migrate', process.execPath, [built(RELEASE_DIST, 'deploy/migrate.js')], { LOG_LEVEL: 'warn', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}` });
+const migrate = startProcess('migrate', process.execPath, [built(RELEASE_DIST, 'deploy/migrate.js')], {
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}`,
+});
 if ((await migrate.exited) !== 0) throw new Error(`migrations failed:\n${migrate.output()}`);
 const results: Record<Mode, { ms: number; peakMb: number; settledMb: number }[]> = { dist: [], tsx: [] };
 try {

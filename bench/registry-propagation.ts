@@ -30,8 +30,12 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${name}`;
 
-const secrets: Record<string, string> = Object.fromEntries([...builtInSubgraphs, socialInsurance].map(({ name: subgraph }) => [subgraph, randomBytes(24).toString('hex')]));
-const secretList = Object.entries(secrets).map(([subgraph, secret]) => `${subgraph}=${secret}`).join(',');
+const secrets: Record<string, string> = Object.fromEntries(
+  [...builtInSubgraphs, socialInsurance].map(({ name: subgraph }) => [subgraph, randomBytes(24).toString('hex')]),
+);
+const secretList = Object.entries(secrets)
+  .map(([subgraph, secret]) => `${subgraph}=${secret}`)
+  .join(',');
 const config = allInOneConfig.load({ DATABASE_URL, SUBGRAPH_SECRETS: secretList, REDIS_URL, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
 const db = openPostgres(DATABASE_URL, 8, log);
 for (const set of [...builtInSubgraphs, ...gatewayMigrations, socialInsurance]) await migrate(db, set.name, set.migrations);
@@ -39,29 +43,80 @@ await seedDatabase(db, SEED);
 await seedBooks(db, generatedCitizens(SEED), 200);
 const platform = openSubgraphServices(config, db, log);
 const servers = [];
-for (const module of [...builtInSubgraphs, socialInsurance]) servers.push({ module, server: await startSubgraph(module, { deps: { db, config, platform }, port: 0, log }) });
-const live = await syncBuiltIns(registryDeps(config, platform), servers.filter(({ module }) => module !== socialInsurance).map(({ module, server }) => entryOf(module, server.url)));
+for (const module of [...builtInSubgraphs, socialInsurance])
+  servers.push({ module, server: await startSubgraph(module, { deps: { db, config, platform }, port: 0, log }) });
+const live = await syncBuiltIns(
+  registryDeps(config, platform),
+  servers.filter(({ module }) => module !== socialInsurance).map(({ module, server }) => entryOf(module, server.url)),
+);
 await db.query(`INSERT INTO registry.subgraphs (name, owner, signing_secret) VALUES ('social-insurance', 'bench-agency', $1)`, [secrets['social-insurance']]);
 const insuranceUrl = servers.find(({ module }) => module === socialInsurance)?.server.url ?? '';
 
 await createClient(db, { clientId: 'bench-agency', name: 'Bench agency', role: 'AGENCY' });
-await grant(db, { clientId: 'bench-agency', purpose: 'REGISTRY', coordinates: reachableCoordinates(apiSchemaOf(live), ['Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph']), legalBasis: 'bench' });
+await grant(db, {
+  clientId: 'bench-agency',
+  purpose: 'REGISTRY',
+  coordinates: reachableCoordinates(apiSchemaOf(live), ['Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.removeSubgraph']),
+  legalBasis: 'bench',
+});
 const agencyKey = (await issueApiKey(db, 'bench-agency')).apiKey;
 await createClient(db, { clientId: 'bench-portal', name: 'Bench portal', role: 'PORTAL' });
-await grant(db, { clientId: 'bench-portal', purpose: '1.900011', coordinates: [...reachableCoordinates(apiSchemaOf(live), PORTAL_ROOTS), 'Citizen.socialInsurance', 'SocialInsuranceBook.status'], legalBasis: 'bench' });
+await grant(db, {
+  clientId: 'bench-portal',
+  purpose: '1.900011',
+  coordinates: [...reachableCoordinates(apiSchemaOf(live), PORTAL_ROOTS), 'Citizen.socialInsurance', 'SocialInsuranceBook.status'],
+  legalBasis: 'bench',
+});
 const portalKey = (await issueApiKey(db, 'bench-portal')).apiKey;
 const insured = (await db.query<{ id: string }>('SELECT personal_id AS id FROM social_insurance.books ORDER BY 1 LIMIT 1'))[0]?.id;
 
 const env = { DATABASE_URL, SUBGRAPH_SECRETS: secretList, NODE_ENV: 'production' };
 const gateways = [
-  { label: 'Redis-notified #1', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' }, undefined, gatewayNodeArgs()) },
-  { label: 'Redis-notified #2', child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info', QUERY_PLAN_WARM_OPERATIONS: '0' }, undefined, gatewayNodeArgs()) },
-  { label: `polling ${POLL_MS} ms, Redis down`, child: await startChild('gateway/main.ts', [], { ...env, REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: String(POLL_MS), PORT: '0', LOG_LEVEL: 'info' }, undefined, gatewayNodeArgs()) },
+  {
+    label: 'Redis-notified #1',
+    child: await startChild(
+      'gateway/main.ts',
+      [],
+      { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info' },
+      undefined,
+      gatewayNodeArgs(),
+    ),
+  },
+  {
+    label: 'Redis-notified #2',
+    child: await startChild(
+      'gateway/main.ts',
+      [],
+      { ...env, REDIS_URL, SUPERGRAPH_POLL_MS: '600000', PORT: '0', LOG_LEVEL: 'info', QUERY_PLAN_WARM_OPERATIONS: '0' },
+      undefined,
+      gatewayNodeArgs(),
+    ),
+  },
+  {
+    label: `polling ${POLL_MS} ms, Redis down`,
+    child: await startChild(
+      'gateway/main.ts',
+      [],
+      { ...env, REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: String(POLL_MS), PORT: '0', LOG_LEVEL: 'info' },
+      undefined,
+      gatewayNodeArgs(),
+    ),
+  },
 ];
 
-const headers = (key: string, purpose: string) => ({ 'content-type': 'application/json', 'x-api-key': key, 'x-once-officer': 'bench', 'x-once-purpose': purpose, 'x-once-case': 'BENCH' });
+const headers = (key: string, purpose: string) => ({
+  'content-type': 'application/json',
+  'x-api-key': key,
+  'x-once-officer': 'bench',
+  'x-once-purpose': purpose,
+  'x-once-case': 'BENCH',
+});
 const serves = async (url: string) => {
-  const response = await fetch(url, { method: 'POST', headers: headers(portalKey, '1.900011'), body: JSON.stringify({ query: `{ citizen(personalId: "${String(insured)}") { socialInsurance { status } } }` }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: headers(portalKey, '1.900011'),
+    body: JSON.stringify({ query: `{ citizen(personalId: "${String(insured)}") { socialInsurance { status } } }` }),
+  });
   const body = (await response.json()) as { data?: { citizen?: { socialInsurance?: unknown } } };
   return body.data?.citizen?.socialInsurance != null;
 };
@@ -69,12 +124,17 @@ const gatewayUrl = (index: number) => String(gateways[index]?.child.ready.url);
 /** Milliseconds for one portal operation through replica `index`; throws unless it answered with data. */
 const timed = async (index: number, query: string) => {
   const started = performance.now();
-  const response = await fetch(gatewayUrl(index), { method: 'POST', headers: headers(portalKey, '1.900011'), body: JSON.stringify({ query, variables: { id: insured } }) });
+  const response = await fetch(gatewayUrl(index), {
+    method: 'POST',
+    headers: headers(portalKey, '1.900011'),
+    body: JSON.stringify({ query, variables: { id: insured } }),
+  });
   const body = (await response.json()) as { data?: unknown; errors?: unknown };
   if (!body.data || body.errors) throw new Error(`portal operation failed: ${JSON.stringify(body.errors)}`);
   return performance.now() - started;
 };
-const planCache = async (index: number) => ((await (await fetch(gatewayUrl(index).replace('/graphql', '/health'))).json()) as { queryPlans: { warming: boolean; misses: number } }).queryPlans;
+const planCache = async (index: number) =>
+  ((await (await fetch(gatewayUrl(index).replace('/graphql', '/health'))).json()) as { queryPlans: { warming: boolean; misses: number } }).queryPlans;
 /** First and second request of each portal operation after a change, per compared replica (#1 warms, #2 does not). */
 const firstRequests = [0, 1].map(() => ({ first: [] as number[], next: [] as number[], planned: 0 }));
 for (const index of [0, 1]) for (const query of PORTAL_MIX) await timed(index, query);
@@ -83,9 +143,14 @@ const samples: number[][] = gateways.map(() => []);
 for (let round = 0; round < ROUNDS; round += 1) {
   const adding = round % 2 === 0;
   const mutation = adding
-    ? { query: 'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }', variables: { input: { name: 'social-insurance', url: insuranceUrl, sdl: print(socialInsurance.typeDefs) } } }
+    ? {
+        query: 'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }',
+        variables: { input: { name: 'social-insurance', url: insuranceUrl, sdl: print(socialInsurance.typeDefs) } },
+      }
     : { query: 'mutation { removeSubgraph(name: "social-insurance") { version } }', variables: {} };
-  const result = (await (await fetch(gatewayUrl(0), { method: 'POST', headers: headers(agencyKey, 'REGISTRY'), body: JSON.stringify(mutation) })).json()) as { errors?: unknown };
+  const result = (await (await fetch(gatewayUrl(0), { method: 'POST', headers: headers(agencyKey, 'REGISTRY'), body: JSON.stringify(mutation) })).json()) as {
+    errors?: unknown;
+  };
   if (result.errors) throw new Error(`round ${round}: ${JSON.stringify(result.errors)}`);
   const committed = performance.now();
   await Promise.all(
@@ -118,13 +183,19 @@ process.stdout.write(
     `Publish/remove answered -> served by each gateway replica, ${ROUNDS} changes (alternating publish and remove)`,
     '| replica | median ms | p90 ms | max ms |',
     '|---|---|---|---|',
-    ...gateways.map(({ label }, index) => `| ${label} | ${quantile(samples[index] ?? [], 0.5).toFixed(0)} | ${quantile(samples[index] ?? [], 0.9).toFixed(0)} | ${Math.max(...(samples[index] ?? [])).toFixed(0)} |`),
+    ...gateways.map(
+      ({ label }, index) =>
+        `| ${label} | ${quantile(samples[index] ?? [], 0.5).toFixed(0)} | ${quantile(samples[index] ?? [], 0.9).toFixed(0)} | ${Math.max(...(samples[index] ?? [])).toFixed(0)} |`,
+    ),
     `every replica, slowest of the three per change: median ${quantile(samples[0]?.map((_, round) => Math.max(...samples.map((column) => column[round] ?? 0))) ?? [], 0.5).toFixed(0)} ms, max ${Math.max(...samples.flat()).toFixed(0)} ms`,
     '',
     `First request of each portal operation after a change (${ROUNDS} changes x ${PORTAL_MIX.length} operations), once the replica has loaded it`,
     '| replica | first request median ms | first p90 ms | next request median ms | requests that had to plan |',
     '|---|---|---|---|---|',
-    ...firstRequests.map(({ first, next, planned }, index) => `| ${index === 0 ? '#1, plans warmed on load' : '#2, QUERY_PLAN_WARM_OPERATIONS=0'} | ${quantile(first, 0.5).toFixed(1)} | ${quantile(first, 0.9).toFixed(1)} | ${quantile(next, 0.5).toFixed(1)} | ${planned} of ${first.length + next.length} |`),
+    ...firstRequests.map(
+      ({ first, next, planned }, index) =>
+        `| ${index === 0 ? '#1, plans warmed on load' : '#2, QUERY_PLAN_WARM_OPERATIONS=0'} | ${quantile(first, 0.5).toFixed(1)} | ${quantile(first, 0.9).toFixed(1)} | ${quantile(next, 0.5).toFixed(1)} | ${planned} of ${first.length + next.length} |`,
+    ),
     '',
   ].join('\n'),
 );

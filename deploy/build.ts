@@ -46,7 +46,8 @@ function keepRelativeImports(included: ReadonlySet<string>): Plugin {
       context.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
         const target = resolveSource(args.resolveDir, args.path);
-        if (!included.has(relative(ROOT, target))) throw new Error(`${relative(ROOT, args.importer)} imports ${relative(ROOT, target)}, which the build leaves out`);
+        if (!included.has(relative(ROOT, target)))
+          throw new Error(`${relative(ROOT, args.importer)} imports ${relative(ROOT, target)}, which the build leaves out`);
         let specifier = relative(args.resolveDir, target).replace(/\.ts$/, '.js');
         if (!specifier.startsWith('.')) specifier = `./${specifier}`;
         return { path: specifier, external: true };

@@ -48,7 +48,10 @@ await runMain('once', allInOneConfig, async (configured, log) => {
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
   const sample = await firstReusableHolder(db, 'BIRTH_CERTIFICATE');
-  const live = await syncBuiltIns(registryDeps(config, platform), subgraphs.map(({ module, server }) => entryOf(module, server.url)));
+  const live = await syncBuiltIns(
+    registryDeps(config, platform),
+    subgraphs.map(({ module, server }) => entryOf(module, server.url)),
+  );
   // Local signing keys, so that citizen and client tokens work out of the box (unless an identity provider is set).
   if (!config.JWKS_URL) await initLocalKeys(config.JWKS_FILE ?? defaultJwksFile(config));
   // The audit key signs the log's checkpoints; it lives beside the other keys, never in the database.
@@ -58,12 +61,28 @@ await runMain('once', allInOneConfig, async (configured, log) => {
   let pagesOrigins: string[] = [];
   const demoCitizens = await firstCitizens(db, sample ?? '', 5);
   // An empty database (SEED_CITIZENS=0) has nobody to sign in as: the tracker then waits for OIDC_ISSUER.
-  const identityProvider = config.OIDC_ISSUER || demoCitizens.length === 0
-    ? null
-    : await startDemoIdentityProvider({ citizens: demoCitizens, clientId: config.OIDC_CLIENT_ID, redirectUris: () => pagesOrigins.map((origin) => `${origin}/citizen/`), host: config.HOST, port: config.DEMO_IDP_PORT, log });
+  const identityProvider =
+    config.OIDC_ISSUER || demoCitizens.length === 0
+      ? null
+      : await startDemoIdentityProvider({
+          citizens: demoCitizens,
+          clientId: config.OIDC_CLIENT_ID,
+          redirectUris: () => pagesOrigins.map((origin) => `${origin}/citizen/`),
+          host: config.HOST,
+          port: config.DEMO_IDP_PORT,
+          log,
+        });
   const served = identityProvider ? { ...config, OIDC_ISSUER: identityProvider.issuer } : config;
   const access = openAccessControl(served, log, db);
-  const follower = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
+  const follower = followRegistry({
+    db,
+    notifier,
+    pollMs: config.SUPERGRAPH_POLL_MS,
+    liveMs: config.REPLICA_LIVE_MS,
+    retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
+    builtInSecrets: config.SUBGRAPH_SECRETS,
+    log,
+  });
   const gateway = await startGateway({ supergraph: follower, config: served, log, access });
   const metrics = await startMetricsFor(config, log);
 
@@ -71,7 +90,10 @@ await runMain('once', allInOneConfig, async (configured, log) => {
   // The same pages under localhost, which a browser may be given instead of the loopback address.
   pagesOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
   const demo = await ensureDemoCredentials(db, config, apiSchemaOf(live), sample ?? '001090000001');
-  log.info({ url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) }, 'Once is ready');
+  log.info(
+    { url: gateway.url, version: live.version, subgraphs: Object.fromEntries(subgraphs.map(({ module, server }) => [module.name, server.url])) },
+    'Once is ready',
+  );
   const body = JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' '), variables: { id: demo.citizenId } });
   process.stdout.write(
     [
@@ -91,7 +113,9 @@ await runMain('once', allInOneConfig, async (configured, log) => {
       'An agency manages its subgraph through the registry (the demo agency, purpose REGISTRY):',
       `  ONCE_API_KEY=${demo.agencyApiKey} npm run registry -- list`,
       `These keys and the citizen token are kept in ${demoCredentialsFile(config)} (local signing keys: ${dirname(config.JWKS_FILE ?? defaultJwksFile(config))}).`,
-      ...(config.DATABASE_URL ? [] : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
+      ...(config.DATABASE_URL
+        ? []
+        : [`The embedded database ${config.DATA_DIR}/pglite is this process's alone: stop it (Ctrl-C) before npm run once, or use DATABASE_URL.`]),
       'Pages:',
       served.OIDC_ISSUER
         ? `  ${origin}/citizen/  citizen's data tracker: sign in at ${served.OIDC_ISSUER}${identityProvider ? ` (demo identity provider) as ${String(demoCitizens[0]?.fullName)} (${String(demoCitizens[0]?.personalId)})` : ''}`

@@ -5,7 +5,21 @@ import { EXPORT_FORMATS, exportLines, lastRecord, type AuditFilter, type ExportF
 import { apiSchemaOf, latestVersion } from '../subgraphs/registry';
 import { createProgress, openMigratedDatabase, runMain, DatabaseLockedError, openPostgres, type Database, type Logger } from '../platform';
 import { DateTimeScalar } from '../subgraphs/kit';
-import { AdminError, addTrustedDocuments, addTrustedManifest, createClient, disableClient, grant, issueApiKey, listClients, listGrants, revokeApiKey, revokeGrants, setTrustedDocumentsOnly, type Operator } from './access/admin';
+import {
+  AdminError,
+  addTrustedDocuments,
+  addTrustedManifest,
+  createClient,
+  disableClient,
+  grant,
+  issueApiKey,
+  listClients,
+  listGrants,
+  revokeApiKey,
+  revokeGrants,
+  setTrustedDocumentsOnly,
+  type Operator,
+} from './access/admin';
 import { reachableCoordinates } from './access/coordinates';
 import { initLocalKeys, issueToken, readPrivateKey } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations } from './access/access-control';
@@ -125,19 +139,24 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
   switch (command) {
     case 'clients add': {
       const clientId = required(target, 'client id');
-      await createClient(db, {
-        clientId,
-        name: required(values.name, '--name'),
-        role: required(values.role, '--role'),
-        mayIntrospect: values.introspect,
-        trustedDocumentsOnly: values['trusted-only'],
-        rateLimitPerMinute: rateLimitOption(values['rate-limit']),
-      }, by);
+      await createClient(
+        db,
+        {
+          clientId,
+          name: required(values.name, '--name'),
+          role: required(values.role, '--role'),
+          mayIntrospect: values.introspect,
+          trustedDocumentsOnly: values['trusted-only'],
+          rateLimitPerMinute: rateLimitOption(values['rate-limit']),
+        },
+        by,
+      );
       print(`client ${clientId} created; issue it a key with: npm run once -- keys issue ${clientId}`);
       return;
     }
     case 'clients list':
-      for (const client of await listClients(db)) print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
+      for (const client of await listClients(db))
+        print(`${client.clientId}\t${client.role}\t${client.disabled ? 'disabled' : 'active'}\tkeys=${client.keys}\t${client.name}`);
       return;
     case 'clients disable': {
       const clientId = required(target, 'client id');
@@ -150,8 +169,11 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       const trustedOnly = values['trusted-only'];
       if (trustedOnly === undefined) throw new AdminError(`name the change: --trusted-only or --no-trusted-only\n\n${USAGE}`);
       const { documents } = await setTrustedDocumentsOnly(db, clientId, trustedOnly, by);
-      print(trustedOnly ? `client ${clientId} now runs only its ${documents} trusted document(s)` : `client ${clientId} may now run any operation its grants allow`);
-      if (trustedOnly && documents === 0) print(`it has none yet, so it can run nothing: npm run once -- documents add ${clientId} --manifest operations/generated/persisted-documents.json`);
+      print(
+        trustedOnly ? `client ${clientId} now runs only its ${documents} trusted document(s)` : `client ${clientId} may now run any operation its grants allow`,
+      );
+      if (trustedOnly && documents === 0)
+        print(`it has none yet, so it can run nothing: npm run once -- documents add ${clientId} --manifest operations/generated/persisted-documents.json`);
       return;
     }
     case 'keys issue': {
@@ -179,7 +201,15 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       const ttlSeconds = Number(values.ttl);
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new AdminError(`--ttl must be whole seconds; got ${values.ttl}`);
       const subject = required(target, action === 'client' ? 'client id' : 'personal id');
-      print(await issueToken(readPrivateKey(privateFile), { kind: action as 'client' | 'citizen', subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }));
+      print(
+        await issueToken(readPrivateKey(privateFile), {
+          kind: action as 'client' | 'citizen',
+          subject,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ttlSeconds,
+        }),
+      );
       return;
     }
     case 'documents add': {
@@ -199,7 +229,12 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       return;
     }
     case 'grant': {
-      const coordinates = values.roots ? await reachableFromLive(db, values.roots) : required(values.fields, '--fields or --roots').split(',').map((field) => field.trim()).filter(Boolean);
+      const coordinates = values.roots
+        ? await reachableFromLive(db, values.roots)
+        : required(values.fields, '--fields or --roots')
+            .split(',')
+            .map((field) => field.trim())
+            .filter(Boolean);
       const clientId = required(action, 'client id');
       const purpose = required(values.purpose, '--purpose');
       await grant(db, { clientId, purpose, coordinates, legalBasis: required(values.basis, '--basis') }, by);
@@ -207,8 +242,15 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
       return;
     }
     case 'revoke': {
-      const coordinates = values.fields?.split(',').map((field) => field.trim()).filter(Boolean);
-      const removed = await revokeGrants(db, { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) }, by);
+      const coordinates = values.fields
+        ?.split(',')
+        .map((field) => field.trim())
+        .filter(Boolean);
+      const removed = await revokeGrants(
+        db,
+        { clientId: required(action, 'client id'), purpose: required(values.purpose, '--purpose'), ...(coordinates ? { coordinates } : {}) },
+        by,
+      );
       print(`revoked ${removed} grant(s)`);
       return;
     }
@@ -233,7 +275,10 @@ async function run(db: Database, by: Operator, config: GatewayConfig, log: Logge
 async function reachableFromLive(db: Database, roots: string): Promise<string[]> {
   const live = await latestVersion(db);
   if (!live) throw new AdminError('the registry has no supergraph yet: start the gateway once');
-  const coordinates = reachableCoordinates(apiSchemaOf(live), roots.split(',').map((root) => root.trim()));
+  const coordinates = reachableCoordinates(
+    apiSchemaOf(live),
+    roots.split(',').map((root) => root.trim()),
+  );
   if (coordinates.length === 0) throw new AdminError(`no root field among ${roots} exists in supergraph version ${live.version}`);
   return coordinates;
 }
@@ -253,7 +298,13 @@ function openOut(file: string): WriteStream {
 async function exportRecords(db: Database, log: Logger, values: Values): Promise<void> {
   const format = values.format as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new AdminError(`--format must be ndjson or csv; got ${values.format}`);
-  const filter: AuditFilter = { subject: values.subject ?? null, clientId: values.client ?? null, purpose: values.purpose ?? null, from: instantOption(values.since, 'since'), to: instantOption(values.until, 'until') };
+  const filter: AuditFilter = {
+    subject: values.subject ?? null,
+    clientId: values.client ?? null,
+    purpose: values.purpose ?? null,
+    from: instantOption(values.since, 'since'),
+    to: instantOption(values.until, 'until'),
+  };
   const total = (await lastRecord(db))?.seq ?? 0;
   const out: WriteStream | NodeJS.WriteStream = values.out ? openOut(values.out) : process.stdout;
   const write = (line: string) => new Promise<void>((resolve) => (out.write(line) ? resolve() : out.once('drain', resolve)));
@@ -271,40 +322,45 @@ async function exportRecords(db: Database, log: Logger, values: Values): Promise
   log.info({ exported: format === 'csv' ? lines - 1 : lines, format, out: values.out ?? 'stdout' }, 'audit export done');
 }
 
-await runMain('once', gatewayConfig, async (config, log) => {
-  const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
-  if (values.help || positionals.length === 0) {
-    print(USAGE);
-    return async () => {};
-  }
-  if (positionals[0] === 'audit' && OFFLINE_AUDIT_COMMANDS.has(positionals[1] ?? '')) {
-    await runAuditCommand(null, config, log, positionals[1], positionals[2], values).catch((error: unknown) => {
+await runMain(
+  'once',
+  gatewayConfig,
+  async (config, log) => {
+    const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
+    if (values.help || positionals.length === 0) {
+      print(USAGE);
+      return async () => {};
+    }
+    if (positionals[0] === 'audit' && OFFLINE_AUDIT_COMMANDS.has(positionals[1] ?? '')) {
+      await runAuditCommand(null, config, log, positionals[1], positionals[2], values).catch((error: unknown) => {
+        if (!(error instanceof AdminError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      });
+      return async () => {};
+    }
+    let db: Database;
+    try {
+      db = await openMigratedDatabase(config, log, gatewayMigrations);
+    } catch (error) {
+      // npm start holds the embedded database: a usage matter with a way out, not a crash to log with its stack.
+      if (!(error instanceof DatabaseLockedError)) throw error;
+      process.stderr.write(`npm run once: ${error.message}\n`);
+      process.exitCode = 1;
+      return async () => {};
+    }
+    const auditLog = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, 1, log) : undefined;
+    try {
+      await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);
+    } catch (error) {
       if (!(error instanceof AdminError)) throw error;
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
-    });
+    } finally {
+      await auditLog?.close();
+      await db.close();
+    }
     return async () => {};
-  }
-  let db: Database;
-  try {
-    db = await openMigratedDatabase(config, log, gatewayMigrations);
-  } catch (error) {
-    // npm start holds the embedded database: a usage matter with a way out, not a crash to log with its stack.
-    if (!(error instanceof DatabaseLockedError)) throw error;
-    process.stderr.write(`npm run once: ${error.message}\n`);
-    process.exitCode = 1;
-    return async () => {};
-  }
-  const auditLog = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, 1, log) : undefined;
-  try {
-    await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);
-  } catch (error) {
-    if (!(error instanceof AdminError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await auditLog?.close();
-    await db.close();
-  }
-  return async () => {};
-}, { logFd: 2 });
+  },
+  { logFd: 2 },
+);

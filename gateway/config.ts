@@ -29,7 +29,12 @@ export const gatewayKeys = {
   /** Most operations one client or citizen may have executing at once in one gateway process (half of MAX_IN_FLIGHT by default: one caller never takes it all). */
   MAX_CONCURRENT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(128),
   /** Largest answer (its data as JSON) the gateway sends; larger ones are refused with 413 RESPONSE_TOO_LARGE. */
-  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   /** Public keys that client and citizen JWTs are verified with: a JWKS file, or a JWKS URL. */
   JWKS_FILE: z.string().min(1).optional(),
   JWKS_URL: z.url().optional(),
@@ -78,5 +83,10 @@ export type GatewayConfig = ConfigOf<typeof platformKeys & typeof gatewayKeys>;
  * `npm start`: the gateway and the built-in subgraphs in one process read both kinds' keys. As a demo it shows
  * unexpected errors unless NODE_ENV says otherwise.
  */
-export const allInOneConfig = configSchema({ ...platformKeys, ...gatewayKeys, ...subgraphKeys, NODE_ENV: platformKeys.NODE_ENV.unwrap().default('development') });
+export const allInOneConfig = configSchema({
+  ...platformKeys,
+  ...gatewayKeys,
+  ...subgraphKeys,
+  NODE_ENV: platformKeys.NODE_ENV.unwrap().default('development'),
+});
 export type AllInOneConfig = GatewayConfig & ConfigOf<typeof subgraphKeys>;

@@ -24,39 +24,53 @@ const workers = (() => {
   }
 })();
 
-await runWorkers(workers.GATEWAY_WORKERS, createLogger('gateway', workers.LOG_LEVEL), () => runMain('gateway', gatewayConfig, async (config, log) => {
-  const file = values.supergraph ?? config.SUPERGRAPH;
-  const db = await openMigratedDatabase(config, log, gatewayMigrations);
-  const notifier = createNotifier(config.REDIS_URL, log);
-  const access = openAccessControl(config, log, db);
-  const close = async () => {
-    await access.close();
-    await notifier.close();
-    await db.close();
-  };
-  try {
-    let supergraph;
-    if (file) {
-      supergraph = readFileSync(file, 'utf8');
-    } else {
-      if (!(await latestVersion(db))) {
-        const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module)));
-        // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
-        await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
-          if (!(await latestVersion(db))) throw error;
-        });
+await runWorkers(
+  workers.GATEWAY_WORKERS,
+  createLogger('gateway', workers.LOG_LEVEL),
+  () =>
+    runMain('gateway', gatewayConfig, async (config, log) => {
+      const file = values.supergraph ?? config.SUPERGRAPH;
+      const db = await openMigratedDatabase(config, log, gatewayMigrations);
+      const notifier = createNotifier(config.REDIS_URL, log);
+      const access = openAccessControl(config, log, db);
+      const close = async () => {
+        await access.close();
+        await notifier.close();
+        await db.close();
+      };
+      try {
+        let supergraph;
+        if (file) {
+          supergraph = readFileSync(file, 'utf8');
+        } else {
+          if (!(await latestVersion(db))) {
+            const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module)));
+            // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
+            await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
+              if (!(await latestVersion(db))) throw error;
+            });
+          }
+          supergraph = followRegistry({
+            db,
+            notifier,
+            pollMs: config.SUPERGRAPH_POLL_MS,
+            liveMs: config.REPLICA_LIVE_MS,
+            retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
+            builtInSecrets: config.SUBGRAPH_SECRETS,
+            log,
+          });
+        }
+        const gateway = await startGateway({ supergraph, config, log, access });
+        log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');
+        return async () => {
+          await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
+          // Last: the audit writer commits the records of the requests that just finished.
+          await close();
+        };
+      } catch (error) {
+        await close();
+        throw error;
       }
-      supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log });
-    }
-    const gateway = await startGateway({ supergraph, config, log, access });
-    log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');
-    return async () => {
-      await gateway.stop(config.SHUTDOWN_DRAIN_MS, config.SHUTDOWN_READY_DELAY_MS);
-      // Last: the audit writer commits the records of the requests that just finished.
-      await close();
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
-}), { host: workers.HOST, port: metricsPort(workers) });
+    }),
+  { host: workers.HOST, port: metricsPort(workers) },
+);

@@ -34,7 +34,9 @@ export class PersistedOperations implements KeyValueCache {
     const cached = await this.cached(key);
     if (cached !== undefined) return cached;
     if (!key.startsWith(APQ_PREFIX)) return undefined;
-    const [row] = await this.db.query<{ document: string }>('SELECT document FROM access.trusted_documents WHERE sha256 = $1 LIMIT 1', [key.slice(APQ_PREFIX.length)]);
+    const [row] = await this.db.query<{ document: string }>('SELECT document FROM access.trusted_documents WHERE sha256 = $1 LIMIT 1', [
+      key.slice(APQ_PREFIX.length),
+    ]);
     // Kept beside the automatic ones, so that the next request by this hash, on any replica, is not a database read.
     if (row) await this.set(key, row.document, { ttl: TRUSTED_TTL_S });
     return row?.document;
@@ -70,5 +72,4 @@ export class PersistedOperations implements KeyValueCache {
     if (!this.redis) return this.local.get(key);
     return (await this.redis.use((redis) => redis.get(`${REDIS_PREFIX}${key}`), null)) ?? undefined;
   }
-
 }

@@ -14,9 +14,7 @@ export interface KnownOperation {
 
 /** What the planning worker posts back. */
 export type PlanMessage =
-  | { kind: 'plan'; key: string; plan: QueryPlan }
-  | { kind: 'failed'; queryHash: string; operationName: string | null; reason: string }
-  | { kind: 'done' };
+  { kind: 'plan'; key: string; plan: QueryPlan } | { kind: 'failed'; queryHash: string; operationName: string | null; reason: string } | { kind: 'done' };
 
 /** The key `@apollo/gateway` looks a plan up by: the query's hash, hashed again with the operation name when sent. */
 export function planKey(queryHash: string, operationName: string | null): string {

@@ -138,7 +138,10 @@ export class QueryPlans {
             break;
           case 'failed':
             result.failed += 1;
-            this.options.log.debug({ queryHash: message.queryHash, operationName: message.operationName, reason: message.reason }, 'operation not planned against the new supergraph');
+            this.options.log.debug(
+              { queryHash: message.queryHash, operationName: message.operationName, reason: message.reason },
+              'operation not planned against the new supergraph',
+            );
             break;
           case 'done':
             void worker.terminate();

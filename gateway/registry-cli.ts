@@ -113,7 +113,10 @@ function fetchCause(error: unknown): string {
 /** `Data` is what the query selects: the answer is the gateway's JSON, trusted to match it as any client does. */
 async function call<Data>(query: string, variables: Record<string, unknown>): Promise<GraphQLResult<Data>> {
   const apiKey = config.ONCE_API_KEY;
-  if (!apiKey) throw new Error("ONCE_API_KEY is not set: the registry is used with the agency client's API key (npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json)");
+  if (!apiKey)
+    throw new Error(
+      "ONCE_API_KEY is not set: the registry is used with the agency client's API key (npm start's demo agency: agencyApiKey in DATA_DIR/demo-credentials.json)",
+    );
   const url = gatewayUrl();
   let response: Response;
   try {
@@ -129,7 +132,9 @@ async function call<Data>(query: string, variables: Record<string, unknown>): Pr
       body: JSON.stringify({ query, variables }),
     });
   } catch (error) {
-    throw new Error(`cannot reach the gateway at ${url}: ${fetchCause(error)}. Is npm start running? Set ONCE_GATEWAY to the gateway's /graphql URL.`, { cause: error });
+    throw new Error(`cannot reach the gateway at ${url}: ${fetchCause(error)}. Is npm start running? Set ONCE_GATEWAY to the gateway's /graphql URL.`, {
+      cause: error,
+    });
   }
   const text = await response.text();
   try {
@@ -145,8 +150,12 @@ function describeFlow(flow: Flow): string {
 
 function printReport(report: CheckReport | undefined): void {
   if (!report) return;
-  for (const flow of report.flows) console.log(`  flow         ${describeFlow(flow)}  ${flow.approved ? `approved (#${String(flow.approvalId)})` : 'NOT APPROVED: npm run registry -- flows request ...'}`);
-  for (const error of report.compositionErrors) console.log(`  composition  [${error.code}] ${error.message}${error.locations.length > 0 ? ` (at ${error.locations.join(', ')})` : ''}`);
+  for (const flow of report.flows)
+    console.log(
+      `  flow         ${describeFlow(flow)}  ${flow.approved ? `approved (#${String(flow.approvalId)})` : 'NOT APPROVED: npm run registry -- flows request ...'}`,
+    );
+  for (const error of report.compositionErrors)
+    console.log(`  composition  [${error.code}] ${error.message}${error.locations.length > 0 ? ` (at ${error.locations.join(', ')})` : ''}`);
   for (const change of report.changes) {
     const use = change.usedByOperations > 0 ? `  <- used by ${change.usedByOperations} recent operation(s)` : '';
     console.log(`  ${change.level.padEnd(12)} ${change.message}${use}`);
@@ -210,7 +219,13 @@ function approvalId(text: string | undefined): number {
 }
 
 function printApproval(approval: Approval): void {
-  const decided = [approval.approvedBy && `approved by ${approval.approvedBy} (${String(approval.legalBasis)})`, approval.consentedBy && `consent of ${approval.consentedBy}`, approval.revokedBy && `revoked by ${approval.revokedBy}`].filter(Boolean).join('; ');
+  const decided = [
+    approval.approvedBy && `approved by ${approval.approvedBy} (${String(approval.legalBasis)})`,
+    approval.consentedBy && `consent of ${approval.consentedBy}`,
+    approval.revokedBy && `revoked by ${approval.revokedBy}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
   console.log(`#${approval.id}\t${approval.status}\t${approval.agency}\t${describeFlow(approval)}\t${decided || `requested: ${approval.reason}`}`);
 }
 
@@ -219,7 +234,10 @@ async function flows(action: string | undefined, argument: string | undefined): 
   switch (action) {
     case 'request': {
       if (!values.reason) throw new Error('flows request needs --reason: why the agency needs these data');
-      const result = await call<{ requestDataFlows: Approval[] }>(`mutation ($input: SubgraphInput!, $reason: String!) { requestDataFlows(input: $input, reason: $reason) { ${APPROVAL} } }`, { input: input(argument), reason: values.reason });
+      const result = await call<{ requestDataFlows: Approval[] }>(
+        `mutation ($input: SubgraphInput!, $reason: String!) { requestDataFlows(input: $input, reason: $reason) { ${APPROVAL} } }`,
+        { input: input(argument), reason: values.reason },
+      );
       const data = dataOf(result);
       console.log('requested; an administrator approves each with npm run registry -- flows approve <id> --basis "..."');
       for (const approval of data.requestDataFlows) printApproval(approval);
@@ -231,14 +249,20 @@ async function flows(action: string | undefined, argument: string | undefined): 
       if (action === 'approve' && !values.basis) throw new Error('flows approve needs --basis: the legal basis of the flow');
       const result =
         action === 'approve'
-          ? await call<{ done: Approval }>(`mutation ($id: Int!, $basis: String!) { done: approveDataFlow(id: $id, legalBasis: $basis) { ${APPROVAL} } }`, { id: approvalId(argument), basis: values.basis })
+          ? await call<{ done: Approval }>(`mutation ($id: Int!, $basis: String!) { done: approveDataFlow(id: $id, legalBasis: $basis) { ${APPROVAL} } }`, {
+              id: approvalId(argument),
+              basis: values.basis,
+            })
           : await call<{ done: Approval }>(`mutation ($id: Int!) { done: ${action}DataFlow(id: $id) { ${APPROVAL} } }`, { id: approvalId(argument) });
       const data = dataOf(result);
       printApproval(data.done);
       return;
     }
     case 'list': {
-      const result = await call<{ dataFlowApprovals: Approval[]; liveDataFlows: Flow[] }>(`query ($subgraph: String, $all: Boolean) { dataFlowApprovals(subgraph: $subgraph, includeRevoked: $all) { ${APPROVAL} } liveDataFlows(subgraph: $subgraph) { ${FLOW} } }`, { subgraph: argument ?? null, all: values.all });
+      const result = await call<{ dataFlowApprovals: Approval[]; liveDataFlows: Flow[] }>(
+        `query ($subgraph: String, $all: Boolean) { dataFlowApprovals(subgraph: $subgraph, includeRevoked: $all) { ${APPROVAL} } liveDataFlows(subgraph: $subgraph) { ${FLOW} } }`,
+        { subgraph: argument ?? null, all: values.all },
+      );
       const data = dataOf(result);
       console.log('approvals:');
       for (const approval of data.dataFlowApprovals) printApproval(approval);
@@ -278,13 +302,15 @@ async function replicas(): Promise<Replica[]> {
 
 function printReplica(replica: Replica, write: (line: string) => void = console.log): void {
   write(`${replica.host}\tpid ${replica.pid}\tserves v${replica.servedVersion}\tseen ${replica.lastSeenAt}\t${replica.replicaId}`);
-  for (const refusal of replica.refusals) write(`  refused v${refusal.version} (${refusal.attempts} attempt(s), next ${refusal.nextRetryAt}): ${refusal.reason}`);
+  for (const refusal of replica.refusals)
+    write(`  refused v${refusal.version} (${refusal.attempts} attempt(s), next ${refusal.nextRetryAt}): ${refusal.reason}`);
 }
 
 /** Seconds to wait for the replicas, checked before anything is published. */
 function waitTimeoutMs(): number {
   const seconds = Number(values['wait-timeout']);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) throw new Error(`--wait-timeout must be a whole number of seconds from 1 to 3600; got ${values['wait-timeout']}`);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)
+    throw new Error(`--wait-timeout must be a whole number of seconds from 1 to 3600; got ${values['wait-timeout']}`);
   return seconds * 1000;
 }
 
@@ -326,7 +352,10 @@ async function waitUntilServed(version: number, timeoutMs: number): Promise<void
 try {
   switch (command) {
     case 'register': {
-      const result = await call<{ registerSubgraph: Registration }>('mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }', { name });
+      const result = await call<{ registerSubgraph: Registration }>(
+        'mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }',
+        { name },
+      );
       const data = dataOf(result);
       console.log(`registered ${data.registerSubgraph.name} for ${data.registerSubgraph.owner}.`);
       console.log('Give the subgraph this signing secret (it verifies the gateway with it); it is not shown again:');
@@ -335,7 +364,10 @@ try {
     }
     case 'rotate-secret': {
       if (!name) throw new Error(`rotate-secret needs the subgraph's <name>\n\n${USAGE}`);
-      const result = await call<{ rotateSubgraphSecret: Registration }>('mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }', { name });
+      const result = await call<{ rotateSubgraphSecret: Registration }>(
+        'mutation ($name: String!) { rotateSubgraphSecret(name: $name) { name owner signingSecret } }',
+        { name },
+      );
       const data = dataOf(result);
       console.log(`new signing secret for ${data.rotateSubgraphSecret.name} (owner ${data.rotateSubgraphSecret.owner}); the old one no longer works.`);
       console.log('Gateways sign with it within seconds: restart the subgraph with it now (SUBGRAPH_SECRETS=name=<secret>). It is not shown again:');
@@ -343,7 +375,9 @@ try {
       break;
     }
     case 'check': {
-      const result = await call<{ checkSubgraph: CheckReport }>(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ${CHECK_REPORT} } }`, { input: input() });
+      const result = await call<{ checkSubgraph: CheckReport }>(`query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ${CHECK_REPORT} } }`, {
+        input: input(),
+      });
       const data = dataOf(result);
       console.log(data.checkSubgraph.ok ? 'check passed: publishing would be accepted' : 'check FAILED: publishing would be refused');
       printReport(data.checkSubgraph);
@@ -352,7 +386,10 @@ try {
     }
     case 'publish': {
       const timeoutMs = values.wait ? waitTimeoutMs() : 0;
-      const result = await call<{ publishSubgraph: { version: SupergraphVersion; report: CheckReport } }>(`mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } report { ${CHECK_REPORT} } } }`, { input: input(), force: values.force });
+      const result = await call<{ publishSubgraph: { version: SupergraphVersion; report: CheckReport } }>(
+        `mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { ${VERSION} } report { ${CHECK_REPORT} } } }`,
+        { input: input(), force: values.force },
+      );
       const data = dataOf(result);
       console.log(`published: supergraph version ${data.publishSubgraph.version.version}; gateways load it within seconds`);
       printReport(data.publishSubgraph.report);
@@ -363,14 +400,23 @@ try {
     case 'rollback-all': {
       const result =
         command === 'rollback'
-          ? await call<{ done: SupergraphVersion }>(`mutation ($name: String!, $to: Int!, $force: Boolean) { done: rollbackSubgraph(name: $name, toVersion: $to, force: $force) { ${VERSION} } }`, { name, to: version(), force: values.force })
-          : await call<{ done: SupergraphVersion }>(`mutation ($to: Int!, $force: Boolean) { done: rollbackSupergraph(toVersion: $to, force: $force) { ${VERSION} } }`, { to: version(), force: values.force });
+          ? await call<{ done: SupergraphVersion }>(
+              `mutation ($name: String!, $to: Int!, $force: Boolean) { done: rollbackSubgraph(name: $name, toVersion: $to, force: $force) { ${VERSION} } }`,
+              { name, to: version(), force: values.force },
+            )
+          : await call<{ done: SupergraphVersion }>(
+              `mutation ($to: Int!, $force: Boolean) { done: rollbackSupergraph(toVersion: $to, force: $force) { ${VERSION} } }`,
+              { to: version(), force: values.force },
+            );
       const data = dataOf(result);
       console.log(`rolled back: supergraph version ${data.done.version} (${data.done.subject})`);
       break;
     }
     case 'remove': {
-      const result = await call<{ removeSubgraph: SupergraphVersion }>(`mutation ($name: String!, $force: Boolean) { removeSubgraph(name: $name, force: $force) { ${VERSION} } }`, { name, force: values.force });
+      const result = await call<{ removeSubgraph: SupergraphVersion }>(
+        `mutation ($name: String!, $force: Boolean) { removeSubgraph(name: $name, force: $force) { ${VERSION} } }`,
+        { name, force: values.force },
+      );
       const data = dataOf(result);
       console.log(`removed: supergraph version ${data.removeSubgraph.version}`);
       break;
@@ -382,13 +428,21 @@ try {
       break;
     }
     case 'history': {
-      const result = await call<{ supergraphHistory: SupergraphVersion[] }>(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, { first: Number(values.first ?? 20) });
+      const result = await call<{ supergraphHistory: SupergraphVersion[] }>(`query ($first: Int) { supergraphHistory(first: $first) { ${VERSION} } }`, {
+        first: Number(values.first ?? 20),
+      });
       const data = dataOf(result);
-      for (const entry of data.supergraphHistory) console.log(`v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`);
+      for (const entry of data.supergraphHistory)
+        console.log(
+          `v${entry.version}\t${entry.createdAt}\t${entry.action} ${entry.subject}\tby ${entry.actor}${entry.forced ? ' (forced)' : ''}\t[${entry.subgraphs.join(', ')}]`,
+        );
       break;
     }
     case 'status': {
-      const [live, latest] = await Promise.all([replicas(), call<{ supergraphHistory: Array<{ version: number }> }>('{ supergraphHistory(first: 1) { version } }', {})]);
+      const [live, latest] = await Promise.all([
+        replicas(),
+        call<{ supergraphHistory: Array<{ version: number }> }>('{ supergraphHistory(first: 1) { version } }', {}),
+      ]);
       const history = dataOf(latest);
       console.log(`latest supergraph version: v${history.supergraphHistory[0]?.version ?? '-'}; ${live.length} live gateway replica(s)`);
       for (const replica of live) printReplica(replica);

@@ -2,7 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { SupergraphManager } from '@apollo/gateway';
 import type { Database, Logger, Notifier } from '../platform';
-import { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed, type ReplicaIdentity, latestVersion, latestVersionNumber, registeredSecrets, signingSecret, SUPERGRAPH_CHANNEL, versionByNumber, type SupergraphVersion } from '../subgraphs/registry';
+import {
+  heartbeat,
+  joinReplicas,
+  leaveReplicas,
+  recordRefusal,
+  recordServed,
+  type ReplicaIdentity,
+  latestVersion,
+  latestVersionNumber,
+  registeredSecrets,
+  signingSecret,
+  SUPERGRAPH_CHANNEL,
+  versionByNumber,
+  type SupergraphVersion,
+} from '../subgraphs/registry';
 
 export interface RegistryFollowerOptions {
   db: Database;
@@ -78,7 +92,10 @@ export function followRegistry({ db, notifier, pollMs, liveMs, retryMaxMs, built
         const waitMs = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), retryMaxMs);
         refused.set(version, { attempts, retryAt: Date.now() + waitMs });
         const reason = refusalReason(error);
-        log.error({ version, attempts, retryInMs: waitMs, reason }, `supergraph version ${version} failed its health check and was not applied; trying again in ${waitMs} ms`);
+        log.error(
+          { version, attempts, retryInMs: waitMs, reason },
+          `supergraph version ${version} failed its health check and was not applied; trying again in ${waitMs} ms`,
+        );
         if (retry) clearTimeout(retry);
         retry = setTimeout(refresh, waitMs);
         retry.unref();

@@ -39,7 +39,11 @@ function listSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, 
   const grow = (value: number) => (size = Math.max(size ?? 0, value));
   for (const argument of definition.args) {
     const node = field.arguments?.find((given) => given.name.value === argument.name);
-    const value = node ? (node.value.kind === Kind.VARIABLE ? variables[node.value.name.value] : valueFromASTUntyped(node.value, variables)) : argument.defaultValue;
+    const value = node
+      ? node.value.kind === Kind.VARIABLE
+        ? variables[node.value.name.value]
+        : valueFromASTUntyped(node.value, variables)
+      : argument.defaultValue;
     if (Array.isArray(value)) grow(value.length);
     else if (SLICING_ARGUMENTS.has(argument.name) && typeof value === 'number') grow(value);
   }
@@ -51,9 +55,24 @@ function listSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, 
  * sizes of the lists above it. 29 aliases of `citizens(personalIds: [100 IDs])` with households and members cost
  * 29 x 100 x (their fields), not 29 x (their fields).
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, assumedListSize: number): number {
-  const fragments = new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
-  const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  assumedListSize: number,
+): number {
+  const fragments = new Map(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const root =
+    operation.operation === OperationTypeNode.QUERY
+      ? schema.getQueryType()
+      : operation.operation === OperationTypeNode.MUTATION
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   /** `sliced`: the size a paging field above (`auditRecords(first: 50)`) gives the lists of its page. */
   const costOf = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, times: number, sliced: number | null): number => {
     let cost = 0;
@@ -95,9 +114,12 @@ export function createCostPlugin(options: { maxCost: number; assumedListSize: nu
           if (!operation) return;
           const cost = operationCost(schema, document, operation, request.variables ?? {}, options.assumedListSize);
           if (cost <= options.maxCost) return;
-          throw new GraphQLError(`Operation costs ${cost}, more than the limit of ${options.maxCost} (MAX_COST): each field counts once per item of every list above it (list sizes from arguments such as personalIds or first, else ${options.assumedListSize})`, {
-            extensions: { code: ErrorCode.CostLimitExceeded, cost, maxCost: options.maxCost, http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            `Operation costs ${cost}, more than the limit of ${options.maxCost} (MAX_COST): each field counts once per item of every list above it (list sizes from arguments such as personalIds or first, else ${options.assumedListSize})`,
+            {
+              extensions: { code: ErrorCode.CostLimitExceeded, cost, maxCost: options.maxCost, http: { status: 400 } },
+            },
+          );
         },
       };
     },
@@ -120,8 +142,13 @@ export function createConcurrencyPlugin(options: { perPrincipal: number }): Apol
           const who = principalLabel(contextValue.principal);
           const count = running.get(who) ?? 0;
           if (count >= options.perPrincipal) {
-            const extensions: Record<string, unknown> = { code: ErrorCode.ConcurrencyLimited, http: { status: 429, headers: new Map([['retry-after', String(RETRY_AFTER_S)]]) } };
-            throw new GraphQLError(`${who} already has ${count} requests running, its limit (MAX_CONCURRENT_PER_PRINCIPAL); retry when one has finished`, { extensions });
+            const extensions: Record<string, unknown> = {
+              code: ErrorCode.ConcurrencyLimited,
+              http: { status: 429, headers: new Map([['retry-after', String(RETRY_AFTER_S)]]) },
+            };
+            throw new GraphQLError(`${who} already has ${count} requests running, its limit (MAX_CONCURRENT_PER_PRINCIPAL); retry when one has finished`, {
+              extensions,
+            });
           }
           running.set(who, count + 1);
           holder = who;
@@ -155,7 +182,14 @@ export function createResponseSizePlugin(options: { maxBytes: number }): ApolloS
           response.http.status = 413;
           response.body = {
             kind: 'single',
-            singleResult: { errors: [{ message: `The answer is ${bytes} bytes, more than the limit of ${options.maxBytes} (MAX_RESPONSE_BYTES); ask for fewer people or fields per request`, extensions: { code: ErrorCode.ResponseTooLarge, bytes } }] },
+            singleResult: {
+              errors: [
+                {
+                  message: `The answer is ${bytes} bytes, more than the limit of ${options.maxBytes} (MAX_RESPONSE_BYTES); ask for fewer people or fields per request`,
+                  extensions: { code: ErrorCode.ResponseTooLarge, bytes },
+                },
+              ],
+            },
           };
         },
       };

@@ -118,7 +118,12 @@ export async function startGateway({ supergraph, config, log, access, port = con
     createResponseSizePlugin({ maxBytes: config.MAX_RESPONSE_BYTES }),
   ];
   // No landing page: a browser's GET is a request like any other, refused (CSRF prevention) and audited.
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [ApolloServerPluginLandingPageDisabled(), plans.plugin(), ...limitPlugins, ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : [])];
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    ApolloServerPluginLandingPageDisabled(),
+    plans.plugin(),
+    ...limitPlugins,
+    ...(access ? [createAccessPlugin({ store: access.store }), createAuditPlugin({ writer: access.audit, log })] : []),
+  ];
   const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: executor.wrap(),
@@ -137,7 +142,15 @@ export async function startGateway({ supergraph, config, log, access, port = con
   });
   const server = await startGraphQLHttpServer({
     apollo,
-    context: access ? (request) => authorise(request, access, config) : async ({ requestId, clientRequestId }): Promise<GatewayContext> => ({ requestId, clientRequestId, principal: { kind: 'anonymous' }, purpose: null, trail: newTrail() }),
+    context: access
+      ? (request) => authorise(request, access, config)
+      : async ({ requestId, clientRequestId }): Promise<GatewayContext> => ({
+          requestId,
+          clientRequestId,
+          principal: { kind: 'anonymous' },
+          purpose: null,
+          trail: newTrail(),
+        }),
     ownRequestIds: true,
     ...(access ? { onRefused: createRefusalRecorder({ authenticate: access.authenticate, store: access.store, writer: access.audit, log }) } : {}),
     // The citizens' and auditors' pages: static files; what they show comes through /graphql like any request.
@@ -148,7 +161,19 @@ export async function startGateway({ supergraph, config, log, access, port = con
     maxInFlight: config.MAX_IN_FLIGHT,
     log,
     ...(access?.routes ? { routes: access.routes } : {}),
-    ...(access ? { streamRoutes: { [AUDIT_EXPORT_PATH]: createAuditExportRoute({ authorise: (info) => authorise(info, access, config), store: access.store, writer: access.audit, db: access.auditDb, log }) } } : {}),
+    ...(access
+      ? {
+          streamRoutes: {
+            [AUDIT_EXPORT_PATH]: createAuditExportRoute({
+              authorise: (info) => authorise(info, access, config),
+              store: access.store,
+              writer: access.audit,
+              db: access.auditDb,
+              log,
+            }),
+          },
+        }
+      : {}),
     service: 'gateway',
     outcomeOf: responseOutcome,
     health: () => {

@@ -130,7 +130,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const code = error.extensions?.code;
     if (typeof code === 'string' && REQUEST_CODES.has(code)) return error;
     this.log.warn({ serviceName: this.name, requestId: context.requestId, code, message: error.message, path: error.path }, 'subgraph answered with an error');
-    return { message: `Subgraph ${this.name} failed to answer part of the request`, ...(error.path ? { path: error.path } : {}), extensions: { code: ErrorCode.SubgraphError } };
+    return {
+      message: `Subgraph ${this.name} failed to answer part of the request`,
+      ...(error.path ? { path: error.path } : {}),
+      extensions: { code: ErrorCode.SubgraphError },
+    };
   }
 
   /** The exchange failed: say which subgraph and why, but not its address, its status line or its body. */
@@ -161,9 +165,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
  */
 function inputRefusal(error: Error): GraphQLError | null {
   if (!(error instanceof GraphQLError)) return null;
-  const response = error.extensions.response as { status?: unknown; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
+  const response = error.extensions.response as
+    { status?: unknown; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
   const refusals = response?.status === 400 ? (response.body?.errors ?? []) : [];
-  const inputErrors = refusals.filter((refusal) => typeof refusal.message === 'string' && (refusal.extensions?.code === ErrorCode.BadUserInput || refusal.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'));
+  const inputErrors = refusals.filter(
+    (refusal) =>
+      typeof refusal.message === 'string' && (refusal.extensions?.code === ErrorCode.BadUserInput || refusal.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'),
+  );
   if (inputErrors.length === 0 || inputErrors.length !== refusals.length) return null;
-  return new GraphQLError(`An argument was refused: ${inputErrors.map((refusal) => String(refusal.message)).join('; ')}`, { extensions: { code: ErrorCode.BadUserInput } });
+  return new GraphQLError(`An argument was refused: ${inputErrors.map((refusal) => String(refusal.message)).join('; ')}`, {
+    extensions: { code: ErrorCode.BadUserInput },
+  });
 }

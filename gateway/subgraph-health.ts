@@ -22,7 +22,11 @@ export async function failingHealthChecks(subgraphs: readonly HealthCheckTarget[
     const results = await Promise.all(
       subgraphs.map(async ({ name, url, secret }) => {
         try {
-          await new SubgraphDataSource({ name, url, timeoutMs, secret, pools, breaker: subgraphBreaker(name, log), log }).process({ kind: GraphQLDataSourceRequestKind.HEALTH_CHECK, request: { query: HEALTH_CHECK_QUERY }, context: {} });
+          await new SubgraphDataSource({ name, url, timeoutMs, secret, pools, breaker: subgraphBreaker(name, log), log }).process({
+            kind: GraphQLDataSourceRequestKind.HEALTH_CHECK,
+            request: { query: HEALTH_CHECK_QUERY },
+            context: {},
+          });
           return null;
         } catch (error) {
           return `[${name}]: ${error instanceof Error ? error.message : String(error)}`;

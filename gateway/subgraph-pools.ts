@@ -44,7 +44,12 @@ export class SubgraphPools {
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: this.options.connections, keepAliveTimeout: 30_000, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs });
+      pool = new Pool(origin, {
+        connections: this.options.connections,
+        keepAliveTimeout: 30_000,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
       this.pools.set(origin, pool);
     }
     return pool;

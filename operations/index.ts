@@ -15,7 +15,8 @@ export const persistedDocuments: Readonly<Record<string, string>> = manifest;
 /** The hash the client preset embedded in a generated document (`__meta__.hash`), under which the gateway knows its text. */
 export function persistedHash(document: DocumentNode): string {
   const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
-  if (typeof hash !== 'string' || !Object.hasOwn(persistedDocuments, hash)) throw new Error('this document carries no hash of persisted-documents.json: run `npm run codegen`');
+  if (typeof hash !== 'string' || !Object.hasOwn(persistedDocuments, hash))
+    throw new Error('this document carries no hash of persisted-documents.json: run `npm run codegen`');
   return hash;
 }
 

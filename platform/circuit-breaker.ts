@@ -32,7 +32,8 @@ export class CircuitBreaker {
   private readonly recovered: Array<() => void> = [];
 
   constructor(private readonly options: CircuitBreakerOptions) {
-    if (!Number.isInteger(options.failureThreshold) || options.failureThreshold < 1) throw new Error(`CircuitBreaker ${options.name}: failureThreshold must be an integer of at least 1`);
+    if (!Number.isInteger(options.failureThreshold) || options.failureThreshold < 1)
+      throw new Error(`CircuitBreaker ${options.name}: failureThreshold must be an integer of at least 1`);
     if (!Number.isFinite(options.cooldownMs) || options.cooldownMs < 10) throw new Error(`CircuitBreaker ${options.name}: cooldownMs must be at least 10`);
   }
 

@@ -34,7 +34,12 @@ export const platformKeys = {
   /** Most GraphQL requests one process (gateway worker or subgraph) handles at once; more are refused with 503. */
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   /** Largest accepted request body. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
   /** How long the gateway waits for one subgraph response. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /**
@@ -128,7 +133,11 @@ export function agencyKey(name: string, setting: AgencySetting): string {
 }
 
 /** Subgraph `name`'s `setting`, checked now: a bad value throws a ConfigError that names the variable. */
-export function agencySetting<S extends AgencySetting>(config: Pick<PlatformConfig, 'agencyEnv'>, name: string, setting: S): z.infer<(typeof agencySettings)[S]> | undefined {
+export function agencySetting<S extends AgencySetting>(
+  config: Pick<PlatformConfig, 'agencyEnv'>,
+  name: string,
+  setting: S,
+): z.infer<(typeof agencySettings)[S]> | undefined {
   const key = agencyKey(name, setting);
   const value = config.agencyEnv[key];
   if (value === undefined) return undefined;

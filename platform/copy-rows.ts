@@ -4,7 +4,12 @@ import type { Database } from './database';
  * Appends `rows` to `table` with COPY, each row's `columns` in that order; returns how many rows it wrote. Each
  * agency's seeding calls it for its own tables (the seed tool hands rows over, it writes no table itself).
  */
-export async function copyRows<Row extends object>(db: Database, table: string, columns: ReadonlyArray<keyof Row & string>, rows: readonly Row[]): Promise<number> {
+export async function copyRows<Row extends object>(
+  db: Database,
+  table: string,
+  columns: ReadonlyArray<keyof Row & string>,
+  rows: readonly Row[],
+): Promise<number> {
   if (rows.length > 0) await db.copyCsv(table, columns, rows.map((row) => csvLine(columns.map((column) => row[column]))).join(''));
   return rows.length;
 }

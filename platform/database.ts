@@ -50,10 +50,7 @@ function copyStatement(table: string, columns: readonly string[], source: string
   return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT csv)`;
 }
 
-export async function openDatabase(
-  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>,
-  log: Logger,
-): Promise<Database> {
+export async function openDatabase(config: Pick<PlatformConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>, log: Logger): Promise<Database> {
   if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE, log);
   const dataDir = `${config.DATA_DIR}/pglite`;
   mkdirSync(dataDir, { recursive: true });
@@ -165,7 +162,9 @@ function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
   // Class 08: connection exception; 57P01-57P03: the server is shutting down or cannot connect now.
-  return /^(08|57P0)/.test(code ?? '') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') || /Connection terminated/i.test(error.message);
+  return (
+    /^(08|57P0)/.test(code ?? '') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') || /Connection terminated/i.test(error.message)
+  );
 }
 
 /**
@@ -251,7 +250,12 @@ export function openPostgres(connectionString: string, max: number, log: Logger)
 /** How long to wait before opening a lost LISTEN connection again. */
 const RELISTEN_MS = 1_000;
 
-async function listenOnServer(connectionString: string, channel: string, handlers: { notice(payload: string): void; resync(): void }, log: Logger): Promise<() => Promise<void>> {
+async function listenOnServer(
+  connectionString: string,
+  channel: string,
+  handlers: { notice(payload: string): void; resync(): void },
+  log: Logger,
+): Promise<() => Promise<void>> {
   checkChannel(channel);
   let stopped = false;
   let current: pg.Client | null = null;

@@ -96,9 +96,7 @@ export class HttpError extends Error {
   }
 }
 
-export async function startGraphQLHttpServer<TContext extends BaseContext>(
-  options: GraphQLHttpServerOptions<TContext>,
-): Promise<RunningServer> {
+export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningServer> {
   const { apollo, log } = options;
   let lifecycle: Lifecycle = { phase: 'starting' };
   let inFlight = 0;
@@ -153,14 +151,31 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
       const outcome = facts.outcome ?? (status < 400 ? 'OK' : 'REFUSED');
       const client = facts.client ?? 'anonymous';
       if (path === '/graphql') requestDuration.observe({ service, operation: operationLabel.of(facts.operationName), outcome, client }, seconds);
-      span.setAttributes({ 'http.request.method': request.method ?? '', 'url.path': path === '/graphql' ? path : 'other', 'http.response.status_code': status, 'once.outcome': outcome });
+      span.setAttributes({
+        'http.request.method': request.method ?? '',
+        'url.path': path === '/graphql' ? path : 'other',
+        'http.response.status_code': status,
+        'once.outcome': outcome,
+      });
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: facts.code ?? String(status) });
       span.end();
       // The access log: who asked, what, and how it ended; never response data. Probes only at debug.
       log[probe ? 'debug' : 'info'](
         {
-          requestId, traceId, client, purpose: facts.purpose, operationName: facts.operationName, operationHash: facts.operationHash, outcome, code: facts.code,
-          status, ms: Math.round(seconds * 1000), bytes: Number(response.getHeader('content-length') ?? 0), remoteAddress: request.socket.remoteAddress, method: request.method, path,
+          requestId,
+          traceId,
+          client,
+          purpose: facts.purpose,
+          operationName: facts.operationName,
+          operationHash: facts.operationHash,
+          outcome,
+          code: facts.code,
+          status,
+          ms: Math.round(seconds * 1000),
+          bytes: Number(response.getHeader('content-length') ?? 0),
+          remoteAddress: request.socket.remoteAddress,
+          method: request.method,
+          path,
         },
         'access',
       );
@@ -225,7 +240,9 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     }
     // Shedding load keeps the requests already admitted fast and the heap bounded, where queueing them all would not.
     if (inFlight >= options.maxInFlight) {
-      throw new HttpError(503, ErrorCode.Overloaded, `Server is at its limit of ${options.maxInFlight} requests in flight (MAX_IN_FLIGHT); retry shortly`, { 'retry-after': '1' });
+      throw new HttpError(503, ErrorCode.Overloaded, `Server is at its limit of ${options.maxInFlight} requests in flight (MAX_IN_FLIGHT); retry shortly`, {
+        'retry-after': '1',
+      });
     }
     inFlight += 1;
     try {

@@ -6,7 +6,20 @@
 export { clientLabel, noteRequest } from './access-log';
 export { CircuitBreaker } from './circuit-breaker';
 export { copyRows, csvLine } from './copy-rows';
-export { AGENCY_SETTINGS, ConfigError, GATEWAY_DEFAULT_PORT, agencyKey, agencySetting, configSchema, metricsPort, platformConfig, platformKeys, port, subgraphPort, subgraphUrl } from './config';
+export {
+  AGENCY_SETTINGS,
+  ConfigError,
+  GATEWAY_DEFAULT_PORT,
+  agencyKey,
+  agencySetting,
+  configSchema,
+  metricsPort,
+  platformConfig,
+  platformKeys,
+  port,
+  subgraphPort,
+  subgraphUrl,
+} from './config';
 export type { ConfigOf, ConfigSchema, PlatformConfig, SubgraphAddress } from './config';
 export { DatabaseLockedError, countQueries, lockDataDir, openDatabase, openPglite, openPostgres } from './database';
 export type { Database, Queryable, Session } from './database';

@@ -12,7 +12,9 @@ export type { Logger };
  */
 export function createLogger(name: string, level: string, fd: 1 | 2 = 1): Logger {
   const terminal = (fd === 1 ? process.stdout : process.stderr).isTTY;
-  const destination = terminal ? PinoPretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : pino.destination({ fd, sync: fd === 2 });
+  const destination = terminal
+    ? PinoPretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    : pino.destination({ fd, sync: fd === 2 });
   return pino(
     {
       name,

@@ -9,7 +9,9 @@ const LOCK = 'once-migrate';
  * An advisory lock makes concurrent starts (several replicas) apply each file exactly once.
  */
 export async function migrate(db: Database, subgraph: string, directory: string): Promise<string[]> {
-  const files = readdirSync(directory).filter((file) => /^\d+_[\w-]+\.sql$/.test(file)).sort();
+  const files = readdirSync(directory)
+    .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
+    .sort();
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
     await tx.exec(`CREATE TABLE IF NOT EXISTS public.once_migrations (

@@ -45,7 +45,8 @@ export function personalIdProblems(id: string, facts: RecordFacts = {}, today = 
   }
   const parts = decode(id);
   if (parts.birthYear > today.getUTCFullYear()) problems.push(`digits 4-6 encode birth year ${parts.birthYear}, which is in the future`);
-  if (facts.sex && facts.sex !== parts.sex) problems.push(`digit 4 "${digit}" means ${parts.sex.toLowerCase()}, but the record says ${facts.sex.toLowerCase()}`);
+  if (facts.sex && facts.sex !== parts.sex)
+    problems.push(`digit 4 "${digit}" means ${parts.sex.toLowerCase()}, but the record says ${facts.sex.toLowerCase()}`);
   if (facts.birthYear != null && facts.birthYear !== parts.birthYear) {
     problems.push(`digits 4-6 encode birth year ${parts.birthYear}, but the record says ${facts.birthYear}`);
   }

@@ -19,7 +19,10 @@ export type WhileDown =
  * `CLIENT LIST`, and failing fast or waiting while Redis is down as `whileDown` says.
  */
 export function createRedisClient(url: string, options: { purpose: string; whileDown: WhileDown }): Redis {
-  const whileDown = options.whileDown === 'fail' ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS } : { maxRetriesPerRequest: null, enableOfflineQueue: true };
+  const whileDown =
+    options.whileDown === 'fail'
+      ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS }
+      : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   return new Redis(url, { lazyConnect: true, connectionName: `once:${options.purpose.replaceAll(/[^\w-]+/g, '-')}`, ...whileDown });
 }
 

@@ -61,10 +61,13 @@ export async function runMain<C extends PlatformConfig>(
     if (stopping) return;
     stopping = true;
     log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'stopping: not ready, draining requests in flight');
-    const deadline = setTimeout(() => {
-      log.error('stop did not finish in time (SHUTDOWN_READY_DELAY_MS + SHUTDOWN_DRAIN_MS and a grace to close stores)');
-      process.exit(1);
-    }, config.SHUTDOWN_READY_DELAY_MS + config.SHUTDOWN_DRAIN_MS + CLOSE_GRACE_MS);
+    const deadline = setTimeout(
+      () => {
+        log.error('stop did not finish in time (SHUTDOWN_READY_DELAY_MS + SHUTDOWN_DRAIN_MS and a grace to close stores)');
+        process.exit(1);
+      },
+      config.SHUTDOWN_READY_DELAY_MS + config.SHUTDOWN_DRAIN_MS + CLOSE_GRACE_MS,
+    );
     deadline.unref();
     stop().then(
       () => {

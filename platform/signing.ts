@@ -26,7 +26,9 @@ export function signRequest(secret: string, headers: Record<string, string>, bod
 }
 
 function sign(secret: string, timestamp: string, header: HeaderSource, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(canonical(timestamp, header, body)).digest('hex')}`;
+  return `v1=${createHmac('sha256', secret)
+    .update(canonical(timestamp, header, body))
+    .digest('hex')}`;
 }
 
 /** Why a request is not validly signed, or null when it is. */

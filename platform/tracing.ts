@@ -37,14 +37,22 @@ export interface Tracing {
  */
 export async function startTracing({ service, endpoint, exporter }: TracingOptions): Promise<Tracing | null> {
   if (!endpoint && !exporter) return null;
-  const [{ OTLPTraceExporter }, { registerInstrumentations }, { PgInstrumentation }, { resourceFromAttributes }, { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor }] = await Promise.all([
+  const [
+    { OTLPTraceExporter },
+    { registerInstrumentations },
+    { PgInstrumentation },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor },
+  ] = await Promise.all([
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation'),
     import('@opentelemetry/instrumentation-pg'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-node'),
   ]);
-  const processor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${String(endpoint).replace(/\/+$/, '')}/v1/traces` }));
+  const processor = exporter
+    ? new SimpleSpanProcessor(exporter)
+    : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${String(endpoint).replace(/\/+$/, '')}/v1/traces` }));
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
   provider.register();
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [new PgInstrumentation({ requireParentSpan: true })] });

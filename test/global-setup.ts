@@ -38,7 +38,14 @@ interface RunResources {
 async function createRunResources(): Promise<RunResources> {
   // Imported here, not at the top: each tier loads this file afresh, and a second evaluation of the gateway's modules
   // would register its metrics twice in prom-client's one registry. Only the first tier gets this far.
-  const [{ builtInSubgraphs }, { openPostgres, createLogger, migrate }, { seedDatabase }, { initLocalKeys, gatewayMigrations }, { ensureSigningKey }, { TEST_SEED }] = await Promise.all([
+  const [
+    { builtInSubgraphs },
+    { openPostgres, createLogger, migrate },
+    { seedDatabase },
+    { initLocalKeys, gatewayMigrations },
+    { ensureSigningKey },
+    { TEST_SEED },
+  ] = await Promise.all([
     import('../subgraphs'),
     import('../platform'),
     import('../subgraphs/seed'),
@@ -61,7 +68,12 @@ async function createRunResources(): Promise<RunResources> {
   const { privateFile } = await initLocalKeys(join(keys, 'jwks.json'));
   ensureSigningKey(join(keys, 'audit-signing-key.pem'));
   return {
-    provided: { databaseUrl: url.toString(), jwksFile: join(keys, 'jwks.json'), privateKeyFile: privateFile, auditKeyFile: join(keys, 'audit-signing-key.pem') },
+    provided: {
+      databaseUrl: url.toString(),
+      jwksFile: join(keys, 'jwks.json'),
+      privateKeyFile: privateFile,
+      auditKeyFile: join(keys, 'audit-signing-key.pem'),
+    },
     async release() {
       rmSync(keys, { recursive: true, force: true });
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -51,21 +51,42 @@ const rows: Row[] = [];
 for (const gateway of GATEWAYS) {
   const ours = OURS[gateway];
   const child = ours
-    ? await startChild('bench/standard/gateway.ts', ['once'], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: ours.workers, GATEWAY_EXECUTOR: ours.executor ?? 'once' }, ours.workers === '2' ? '0,1' : '0', gatewayNodeArgs(ours.heapMb))
+    ? await startChild(
+        'bench/standard/gateway.ts',
+        ['once'],
+        { SUPERGRAPH: supergraphFile, NODE_ENV: 'production', BENCH_WORKERS: ours.workers, GATEWAY_EXECUTOR: ours.executor ?? 'once' },
+        ours.workers === '2' ? '0,1' : '0',
+        gatewayNodeArgs(ours.heapMb),
+      )
     : await startChild('bench/standard/gateway.ts', [gateway], { SUPERGRAPH: supergraphFile, NODE_ENV: 'production' }, '0');
   const url = String(child.ready.url);
-  const first = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text());
+  const first = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
   const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
   if (parsed.errors || !parsed.data) throw new Error(`${gateway} answered the benchmark query with errors: ${first.slice(0, 500)}`);
   reference ??= parsed.data;
   if (!isDeepStrictEqual(parsed.data, reference)) throw new Error(`${gateway} returned different data than the first gateway`);
   const size = first.length;
-  const load = (seconds: number) => runLoad({ url, connections: CONNECTIONS, seconds, body: () => body, accept: (status, text) => status === 200 && text.length === size && !text.includes('"errors"') });
+  const load = (seconds: number) =>
+    runLoad({
+      url,
+      connections: CONNECTIONS,
+      seconds,
+      body: () => body,
+      accept: (status, text) => status === 200 && text.length === size && !text.includes('"errors"'),
+    });
   await load(WARMUP_S);
   const cpuBefore = child.cpuSeconds();
   const result = await load(DURATION_S);
   const cpu = child.cpuSeconds() - cpuBefore;
-  rows.push({ gateway, rps: result.rps, p50: result.p50, p99: result.p99, cpuPerThousand: (cpu / Math.max(result.valid, 1)) * 1000, peakRssMb: child.peakRssMb(), invalid: result.invalid });
+  rows.push({
+    gateway,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    cpuPerThousand: (cpu / Math.max(result.valid, 1)) * 1000,
+    peakRssMb: child.peakRssMb(),
+    invalid: result.invalid,
+  });
   process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
   await child.stop();
 }
@@ -78,7 +99,10 @@ process.stdout.write(
     `Standard workload (gateways benchmark), ${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s warm-up, gateway on CPU 0, subgraphs on CPU 1`,
     '| gateway | valid req/s | vs stock | p50 ms | p99 ms | CPU s / 1000 req | vs stock | peak RSS MB | invalid |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((row) => `| ${row.gateway} | ${row.rps.toFixed(0)} | ${ratio(row.rps, stock?.rps)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.cpuPerThousand.toFixed(2)} | ${ratio(row.cpuPerThousand, stock?.cpuPerThousand)} | ${row.peakRssMb.toFixed(0)} | ${row.invalid} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.gateway} | ${row.rps.toFixed(0)} | ${ratio(row.rps, stock?.rps)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.cpuPerThousand.toFixed(2)} | ${ratio(row.cpuPerThousand, stock?.cpuPerThousand)} | ${row.peakRssMb.toFixed(0)} | ${row.invalid} |`,
+    ),
     '',
   ].join('\n'),
 );

@@ -28,7 +28,11 @@ const schemas: Record<string, GraphQLSchema> = {
         type Query { me: User  user(id: ID!): User  users: [User] }
         type User @key(fields: "id") { id: ID!  name: String  username: String  birthday: Int }`),
       resolvers: {
-        Query: { me: () => data.accounts.users[0], user: (_: unknown, { id }: { id: string }) => data.accounts.users.find((user) => user.id === id), users: () => data.accounts.users },
+        Query: {
+          me: () => data.accounts.users[0],
+          user: (_: unknown, { id }: { id: string }) => data.accounts.users.find((user) => user.id === id),
+          users: () => data.accounts.users,
+        },
         User: { __resolveReference: ({ id }: { id: string }) => data.accounts.users.find((user) => user.id === id) },
       },
     },
@@ -118,8 +122,14 @@ const server = createServer((request, response) => {
   request.on('end', async () => {
     let body: string;
     try {
-      const { query, variables, operationName } = JSON.parse(Buffer.concat(chunks).toString()) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-      body = JSON.stringify(await execute({ schema, document: documentFor(name, schema, query), variableValues: variables ?? {}, operationName: operationName ?? null }));
+      const { query, variables, operationName } = JSON.parse(Buffer.concat(chunks).toString()) as {
+        query: string;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
+      body = JSON.stringify(
+        await execute({ schema, document: documentFor(name, schema, query), variableValues: variables ?? {}, operationName: operationName ?? null }),
+      );
     } catch (error) {
       body = JSON.stringify({ errors: [{ message: (error as Error).message }] });
     }

@@ -56,7 +56,9 @@ const cluster = await startCluster({
   process.stderr.write(`cluster failed to start: ${(error as Error).message}\n`);
   process.exit(1);
 });
-const headers = Object.entries(cluster.portalHeaders).map(([name, value]) => `-H '${name}: ${value}'`).join(' ');
+const headers = Object.entries(cluster.portalHeaders)
+  .map(([name, value]) => `-H '${name}: ${value}'`)
+  .join(' ');
 process.stdout.write(
   `A portal reads through the balancer:\n  curl -s ${cluster.url} ${headers} \\\n    -d '{"query":"query($id: ID!) { citizen(personalId: $id) { fullName } }","variables":{"id":"${cluster.personalIds[0] ?? ''}"}}'\nCtrl-C stops every process.\n`,
 );

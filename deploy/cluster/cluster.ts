@@ -76,7 +76,8 @@ async function runToEnd(process: ClusterProcess): Promise<void> {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (!/^[a-z_][a-z0-9_]*$/.test(options.database)) throw new Error(`database name must be lower-case letters, digits and _; got "${options.database}"`);
-  if (options.replicas < 1 || options.slots < options.replicas) throw new Error(`need at least one replica and no more replicas (${options.replicas}) than slots (${options.slots})`);
+  if (options.replicas < 1 || options.slots < options.replicas)
+    throw new Error(`need at least one replica and no more replicas (${options.replicas}) than slots (${options.slots})`);
   const { log } = options;
   const folder = mkdtempSync(join(tmpdir(), 'once-cluster-'));
   const processes: ClusterProcess[] = [];
@@ -132,12 +133,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await seedDatabase(db, { citizens: options.citizens, seed: 1 });
       }
       personalIds = await spreadPersonalIds(db, 500);
-      const { apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${String(ports.get(name))}/graphql` })));
+      const { apiSchema } = compose(
+        builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://127.0.0.1:${String(ports.get(name))}/graphql` })),
+      );
       const clientId = `cluster-${randomBytes(3).toString('hex')}`;
       await createClient(db, { clientId, name: 'Cluster portal', role: 'PORTAL', rateLimitPerMinute: 10_000_000 });
       await grant(db, { clientId, purpose: CLUSTER_PURPOSE, coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'cluster check' });
       const { apiKey } = await issueApiKey(db, clientId);
-      portalHeaders = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'cluster', 'x-once-purpose': CLUSTER_PURPOSE, 'x-once-case': 'CLUSTER-1' };
+      portalHeaders = {
+        'content-type': 'application/json',
+        'x-api-key': apiKey,
+        'x-once-officer': 'cluster',
+        'x-once-purpose': CLUSTER_PURPOSE,
+        'x-once-case': 'CLUSTER-1',
+      };
     } finally {
       await db.close();
     }
@@ -156,7 +165,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const startReplica = async (slot: string) => {
       if (replicas.has(slot)) throw new Error(`${slot} is already running`);
       const port = slotPort(slot);
-      const replica = startProcess(slot, process.execPath, ['--max-old-space-size=512', built(options.dist, 'gateway/main.js')], { ...common, PORT: String(port) });
+      const replica = startProcess(slot, process.execPath, ['--max-old-space-size=512', built(options.dist, 'gateway/main.js')], {
+        ...common,
+        PORT: String(port),
+      });
       replicas.set(slot, replica);
       await waitHealthy(`http://127.0.0.1:${port}${READINESS_PATH}`, replica);
       log.info({ slot, port }, 'gateway replica ready');

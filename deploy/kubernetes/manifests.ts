@@ -87,13 +87,25 @@ function httpProbe(path: string, port: number, periodSeconds: number, failureThr
 }
 
 /** A container that runs as a non-root user on a read-only root file system, with nothing to escalate to. */
-function container(options: ManifestOptions, name: string, args: string[], ports: { http: number; metrics: number } | null, extra: Partial<IContainer> = {}): IContainer {
+function container(
+  options: ManifestOptions,
+  name: string,
+  args: string[],
+  ports: { http: number; metrics: number } | null,
+  extra: Partial<IContainer> = {},
+): IContainer {
   return {
     name,
     image: options.image,
     command: ['node'],
     args,
-    ports: ports === null ? [] : [{ name: 'http', containerPort: ports.http }, { name: 'metrics', containerPort: ports.metrics }],
+    ports:
+      ports === null
+        ? []
+        : [
+            { name: 'http', containerPort: ports.http },
+            { name: 'metrics', containerPort: ports.metrics },
+          ],
     envFrom: [{ configMapRef: { name: 'once-config' } }, { secretRef: { name: SECRETS.environment } }],
     securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
@@ -123,7 +135,15 @@ function config(options: ManifestOptions): ConfigMap {
   );
   return new ConfigMap({
     metadata: metadata(options, 'once-config', 'config'),
-    data: { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '0.0.0.0', PORT: String(DEFAULTS.PORT), METRICS_PORT: String(METRICS.METRICS_PORT), JWKS_FILE: `${JWKS_DIR}/jwks.json`, ...urls },
+    data: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '0.0.0.0',
+      PORT: String(DEFAULTS.PORT),
+      METRICS_PORT: String(METRICS.METRICS_PORT),
+      JWKS_FILE: `${JWKS_DIR}/jwks.json`,
+      ...urls,
+    },
   });
 }
 
@@ -163,19 +183,28 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
         metadata: podMetadata(name, scrape),
         spec: podSpec(
           [
-            container(options, name, [`dist/subgraphs/${name}/server.js`], { http: port, metrics: scrape }, {
-              readinessProbe: httpProbe('/health', port, 5, 2),
-              livenessProbe: httpProbe('/health', port, 10, 3),
-              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
-              resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-            }),
+            container(
+              options,
+              name,
+              [`dist/subgraphs/${name}/server.js`],
+              { http: port, metrics: scrape },
+              {
+                readinessProbe: httpProbe('/health', port, 5, 2),
+                livenessProbe: httpProbe('/health', port, 10, 3),
+                lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
+                resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+              },
+            ),
           ],
           { terminationGracePeriodSeconds: TERMINATION_GRACE_S },
         ),
       },
     },
   });
-  const service = new Service({ metadata: metadata(options, host, name), spec: { selector: labels(name), ports: [{ name: 'http', port, targetPort: 'http' }] } });
+  const service = new Service({
+    metadata: metadata(options, host, name),
+    spec: { selector: labels(name), ports: [{ name: 'http', port, targetPort: 'http' }] },
+  });
   return [deployment, service];
 }
 
@@ -196,28 +225,39 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
         metadata: podMetadata('gateway', scrape),
         spec: podSpec(
           [
-            container(options, 'gateway', [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'], { http: DEFAULTS.PORT, metrics: scrape }, {
-              startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
-              readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
-              livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),
-              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
-              resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
-              volumeMounts: [
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'jwks', mountPath: JWKS_DIR, readOnly: true },
-              ],
-            }),
+            container(
+              options,
+              'gateway',
+              [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'],
+              { http: DEFAULTS.PORT, metrics: scrape },
+              {
+                startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
+                readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
+                livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),
+                lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
+                resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'jwks', mountPath: JWKS_DIR, readOnly: true },
+                ],
+              },
+            ),
           ],
           {
             terminationGracePeriodSeconds: TERMINATION_GRACE_S,
             volumes: [{ name: 'jwks', secret: { secretName: SECRETS.jwks } }],
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels('gateway') } }],
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels('gateway') } },
+            ],
           },
         ),
       },
     },
   });
-  const service = new Service({ metadata: metadata(options, name, 'gateway'), spec: { selector: labels('gateway'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+  const service = new Service({
+    metadata: metadata(options, name, 'gateway'),
+    spec: { selector: labels('gateway'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  });
   const autoscaler = new HorizontalPodAutoscaler({
     metadata: metadata(options, name, 'gateway'),
     spec: {
@@ -227,13 +267,17 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: options.gateway.cpuTargetPercent } } }],
     },
   });
-  const disruptionBudget = new PodDisruptionBudget({ metadata: metadata(options, name, 'gateway'), spec: { maxUnavailable: 1, selector: { matchLabels: labels('gateway') } } });
+  const disruptionBudget = new PodDisruptionBudget({
+    metadata: metadata(options, name, 'gateway'),
+    spec: { maxUnavailable: 1, selector: { matchLabels: labels('gateway') } },
+  });
   return [deployment, service, autoscaler, disruptionBudget];
 }
 
 /** Every object of an installation, in the order `kubectl apply` should meet them. */
 export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): KubernetesObject[] {
-  if (options.gateway.minReplicas < 2) throw new Error(`gateway.minReplicas must be at least 2, so that the disruption budget can let one go; got ${options.gateway.minReplicas}`);
+  if (options.gateway.minReplicas < 2)
+    throw new Error(`gateway.minReplicas must be at least 2, so that the disruption budget can let one go; got ${options.gateway.minReplicas}`);
   if (options.gateway.maxReplicas < options.gateway.minReplicas) throw new Error('gateway.maxReplicas must not be below gateway.minReplicas');
   return [
     new Namespace({ metadata: { name: options.namespace, labels: { 'app.kubernetes.io/name': 'once' } } }),
@@ -248,5 +292,10 @@ export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): Kuber
 /** The installation as one multi-document YAML file for `kubectl apply -f`. */
 export function renderManifests(options: ManifestOptions = DEFAULT_OPTIONS): string {
   const header = '# Generated by `npm run manifests` from deploy/kubernetes/manifests.ts: edit that, not this.\n';
-  return header + onceManifests(options).map((object) => `---\n${stringify(object.toJSON())}`).join('');
+  return (
+    header +
+    onceManifests(options)
+      .map((object) => `---\n${stringify(object.toJSON())}`)
+      .join('')
+  );
 }

@@ -51,11 +51,19 @@ export function openAccessControl(config: GatewayConfig, log: Logger, db: Databa
   const auditDb = config.AUDIT_DATABASE_URL ? openPostgres(config.AUDIT_DATABASE_URL, config.DATABASE_POOL_SIZE, log) : db;
   const auditKey = loadSigningKey(config);
   if (!auditKey) {
-    if (config.NODE_ENV === 'production') throw new Error(`AUDIT_SIGNING_KEY_FILE: no audit signing key at ${auditKeyFile(config)}; a production gateway does not run an audit log it cannot sign`);
+    if (config.NODE_ENV === 'production')
+      throw new Error(`AUDIT_SIGNING_KEY_FILE: no audit signing key at ${auditKeyFile(config)}; a production gateway does not run an audit log it cannot sign`);
     log.warn({ file: auditKeyFile(config) }, 'no audit signing key: the audit log gets no signed checkpoints, so deletions of its newest records go unnoticed');
   }
   const checkpoints = auditKey ? { key: auditKey, everyMs: config.AUDIT_CHECKPOINT_MS, witnesses: auditWitnesses(config) } : null;
-  const writer = createAuditWriter({ db: auditDb, flushMs: config.AUDIT_FLUSH_MS, maxBatch: config.AUDIT_MAX_BATCH, log, checkpoints, telemetry: auditTelemetry });
+  const writer = createAuditWriter({
+    db: auditDb,
+    flushMs: config.AUDIT_FLUSH_MS,
+    maxBatch: config.AUDIT_MAX_BATCH,
+    log,
+    checkpoints,
+    telemetry: auditTelemetry,
+  });
   // One connection for persisted operations and rate limits; both fall back to this process while Redis is down.
   const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, log, 'persisted operations and rate limits') : null;
   const persisted = new PersistedOperations(db, redis, log);

@@ -12,9 +12,15 @@ import type { AccessStore } from './store';
 const NO_GRANTS: ReadonlySet<string> = new Set();
 
 function forbidden(principal: Principal, purpose: Purpose | null, denied: readonly string[], why = ''): GraphQLError {
-  const who = principal.kind === 'client' ? `Client "${principal.client.clientId}" may not read, for purpose ${String(purpose?.code)}` : 'A citizen may read only their own record (and the ID and name of people it names), not';
+  const who =
+    principal.kind === 'client'
+      ? `Client "${principal.client.clientId}" may not read, for purpose ${String(purpose?.code)}`
+      : 'A citizen may read only their own record (and the ID and name of people it names), not';
   // A citizen is refused a Citizen field only of someone else (a parent, a household member): say so, lest it read as their own.
-  const named = principal.kind === 'citizen' ? denied.map((coordinate) => (coordinate.startsWith('Citizen.') ? `${coordinate} of another person (a relative or household member)` : coordinate)) : denied;
+  const named =
+    principal.kind === 'citizen'
+      ? denied.map((coordinate) => (coordinate.startsWith('Citizen.') ? `${coordinate} of another person (a relative or household member)` : coordinate))
+      : denied;
   return new GraphQLError(`${who}: ${named.join(', ')}${why}`, { extensions: { code: ErrorCode.Forbidden, denied, http: { status: 403 } } });
 }
 
@@ -29,12 +35,18 @@ export function createAccessPlugin(options: { store: AccessStore }): ApolloServe
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue, queryHash }) {
           if (!operation) {
-            const named = request.operationName ? `no operation named "${request.operationName.slice(0, 64)}"` : 'several operations and no operationName to choose one';
+            const named = request.operationName
+              ? `no operation named "${request.operationName.slice(0, 64)}"`
+              : 'several operations and no operationName to choose one';
             throw new GraphQLError(`The document has ${named}`, { extensions: { code: ErrorCode.OperationResolutionFailure, http: { status: 400 } } });
           }
           const fields = withVariables(shapes.of(schema, document, operation, queryHash), request.variables ?? {});
           const { principal, purpose, trail } = contextValue;
-          if (principal.kind === 'client' && principal.client.trustedDocumentsOnly && !(await options.store.isTrustedDocument(principal.client.clientId, queryHash))) {
+          if (
+            principal.kind === 'client' &&
+            principal.client.trustedDocumentsOnly &&
+            !(await options.store.isTrustedDocument(principal.client.clientId, queryHash))
+          ) {
             throw new GraphQLError(`Client "${principal.client.clientId}" runs only its trusted documents, and operation ${queryHash} is not one of them`, {
               extensions: { code: ErrorCode.Forbidden, http: { status: 403 } },
             });
@@ -61,7 +73,10 @@ function isGatewayContext(context: object): context is GatewayContext {
  * freshly made), before any subgraph is called; also notes for the audit record every coordinate sent and to which
  * subgraph. `learn` must see every supergraph the gateway loads.
  */
-export function createPlanCheck(): { learn(apiSchema: GraphQLSchema, supergraphSdl: string): void; didResolveQueryPlan: Experimental_DidResolveQueryPlanCallback } {
+export function createPlanCheck(): {
+  learn(apiSchema: GraphQLSchema, supergraphSdl: string): void;
+  didResolveQueryPlan: Experimental_DidResolveQueryPlanCallback;
+} {
   const plans = new PlanFieldsCache();
   return {
     learn: (apiSchema, supergraphSdl) => plans.learn(apiSchema, supergraphSdl),
@@ -73,7 +88,8 @@ export function createPlanCheck(): { learn(apiSchema: GraphQLSchema, supergraphS
       if (fields.required.length > 0) {
         trail.coordinates = [...new Set([...trail.coordinates, ...fields.required.map((field) => field.coordinate)])].sort();
         const denied = deniedPlanCoordinates(principal, fields, context.grants ?? NO_GRANTS);
-        if (denied.length > 0) throw forbidden(principal, purpose, denied, ' (the query plan would send them to a subgraph that requires them to resolve the fields asked for)');
+        if (denied.length > 0)
+          throw forbidden(principal, purpose, denied, ' (the query plan would send them to a subgraph that requires them to resolve the fields asked for)');
       }
       trail.sent = fields.sent;
     },

@@ -46,11 +46,19 @@ export async function createClient(
   client: { clientId: string; name: string; role: string; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean; rateLimitPerMinute?: number | null },
   by: Operator = {},
 ): Promise<void> {
-  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(client.clientId)) throw new AdminError(`client id "${client.clientId}" must be 2-63 lowercase letters, digits or dashes`);
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(client.clientId))
+    throw new AdminError(`client id "${client.clientId}" must be 2-63 lowercase letters, digits or dashes`);
   if (!ROLES.includes(client.role as ClientRole)) throw new AdminError(`role must be one of ${ROLES.join(', ')}; got "${client.role}"`);
   const rate = client.rateLimitPerMinute ?? null;
-  if (rate !== null && !(Number.isInteger(rate) && rate >= 0)) throw new AdminError(`rate limit must be a whole number of requests per minute (0: none); got "${rate}"`);
-  const settings = { name: client.name, role: client.role, mayIntrospect: client.mayIntrospect ?? false, trustedDocumentsOnly: client.trustedDocumentsOnly ?? false, rateLimitPerMinute: rate };
+  if (rate !== null && !(Number.isInteger(rate) && rate >= 0))
+    throw new AdminError(`rate limit must be a whole number of requests per minute (0: none); got "${rate}"`);
+  const settings = {
+    name: client.name,
+    role: client.role,
+    mayIntrospect: client.mayIntrospect ?? false,
+    trustedDocumentsOnly: client.trustedDocumentsOnly ?? false,
+    rateLimitPerMinute: rate,
+  };
   await administer(db, by, async (tx) => {
     const inserted = await tx.query(
       `INSERT INTO access.clients (client_id, name, role, may_introspect, trusted_documents_only, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5, $6)
@@ -87,20 +95,30 @@ export async function issueApiKey(db: Database, clientId: string, by: Operator =
       [key.keyId, clientId, key.secretSha256],
     );
     if (rows.length === 0) throw new AdminError(`no client "${clientId}"`);
-    return [{ keyId: key.keyId, apiKey: key.apiKey }, { action: 'issueApiKey', clientId, keyId: key.keyId }];
+    return [
+      { keyId: key.keyId, apiKey: key.apiKey },
+      { action: 'issueApiKey', clientId, keyId: key.keyId },
+    ];
   });
 }
 
 export async function revokeApiKey(db: Database, keyId: string, by: Operator = {}): Promise<void> {
   await administer(db, by, async (tx) => {
-    const [row] = await tx.query<{ clientId: string }>('UPDATE access.api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING client_id AS "clientId"', [keyId]);
+    const [row] = await tx.query<{ clientId: string }>(
+      'UPDATE access.api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING client_id AS "clientId"',
+      [keyId],
+    );
     if (!row) throw new AdminError(`no active API key "${keyId}"`);
     return [undefined, { action: 'revokeApiKey', clientId: row.clientId, keyId }];
   });
 }
 
 /** Lets the client read `coordinates` for `purpose`, recording the legal basis. Idempotent. */
-export async function grant(db: Database, request: { clientId: string; purpose: string; coordinates: readonly string[]; legalBasis: string }, by: Operator = {}): Promise<void> {
+export async function grant(
+  db: Database,
+  request: { clientId: string; purpose: string; coordinates: readonly string[]; legalBasis: string },
+  by: Operator = {},
+): Promise<void> {
   const bad = request.coordinates.filter((coordinate) => !COORDINATE.test(coordinate));
   if (bad.length > 0) throw new AdminError(`not schema coordinates (Type.field): ${bad.join(', ')}`);
   if (request.coordinates.length === 0) throw new AdminError('name at least one coordinate to grant');
@@ -126,7 +144,11 @@ export async function grant(db: Database, request: { clientId: string; purpose: 
  * Withdraws grants: the named coordinates, or all of the client's grants for the purpose. The rows stay, marked
  * revoked, so that what the client could read before stays known.
  */
-export async function revokeGrants(db: Database, request: { clientId: string; purpose: string; coordinates?: readonly string[] }, by: Operator = {}): Promise<number> {
+export async function revokeGrants(
+  db: Database,
+  request: { clientId: string; purpose: string; coordinates?: readonly string[] },
+  by: Operator = {},
+): Promise<number> {
   return administer(db, by, async (tx) => {
     const rows = await tx.query<{ coordinate: string }>(
       `UPDATE access.grants SET revoked_at = now() WHERE client_id = $1 AND purpose = $2 AND revoked_at IS NULL AND ($3::text[] IS NULL OR coordinate = ANY($3))
@@ -167,7 +189,8 @@ export async function addTrustedDocuments(db: Database, clientId: string, docume
            ON CONFLICT (client_id, sha256) DO NOTHING RETURNING sha256`,
         [clientId, sha256, document],
       );
-      if (rows.length === 0 && (await tx.query('SELECT 1 FROM access.clients WHERE client_id = $1', [clientId])).length === 0) throw new AdminError(`no client "${clientId}"`);
+      if (rows.length === 0 && (await tx.query('SELECT 1 FROM access.clients WHERE client_id = $1', [clientId])).length === 0)
+        throw new AdminError(`no client "${clientId}"`);
       hashes.push(sha256);
     }
     return [hashes, { action: 'addTrustedDocuments', clientId, details: { sha256: hashes } }];
@@ -181,12 +204,16 @@ export async function addTrustedDocuments(db: Database, clientId: string, docume
  * or hashed another way), refuses the whole manifest before anything is written.
  */
 export async function addTrustedManifest(db: Database, clientId: string, manifest: unknown, by: Operator = {}): Promise<string[]> {
-  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new AdminError('a manifest must be a JSON object of SHA-256 hash -> operation text');
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+    throw new AdminError('a manifest must be a JSON object of SHA-256 hash -> operation text');
   const documents: string[] = [];
   for (const [hash, text] of Object.entries(manifest)) {
     if (typeof text !== 'string') throw new AdminError(`manifest entry ${hash} is not operation text`);
     const actual = createHash('sha256').update(text).digest('hex');
-    if (hash !== actual) throw new AdminError(`manifest entry ${hash} is not the SHA-256 of its text (${actual}): regenerate the manifest with npm run codegen instead of editing it`);
+    if (hash !== actual)
+      throw new AdminError(
+        `manifest entry ${hash} is not the SHA-256 of its text (${actual}): regenerate the manifest with npm run codegen instead of editing it`,
+      );
     documents.push(text);
   }
   if (documents.length === 0) throw new AdminError('the manifest holds no documents');

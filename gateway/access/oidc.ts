@@ -16,11 +16,14 @@ const DISCOVERY_TIMEOUT_MS = 5_000;
 export function discoveredKeys(issuer: string): JWTVerifyGetKey {
   let keys: Promise<JWTVerifyGetKey> | null = null;
   const discover = async (): Promise<JWTVerifyGetKey> => {
-    const response = await fetch(new URL('.well-known/openid-configuration', issuer.endsWith('/') ? issuer : `${issuer}/`), { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+    const response = await fetch(new URL('.well-known/openid-configuration', issuer.endsWith('/') ? issuer : `${issuer}/`), {
+      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+    });
     if (!response.ok) throw new Error(`OpenID discovery at ${issuer} answered HTTP ${response.status}`);
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     // OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
-    if (document.issuer !== issuer || typeof document.jwks_uri !== 'string') throw new Error(`OpenID discovery at ${issuer} names another issuer or no jwks_uri`);
+    if (document.issuer !== issuer || typeof document.jwks_uri !== 'string')
+      throw new Error(`OpenID discovery at ${issuer} names another issuer or no jwks_uri`);
     return createRemoteJWKSet(new URL(document.jwks_uri));
   };
   return async (header, token) => {

@@ -116,7 +116,12 @@ export function withVariables(shape: OperationShape, variables: Record<string, u
 }
 
 /** An operation's fields for one request: the walk, then the variables. */
-export function operationFields(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): OperationFields {
+export function operationFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
+): OperationFields {
   return withVariables(operationShape(schema, document, operation), variables);
 }
 

@@ -49,7 +49,9 @@ export function entityKeys(supergraphSdl: string): EntityKeys {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
-      const name = stringArgument(value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'name')?.value);
+      const name = stringArgument(
+        value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'name')?.value,
+      );
       if (name) subgraphOf.set(value.name.value, name);
     }
   }
@@ -125,7 +127,12 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
       if (!isSharedKey(to, path)) {
         const known = required.get(coordinate);
         // A coordinate required both of the named record and of someone reached from it counts as the latter.
-        required.set(coordinate, { coordinate, parentType, fieldName: node.name, ofRootEntity: atEntity && to.underRootField && (known?.ofRootEntity ?? true) });
+        required.set(coordinate, {
+          coordinate,
+          parentType,
+          fieldName: node.name,
+          ofRootEntity: atEntity && to.underRootField && (known?.ofRootEntity ?? true),
+        });
       }
       // A field the API schema does not show (@inaccessible) gets a coordinate under it that nobody is granted.
       if (node.selections) selection(to, fieldType(parentType, node.name) ?? coordinate, `${path}.`, node.selections, false);
@@ -158,7 +165,13 @@ export function planFields(plan: QueryPlan, schema: GraphQLSchema, keys: EntityK
         for (const entity of node.requires ?? []) {
           // Representations are always per entity type; anything else is not understood, so nobody is granted it.
           const entityType = (entity.kind === 'InlineFragment' ? entity.typeCondition : undefined) ?? '?';
-          selection({ fetch: node, entityType, underRootField: fieldsAbove === 1 }, entityType, '', entity.kind === 'InlineFragment' ? entity.selections : [entity], true);
+          selection(
+            { fetch: node, entityType, underRootField: fieldsAbove === 1 },
+            entityType,
+            '',
+            entity.kind === 'InlineFragment' ? entity.selections : [entity],
+            true,
+          );
         }
         break;
     }

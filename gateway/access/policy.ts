@@ -110,7 +110,10 @@ export async function authorise({ requestId, clientRequestId, headers }: Request
   if (limit > 0) {
     const who = principalLabel(principal);
     const { allowed, retryAfterS } = await access.rateLimiter.take(who, limit);
-    if (!allowed) throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+    if (!allowed)
+      throw new HttpError(429, ErrorCode.RateLimited, `${who} sent more than its ${limit} requests this minute; retry in ${retryAfterS} s`, {
+        'retry-after': String(retryAfterS),
+      });
   }
   const purpose = await readPurpose(headers, principal, access.store);
   noteRequest({ purpose: purpose?.code });

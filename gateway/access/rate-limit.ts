@@ -18,7 +18,8 @@ export interface RateDecision {
  */
 function guardedStore(redis: GuardedRedis) {
   return {
-    eval: (script: string, { keys, arguments: args }: { keys: string[]; arguments: string[] }) => redis.attempt((client) => client.eval(script, keys.length, ...keys, ...args)),
+    eval: (script: string, { keys, arguments: args }: { keys: string[]; arguments: string[] }) =>
+      redis.attempt((client) => client.eval(script, keys.length, ...keys, ...args)),
   };
 }
 
@@ -56,7 +57,9 @@ export class RateLimiter {
     if (!limiter) {
       const options = { keyPrefix: KEY_PREFIX, points, duration: WINDOW_S };
       const memory = new RateLimiterMemory(options);
-      limiter = this.redis ? new RateLimiterRedis({ ...options, storeClient: guardedStore(this.redis), useRedisPackage: true, insuranceLimiter: memory }) : memory;
+      limiter = this.redis
+        ? new RateLimiterRedis({ ...options, storeClient: guardedStore(this.redis), useRedisPackage: true, insuranceLimiter: memory })
+        : memory;
       this.limiters.set(points, limiter);
     }
     return limiter;

@@ -18,7 +18,14 @@ class TtlCache<Value> {
     // Concurrent misses of one key share one load (lru-cache's fetch). A load still running when the cache is cleared
     // answers its callers but is not stored: it may have read what the change replaced.
     this.entries =
-      ttlMs > 0 ? new LRUCache({ max: MAX_ENTRIES, ttl: ttlMs, ignoreFetchAbort: true, fetchMethod: async (_key, _stale, { context: load }) => ({ value: await load() }) }) : null;
+      ttlMs > 0
+        ? new LRUCache({
+            max: MAX_ENTRIES,
+            ttl: ttlMs,
+            ignoreFetchAbort: true,
+            fetchMethod: async (_key, _stale, { context: load }) => ({ value: await load() }),
+          })
+        : null;
   }
 
   async get(key: string, load: () => Promise<Value>): Promise<Value> {
@@ -94,15 +101,19 @@ export class AccessStore {
   /** The coordinates `clientId` may read for `purpose`. */
   grantsFor(clientId: string, purpose: string): Promise<ReadonlySet<string>> {
     return this.grants.get(`${clientId}\n${purpose}`, async () => {
-      const rows = await this.db.query<{ coordinate: string }>('SELECT coordinate FROM access.grants WHERE client_id = $1 AND purpose = $2 AND revoked_at IS NULL', [clientId, purpose]);
+      const rows = await this.db.query<{ coordinate: string }>(
+        'SELECT coordinate FROM access.grants WHERE client_id = $1 AND purpose = $2 AND revoked_at IS NULL',
+        [clientId, purpose],
+      );
       return new Set(rows.map((row) => row.coordinate));
     });
   }
 
   /** Whether `clientId` registered the operation whose text has this SHA-256. */
   isTrustedDocument(clientId: string, sha256: string): Promise<boolean> {
-    return this.trusted.get(`${clientId}\n${sha256}`, async () =>
-      (await this.db.query('SELECT 1 FROM access.trusted_documents WHERE client_id = $1 AND sha256 = $2', [clientId, sha256])).length > 0,
+    return this.trusted.get(
+      `${clientId}\n${sha256}`,
+      async () => (await this.db.query('SELECT 1 FROM access.trusted_documents WHERE client_id = $1 AND sha256 = $2', [clientId, sha256])).length > 0,
     );
   }
 

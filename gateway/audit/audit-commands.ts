@@ -1,7 +1,30 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Database, type Logger, createProgress, type Progress } from '../../platform';
-import { archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, RetentionError, type ArchiveManifest, AuditKeyError, publicKeyDocument, readPublicKey, countRecords, latestCheckpoint, recordsBySeq, auditArchiveDir, auditWitnesses, loadPublicKey, inclusionProofProblem, inclusionProofSchema, proveInclusions, verifyChain, type ChainVerification, fileWitness, httpWitness, startWitnessServer } from '../../subgraphs/audit';
+import {
+  archiveExpiredMonths,
+  archiveRecordsProblem,
+  readArchiveManifest,
+  RetentionError,
+  type ArchiveManifest,
+  AuditKeyError,
+  publicKeyDocument,
+  readPublicKey,
+  countRecords,
+  latestCheckpoint,
+  recordsBySeq,
+  auditArchiveDir,
+  auditWitnesses,
+  loadPublicKey,
+  inclusionProofProblem,
+  inclusionProofSchema,
+  proveInclusions,
+  verifyChain,
+  type ChainVerification,
+  fileWitness,
+  httpWitness,
+  startWitnessServer,
+} from '../../subgraphs/audit';
 import { AdminError } from '../access/admin';
 import type { GatewayConfig } from '../config';
 
@@ -57,11 +80,14 @@ function publicKeyFrom(file: string): KeyObject {
   }
   try {
     const document = JSON.parse(text) as { pem?: unknown; jwk?: unknown; kty?: unknown };
-    const key = typeof document.pem === 'string' ? createPublicKey(document.pem) : createPublicKey({ key: (document.jwk ?? document) as JsonWebKey, format: 'jwk' });
+    const key =
+      typeof document.pem === 'string' ? createPublicKey(document.pem) : createPublicKey({ key: (document.jwk ?? document) as JsonWebKey, format: 'jwk' });
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it holds a ${key.asymmetricKeyType ?? 'unrecognised'} key, not Ed25519`);
     return key;
   } catch (error) {
-    throw new AdminError(`--public-key ${file} is not an Ed25519 public key (PEM, JWK, or the document of /.well-known/once-audit-key): ${(error as Error).message}`);
+    throw new AdminError(
+      `--public-key ${file} is not an Ed25519 public key (PEM, JWK, or the document of /.well-known/once-audit-key): ${(error as Error).message}`,
+    );
   }
 }
 
@@ -94,7 +120,14 @@ function report(result: ChainVerification): void {
 }
 
 /** `audit <action>`: verify, prove, check-proof, key, archive. `db` is null for offline commands. */
-export async function runAuditCommand(db: Database | null, config: GatewayConfig, log: Logger, action: string | undefined, target: string | undefined, values: AuditCommandOptions): Promise<void> {
+export async function runAuditCommand(
+  db: Database | null,
+  config: GatewayConfig,
+  log: Logger,
+  action: string | undefined,
+  target: string | undefined,
+  values: AuditCommandOptions,
+): Promise<void> {
   if (action === 'check-proof') {
     checkProof(target, values);
     return;
@@ -103,7 +136,9 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
   if (!db) throw new Error(`audit ${action ?? ''} needs the database`);
   switch (action) {
     case 'verify': {
-      const witnesses = values.witness?.length ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness))) : auditWitnesses(config);
+      const witnesses = values.witness?.length
+        ? values.witness.map((witness) => (/^https?:\/\//.test(witness) ? httpWitness(witness) : fileWitness(witness)))
+        : auditWitnesses(config);
       const base = values.archive ? archiveBase(values.archive) : undefined;
       const archiveProblem = values.archive ? archiveRecordsProblem(values.archive) : null;
       if (archiveProblem) {
@@ -133,7 +168,10 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
       if (!record) throw new AdminError(`there is no record ${seq} in the audit log`);
       const checkpoint = await latestCheckpoint(db);
       const [proof] = checkpoint ? await proveInclusions(db, [record], checkpoint, () => true) : [null];
-      if (!checkpoint || !proof) throw new AdminError(`record ${seq} is not covered by a signed checkpoint yet${checkpoint ? ` (the newest covers ${checkpoint.treeSize} records)` : ''}; retry after the next checkpoint`);
+      if (!checkpoint || !proof)
+        throw new AdminError(
+          `record ${seq} is not covered by a signed checkpoint yet${checkpoint ? ` (the newest covers ${checkpoint.treeSize} records)` : ''}; retry after the next checkpoint`,
+        );
       writeFileSync(values.out, `${JSON.stringify(proof, null, 2)}\n`);
       print(`proof of record ${seq} against the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at} written to ${values.out}`);
       return;
@@ -163,7 +201,10 @@ export async function runAuditCommand(db: Database | null, config: GatewayConfig
           print(`nothing to archive: no month partition older than ${config.AUDIT_RETENTION_MONTHS} month(s) holds unarchived records`);
           return;
         }
-        for (const manifest of archived) print(`archived ${manifest.partitions.join(', ')}: records ${manifest.firstSeq} to ${manifest.lastSeq} in ${auditArchiveDir(config)}/${manifest.file} (checkpoint of ${manifest.checkpoint.treeSize} records), partition dropped`);
+        for (const manifest of archived)
+          print(
+            `archived ${manifest.partitions.join(', ')}: records ${manifest.firstSeq} to ${manifest.lastSeq} in ${auditArchiveDir(config)}/${manifest.file} (checkpoint of ${manifest.checkpoint.treeSize} records), partition dropped`,
+          );
         return;
       } catch (error) {
         if (error instanceof RetentionError) throw new AdminError(error.message);
@@ -198,7 +239,13 @@ function checkProof(file: string | undefined, values: AuditCommandOptions): void
     throw new AdminError(`${file} is not a readable JSON proof: ${(error as Error).message}`);
   }
   const proof = inclusionProofSchema.safeParse(parsed);
-  if (!proof.success) throw new AdminError(`${file} is not an inclusion proof: ${proof.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!proof.success)
+    throw new AdminError(
+      `${file} is not an inclusion proof: ${proof.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ')}`,
+    );
   const problem = inclusionProofProblem(proof.data, publicKey);
   if (problem) {
     print(`proof REFUSED: ${problem}`);
@@ -206,5 +253,7 @@ function checkProof(file: string | undefined, values: AuditCommandOptions): void
     return;
   }
   const { record, checkpoint } = proof.data;
-  print(`proof valid: record ${record.seq} (${record.at}, ${record.principal}, ${record.purpose ?? 'no purpose'}, ${record.outcome}) is in the audit log of ${checkpoint.treeSize} records signed at ${checkpoint.at} by key ${checkpoint.keyId}`);
+  print(
+    `proof valid: record ${record.seq} (${record.at}, ${record.principal}, ${record.purpose ?? 'no purpose'}, ${record.outcome}) is in the audit log of ${checkpoint.treeSize} records signed at ${checkpoint.at} by key ${checkpoint.keyId}`,
+  );
 }

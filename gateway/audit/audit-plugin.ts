@@ -6,7 +6,16 @@ import type { GatewayContext } from '../context';
 import { auditEntry } from './entry';
 
 /** Errors that mean the request itself was wrong, not that reading failed. */
-const INVALID_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', ErrorCode.CostLimitExceeded, ErrorCode.ResponseTooLarge]);
+const INVALID_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  ErrorCode.CostLimitExceeded,
+  ErrorCode.ResponseTooLarge,
+]);
 
 function outcomeOf(hasData: boolean, errorCodes: readonly string[]): AuditOutcome {
   if (errorCodes.length === 0) return 'OK';
@@ -38,7 +47,8 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
           const result = response.body.singleResult;
           const { contextValue, document, operation, request } = requestContext;
           // The policy check notes whom an operation is about; this covers one refused before it (validation, limits).
-          if (document) for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
+          if (document)
+            for (const subject of subjectsInDocument(document, operation ?? null, request.variables ?? {})) contextValue.trail.subjects.add(subject);
           const errorCodes = (result.errors ?? []).map(errorCodeOf);
           const entry = auditEntry(contextValue, responseOutcome(result.data, errorCodes), {
             operationName: requestContext.operationName ?? request.operationName ?? null,
@@ -56,7 +66,14 @@ export function createAuditPlugin(options: { writer: AuditWriter; log: Logger })
             response.http.headers.set('retry-after', String(RETRY_AFTER_S));
             response.body = {
               kind: 'single',
-              singleResult: { errors: [{ message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: ErrorCode.AuditUnavailable } }] },
+              singleResult: {
+                errors: [
+                  {
+                    message: 'The audit log cannot record this request, so no data is returned; retry later',
+                    extensions: { code: ErrorCode.AuditUnavailable },
+                  },
+                ],
+              },
             };
           }
         },

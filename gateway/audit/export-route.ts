@@ -1,6 +1,16 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AUDIT_OUTCOMES, EXPORT_COLUMNS, EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportLines, type AuditFilter, type AuditOutcome, type AuditWriter, type ExportFormat } from '../../subgraphs/audit';
+import {
+  AUDIT_OUTCOMES,
+  EXPORT_COLUMNS,
+  EXPORT_CONTENT_TYPES,
+  EXPORT_FORMATS,
+  exportLines,
+  type AuditFilter,
+  type AuditOutcome,
+  type AuditWriter,
+  type ExportFormat,
+} from '../../subgraphs/audit';
 import { ErrorCode, HttpError, personalIdProblems, sendError, type Logger, type Queryable, type RequestInfo } from '../../platform';
 import { DateTimeScalar } from '../../subgraphs/kit';
 import type { AccessStore } from '../access/store';
@@ -37,7 +47,8 @@ function exportRequest(params: URLSearchParams): { format: ExportFormat; filter:
     if (value.length > MAX_FILTER) throw new ExportInputError(`${name} is longer than ${MAX_FILTER} characters`, name);
     switch (name) {
       case 'format':
-        if (!(EXPORT_FORMATS as readonly string[]).includes(value)) throw new ExportInputError(`format must be ${EXPORT_FORMATS.join(' or ')}; got "${value.slice(0, 40)}"`, name);
+        if (!(EXPORT_FORMATS as readonly string[]).includes(value))
+          throw new ExportInputError(`format must be ${EXPORT_FORMATS.join(' or ')}; got "${value.slice(0, 40)}"`, name);
         format = value as ExportFormat;
         break;
       case 'subject': {
@@ -52,7 +63,8 @@ function exportRequest(params: URLSearchParams): { format: ExportFormat; filter:
         filter[name] = value;
         break;
       case 'outcome':
-        if (!(AUDIT_OUTCOMES as readonly string[]).includes(value)) throw new ExportInputError(`outcome must be one of ${AUDIT_OUTCOMES.join(', ')}; got "${value.slice(0, 40)}"`, name);
+        if (!(AUDIT_OUTCOMES as readonly string[]).includes(value))
+          throw new ExportInputError(`outcome must be one of ${AUDIT_OUTCOMES.join(', ')}; got "${value.slice(0, 40)}"`, name);
         filter.outcome = value as AuditOutcome;
         break;
       case 'from':
@@ -64,11 +76,15 @@ function exportRequest(params: URLSearchParams): { format: ExportFormat; filter:
         }
         break;
       default:
-        throw new ExportInputError(`${name.slice(0, 40)} is not a filter of the export (format, subject, clientId, officer, purpose, outcome, from, to)`, name.slice(0, 40));
+        throw new ExportInputError(
+          `${name.slice(0, 40)} is not a filter of the export (format, subject, clientId, officer, purpose, outcome, from, to)`,
+          name.slice(0, 40),
+        );
     }
   }
   if (!format) throw new ExportInputError(`format is required: ${EXPORT_FORMATS.join(' or ')}`, 'format');
-  if (filter.from && filter.to && filter.from >= filter.to) throw new ExportInputError(`to must be later than from; got from ${filter.from}, to ${filter.to}`, 'to');
+  if (filter.from && filter.to && filter.from >= filter.to)
+    throw new ExportInputError(`to must be later than from; got from ${filter.from}, to ${filter.to}`, 'to');
   return { format, filter };
 }
 
@@ -104,7 +120,8 @@ export function createAuditExportRoute(options: AuditExportOptions) {
     const context = await options.authorise(info);
     context.trail.coordinates = COORDINATES;
     const { principal, purpose } = context;
-    const record = (outcome: AuditOutcome, errorCodes: string[] = []) => options.writer.append(auditEntry(context, outcome, { operationName: OPERATION, errorCodes }));
+    const record = (outcome: AuditOutcome, errorCodes: string[] = []) =>
+      options.writer.append(auditEntry(context, outcome, { operationName: OPERATION, errorCodes }));
 
     let asked: ReturnType<typeof exportRequest>;
     try {
@@ -128,7 +145,9 @@ export function createAuditExportRoute(options: AuditExportOptions) {
       await record('OK');
     } catch (error) {
       options.log.error({ err: error, requestId: info.requestId }, 'export withheld: audit record not committed');
-      throw new HttpError(503, ErrorCode.AuditUnavailable, 'The audit log cannot record this export, so nothing is exported; retry later', { 'retry-after': '5' });
+      throw new HttpError(503, ErrorCode.AuditUnavailable, 'The audit log cannot record this export, so nothing is exported; retry later', {
+        'retry-after': '5',
+      });
     }
 
     response.statusCode = 200;

@@ -62,7 +62,8 @@ export class OnceExecutor {
     private readonly options: OnceExecutorOptions,
   ) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the mode comes from configuration: refuse an unknown one from an untyped caller (a test covers it)
-    if (options.mode !== 'once' && options.mode !== 'apollo') throw new Error(`Unknown executor "${String(options.mode)}" (GATEWAY_EXECUTOR is once or apollo)`);
+    if (options.mode !== 'once' && options.mode !== 'apollo')
+      throw new Error(`Unknown executor "${String(options.mode)}" (GATEWAY_EXECUTOR is once or apollo)`);
     this.counts = { mode: options.mode, served: 0, fallbacks: {} };
   }
 
@@ -148,7 +149,11 @@ export class OnceExecutor {
     const first = fallbacks[reason] === undefined;
     fallbacks[reason] = (fallbacks[reason] ?? 0) + 1;
     // The first of each reason names an operation to look at; every request would flood the log (/health counts).
-    if (first) this.options.log.info({ reason, operationName: request.request.operationName ?? null, queryHash: request.queryHash }, "query plan run by Apollo's executor");
+    if (first)
+      this.options.log.info(
+        { reason, operationName: request.request.operationName ?? null, queryHash: request.queryHash },
+        "query plan run by Apollo's executor",
+      );
     return apollo(request);
   }
 

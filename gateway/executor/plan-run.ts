@@ -32,7 +32,8 @@ function collectAt(value: unknown, path: ResponsePath, depth: number, into: unkn
     for (const element of value) collectAt(element, path, depth + 1, into);
     return;
   }
-  if (typeof head !== 'string' || Array.isArray(value) || typeof value !== 'object') throw new UnexpectedValue(`Unexpected value at ${path.slice(0, depth + 1).join('.')} of the response`);
+  if (typeof head !== 'string' || Array.isArray(value) || typeof value !== 'object')
+    throw new UnexpectedValue(`Unexpected value at ${path.slice(0, depth + 1).join('.')} of the response`);
   collectAt(Object.hasOwn(value, head) ? (value as ResponseObject)[head] : undefined, path, depth + 1, into);
 }
 
@@ -80,7 +81,11 @@ export class PlanRun {
           await this.fetch(node, cursor);
         } catch (error) {
           // Worded as Apollo Server words an executor's plain Error, so that both executors answer alike.
-          this.errors.push(error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : null }));
+          this.errors.push(
+            error instanceof GraphQLError
+              ? error
+              : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : null }),
+          );
         }
         return;
       case 'Defer':
@@ -145,14 +150,16 @@ export class PlanRun {
   private async send(fetch: FetchNode, cursor: Cursor, variables: Record<string, unknown>, targets: number[][] | null): Promise<ResponseObject | null> {
     const service = this.services.get(fetch.serviceName);
     if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
-    const response = await inSpan('gateway.fetch', { 'once.subgraph': fetch.serviceName }, () => service.process({
-      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-      request: { query: fetch.operation, variables, ...(fetch.operationName ? { operationName: fetch.operationName } : {}) },
-      incomingRequestContext: this.request,
-      context: this.request.context,
-      ...(fetch.operationDocumentNode ? { document: fetch.operationDocumentNode } : {}),
-      pathInIncomingRequest: cursor.path,
-    }));
+    const response = await inSpan('gateway.fetch', { 'once.subgraph': fetch.serviceName }, () =>
+      service.process({
+        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+        request: { query: fetch.operation, variables, ...(fetch.operationName ? { operationName: fetch.operationName } : {}) },
+        incomingRequestContext: this.request,
+        context: this.request.context,
+        ...(fetch.operationDocumentNode ? { document: fetch.operationDocumentNode } : {}),
+        pathInIncomingRequest: cursor.path,
+      }),
+    );
     if (response.errors) this.recordErrors(response.errors, fetch.serviceName, cursor, targets);
     return isResponseObject(response.data) ? response.data : null;
   }

@@ -111,7 +111,13 @@ function compileSteps(selectionSet: SelectionSet, schema: Schema): Step[] {
       if (field.definition.isSchemaIntrospectionField()) throw new UnsupportedOperation('introspection');
       if (field.name === typenameFieldName) return { kind: 'typename', responseName: field.responseName(), skip };
       const nested = selection.selectionSet;
-      return { kind: 'field', responseName: field.responseName(), shape: compileShape(field.definition.type as Type, nested, schema), hasSelections: nested !== undefined, skip };
+      return {
+        kind: 'field',
+        responseName: field.responseName(),
+        shape: compileShape(field.definition.type as Type, nested, schema),
+        hasSelections: nested !== undefined,
+        skip,
+      };
     }
     return { kind: 'fragment', condition: selection.element.typeCondition?.name ?? null, steps: compileSteps(selection.selectionSet, schema), skip };
   });
@@ -156,7 +162,14 @@ class ProjectionRun {
         }
         case 'field': {
           path.push(step.responseName);
-          output[step.responseName] = this.complete(output[step.responseName], step.shape, step.hasSelections, getOwn(input, step.responseName) ?? null, path, parentType);
+          output[step.responseName] = this.complete(
+            output[step.responseName],
+            step.shape,
+            step.hasSelections,
+            getOwn(input, step.responseName) ?? null,
+            path,
+            parentType,
+          );
           path.pop();
           if (this.invalid) return true;
           break;
@@ -196,13 +209,21 @@ class ProjectionRun {
         if (input === null) return null;
         // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
         if (!Array.isArray(input)) throw new UnexpectedValue(`Invalid non-list value ${String(input)} returned by subgraph for list type ${shape.display}`);
-        if (output !== undefined && (!Array.isArray(output) || output.length !== input.length)) throw new UnexpectedValue(`Invalid list value returned by subgraph for list type ${shape.display}`);
+        if (output !== undefined && (!Array.isArray(output) || output.length !== input.length))
+          throw new UnexpectedValue(`Invalid list value returned by subgraph for list type ${shape.display}`);
         let nullify = false;
         let failed = false;
         const values = new Array<unknown>(input.length);
         for (let index = 0; index < input.length; index++) {
           path.push(index);
-          values[index] = this.complete(output === undefined ? undefined : (output as unknown[])[index], shape.of, hasSelections, input[index] ?? null, path, parentType);
+          values[index] = this.complete(
+            output === undefined ? undefined : (output as unknown[])[index],
+            shape.of,
+            hasSelections,
+            input[index] ?? null,
+            path,
+            parentType,
+          );
           path.pop();
           nullify ||= this.invalid;
           failed ||= this.failed;
@@ -214,12 +235,16 @@ class ProjectionRun {
       }
       case 'composite': {
         if (input === null) return null;
-        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
-        if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) throw new UnexpectedValue(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
+        if (typeof input !== 'object' || (output !== undefined && typeof output !== 'object')) {
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
+          throw new UnexpectedValue(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${shape.display}`);
+        }
         const record = input as ResponseObject;
         const typename = record[typenameFieldName];
-        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
-        if (typename !== undefined && typeof typename !== 'string') throw new UnexpectedValue(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
+        if (typename !== undefined && typeof typename !== 'string') {
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message is Apollo's, which prints the subgraph's value as it is
+          throw new UnexpectedValue(`Invalid non-string value ${String(typename)} for __typename at ${path.join(',')}`);
+        }
         let runtime = shape.name;
         if (typename) {
           if (!this.types.composite(typename)) {

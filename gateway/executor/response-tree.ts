@@ -10,7 +10,8 @@ export function isResponseObject(value: unknown): value is ResponseObject {
 
 /** The key as an own property, so that a key such as `constructor` never reads through the prototype. */
 function defineOwn(target: ResponseObject, key: string): void {
-  if (!Object.hasOwn(target, key) && key in target) Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
+  if (!Object.hasOwn(target, key) && key in target)
+    Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
 }
 
 export function getOwn(target: ResponseObject, key: string): unknown {

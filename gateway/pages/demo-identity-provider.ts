@@ -83,7 +83,10 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
     authorizationRequest(params);
     const hidden = [...params].map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
     const buttons = options.citizens
-      .map(({ personalId, fullName }) => `<li><button type="submit" name="personal_id" value="${personalId}">${escapeHtml(fullName)} <span>(${personalId})</span></button></li>`)
+      .map(
+        ({ personalId, fullName }) =>
+          `<li><button type="submit" name="personal_id" value="${personalId}">${escapeHtml(fullName)} <span>(${personalId})</span></button></li>`,
+      )
       .join('');
     return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Đăng nhập (nhà cung cấp định danh thử nghiệm)</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -109,13 +112,17 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
   }
 
   async function exchange(form: URLSearchParams): Promise<Record<string, unknown>> {
-    if (form.get('grant_type') !== 'authorization_code') throw new ProviderError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported');
+    if (form.get('grant_type') !== 'authorization_code')
+      throw new ProviderError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported');
     const code = form.get('code') ?? '';
     const pending = codes.get(code);
     codes.delete(code); // one use only, whatever the outcome (RFC 6749 §4.1.2)
     if (!pending || pending.expires < Date.now()) throw new ProviderError(400, 'invalid_grant', 'The code is unknown, used or expired');
-    if (form.get('client_id') !== options.clientId || form.get('redirect_uri') !== pending.redirectUri) throw new ProviderError(400, 'invalid_grant', 'client_id or redirect_uri differ from the authorization request');
-    const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+    if (form.get('client_id') !== options.clientId || form.get('redirect_uri') !== pending.redirectUri)
+      throw new ProviderError(400, 'invalid_grant', 'client_id or redirect_uri differ from the authorization request');
+    const challenge = createHash('sha256')
+      .update(form.get('code_verifier') ?? '')
+      .digest('base64url');
     if (challenge !== pending.codeChallenge) throw new ProviderError(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
     const idToken = await new SignJWT({ name: pending.fullName, ...(pending.nonce ? { nonce: pending.nonce } : {}) })
       .setProtectedHeader({ alg: ALGORITHM, kid })
@@ -205,7 +212,8 @@ button:focus,button:hover{outline:3px solid #0b57d0;outline-offset:2px}span{colo
 }
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  if (!/^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '')) throw new ProviderError(400, 'invalid_request', 'Send the form as application/x-www-form-urlencoded');
+  if (!/^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? ''))
+    throw new ProviderError(400, 'invalid_request', 'Send the form as application/x-www-form-urlencoded');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {

@@ -40,7 +40,8 @@ function retentionCutoff(now: Date, retentionMonths: number): string {
  * archived part of the Merkle tree pruned to the roots that cover it (`pruneTreeNodes`).
  */
 export async function archiveExpiredMonths(db: Database, options: RetentionOptions): Promise<ArchiveManifest[]> {
-  if (!Number.isInteger(options.retentionMonths) || options.retentionMonths < 1) throw new RetentionError(`AUDIT_RETENTION_MONTHS must be at least 1 to archive anything; got ${options.retentionMonths}`);
+  if (!Number.isInteger(options.retentionMonths) || options.retentionMonths < 1)
+    throw new RetentionError(`AUDIT_RETENTION_MONTHS must be at least 1 to archive anything; got ${options.retentionMonths}`);
   const cutoff = retentionCutoff(options.now ?? new Date(), options.retentionMonths);
   const expired = (await monthPartitions(db)).filter((partition) => partition.month < cutoff);
   const archived: ArchiveManifest[] = [];
@@ -56,7 +57,12 @@ export async function archiveExpiredMonths(db: Database, options: RetentionOptio
   return archived;
 }
 
-async function archivePartition(db: Database, partition: MonthPartition, options: RetentionOptions, onProgress: (records: number) => void): Promise<ArchiveManifest | null> {
+async function archivePartition(
+  db: Database,
+  partition: MonthPartition,
+  options: RetentionOptions,
+  onProgress: (records: number) => void,
+): Promise<ArchiveManifest | null> {
   const previous = await latestArchive(db);
   const base = previous ? archiveManifestSchema.parse(previous.manifest) : null;
   if (partition.maxSeq === null || partition.maxSeq <= (base?.lastSeq ?? 0)) {
@@ -64,10 +70,14 @@ async function archivePartition(db: Database, partition: MonthPartition, options
     return null;
   }
   const witnessed = await collectCheckpoints(options.witnesses, options.publicKey);
-  if (witnessed.forks.length > 0) throw new RetentionError(`witnesses hold forked checkpoints (sizes ${witnessed.forks.map((fork) => fork.treeSize).join(', ')}): nothing is archived until that is resolved`);
+  if (witnessed.forks.length > 0)
+    throw new RetentionError(
+      `witnesses hold forked checkpoints (sizes ${witnessed.forks.map((fork) => fork.treeSize).join(', ')}): nothing is archived until that is resolved`,
+    );
   const lastSeq = partition.maxSeq;
   const checkpoint = witnessed.checkpoints.find((candidate) => candidate.treeSize >= lastSeq);
-  if (!checkpoint) throw new RetentionError(`${partition.name} ends at record ${lastSeq}, which no witnessed checkpoint covers yet; try again after the next checkpoint`);
+  if (!checkpoint)
+    throw new RetentionError(`${partition.name} ends at record ${lastSeq}, which no witnessed checkpoint covers yet; try again after the next checkpoint`);
 
   mkdirSync(options.archiveDir, { recursive: true });
   const firstSeq = (base?.lastSeq ?? 0) + 1;
@@ -75,10 +85,11 @@ async function archivePartition(db: Database, partition: MonthPartition, options
   const file = join(options.archiveDir, `${name}.ndjson`);
   const lines: string[] = [];
   const state = stateAfter(base);
-  for (let seq = firstSeq; seq <= lastSeq; ) {
+  for (let seq = firstSeq; seq <= lastSeq;) {
     const page: AuditRecord[] = await readChain(db, seq, lastSeq, PAGE);
     for (const record of page) {
-      if (!extend(state, record, seq)) throw new RetentionError(`record ${seq} is missing or broken: run \`audit verify\`; nothing is archived from a damaged log`);
+      if (!extend(state, record, seq))
+        throw new RetentionError(`record ${seq} is missing or broken: run \`audit verify\`; nothing is archived from a damaged log`);
       lines.push(JSON.stringify(record));
       seq += 1;
     }
@@ -87,7 +98,9 @@ async function archivePartition(db: Database, partition: MonthPartition, options
   }
   const proof = await consistencyProof(db, lastSeq, checkpoint.treeSize);
   if (!verifyConsistency(lastSeq, checkpoint.treeSize, state.frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), proof)) {
-    throw new RetentionError(`records ${firstSeq} to ${lastSeq} do not match the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at}: run \`audit verify\`; nothing is archived`);
+    throw new RetentionError(
+      `records ${firstSeq} to ${lastSeq} do not match the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at}: run \`audit verify\`; nothing is archived`,
+    );
   }
 
   const body = `${lines.join('\n')}\n`;
@@ -128,7 +141,10 @@ export function readArchiveManifest(file: string): ArchiveManifest {
     throw new RetentionError(`${file} is not a readable JSON archive manifest: ${(error as Error).message}`);
   }
   const result = archiveManifestSchema.safeParse(parsed);
-  if (!result.success) throw new RetentionError(`${file} is not an archive manifest: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!result.success)
+    throw new RetentionError(
+      `${file} is not an archive manifest: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   const data = join(file, '..', basename(result.data.file));
   let sha256: string;
   try {
@@ -149,7 +165,13 @@ interface LogState {
 /** The state after an archive's last record, or the empty log's. */
 function stateAfter(archive: ArchiveManifest | null): LogState {
   if (!archive) return { frontier: MerkleFrontier.empty(), previousHash: GENESIS_HASH };
-  return { frontier: MerkleFrontier.of(archive.lastSeq, archive.frontier.map((hash) => Buffer.from(hash, 'hex'))), previousHash: archive.lastHash };
+  return {
+    frontier: MerkleFrontier.of(
+      archive.lastSeq,
+      archive.frontier.map((hash) => Buffer.from(hash, 'hex')),
+    ),
+    previousHash: archive.lastHash,
+  };
 }
 
 /** Adds `record` to the rebuilt log when it is record `seq` and chains onto the state; false (state unchanged) otherwise. */
@@ -188,7 +210,9 @@ export function archiveRecordsProblem(file: string): string | null {
     previous = readArchiveManifest(previousFile);
   }
   const state = stateAfter(previous);
-  const lines = readFileSync(join(dirname(file), manifest.file), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(join(dirname(file), manifest.file), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   for (const [index, line] of lines.entries()) {
     const seq = manifest.firstSeq + index;
     let record: AuditRecord;

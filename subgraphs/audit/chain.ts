@@ -57,9 +57,23 @@ export function canonicalRecord(seq: number, entry: AuditEntry): string {
   const added = [entry.clientRequestId ?? null, entry.keyId ?? null, entry.details ?? null, sent, ...(entry.traceId ? [entry.traceId] : [])];
   const withAdded = added.slice(0, 3).some((value) => value !== null) || sent.length > 0 || Boolean(entry.traceId);
   return JSON.stringify([
-    seq, entry.requestId, entry.at, entry.principal, entry.clientId, entry.officer, entry.purpose, entry.caseNumber,
-    entry.operationName, entry.operationHash, entry.coordinates, entry.subjects, entry.outcome, entry.errorCodes,
-    entry.subgraphs, entry.durationMs, ...(withAdded ? added : []),
+    seq,
+    entry.requestId,
+    entry.at,
+    entry.principal,
+    entry.clientId,
+    entry.officer,
+    entry.purpose,
+    entry.caseNumber,
+    entry.operationName,
+    entry.operationHash,
+    entry.coordinates,
+    entry.subjects,
+    entry.outcome,
+    entry.errorCodes,
+    entry.subgraphs,
+    entry.durationMs,
+    ...(withAdded ? added : []),
   ]);
 }
 

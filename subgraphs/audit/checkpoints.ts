@@ -37,7 +37,10 @@ export function checkpointMessage(checkpoint: Pick<Checkpoint, 'treeSize' | 'roo
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function signCheckpoint(privateKey: KeyObject, treeSize: number, rootHash: string, at = new Date().toISOString()): Checkpoint {
@@ -70,7 +73,8 @@ export function readSigningKey(file: string): KeyObject {
     if (error instanceof AuditKeyError) throw error;
     throw new AuditKeyError(`${file} is not a PEM private key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
   return key;
 }
 
@@ -83,7 +87,8 @@ export function readPublicKey(file: string): KeyObject {
     if (error instanceof AuditKeyError) throw error;
     throw new AuditKeyError(`${file} is not a PEM public or private key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new AuditKeyError(`${file} holds a ${key.asymmetricKeyType ?? 'unrecognised'} key; the audit key must be Ed25519`);
   return key;
 }
 

@@ -6,7 +6,27 @@ export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The fields of a record that the API shows (`AuditRecord`): the CSV's columns, and all an auditor's export holds. */
-export const EXPORT_COLUMNS = ['seq', 'requestId', 'at', 'principal', 'clientId', 'officer', 'purpose', 'caseNumber', 'operationName', 'operationHash', 'coordinates', 'subjects', 'outcome', 'errorCodes', 'subgraphs', 'durationMs', 'previousHash', 'hash', 'sentToSubgraphs'] as const satisfies ReadonlyArray<keyof AuditRecord>;
+export const EXPORT_COLUMNS = [
+  'seq',
+  'requestId',
+  'at',
+  'principal',
+  'clientId',
+  'officer',
+  'purpose',
+  'caseNumber',
+  'operationName',
+  'operationHash',
+  'coordinates',
+  'subjects',
+  'outcome',
+  'errorCodes',
+  'subgraphs',
+  'durationMs',
+  'previousHash',
+  'hash',
+  'sentToSubgraphs',
+] as const satisfies ReadonlyArray<keyof AuditRecord>;
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' };
 

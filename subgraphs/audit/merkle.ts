@@ -193,7 +193,8 @@ export class MerkleFrontier {
 
   /** From the hashes of the perfect subtrees of a tree of `size` leaves (`rangeNodes(0, size)`), in order. */
   static of(size: number, hashes: readonly Buffer[]): MerkleFrontier {
-    if (hashes.length !== rangeNodes(0, size).length) throw new Error(`a tree of ${size} leaves has ${rangeNodes(0, size).length} frontier hashes, not ${hashes.length}`);
+    if (hashes.length !== rangeNodes(0, size).length)
+      throw new Error(`a tree of ${size} leaves has ${rangeNodes(0, size).length} frontier hashes, not ${hashes.length}`);
     return new MerkleFrontier(size, [...hashes]);
   }
 

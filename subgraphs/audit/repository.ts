@@ -101,7 +101,17 @@ export function findRecords(db: Queryable, filter: AuditFilter, first: number, b
         AND ($3::text IS NULL OR officer = $3) AND ($4::text IS NULL OR purpose = $4) AND ($5::text IS NULL OR outcome = $5)
         AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7) AND ($8::bigint IS NULL OR seq < $8)
       ORDER BY seq DESC LIMIT $9`,
-    [filter.subject ?? null, filter.clientId ?? null, filter.officer ?? null, filter.purpose ?? null, filter.outcome ?? null, filter.from ?? null, filter.to ?? null, beforeSeq, first],
+    [
+      filter.subject ?? null,
+      filter.clientId ?? null,
+      filter.officer ?? null,
+      filter.purpose ?? null,
+      filter.outcome ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      beforeSeq,
+      first,
+    ],
   );
 }
 
@@ -157,10 +167,11 @@ export async function recordExtent(db: Queryable): Promise<{ first: number; last
 /** The leaf hashes and subtree hashes of the Merkle tree (see migration 002), as stored rows. */
 export async function appendTreeNodes(db: Queryable, nodes: readonly StoredNode[]): Promise<void> {
   if (nodes.length === 0) return;
-  await db.query(
-    'INSERT INTO audit.tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])',
-    [nodes.map((node) => node.level), nodes.map((node) => node.index), nodes.map((node) => node.hash.toString('hex'))],
-  );
+  await db.query('INSERT INTO audit.tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])', [
+    nodes.map((node) => node.level),
+    nodes.map((node) => node.index),
+    nodes.map((node) => node.hash.toString('hex')),
+  ]);
 }
 
 /**
@@ -221,10 +232,13 @@ const CHECKPOINT_COLUMNS = `tree_size AS "treeSize", root_hash AS "rootHash",
 
 /** Keeps a copy of a checkpoint; a second one of the same size (another replica's) is not kept. */
 export async function insertCheckpoint(db: Queryable, checkpoint: Checkpoint): Promise<void> {
-  await db.query(
-    'INSERT INTO audit.checkpoints (tree_size, root_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING',
-    [checkpoint.treeSize, checkpoint.rootHash, checkpoint.at, checkpoint.keyId, checkpoint.signature],
-  );
+  await db.query('INSERT INTO audit.checkpoints (tree_size, root_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING', [
+    checkpoint.treeSize,
+    checkpoint.rootHash,
+    checkpoint.at,
+    checkpoint.keyId,
+    checkpoint.signature,
+  ]);
 }
 
 /** The newest stored checkpoint, to prove inclusion against (its signature is what makes it trustworthy). */
@@ -240,12 +254,18 @@ export interface ArchiveRow {
 }
 
 export async function insertArchive(db: Queryable, archive: ArchiveRow): Promise<void> {
-  await db.query('INSERT INTO audit.archives (first_seq, last_seq, manifest) VALUES ($1, $2, $3::jsonb)', [archive.firstSeq, archive.lastSeq, JSON.stringify(archive.manifest)]);
+  await db.query('INSERT INTO audit.archives (first_seq, last_seq, manifest) VALUES ($1, $2, $3::jsonb)', [
+    archive.firstSeq,
+    archive.lastSeq,
+    JSON.stringify(archive.manifest),
+  ]);
 }
 
 /** The newest archive: the remaining log continues after its last seq. */
 export async function latestArchive(db: Queryable): Promise<ArchiveRow | undefined> {
-  const [row] = await db.query<ArchiveRow>('SELECT first_seq AS "firstSeq", last_seq AS "lastSeq", manifest FROM audit.archives ORDER BY last_seq DESC LIMIT 1');
+  const [row] = await db.query<ArchiveRow>(
+    'SELECT first_seq AS "firstSeq", last_seq AS "lastSeq", manifest FROM audit.archives ORDER BY last_seq DESC LIMIT 1',
+  );
   return row;
 }
 
@@ -319,14 +339,21 @@ export async function openComplaint(db: Queryable, complaint: { recordSeq: numbe
      ON CONFLICT (record_seq, personal_id) WHERE status = 'OPEN' DO NOTHING`,
     [complaint.recordSeq, complaint.personalId, complaint.reason],
   );
-  const [row] = await db.query<ComplaintRow>(`${COMPLAINT} WHERE c.record_seq = $1 AND c.personal_id = $2 AND c.status = 'OPEN'`, [complaint.recordSeq, complaint.personalId]);
+  const [row] = await db.query<ComplaintRow>(`${COMPLAINT} WHERE c.record_seq = $1 AND c.personal_id = $2 AND c.status = 'OPEN'`, [
+    complaint.recordSeq,
+    complaint.personalId,
+  ]);
   if (!row) throw new Error(`complaint about record ${complaint.recordSeq} was not stored`);
   return row;
 }
 
 /** Newest first, `first` complaints older than `beforeId`, of `status` (any when null). */
 export function findComplaints(db: Queryable, status: ComplaintStatus | null, first: number, beforeId: number | null): Promise<ComplaintRow[]> {
-  return db.query<ComplaintRow>(`${COMPLAINT} WHERE ($1::text IS NULL OR c.status = $1) AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`, [status, beforeId, first]);
+  return db.query<ComplaintRow>(`${COMPLAINT} WHERE ($1::text IS NULL OR c.status = $1) AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`, [
+    status,
+    beforeId,
+    first,
+  ]);
 }
 
 export async function complaintById(db: Queryable, id: number): Promise<ComplaintRow | undefined> {

@@ -3,7 +3,21 @@ import { badUserInput, ErrorCode } from '../../platform';
 import { DateTimeScalar } from '../kit';
 import type { Resolvers } from './generated/resolvers-types';
 import type { AuditContext } from './context';
-import { addComplaintNote, agenciesAccessing, clientExists, closeComplaint, complaintById, findAccessesTo, findComplaints, findRecords, isAccessTo, openComplaint, recordExtent, type AccessEventRow, type ComplaintRow } from './repository';
+import {
+  addComplaintNote,
+  agenciesAccessing,
+  clientExists,
+  closeComplaint,
+  complaintById,
+  findAccessesTo,
+  findComplaints,
+  findRecords,
+  isAccessTo,
+  openComplaint,
+  recordExtent,
+  type AccessEventRow,
+  type ComplaintRow,
+} from './repository';
 import { verifyChain, type ChainVerification } from './verify';
 
 const MAX_PAGE = 500;
@@ -54,13 +68,15 @@ function auditorOf(context: AuditContext, field: string): string {
 
 function text(value: string, argument: string): string {
   const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_TEXT) throw badUserInput(`${argument} must have 1 to ${MAX_TEXT} characters; got ${trimmed.length}`, argument);
+  if (trimmed.length === 0 || trimmed.length > MAX_TEXT)
+    throw badUserInput(`${argument} must have 1 to ${MAX_TEXT} characters; got ${trimmed.length}`, argument);
   return trimmed;
 }
 
 function complaintId(id: string): number {
   const value = Number(id);
-  if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(value)) throw badUserInput(`id must be a complaint id (a positive integer); got "${id.slice(0, 40)}"`, 'id');
+  if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(value))
+    throw badUserInput(`id must be a complaint id (a positive integer); got "${id.slice(0, 40)}"`, 'id');
   return value;
 }
 
@@ -91,7 +107,10 @@ export const resolvers: Resolvers = {
       return { records, nextCursor: nextCursor(records, size) };
     },
     verifyAuditLog: async (_, { fromSeq, toSeq }, context) => {
-      for (const [name, seq] of [['fromSeq', fromSeq], ['toSeq', toSeq]] as const) {
+      for (const [name, seq] of [
+        ['fromSeq', fromSeq],
+        ['toSeq', toSeq],
+      ] as const) {
         if (seq != null && seq < 1) throw badUserInput(`${name} must be a record seq (1, 2, ...); got ${seq}`, name);
       }
       const [result, extent] = await Promise.all([verifyChain(context.db, { fromSeq, toSeq, ...context.trust }), recordExtent(context.db)]);
@@ -101,7 +120,8 @@ export const resolvers: Resolvers = {
       const personalId = citizenOf(context, 'myAccessHistory');
       const size = pageSize(first);
       if (from && to && from >= to) throw badUserInput(`to must be later than from; got from ${from}, to ${to}`, 'to');
-      if (agency != null && !(await clientExists(context.db, agency))) throw badUserInput(`agency "${agency.slice(0, 64)}" is not an agency of this system`, 'agency');
+      if (agency != null && !(await clientExists(context.db, agency)))
+        throw badUserInput(`agency "${agency.slice(0, 64)}" is not an agency of this system`, 'agency');
       const rows = await findAccessesTo(context.db, personalId, { agency, from, to }, size, decodeCursor(after));
       return { events: rows, nextCursor: nextCursor(rows, size), personalId };
     },
@@ -109,7 +129,13 @@ export const resolvers: Resolvers = {
       auditorOf(context, 'complaints');
       const size = pageSize(first);
       const rows = await findComplaints(context.db, status ?? null, size, decodeCursor(after));
-      return { complaints: rows.map((row) => about(context, row)), nextCursor: nextCursor(rows.map((row) => ({ seq: Number(row.id) })), size) };
+      return {
+        complaints: rows.map((row) => about(context, row)),
+        nextCursor: nextCursor(
+          rows.map((row) => ({ seq: Number(row.id) })),
+          size,
+        ),
+      };
     },
   },
   Mutation: {

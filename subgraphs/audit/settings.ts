@@ -11,7 +11,10 @@ export function auditKeyFile(config: AuditLogConfig): string {
 }
 
 export function auditWitnesses(config: AuditLogConfig): Witness[] {
-  return configuredWitnesses({ witnessFile: config.AUDIT_WITNESS_FILE ?? join(config.DATA_DIR, 'audit', 'witness.jsonl'), witnessUrls: config.AUDIT_WITNESS_URLS });
+  return configuredWitnesses({
+    witnessFile: config.AUDIT_WITNESS_FILE ?? join(config.DATA_DIR, 'audit', 'witness.jsonl'),
+    witnessUrls: config.AUDIT_WITNESS_URLS,
+  });
 }
 
 export function auditArchiveDir(config: AuditLogConfig): string {

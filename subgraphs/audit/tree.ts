@@ -3,7 +3,18 @@ import { z } from 'zod';
 import type { Queryable } from '../../platform';
 import { AUDIT_OUTCOMES, canonicalRecord, type AuditEntry, type AuditRecord } from './chain';
 import { checkpointProblem, checkpointSchema, type Checkpoint } from './checkpoints';
-import { consistencyRanges, inclusionRanges, leafHash, MerkleFrontier, nodeKey, nodesFor, rangeHash, rangeNodes, verifyInclusion, type TreeNode } from './merkle';
+import {
+  consistencyRanges,
+  inclusionRanges,
+  leafHash,
+  MerkleFrontier,
+  nodeKey,
+  nodesFor,
+  rangeHash,
+  rangeNodes,
+  verifyInclusion,
+  type TreeNode,
+} from './merkle';
 import { readTreeNodes } from './repository';
 
 /** The salt of one subject's commitment: derived from the record's secret salt, so revealing it reveals no other. */
@@ -79,9 +90,17 @@ export interface InclusionProof {
  * subjects `reveal` accepts (a citizen: their own ID; an auditor: all). Null for a record the checkpoint does not
  * cover yet, or written before subjects were committed.
  */
-export async function proveInclusions(db: Queryable, records: readonly AuditRecord[], checkpoint: Checkpoint, reveal: (subject: string) => boolean): Promise<Array<InclusionProof | null>> {
+export async function proveInclusions(
+  db: Queryable,
+  records: readonly AuditRecord[],
+  checkpoint: Checkpoint,
+  reveal: (subject: string) => boolean,
+): Promise<Array<InclusionProof | null>> {
   const provable = (record: AuditRecord) => record.seq <= checkpoint.treeSize && record.subjectSalt !== null;
-  const paths = await storedRangeHashLists(db, records.map((record) => (provable(record) ? inclusionRanges(record.seq - 1, checkpoint.treeSize) : [])));
+  const paths = await storedRangeHashLists(
+    db,
+    records.map((record) => (provable(record) ? inclusionRanges(record.seq - 1, checkpoint.treeSize) : [])),
+  );
   return records.map((record, index) => {
     const { subjectSalt, ...visible } = record;
     if (!provable(record) || subjectSalt === null) return null;
@@ -106,26 +125,28 @@ const stringOrNull = z.string().nullable();
 /** The shape of a proof file; anything else is refused before any hashing. */
 export const inclusionProofSchema = z.object({
   version: z.literal(1),
-  record: z.object({
-    seq: z.number().int().min(1),
-    requestId: z.string(),
-    at: z.string(),
-    principal: z.string(),
-    clientId: stringOrNull,
-    officer: stringOrNull,
-    purpose: stringOrNull,
-    caseNumber: stringOrNull,
-    operationName: stringOrNull,
-    operationHash: stringOrNull,
-    coordinates: z.array(z.string()),
-    subjects: z.array(z.string()),
-    outcome: z.enum(AUDIT_OUTCOMES),
-    errorCodes: z.array(z.string()),
-    subgraphs: z.array(z.string()),
-    durationMs: z.number().int(),
-    previousHash: HEX,
-    hash: HEX,
-  }).loose(),
+  record: z
+    .object({
+      seq: z.number().int().min(1),
+      requestId: z.string(),
+      at: z.string(),
+      principal: z.string(),
+      clientId: stringOrNull,
+      officer: stringOrNull,
+      purpose: stringOrNull,
+      caseNumber: stringOrNull,
+      operationName: stringOrNull,
+      operationHash: stringOrNull,
+      coordinates: z.array(z.string()),
+      subjects: z.array(z.string()),
+      outcome: z.enum(AUDIT_OUTCOMES),
+      errorCodes: z.array(z.string()),
+      subgraphs: z.array(z.string()),
+      durationMs: z.number().int(),
+      previousHash: HEX,
+      hash: HEX,
+    })
+    .loose(),
   subjectCommitments: z.array(HEX),
   revealed: z.array(z.object({ subject: z.string(), salt: HEX })),
   leafIndex: z.number().int().min(0),
@@ -149,6 +170,14 @@ export function inclusionProofProblem(proof: InclusionProof, publicKey: KeyObjec
   const uncommitted = proof.revealed.find(({ subject, salt }) => !proof.subjectCommitments.includes(subjectCommitment(salt, subject)));
   if (uncommitted) return `subject ${uncommitted.subject} is not among the record's committed subjects`;
   const path = proof.auditPath.map((hash) => Buffer.from(hash, 'hex'));
-  const included = verifyInclusion(proof.leafIndex, proof.treeSize, leafOf(proof.record.seq, proof.record, proof.subjectCommitments), path, Buffer.from(proof.rootHash, 'hex'));
-  return included ? null : `record ${proof.record.seq} as given is not in the tree of ${proof.treeSize} records signed at ${proof.checkpoint.at}: it was changed, or the path is wrong`;
+  const included = verifyInclusion(
+    proof.leafIndex,
+    proof.treeSize,
+    leafOf(proof.record.seq, proof.record, proof.subjectCommitments),
+    path,
+    Buffer.from(proof.rootHash, 'hex'),
+  );
+  return included
+    ? null
+    : `record ${proof.record.seq} as given is not in the tree of ${proof.treeSize} records signed at ${proof.checkpoint.at}: it was changed, or the path is wrong`;
 }

@@ -58,7 +58,9 @@ type Finding = NonNullable<ChainVerification['firstBroken']>;
  */
 export async function verifyChain(db: Queryable, options: VerifyOptions): Promise<ChainVerification> {
   const warnings: string[] = [];
-  const witnessed = options.publicKey ? await collectCheckpoints(options.witnesses, options.publicKey) : { checkpoints: [], forks: [], problems: ['no audit public key: only the hash chain is checked, not the signed checkpoints'] };
+  const witnessed = options.publicKey
+    ? await collectCheckpoints(options.witnesses, options.publicKey)
+    : { checkpoints: [], forks: [], problems: ['no audit public key: only the hash chain is checked, not the signed checkpoints'] };
   warnings.push(...witnessed.problems);
   const checkpoints = witnessed.checkpoints.filter((checkpoint) => !witnessed.forks.some((fork) => fork.treeSize === checkpoint.treeSize));
   const result = (checked: number, firstBroken: Finding | null, checkpoint: Checkpoint | null): ChainVerification => ({
@@ -72,7 +74,12 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
 
   const stored = options.base === undefined ? await latestArchive(db) : undefined;
   const storedManifest = stored ? archiveManifestSchema.safeParse(stored.manifest) : null;
-  if (stored && !storedManifest?.success) return result(0, { seq: stored.lastSeq, kind: 'UNTRUSTED_BASE', reason: `the archive the database records as ending at record ${stored.lastSeq} has no valid manifest` }, null);
+  if (stored && !storedManifest?.success)
+    return result(
+      0,
+      { seq: stored.lastSeq, kind: 'UNTRUSTED_BASE', reason: `the archive the database records as ending at record ${stored.lastSeq} has no valid manifest` },
+      null,
+    );
   const base = options.base === undefined ? (storedManifest?.data ?? null) : options.base;
   const start = await startOf(db, options, base, checkpoints, warnings);
   if ('kind' in start) return result(0, start, null);
@@ -98,7 +105,15 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
       if (frontier && checkpoint && frontier.size === checkpoint.treeSize) {
         if (frontier.root().toString('hex') !== checkpoint.rootHash) {
           const from = (matched?.treeSize ?? start.seq) + 1;
-          return result(checked, { seq: from, kind: 'EDITED', reason: `records ${from} to ${checkpoint.treeSize} do not match the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at}: at least one of them was edited, inserted, removed or moved, and the tree in the database was rewritten along with them` }, matched);
+          return result(
+            checked,
+            {
+              seq: from,
+              kind: 'EDITED',
+              reason: `records ${from} to ${checkpoint.treeSize} do not match the checkpoint of ${checkpoint.treeSize} records signed at ${checkpoint.at}: at least one of them was edited, inserted, removed or moved, and the tree in the database was rewritten along with them`,
+            },
+            matched,
+          );
         }
         matched = checkpoint;
         next += 1;
@@ -111,28 +126,64 @@ export async function verifyChain(db: Queryable, options: VerifyOptions): Promis
   const unmatched = (matched?.treeSize ?? start.seq) + 1;
   const missing = ahead[next];
   if (missing && options.toSeq == null) {
-    return result(checked, { seq: last + 1, kind: 'TRUNCATED', reason: `the log ends at record ${last}, but the checkpoint signed at ${missing.at} covers ${missing.treeSize} records: records ${last + 1} to ${missing.treeSize} were deleted` }, matched);
+    return result(
+      checked,
+      {
+        seq: last + 1,
+        kind: 'TRUNCATED',
+        reason: `the log ends at record ${last}, but the checkpoint signed at ${missing.at} covers ${missing.treeSize} records: records ${last + 1} to ${missing.treeSize} were deleted`,
+      },
+      matched,
+    );
   }
   // A range that ends between checkpoints: the next one starts from the tree the database holds at its end, so
   // that tree must be the one these records rebuild, or records edited with their leaves alone would pass both.
   // (A log with no tree yet, written before it existed, has nothing to compare.)
-  if (frontier && options.toSeq != null && last >= unmatched && treeLeaves >= last && !(await loadFrontier(db, last).catch(() => null))?.root().equals(frontier.root())) {
-    return result(checked, { seq: unmatched, kind: 'EDITED', reason: `records ${unmatched} to ${last} do not rebuild the Merkle tree the database holds for them: at least one of them, or the tree, was changed; verify from the start to find which` }, matched);
+  if (
+    frontier &&
+    options.toSeq != null &&
+    last >= unmatched &&
+    treeLeaves >= last &&
+    !(await loadFrontier(db, last).catch(() => null))?.root().equals(frontier.root())
+  ) {
+    return result(
+      checked,
+      {
+        seq: unmatched,
+        kind: 'EDITED',
+        reason: `records ${unmatched} to ${last} do not rebuild the Merkle tree the database holds for them: at least one of them, or the tree, was changed; verify from the start to find which`,
+      },
+      matched,
+    );
   }
   if (options.publicKey && checkpoints.length === 0) warnings.push('no witness holds a checkpoint signed by the audit key: only the hash chain was checked');
-  else if (options.publicKey && last >= unmatched && !checkpoints.some((checkpoint) => checkpoint.treeSize >= last)) warnings.push(`records ${unmatched} to ${last} are newer than the newest witnessed checkpoint: only the hash chain covers them`);
+  else if (options.publicKey && last >= unmatched && !checkpoints.some((checkpoint) => checkpoint.treeSize >= last))
+    warnings.push(`records ${unmatched} to ${last} are newer than the newest witnessed checkpoint: only the hash chain covers them`);
   return result(checked, null, matched);
 }
 
 /** Where checking starts, tied to a signed checkpoint when it is not the beginning of the log. */
-async function startOf(db: Queryable, options: VerifyOptions, base: ArchiveManifest | null, checkpoints: readonly Checkpoint[], warnings: string[]): Promise<Start | Finding> {
+async function startOf(
+  db: Queryable,
+  options: VerifyOptions,
+  base: ArchiveManifest | null,
+  checkpoints: readonly Checkpoint[],
+  warnings: string[],
+): Promise<Start | Finding> {
   const baseSeq = base?.lastSeq ?? 0;
   const fromSeq = Math.max(options.fromSeq ?? 1, baseSeq + 1);
   if (fromSeq === 1) return { seq: 0, previousHash: GENESIS_HASH, frontier: options.publicKey ? MerkleFrontier.empty() : null };
   if (base && fromSeq === baseSeq + 1) {
     const problem = baseProblem(base, options.publicKey, checkpoints);
     if (problem) return { seq: baseSeq, kind: 'UNTRUSTED_BASE', reason: `the archive ending at record ${baseSeq} cannot be the base of the log: ${problem}` };
-    return { seq: baseSeq, previousHash: base.lastHash, frontier: MerkleFrontier.of(baseSeq, base.frontier.map((hash) => Buffer.from(hash, 'hex'))) };
+    return {
+      seq: baseSeq,
+      previousHash: base.lastHash,
+      frontier: MerkleFrontier.of(
+        baseSeq,
+        base.frontier.map((hash) => Buffer.from(hash, 'hex')),
+      ),
+    };
   }
   const seq = fromSeq - 1;
   const previousHash = await hashOf(db, seq);
@@ -146,7 +197,11 @@ async function startOf(db: Queryable, options: VerifyOptions, base: ArchiveManif
   }
   const proof = await consistencyProof(db, seq, anchor.treeSize);
   if (!verifyConsistency(seq, anchor.treeSize, frontier.root(), Buffer.from(anchor.rootHash, 'hex'), proof)) {
-    return { seq, kind: 'EDITED', reason: `the first ${seq} records in the database's tree are not those of the checkpoint of ${anchor.treeSize} records signed at ${anchor.at}; verify from the start to find which` };
+    return {
+      seq,
+      kind: 'EDITED',
+      reason: `the first ${seq} records in the database's tree are not those of the checkpoint of ${anchor.treeSize} records signed at ${anchor.at}; verify from the start to find which`,
+    };
   }
   return { seq, previousHash, frontier };
 }
@@ -157,26 +212,42 @@ function baseProblem(base: ArchiveManifest, publicKey: KeyObject | null, checkpo
   const signature = checkpointProblem(base.checkpoint, publicKey);
   if (signature) return `its checkpoint is not trusted: ${signature}`;
   const witnessed = checkpoints.find((checkpoint) => checkpoint.treeSize === base.checkpoint.treeSize);
-  if (witnessed && witnessed.rootHash !== base.checkpoint.rootHash) return `its checkpoint of ${base.checkpoint.treeSize} records disagrees with the witnessed one`;
+  if (witnessed && witnessed.rootHash !== base.checkpoint.rootHash)
+    return `its checkpoint of ${base.checkpoint.treeSize} records disagrees with the witnessed one`;
   let frontier: MerkleFrontier;
   try {
-    frontier = MerkleFrontier.of(base.lastSeq, base.frontier.map((hash) => Buffer.from(hash, 'hex')));
+    frontier = MerkleFrontier.of(
+      base.lastSeq,
+      base.frontier.map((hash) => Buffer.from(hash, 'hex')),
+    );
   } catch (error) {
     return (error as Error).message;
   }
   const proof = base.consistency.map((hash) => Buffer.from(hash, 'hex'));
-  return verifyConsistency(base.lastSeq, base.checkpoint.treeSize, frontier.root(), Buffer.from(base.checkpoint.rootHash, 'hex'), proof) ? null : `its ${base.lastSeq} records are not a prefix of its signed checkpoint`;
+  return verifyConsistency(base.lastSeq, base.checkpoint.treeSize, frontier.root(), Buffer.from(base.checkpoint.rootHash, 'hex'), proof)
+    ? null
+    : `its ${base.lastSeq} records are not a prefix of its signed checkpoint`;
 }
 
 /** What is wrong with `record`, if anything: its place, its link to its predecessor, its hash, its leaf. */
-async function recordFinding(db: Queryable, record: RecordWithLeaf, expectedSeq: number, previousHash: string, covering: Checkpoint | null, treeLeaves: number): Promise<Finding | null> {
+async function recordFinding(
+  db: Queryable,
+  record: RecordWithLeaf,
+  expectedSeq: number,
+  previousHash: string,
+  covering: Checkpoint | null,
+  treeLeaves: number,
+): Promise<Finding | null> {
   const { seq } = record;
   if (seq > expectedSeq) return { seq: expectedSeq, kind: 'DELETED', reason: `record ${expectedSeq} is missing: the chain jumps to ${seq}` };
   if (seq < expectedSeq) return { seq, kind: 'INSERTED', reason: `a second record numbered ${seq} was inserted` };
-  if (record.previousHash !== previousHash) return { seq, kind: 'REORDERED', reason: `its previous hash is not the hash of record ${seq - 1}: records were removed or reordered` };
-  if (chainHash(previousHash, seq, record) !== record.hash) return { seq, kind: 'EDITED', reason: 'its content does not match its hash: the record was altered' };
+  if (record.previousHash !== previousHash)
+    return { seq, kind: 'REORDERED', reason: `its previous hash is not the hash of record ${seq - 1}: records were removed or reordered` };
+  if (chainHash(previousHash, seq, record) !== record.hash)
+    return { seq, kind: 'EDITED', reason: 'its content does not match its hash: the record was altered' };
   // The chain holds; whoever rewrote it with the public hash function still cannot match the leaves the checkpoints signed.
-  if (record.storedLeaf === null && treeLeaves > 0) return { seq, kind: 'INSERTED', reason: `record ${seq} has no leaf in the Merkle tree: it was inserted outside the gateway's writer` };
+  if (record.storedLeaf === null && treeLeaves > 0)
+    return { seq, kind: 'INSERTED', reason: `record ${seq} has no leaf in the Merkle tree: it was inserted outside the gateway's writer` };
   if (record.storedLeaf !== null && record.storedLeaf !== recordLeaf(record).toString('hex')) return classify(db, record, covering);
   return null;
 }
@@ -201,12 +272,31 @@ async function authenticLeaf(db: Queryable, index: number, checkpoint: Checkpoin
 async function classify(db: Queryable, record: AuditRecord, covering: Checkpoint | null): Promise<Finding> {
   const { seq } = record;
   const [here, after] = await Promise.all([authenticLeaf(db, seq - 1, covering), authenticLeaf(db, seq, covering)]);
-  if (!here) return { seq, kind: 'EDITED', reason: `record ${seq} does not match the leaf the Merkle tree holds for it, and no witnessed checkpoint vouches for that leaf: the record or the tree was changed` };
+  if (!here)
+    return {
+      seq,
+      kind: 'EDITED',
+      reason: `record ${seq} does not match the leaf the Merkle tree holds for it, and no witnessed checkpoint vouches for that leaf: the record or the tree was changed`,
+    };
   const [following] = (await readChainWithLeaves(db, seq + 1, seq + 1, 1)) as Array<AuditRecord | undefined>;
   const movedUp = after !== null && recordLeaf({ ...record, seq: seq + 1 }).equals(after);
   const followingWasHere = following !== undefined && recordLeaf({ ...following, seq }).equals(here);
   if (movedUp && followingWasHere) return { seq, kind: 'REORDERED', reason: `records ${seq} and ${seq + 1} were swapped` };
-  if (movedUp) return { seq, kind: 'DELETED', reason: `record ${seq} was deleted and the records after it renumbered (record ${seq} now holds what was record ${seq + 1})` };
-  if (followingWasHere) return { seq, kind: 'INSERTED', reason: `record ${seq} was inserted and the records after it renumbered (record ${seq + 1} now holds what was record ${seq})` };
-  return { seq, kind: 'EDITED', reason: `record ${seq} was edited: its content is not what the signed checkpoint of ${String(covering?.treeSize)} records committed to` };
+  if (movedUp)
+    return {
+      seq,
+      kind: 'DELETED',
+      reason: `record ${seq} was deleted and the records after it renumbered (record ${seq} now holds what was record ${seq + 1})`,
+    };
+  if (followingWasHere)
+    return {
+      seq,
+      kind: 'INSERTED',
+      reason: `record ${seq} was inserted and the records after it renumbered (record ${seq + 1} now holds what was record ${seq})`,
+    };
+  return {
+    seq,
+    kind: 'EDITED',
+    reason: `record ${seq} was edited: its content is not what the signed checkpoint of ${String(covering?.treeSize)} records committed to`,
+  };
 }

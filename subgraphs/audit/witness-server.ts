@@ -43,7 +43,8 @@ async function readCheckpoint(request: IncomingMessage): Promise<Checkpoint> {
     throw new Refusal(400, 'the body is not JSON');
   }
   const result = checkpointSchema.safeParse(parsed);
-  if (!result.success) throw new Refusal(400, `the body is not a checkpoint: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!result.success)
+    throw new Refusal(400, `the body is not a checkpoint: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return result.data;
 }
 
@@ -69,7 +70,10 @@ export async function startWitnessServer(options: WitnessServerOptions): Promise
     const held = (await witness.read()).filter((line): line is Checkpoint => !('problem' in line) && line.treeSize === checkpoint.treeSize);
     if (held.some((other) => other.rootHash === checkpoint.rootHash)) return 200;
     if (held.length > 0) {
-      options.log.warn({ treeSize: checkpoint.treeSize, held: held.map((other) => other.rootHash), offered: checkpoint.rootHash }, 'audit log fork offered to the witness');
+      options.log.warn(
+        { treeSize: checkpoint.treeSize, held: held.map((other) => other.rootHash), offered: checkpoint.rootHash },
+        'audit log fork offered to the witness',
+      );
       throw new Refusal(409, `a different root is already held for ${checkpoint.treeSize} records: the log was forked`);
     }
     await witness.publish(checkpoint);

@@ -30,7 +30,11 @@ function parseLines(text: string, name: string): Array<Checkpoint | { problem: s
         return { problem: `${name} line ${number} is not JSON` };
       }
       const result = checkpointSchema.safeParse(parsed);
-      return result.success ? result.data : { problem: `${name} line ${number} is not a checkpoint: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}` };
+      return result.success
+        ? result.data
+        : {
+            problem: `${name} line ${number} is not a checkpoint: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+          };
     });
 }
 
@@ -64,7 +68,12 @@ export function httpWitness(url: string): Witness {
   return {
     name: url,
     async publish(checkpoint) {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checkpoint), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(checkpoint),
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
       await response.body?.cancel();
       if (!response.ok) throw new Error(`witness ${url} answered HTTP ${response.status}`);
     },
@@ -122,7 +131,9 @@ export async function collectCheckpoints(witnesses: readonly Witness[], publicKe
     }),
   );
   const sizes = [...bySize.keys()].sort((a, b) => a - b);
-  const forks = sizes.filter((size) => (bySize.get(size)?.size ?? 0) > 1).map((treeSize) => ({ treeSize, rootHashes: [...(bySize.get(treeSize)?.keys() ?? [])].sort() }));
+  const forks = sizes
+    .filter((size) => (bySize.get(size)?.size ?? 0) > 1)
+    .map((treeSize) => ({ treeSize, rootHashes: [...(bySize.get(treeSize)?.keys() ?? [])].sort() }));
   const checkpoints = sizes.flatMap((size) => [...(bySize.get(size)?.values() ?? [])]);
   return { checkpoints, forks, problems };
 }

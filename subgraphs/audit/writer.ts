@@ -96,7 +96,8 @@ const PAGE = 5_000;
 async function readTail(tx: Session): Promise<Tail> {
   const newest = (await lastRecord(tx)) ?? { seq: 0, hash: GENESIS_HASH };
   const size = await treeSize(tx);
-  if (size > newest.seq) throw new Error(`the audit tree has ${size} leaves but the newest record is ${newest.seq}: records were removed; run \`audit verify\``);
+  if (size > newest.seq)
+    throw new Error(`the audit tree has ${size} leaves but the newest record is ${newest.seq}: records were removed; run \`audit verify\``);
   const frontier = await loadFrontier(tx, size);
   while (frontier.size < newest.seq) {
     const page = await readChain(tx, frontier.size + 1, newest.seq, PAGE);
@@ -128,7 +129,10 @@ export async function appendWithin(tx: Session, entries: readonly AuditEntry[]):
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
   await ensureMonthPartitions(tx, [...new Set(entries.flatMap((entry) => monthsFor(entry.at)))]);
   const current = await readTail(tx);
-  const chained = chainOnto(current, entries.map((entry) => ({ entry })));
+  const chained = chainOnto(
+    current,
+    entries.map((entry) => ({ entry })),
+  );
   if (!(await appendRecords(tx, chained.records, current.hash))) throw new Error('the newest audit record changed while the chain lock was held');
   await appendTreeNodes(tx, chained.nodes);
   return chained.records;
@@ -147,7 +151,8 @@ export async function appendWithin(tx: Session, entries: readonly AuditEntry[]):
 export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = null, telemetry = UNREPORTED }: AuditWriterOptions): AuditWriter {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer; got ${maxBatch}`);
   if (!Number.isInteger(flushMs) || flushMs < 0) throw new Error(`flushMs must be a whole number of milliseconds; got ${flushMs}`);
-  if (checkpoints && (!Number.isInteger(checkpoints.everyMs) || checkpoints.everyMs < 1)) throw new Error(`checkpoints.everyMs must be a positive integer; got ${checkpoints.everyMs}`);
+  if (checkpoints && (!Number.isInteger(checkpoints.everyMs) || checkpoints.everyMs < 1))
+    throw new Error(`checkpoints.everyMs must be a positive integer; got ${checkpoints.everyMs}`);
   let queue: Pending[] = [];
   let timer: NodeJS.Timeout | null = null;
   let checkpointTimer: NodeJS.Timeout | null = null;
@@ -191,20 +196,23 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
 
   async function commit(batch: Pending[], forceCheckpoint: boolean): Promise<void> {
     const newMonths = [...new Set(batch.flatMap(({ entry }) => monthsFor(entry.at)))].filter((month) => !months.has(month));
-    const { chained, checkpoint } = await telemetry.commit(batch.length, () => db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
-      await ensureMonthPartitions(tx, newMonths);
-      let chained = tail && batch.length > 0 ? chainOnto(tail, batch) : null;
-      if (!chained || !tail || !(await appendRecords(tx, chained.records, tail.hash))) {
-        const current = await readTail(tx);
-        chained = chainOnto(current, batch);
-        if (batch.length > 0 && !(await appendRecords(tx, chained.records, current.hash))) throw new Error('the newest audit record changed while the chain lock was held');
-      }
-      await appendTreeNodes(tx, chained.nodes);
-      const checkpoint = checkpointOf(chained.tail.seq, chained.tail.frontier, forceCheckpoint);
-      if (checkpoint) await insertCheckpoint(tx, checkpoint);
-      return { chained, checkpoint };
-    }));
+    const { chained, checkpoint } = await telemetry.commit(batch.length, () =>
+      db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CHAIN_LOCK]);
+        await ensureMonthPartitions(tx, newMonths);
+        let chained = tail && batch.length > 0 ? chainOnto(tail, batch) : null;
+        if (!chained || !tail || !(await appendRecords(tx, chained.records, tail.hash))) {
+          const current = await readTail(tx);
+          chained = chainOnto(current, batch);
+          if (batch.length > 0 && !(await appendRecords(tx, chained.records, current.hash)))
+            throw new Error('the newest audit record changed while the chain lock was held');
+        }
+        await appendTreeNodes(tx, chained.nodes);
+        const checkpoint = checkpointOf(chained.tail.seq, chained.tail.frontier, forceCheckpoint);
+        if (checkpoint) await insertCheckpoint(tx, checkpoint);
+        return { chained, checkpoint };
+      }),
+    );
     tail = chained.tail;
     for (const month of newMonths) months.add(month);
     chained.records.forEach((record, index) => batch[index]?.resolve(record.seq));
@@ -228,7 +236,10 @@ export function createAuditWriter({ db, flushMs, maxBatch, log, checkpoints = nu
         await commitGroup(batch.slice(half), forceCheckpoint);
         return;
       }
-      log.error({ err: error, records: batch.length, requestIds: batch.length === 1 ? batch.map(({ entry }) => entry.requestId) : undefined }, 'audit log write failed');
+      log.error(
+        { err: error, records: batch.length, requestIds: batch.length === 1 ? batch.map(({ entry }) => entry.requestId) : undefined },
+        'audit log write failed',
+      );
       const failure = new Error(`audit log write failed: ${(error as Error).message}`);
       for (const pending of batch) pending.reject(failure);
     }

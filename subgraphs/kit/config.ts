@@ -20,7 +20,10 @@ export const auditLogKeys = {
     .string()
     .optional()
     .transform((value, context) => {
-      const urls = (value ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+      const urls = (value ?? '')
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean);
       for (const url of urls) {
         if (!z.url({ protocol: /^https?$/ }).safeParse(url).success) {
           context.addIssue({ code: 'custom', message: `each entry must be an http(s) URL; got "${url}"` });
@@ -49,13 +52,19 @@ export const registryKeys = {
     .optional()
     .transform((value, context) => {
       if (value === undefined) return undefined;
-      const entries = value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean);
       const hostName = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
       for (const entry of entries) {
         const [address = '', prefix, extra] = entry.split('/');
         const family = isIP(address);
         const bits = family === 6 ? 128 : 32;
-        const valid = prefix === undefined ? family !== 0 || hostName.test(entry) : extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+        const valid =
+          prefix === undefined
+            ? family !== 0 || hostName.test(entry)
+            : extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
         if (!valid) {
           context.addIssue({ code: 'custom', message: `each entry must be a host name, an IP address or a CIDR; got "${entry}"` });
           return z.NEVER;
@@ -64,7 +73,12 @@ export const registryKeys = {
       return entries;
     }),
   /** Largest SDL the registry reads; a larger one is refused at once (SDL_TOO_LARGE). */
-  REGISTRY_MAX_SDL_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  REGISTRY_MAX_SDL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024),
   /**
    * How long composing and checking one change may take in its worker thread before it is stopped
    * (SCHEMA_CHECK_TIMEOUT); below SUBGRAPH_TIMEOUT_MS, so that the gateway hears the refusal rather than a timeout.

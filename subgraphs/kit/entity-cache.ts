@@ -13,7 +13,8 @@ export const ENTITY_CHANGE_CHANNEL = 'once_entity_change';
  * entries are shared, so the first process to hear of a change drops them for all. Returns the stop function.
  */
 export function followEntityChanges(cache: EntityCache, database: Pick<Database, 'listen'>, log: Logger): Promise<() => Promise<void>> {
-  const dropEverything = () => cache.invalidate().catch((error: unknown) => log.warn({ err: error }, 'entity cache not invalidated; entries expire after ENTITY_CACHE_TTL_S'));
+  const dropEverything = () =>
+    cache.invalidate().catch((error: unknown) => log.warn({ err: error }, 'entity cache not invalidated; entries expire after ENTITY_CACHE_TTL_S'));
   return database.listen(ENTITY_CHANGE_CHANNEL, {
     notice(payload) {
       const change = parseChange(payload);
@@ -74,7 +75,11 @@ export async function throughCache<Row>(
   entityCacheLookups.inc({ namespace, result: 'hit' }, keys.length - missing.length);
   entityCacheLookups.inc({ namespace, result: 'miss' }, missing.length);
   const loaded = missing.length > 0 ? await load(missing) : [];
-  if (loaded.length > 0) await cache.set(namespace, loaded.map((row) => [keyOf(row), row] as const));
+  if (loaded.length > 0)
+    await cache.set(
+      namespace,
+      loaded.map((row) => [keyOf(row), row] as const),
+    );
   return [...cached.filter((row): row is Row => row !== undefined), ...loaded];
 }
 
@@ -144,11 +149,14 @@ class RedisEntityCache implements EntityCache {
   }
 
   get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>> {
-    return this.redis.use(async (redis) => {
-      const prefix = await this.prefix(redis);
-      const values = await redis.mget(keys.map((key) => `${prefix}${namespace}:${key}`));
-      return values.map((value) => (value === null ? undefined : (JSON.parse(value) as Row)));
-    }, keys.map(() => undefined));
+    return this.redis.use(
+      async (redis) => {
+        const prefix = await this.prefix(redis);
+        const values = await redis.mget(keys.map((key) => `${prefix}${namespace}:${key}`));
+        return values.map((value) => (value === null ? undefined : (JSON.parse(value) as Row)));
+      },
+      keys.map(() => undefined),
+    );
   }
 
   async set(namespace: string, entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {

@@ -47,7 +47,8 @@ export const DateTimeScalar = new GraphQLScalarType<string, string>({
   },
   parseValue: (value) => {
     const instant = new Date(String(value));
-    if (typeof value !== 'string' || Number.isNaN(instant.getTime())) throw badUserInput(`DateTime must be an ISO 8601 timestamp; got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || Number.isNaN(instant.getTime()))
+      throw badUserInput(`DateTime must be an ISO 8601 timestamp; got ${JSON.stringify(value)}`);
     return instant.toISOString();
   },
 });

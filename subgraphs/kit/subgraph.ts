@@ -6,7 +6,19 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { type Queryable, createErrorFormatter, ErrorCode, clientLabel, noteRequest, HttpError, startGraphQLHttpServer, type RequestInfo, type RunningServer, signatureProblem, type Logger } from '../../platform';
+import {
+  type Queryable,
+  createErrorFormatter,
+  ErrorCode,
+  clientLabel,
+  noteRequest,
+  HttpError,
+  startGraphQLHttpServer,
+  type RequestInfo,
+  type RunningServer,
+  signatureProblem,
+  type Logger,
+} from '../../platform';
 import type { SubgraphConfig } from './config';
 import type { SubgraphServices } from './services';
 
@@ -79,7 +91,11 @@ export function subgraphSchema<TContext extends SubgraphContext>(module: Subgrap
 }
 
 /** The Apollo Server of one subgraph, as it runs in production: error masking, no Studio tracing. */
-export function createSubgraphServer<TContext extends SubgraphContext>(module: SubgraphModule<TContext>, config: SubgraphConfig, log: Logger): ApolloServer<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(
+  module: SubgraphModule<TContext>,
+  config: SubgraphConfig,
+  log: Logger,
+): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: subgraphSchema(module),
     formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
@@ -109,10 +125,7 @@ function reportSubjects<TContext extends SubgraphContext>(): ApolloServerPlugin<
  * Serves a subgraph over HTTP. It answers only requests the gateway signed with this subgraph's secret; it will not
  * start without one.
  */
-export async function startSubgraph(
-  module: SubgraphModule,
-  options: { deps: SubgraphDeps; port: number; log: Logger },
-): Promise<RunningServer> {
+export async function startSubgraph(module: SubgraphModule, options: { deps: SubgraphDeps; port: number; log: Logger }): Promise<RunningServer> {
   const { config } = options.deps;
   const secret = config.SUBGRAPH_SECRETS[module.name];
   if (!secret) throw new Error(`SUBGRAPH_SECRETS has no secret for subgraph ${module.name}: it serves only requests the gateway signs`);

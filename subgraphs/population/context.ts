@@ -13,7 +13,11 @@ export function createPopulationContext({ db, config, platform }: SubgraphDeps):
   const keyOf = (row: CitizenRecord) => row.personalId;
   return {
     subjects,
-    citizens: keyedLoader(async (ids) => noteSubjects(subjects, await throughCache(platform.cache, 'population:citizen', ids, repository.findByIds, keyOf), (row) => [row.personalId]), keyOf),
+    citizens: keyedLoader(
+      async (ids) =>
+        noteSubjects(subjects, await throughCache(platform.cache, 'population:citizen', ids, repository.findByIds, keyOf), (row) => [row.personalId]),
+      keyOf,
+    ),
     maxCitizensPerQuery: config.MAX_CITIZENS_PER_QUERY,
   };
 }

@@ -30,10 +30,34 @@ export interface CitizenRow {
   spouse_id: string | null;
 }
 
-const CITIZEN_COLUMNS = ['personal_id', 'full_name', 'other_names', 'date_of_birth', 'sex', 'place_of_birth',
-  'place_of_birth_registration', 'hometown', 'ethnicity', 'religion', 'nationality', 'blood_type', 'marital_status',
-  'old_id_number', 'id_card_issued_on', 'id_card_issued_by', 'id_card_expires_on', 'phone', 'email', 'occupation',
-  'life_status', 'date_of_death', 'missing_since', 'father_id', 'mother_id', 'spouse_id'] as const satisfies ReadonlyArray<keyof CitizenRow>;
+const CITIZEN_COLUMNS = [
+  'personal_id',
+  'full_name',
+  'other_names',
+  'date_of_birth',
+  'sex',
+  'place_of_birth',
+  'place_of_birth_registration',
+  'hometown',
+  'ethnicity',
+  'religion',
+  'nationality',
+  'blood_type',
+  'marital_status',
+  'old_id_number',
+  'id_card_issued_on',
+  'id_card_issued_by',
+  'id_card_expires_on',
+  'phone',
+  'email',
+  'occupation',
+  'life_status',
+  'date_of_death',
+  'missing_since',
+  'father_id',
+  'mother_id',
+  'spouse_id',
+] as const satisfies ReadonlyArray<keyof CitizenRow>;
 
 /**
  * The population agency's seeding: with its migrations, the only writer of its tables. The seed tool generates rows
@@ -54,7 +78,10 @@ export async function countCitizens(db: Queryable): Promise<number> {
 
 /** A few citizens to sign in as in a demo: `first` (when it is one) and then the lowest personal IDs. */
 export function firstCitizens(db: Queryable, first: string, limit: number): Promise<Array<{ personalId: string; fullName: string }>> {
-  return db.query(`SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY personal_id = $1 DESC, personal_id LIMIT $2`, [first, limit]);
+  return db.query(`SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY personal_id = $1 DESC, personal_id LIMIT $2`, [
+    first,
+    limit,
+  ]);
 }
 
 /** Personal IDs spread over the whole data set (not the lowest ones), for load that touches every part of it. */

@@ -18,15 +18,19 @@ export function createProceduresContext({ db, platform }: SubgraphDeps): Procedu
     subjects,
     proceduresOf: keyedLoader(
       async (ids) =>
-        noteSubjects(
-          subjects,
-          await throughCache(platform.cache, 'procedures:citizen', ids, repository.findByCitizens, (row) => row.personalId),
-          (row) => (row.documents.length + row.dossiers.length > 0 ? [row.personalId] : []),
+        noteSubjects(subjects, await throughCache(platform.cache, 'procedures:citizen', ids, repository.findByCitizens, (row) => row.personalId), (row) =>
+          row.documents.length + row.dossiers.length > 0 ? [row.personalId] : [],
         ),
       (row) => row.personalId,
     ),
-    documents: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findDocuments(ids), (row) => [row.holderId]), (row) => row.documentId),
-    dossiers: keyedLoader(async (ids) => noteSubjects(subjects, await repository.findDossiers(ids), (row) => [row.applicantId]), (row) => row.dossierCode),
+    documents: keyedLoader(
+      async (ids) => noteSubjects(subjects, await repository.findDocuments(ids), (row) => [row.holderId]),
+      (row) => row.documentId,
+    ),
+    dossiers: keyedLoader(
+      async (ids) => noteSubjects(subjects, await repository.findDossiers(ids), (row) => [row.applicantId]),
+      (row) => row.dossierCode,
+    ),
     repository,
     today: new Date().toISOString().slice(0, 10),
   };

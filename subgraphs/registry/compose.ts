@@ -17,7 +17,9 @@ export class CompositionError extends Error {
 
 /** Where an error points, as `file:line:column` of the subgraph SDL it comes from. */
 export function describeLocations(error: GraphQLError): string[] {
-  const fromNodes = (error.nodes ?? []).flatMap((node) => (node.loc ? [`${node.loc.source.name}:${node.loc.startToken.line}:${node.loc.startToken.column}`] : []));
+  const fromNodes = (error.nodes ?? []).flatMap((node) =>
+    node.loc ? [`${node.loc.source.name}:${node.loc.startToken.line}:${node.loc.startToken.column}`] : [],
+  );
   if (fromNodes.length > 0) return fromNodes;
   return (error.locations ?? []).map((location) => `${error.source?.name ?? 'sdl'}:${location.line}:${location.column}`);
 }

@@ -16,7 +16,12 @@ function parseSdl(entry: SubgraphEntry): DocumentNode {
 }
 
 function problemsOf(error: unknown): CompositionProblem[] {
-  if (error instanceof CompositionError) return error.errors.map((problem) => ({ code: typeof problem.extensions.code === 'string' ? problem.extensions.code : 'COMPOSITION_ERROR', message: problem.message, locations: describeLocations(problem) }));
+  if (error instanceof CompositionError)
+    return error.errors.map((problem) => ({
+      code: typeof problem.extensions.code === 'string' ? problem.extensions.code : 'COMPOSITION_ERROR',
+      message: problem.message,
+      locations: describeLocations(problem),
+    }));
   if (error instanceof GraphQLError) return [{ code: 'INVALID_GRAPHQL', message: error.message, locations: describeLocations(error) }];
   if (error instanceof RangeError) return [{ code: 'SDL_TOO_DEEP', message: 'The SDL nests deeper than the registry analyses', locations: [] }];
   throw error;
@@ -30,7 +35,11 @@ async function run(job: CompositionJob): Promise<CompositionOutcome> {
   } catch (error) {
     return { ...outcome, problems: problemsOf(error) };
   }
-  const owned = job.proposed.map((entry) => ({ name: entry.name, owner: job.owners[entry.name] ?? 'unknown', document: documents.get(entry.name) as DocumentNode }));
+  const owned = job.proposed.map((entry) => ({
+    name: entry.name,
+    owner: job.owners[entry.name] ?? 'unknown',
+    document: documents.get(entry.name) as DocumentNode,
+  }));
   try {
     for (const subgraph of owned.filter((candidate) => job.analyse.includes(candidate.name))) {
       outcome.flows.push(...dataFlows(subgraph, owned).map((flow) => ({ subgraph: subgraph.name, ...flow })));
@@ -38,11 +47,18 @@ async function run(job: CompositionJob): Promise<CompositionOutcome> {
     const candidate = job.candidate ? documents.get(job.candidate) : undefined;
     if (candidate) outcome.candidateFields = definedFields(candidate);
     if (!job.compose) return outcome;
-    const { supergraphSdl, apiSchema } = compose(owned.map(({ name, document }) => ({ name, url: job.proposed.find((entry) => entry.name === name)?.url ?? '', typeDefs: document })));
+    const { supergraphSdl, apiSchema } = compose(
+      owned.map(({ name, document }) => ({ name, url: job.proposed.find((entry) => entry.name === name)?.url ?? '', typeDefs: document })),
+    );
     outcome.supergraphSdl = supergraphSdl;
     if (job.liveSupergraphSdl) {
       const before = Supergraph.build(job.liveSupergraphSdl).apiSchema().toGraphQLJSSchema();
-      outcome.changes = (await diff(before, apiSchema)).map((change) => ({ level: change.criticality.level, type: change.type as string, message: change.message, path: change.path ?? null }));
+      outcome.changes = (await diff(before, apiSchema)).map((change) => ({
+        level: change.criticality.level,
+        type: change.type as string,
+        message: change.message,
+        path: change.path ?? null,
+      }));
     }
     return outcome;
   } catch (error) {

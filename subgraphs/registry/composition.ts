@@ -54,11 +54,27 @@ class CompositionWorker {
       const onError = (error: NodeJS.ErrnoException) => {
         options.log.warn({ err: error }, 'composition worker stopped');
         const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        settle(() => reject(outOfMemory ? new GraphQLError('Composing this change needs more memory than a check may use', { extensions: { code: ErrorCode.SchemaCheckFailed } }) : error), false);
+        settle(
+          () =>
+            reject(
+              outOfMemory
+                ? new GraphQLError('Composing this change needs more memory than a check may use', { extensions: { code: ErrorCode.SchemaCheckFailed } })
+                : error,
+            ),
+          false,
+        );
       };
       const onExit = (code: number) => settle(() => reject(new Error(`composition worker exited with ${code} before answering`)), false);
       const timer = setTimeout(() => {
-        settle(() => reject(new GraphQLError(`Composing and checking this change took longer than ${options.timeoutMs} ms (REGISTRY_CHECK_TIMEOUT_MS) and was stopped`, { extensions: { code: ErrorCode.SchemaCheckTimeout } })), false);
+        settle(
+          () =>
+            reject(
+              new GraphQLError(`Composing and checking this change took longer than ${options.timeoutMs} ms (REGISTRY_CHECK_TIMEOUT_MS) and was stopped`, {
+                extensions: { code: ErrorCode.SchemaCheckTimeout },
+              }),
+            ),
+          false,
+        );
       }, options.timeoutMs);
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       worker.postMessage(job);

@@ -17,8 +17,11 @@ export function createRegistryContext({ config, platform }: SubgraphDeps, reques
     registry,
     async actor() {
       const clientId = principal.startsWith('client:') ? principal.slice('client:'.length) : null;
-      const [client] = clientId ? await platform.database.query<{ role: string }>('SELECT role FROM access.client_directory WHERE client_id = $1 AND active', [clientId]) : [];
-      if (!clientId || !client) throw new GraphQLError('Registry changes are made by agency or administrator clients', { extensions: { code: ErrorCode.Forbidden } });
+      const [client] = clientId
+        ? await platform.database.query<{ role: string }>('SELECT role FROM access.client_directory WHERE client_id = $1 AND active', [clientId])
+        : [];
+      if (!clientId || !client)
+        throw new GraphQLError('Registry changes are made by agency or administrator clients', { extensions: { code: ErrorCode.Forbidden } });
       return { principal, clientId, role: client.role };
     },
   };

@@ -40,9 +40,21 @@ const COLUMNS = `id, agency, subgraph, directive, coordinate, target, owner, rea
        ELSE 'REQUESTED' END AS status`;
 
 /** Opens a request for each flow that has no open one yet; returns the open approvals of all of them. */
-export async function insertRequests(db: Queryable, request: { agency: string; subgraph: string; flows: readonly DataFlow[]; reason: string; requestedBy: string }): Promise<FlowApproval[]> {
+export async function insertRequests(
+  db: Queryable,
+  request: { agency: string; subgraph: string; flows: readonly DataFlow[]; reason: string; requestedBy: string },
+): Promise<FlowApproval[]> {
   const column = (pick: (flow: DataFlow) => string) => request.flows.map(pick);
-  const params = [request.agency, request.subgraph, column((flow) => flow.directive), column((flow) => flow.coordinate), column((flow) => flow.target), column((flow) => flow.owner), request.reason, request.requestedBy];
+  const params = [
+    request.agency,
+    request.subgraph,
+    column((flow) => flow.directive),
+    column((flow) => flow.coordinate),
+    column((flow) => flow.target),
+    column((flow) => flow.owner),
+    request.reason,
+    request.requestedBy,
+  ];
   await db.query(
     `INSERT INTO registry.flow_approvals (agency, subgraph, directive, coordinate, target, owner, reason, requested_by)
      SELECT $1, $2, f.directive, f.coordinate, f.target, f.owner, $7, $8
@@ -65,7 +77,11 @@ export async function approvalById(db: Queryable, id: number): Promise<FlowAppro
 }
 
 /** Records a decision on an open approval; null when it was revoked meanwhile. */
-export async function recordDecision(db: Queryable, id: number, decision: { kind: 'approve'; by: string; legalBasis: string } | { kind: 'consent'; by: string } | { kind: 'revoke'; by: string }): Promise<FlowApproval | null> {
+export async function recordDecision(
+  db: Queryable,
+  id: number,
+  decision: { kind: 'approve'; by: string; legalBasis: string } | { kind: 'consent'; by: string } | { kind: 'revoke'; by: string },
+): Promise<FlowApproval | null> {
   const set = {
     approve: 'approved_by = $2, approved_at = now(), legal_basis = $3',
     consent: 'consented_by = $2, consented_at = now()',
@@ -89,7 +105,9 @@ export function listApprovals(db: Queryable, filter: { agency: string | null; su
 /** The approvals in force for flows of `subgraphs`, by subgraph and flow. */
 export async function activeApprovals(db: Queryable, subgraphs: readonly string[]): Promise<Map<string, number>> {
   if (subgraphs.length === 0) return new Map();
-  const rows = await db.query<FlowApproval>(`SELECT ${COLUMNS} FROM registry.flow_approvals WHERE subgraph = ANY($1::text[]) AND revoked_at IS NULL`, [subgraphs]);
+  const rows = await db.query<FlowApproval>(`SELECT ${COLUMNS} FROM registry.flow_approvals WHERE subgraph = ANY($1::text[]) AND revoked_at IS NULL`, [
+    subgraphs,
+  ]);
   return new Map(rows.filter((row) => row.status === 'ACTIVE').map((row) => [approvalKey(row.subgraph, row), row.id]));
 }
 

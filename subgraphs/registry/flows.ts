@@ -83,7 +83,9 @@ function fieldSet(value: string): SelectionSetNode | null {
 
 /** A field set written one way, so that `"a  b"` and `"a b"` are the same key. */
 function normalised(selections: SelectionSetNode): string {
-  return print(selections).replace(/^\{\s*|\s*\}$/g, '').replace(/\s+/g, ' ');
+  return print(selections)
+    .replace(/^\{\s*|\s*\}$/g, '')
+    .replace(/\s+/g, ' ');
 }
 
 interface TypeDefinition {
@@ -203,7 +205,8 @@ export function dataFlows(candidate: OwnedSdl, others: readonly OwnedSdl[]): Dat
       if (ownership.keys.get(type.name)?.has(key)) coordinates.forEach((coordinate) => existingKeyFields.add(coordinate));
       else flow('KEY', type.name, `${type.name} @key(fields: "${key}")`, ownership.types.get(type.name));
     }
-    if (type.directives.some(({ directive }) => directive === 'interfaceObject')) flow('INTERFACE_OBJECT', type.name, type.name, ownership.interfaces.get(type.name));
+    if (type.directives.some(({ directive }) => directive === 'interfaceObject'))
+      flow('INTERFACE_OBJECT', type.name, type.name, ownership.interfaces.get(type.name));
     for (const field of type.fields) {
       const coordinate = `${type.name}.${field.name}`;
       for (const { directive, node } of field.directives) {

@@ -12,5 +12,19 @@ export type { OwnedSdl } from './flows';
 export { heartbeat, joinReplicas, leaveReplicas, recordRefusal, recordServed } from './replicas';
 export type { ReplicaIdentity } from './replicas';
 export { assertRoutingUrl, hostAllowList } from './routing-url';
-export { SUPERGRAPH_CHANNEL, apiSchemaOf, entryOf, history, latestVersion, latestVersionNumber, registeredSecrets, registryDeps, remove, rollbackSupergraph, signingSecret, syncBuiltIns, versionByNumber } from './service';
+export {
+  SUPERGRAPH_CHANNEL,
+  apiSchemaOf,
+  entryOf,
+  history,
+  latestVersion,
+  latestVersionNumber,
+  registeredSecrets,
+  registryDeps,
+  remove,
+  rollbackSupergraph,
+  signingSecret,
+  syncBuiltIns,
+  versionByNumber,
+} from './service';
 export type { Actor, RegistryDeps, SubgraphEntry, SupergraphVersion } from './service';

@@ -35,11 +35,15 @@ export const resolvers: Resolvers = {
     },
     supergraphHistory: (_, { first }, { registry }) => history(registry.db, Math.min(Math.max(first ?? 20, 1), 200)),
     checkSubgraph: async (_, { input }, context) => check(context.registry, await context.actor(), input satisfies SubgraphEntry),
-    dataFlowApprovals: async (_, { subgraph, includeRevoked }, context) => flowApprovals(context.registry, await context.actor(), { subgraph: subgraph ?? null, includeRevoked: includeRevoked ?? false }),
+    dataFlowApprovals: async (_, { subgraph, includeRevoked }, context) =>
+      flowApprovals(context.registry, await context.actor(), { subgraph: subgraph ?? null, includeRevoked: includeRevoked ?? false }),
     liveDataFlows: async (_, { subgraph }, context) => liveFlows(context.registry, await context.actor(), subgraph ?? null),
     gatewayReplicas: async (_, __, context) => {
       const actor = await context.actor();
-      if (actor.role !== 'AGENCY' && actor.role !== 'ADMIN') throw new GraphQLError(`Only agency and administrator clients see the gateway replicas; "${actor.clientId}" is ${actor.role}`, { extensions: { code: ErrorCode.Forbidden } });
+      if (actor.role !== 'AGENCY' && actor.role !== 'ADMIN')
+        throw new GraphQLError(`Only agency and administrator clients see the gateway replicas; "${actor.clientId}" is ${actor.role}`, {
+          extensions: { code: ErrorCode.Forbidden },
+        });
       return liveReplicas(context.registry.db);
     },
   },
@@ -47,7 +51,8 @@ export const resolvers: Resolvers = {
     registerSubgraph: async (_, { name }, context) => register(context.registry, await context.actor(), name),
     rotateSubgraphSecret: async (_, { name }, context) => rotateSecret(context.registry, await context.actor(), name),
     publishSubgraph: async (_, { input, force }, context) => publish(context.registry, await context.actor(), input satisfies SubgraphEntry, force ?? false),
-    rollbackSubgraph: async (_, { name, toVersion, force }, context) => rollbackSubgraph(context.registry, await context.actor(), name, toVersion, force ?? false),
+    rollbackSubgraph: async (_, { name, toVersion, force }, context) =>
+      rollbackSubgraph(context.registry, await context.actor(), name, toVersion, force ?? false),
     rollbackSupergraph: async (_, { toVersion, force }, context) => rollbackSupergraph(context.registry, await context.actor(), toVersion, force ?? false),
     removeSubgraph: async (_, { name, force }, context) => remove(context.registry, await context.actor(), name, force ?? false),
     requestDataFlows: async (_, { input, reason }, context) => requestFlows(context.registry, await context.actor(), input satisfies SubgraphEntry, reason),

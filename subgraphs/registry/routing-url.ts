@@ -42,7 +42,8 @@ export function assertRoutingUrl(url: string, allowed: (host: string) => boolean
   } catch {
     throw notAllowed('The routing URL is not a URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw notAllowed(`The routing URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw notAllowed(`The routing URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
   if (parsed.username || parsed.password) throw notAllowed('The routing URL must not carry credentials');
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (!allowed(host)) throw notAllowed(`The routing URL's host ${host} is not on REGISTRY_ALLOWED_HOSTS`);
@@ -82,7 +83,13 @@ function servedSdl(text: string | null): string | null {
  * Asks the subgraph at `url`, signed with that subgraph's own secret (none when it has none yet), for its SDL, and
  * compares the fields it defines with `expected`. Redirects are not followed (a redirect is not GraphQL).
  */
-export async function probeProblem(options: { url: string; secret: string | undefined; expected: readonly string[]; timeoutMs: number; maxBytes: number }): Promise<ProbeProblem | null> {
+export async function probeProblem(options: {
+  url: string;
+  secret: string | undefined;
+  expected: readonly string[];
+  timeoutMs: number;
+  maxBytes: number;
+}): Promise<ProbeProblem | null> {
   const body = JSON.stringify({ query: '{ _service { sdl } }' });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-once-principal': 'system:registry' };
   if (options.secret) signRequest(options.secret, headers, body);

@@ -134,7 +134,9 @@ export function history(db: Queryable, first: number): Promise<SupergraphVersion
 
 /** The signing secrets of the subgraphs agencies registered, by name (built-in subgraphs have none here). */
 export async function registeredSecrets(db: Queryable): Promise<Map<string, string>> {
-  const rows = await db.query<{ name: string; secret: string }>('SELECT name, signing_secret AS secret FROM registry.subgraphs WHERE signing_secret IS NOT NULL');
+  const rows = await db.query<{ name: string; secret: string }>(
+    'SELECT name, signing_secret AS secret FROM registry.subgraphs WHERE signing_secret IS NOT NULL',
+  );
   return new Map(rows.map((row) => [row.name, row.secret]));
 }
 
@@ -160,16 +162,31 @@ function composeEntries(entries: readonly SubgraphEntry[]): { supergraphSdl: str
  * already published stay as they are.
  */
 export async function syncBuiltIns(deps: RegistryDeps, entries: readonly SubgraphEntry[]): Promise<SupergraphVersion> {
-  await deps.db.query(`INSERT INTO registry.subgraphs (name, owner) SELECT unnest($1::text[]), 'system' ON CONFLICT (name) DO NOTHING`, [entries.map((entry) => entry.name)]);
+  await deps.db.query(`INSERT INTO registry.subgraphs (name, owner) SELECT unnest($1::text[]), 'system' ON CONFLICT (name) DO NOTHING`, [
+    entries.map((entry) => entry.name),
+  ]);
   const live = await latestVersion(deps.db);
   // The built-ins are the platform's own SDL, composed in this thread at start.
-  if (!live) return appendVersion(deps, entries, composeEntries(entries).supergraphSdl, { action: 'BOOTSTRAP', subject: entries.map((entry) => entry.name).join(','), actor: 'system', forced: false }, 0);
+  if (!live)
+    return appendVersion(
+      deps,
+      entries,
+      composeEntries(entries).supergraphSdl,
+      { action: 'BOOTSTRAP', subject: entries.map((entry) => entry.name).join(','), actor: 'system', forced: false },
+      0,
+    );
   const same = (entry: SubgraphEntry) => live.subgraphs.some((other) => other.name === entry.name && other.url === entry.url && other.sdl === entry.sdl);
   const changed = entries.filter((entry) => !same(entry));
   if (changed.length === 0) return live;
   const names = new Set(entries.map((entry) => entry.name));
   const merged = [...entries, ...live.subgraphs.filter((entry) => !names.has(entry.name))];
-  return appendVersion(deps, merged, composeEntries(merged).supergraphSdl, { action: 'PUBLISH', subject: changed.map((entry) => entry.name).join(','), actor: 'system', forced: false }, live.version);
+  return appendVersion(
+    deps,
+    merged,
+    composeEntries(merged).supergraphSdl,
+    { action: 'PUBLISH', subject: changed.map((entry) => entry.name).join(','), actor: 'system', forced: false },
+    live.version,
+  );
 }
 
 /**
@@ -186,7 +203,8 @@ async function appendVersion(
   const version = await deps.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
     const latest = await latestVersionNumber(tx);
-    if (latest !== expectedLatest) throw refused(`The supergraph changed to version ${latest} while this change was checked against ${expectedLatest}; check and publish again`);
+    if (latest !== expectedLatest)
+      throw refused(`The supergraph changed to version ${latest} while this change was checked against ${expectedLatest}; check and publish again`);
     await tx.query(
       `INSERT INTO registry.supergraph_versions (version, supergraph_sdl, subgraphs, action, subject, actor, forced) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)`,
       [latest + 1, supergraphSdl, JSON.stringify(entries), meta.action, meta.subject, meta.actor, meta.forced],
@@ -205,7 +223,10 @@ async function appendVersion(
 /** How many recent successful operations read each coordinate that `paths` name (a type name covers its fields). */
 async function usage(deps: RegistryDeps, paths: readonly string[]): Promise<Map<string, number>> {
   if (paths.length === 0) return new Map();
-  const rows = await deps.db.query<{ path: string; uses: number }>('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [paths, deps.usageWindowDays]);
+  const rows = await deps.db.query<{ path: string; uses: number }>('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [
+    paths,
+    deps.usageWindowDays,
+  ]);
   return new Map(rows.map((row) => [row.path, row.uses]));
 }
 
@@ -215,7 +236,10 @@ function coordinateOf(path: string | undefined): string | null {
 }
 
 async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['changes']): Promise<SchemaChange[]> {
-  const breakingPaths = changes.filter((change) => change.level === 'BREAKING').map((change) => coordinateOf(change.path ?? undefined)).filter((path): path is string => path !== null);
+  const breakingPaths = changes
+    .filter((change) => change.level === 'BREAKING')
+    .map((change) => coordinateOf(change.path ?? undefined))
+    .filter((path): path is string => path !== null);
   const uses = await usage(deps, [...new Set(breakingPaths)]);
   return changes.map((change) => {
     const path = coordinateOf(change.path ?? undefined);
@@ -227,7 +251,10 @@ async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['ch
 async function assertServable(deps: RegistryDeps, entries: readonly SubgraphEntry[], change: string): Promise<void> {
   const targets = await Promise.all(entries.map(async ({ name, url }) => ({ name, url, secret: await signingSecret(deps, name) })));
   const failing = await failingHealthChecks(targets, deps.fetchTimeoutMs, deps.log);
-  if (failing.length > 0) throw refused(`${change} refused: the gateways would not serve it, as their health check fails for ${failing.join('; ')}`, { report: { serviceProblem: failing.join('; ') } });
+  if (failing.length > 0)
+    throw refused(`${change} refused: the gateways would not serve it, as their health check fails for ${failing.join('; ')}`, {
+      report: { serviceProblem: failing.join('; ') },
+    });
 }
 
 async function ownerOf(db: Queryable, name: string): Promise<string | null> {
@@ -238,12 +265,17 @@ async function ownerOf(db: Queryable, name: string): Promise<string | null> {
 /** Agencies change their own subgraphs; an administrator may change any, and only an administrator may force. */
 async function assertMayChange(deps: RegistryDeps, actor: Actor, name: string): Promise<void> {
   const owner = await ownerOf(deps.db, name);
-  if (!owner) throw new GraphQLError(`No subgraph "${name}" is registered: register it first (registerSubgraph)`, { extensions: { code: ErrorCode.BadUserInput } });
-  if (actor.role !== 'ADMIN' && owner !== actor.clientId) throw forbidden(`Subgraph "${name}" belongs to ${owner === 'system' ? 'the platform' : `client "${owner}"`}; client "${actor.clientId}" may not change it`);
+  if (!owner)
+    throw new GraphQLError(`No subgraph "${name}" is registered: register it first (registerSubgraph)`, { extensions: { code: ErrorCode.BadUserInput } });
+  if (actor.role !== 'ADMIN' && owner !== actor.clientId)
+    throw forbidden(`Subgraph "${name}" belongs to ${owner === 'system' ? 'the platform' : `client "${owner}"`}; client "${actor.clientId}" may not change it`);
 }
 
 function current(latest: SupergraphVersion | null): SupergraphVersion {
-  if (!latest) throw new GraphQLError('The registry has no supergraph yet: start the gateway stack once to bootstrap it', { extensions: { code: ErrorCode.ServiceUnavailable } });
+  if (!latest)
+    throw new GraphQLError('The registry has no supergraph yet: start the gateway stack once to bootstrap it', {
+      extensions: { code: ErrorCode.ServiceUnavailable },
+    });
   return latest;
 }
 
@@ -255,7 +287,10 @@ function assertMayForce(actor: Actor, force: boolean): void {
 /** Refuses an SDL above REGISTRY_MAX_SDL_BYTES before anything reads it. */
 function assertSdlSize(deps: RegistryDeps, sdl: string): void {
   const size = Buffer.byteLength(sdl, 'utf8');
-  if (size > deps.maxSdlBytes) throw new GraphQLError(`The SDL is ${size} bytes; the registry reads at most ${deps.maxSdlBytes} (REGISTRY_MAX_SDL_BYTES)`, { extensions: { code: ErrorCode.SdlTooLarge, argument: 'sdl' } });
+  if (size > deps.maxSdlBytes)
+    throw new GraphQLError(`The SDL is ${size} bytes; the registry reads at most ${deps.maxSdlBytes} (REGISTRY_MAX_SDL_BYTES)`, {
+      extensions: { code: ErrorCode.SdlTooLarge, argument: 'sdl' },
+    });
 }
 
 /** The checks every candidate passes before it is analysed: size, ownership (checking is changing), routing URL. */
@@ -292,19 +327,35 @@ async function evaluate(
   proposed: SubgraphEntry[],
   options: { analyse: string[]; probe: SubgraphEntry | null },
 ): Promise<{ report: CheckReport; supergraphSdl: string | null }> {
-  const job = { proposed, owners: await subgraphOwners(deps.db), analyse: options.analyse, candidate: options.probe?.name ?? null, compose: true, liveSupergraphSdl: live.supergraphSdl };
+  const job = {
+    proposed,
+    owners: await subgraphOwners(deps.db),
+    analyse: options.analyse,
+    candidate: options.probe?.name ?? null,
+    compose: true,
+    liveSupergraphSdl: live.supergraphSdl,
+  };
   const outcome = await composeInWorker(job, { timeoutMs: deps.checkTimeoutMs, log: deps.log });
   const composes = outcome.problems.length === 0;
   const changes = composes ? await schemaChanges(deps, outcome.changes) : [];
   const flows = await withApprovals(deps, outcome.flows);
   const serviceProblem =
     composes && options.probe
-      ? await probeProblem({ url: options.probe.url, secret: await signingSecret(deps, options.probe.name), expected: outcome.candidateFields, timeoutMs: deps.fetchTimeoutMs, maxBytes: 2 * deps.maxSdlBytes })
+      ? await probeProblem({
+          url: options.probe.url,
+          secret: await signingSecret(deps, options.probe.name),
+          expected: outcome.candidateFields,
+          timeoutMs: deps.fetchTimeoutMs,
+          maxBytes: 2 * deps.maxSdlBytes,
+        })
       : null;
   const breakingChangesInUse = changes.filter((change) => change.usedByOperations > 0).length;
   const unapprovedFlows = flows.filter((flow) => !flow.approved).length;
   const ok = composes && breakingChangesInUse === 0 && serviceProblem === null && unapprovedFlows === 0;
-  return { report: { ok, compositionErrors: outcome.problems, changes, breakingChangesInUse, serviceProblem, flows, unapprovedFlows }, supergraphSdl: outcome.supergraphSdl };
+  return {
+    report: { ok, compositionErrors: outcome.problems, changes, breakingChangesInUse, serviceProblem, flows, unapprovedFlows },
+    supergraphSdl: outcome.supergraphSdl,
+  };
 }
 
 function describeFlow(flow: DataFlowReport): string {
@@ -315,7 +366,10 @@ function describeFlow(flow: DataFlowReport): string {
 function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: string | null }, force: boolean): string {
   const { report, supergraphSdl } = evaluation;
   if (report.compositionErrors.length > 0 || supergraphSdl === null) {
-    throw refused(`${what} refused: it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`, { report });
+    throw refused(
+      `${what} refused: it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`,
+      { report },
+    );
   }
   const unapproved = report.flows.filter((flow) => !flow.approved);
   if (unapproved.length > 0) {
@@ -325,7 +379,10 @@ function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: 
   if (report.serviceProblem) throw refused(`${what} refused: ${report.serviceProblem}`, { report });
   const used = report.changes.filter((change) => change.usedByOperations > 0);
   if (used.length > 0 && !force) {
-    throw refused(`${what} refused: breaking changes hit fields that operations used in the last days: ${used.map((change) => `${String(change.path)} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`, { report });
+    throw refused(
+      `${what} refused: breaking changes hit fields that operations used in the last days: ${used.map((change) => `${String(change.path)} (${change.usedByOperations} operations: ${change.message})`).join('; ')}`,
+      { report },
+    );
   }
   return supergraphSdl;
 }
@@ -338,10 +395,17 @@ export async function check(deps: RegistryDeps, actor: Actor, candidate: Subgrap
 }
 
 export async function register(deps: RegistryDeps, actor: Actor, name: string): Promise<{ name: string; owner: string; signingSecret: string }> {
-  if (actor.role !== 'AGENCY' && actor.role !== 'ADMIN') throw forbidden(`Only agency and administrator clients register subgraphs; "${actor.clientId}" is ${actor.role}`);
-  if (!/^[a-z][a-z0-9-]{1,39}$/.test(name)) throw new GraphQLError(`Subgraph name "${name}" must be 2-40 lowercase letters, digits or dashes, starting with a letter`, { extensions: { code: ErrorCode.BadUserInput } });
+  if (actor.role !== 'AGENCY' && actor.role !== 'ADMIN')
+    throw forbidden(`Only agency and administrator clients register subgraphs; "${actor.clientId}" is ${actor.role}`);
+  if (!/^[a-z][a-z0-9-]{1,39}$/.test(name))
+    throw new GraphQLError(`Subgraph name "${name}" must be 2-40 lowercase letters, digits or dashes, starting with a letter`, {
+      extensions: { code: ErrorCode.BadUserInput },
+    });
   const secret = randomBytes(32).toString('hex');
-  const rows = await deps.db.query(`INSERT INTO registry.subgraphs (name, owner, signing_secret) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name`, [name, actor.clientId, secret]);
+  const rows = await deps.db.query(
+    `INSERT INTO registry.subgraphs (name, owner, signing_secret) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name`,
+    [name, actor.clientId, secret],
+  );
   if (rows.length === 0) throw forbidden(`Subgraph name "${name}" is taken (owner: ${String(await ownerOf(deps.db, name))})`);
   return { name, owner: actor.clientId, signingSecret: secret };
 }
@@ -364,7 +428,12 @@ export async function rotateSecret(deps: RegistryDeps, actor: Actor, name: strin
   return { name, owner, signingSecret: secret };
 }
 
-export async function publish(deps: RegistryDeps, actor: Actor, candidate: SubgraphEntry, force: boolean): Promise<{ version: SupergraphVersion; report: CheckReport }> {
+export async function publish(
+  deps: RegistryDeps,
+  actor: Actor,
+  candidate: SubgraphEntry,
+  force: boolean,
+): Promise<{ version: SupergraphVersion; report: CheckReport }> {
   await assertCandidate(deps, actor, candidate);
   assertMayForce(actor, force);
   const live = current(await latestVersion(deps.db));
@@ -373,7 +442,10 @@ export async function publish(deps: RegistryDeps, actor: Actor, candidate: Subgr
   const supergraphSdl = passed(`Publish of ${candidate.name}`, evaluation, force);
   await assertServable(deps, proposed, `Publish of ${candidate.name}`);
   const forced = force && evaluation.report.breakingChangesInUse > 0;
-  return { version: await appendVersion(deps, proposed, supergraphSdl, { action: 'PUBLISH', subject: candidate.name, actor: actor.principal, forced }, live.version), report: evaluation.report };
+  return {
+    version: await appendVersion(deps, proposed, supergraphSdl, { action: 'PUBLISH', subject: candidate.name, actor: actor.principal, forced }, live.version),
+    report: evaluation.report,
+  };
 }
 
 /** Puts one subgraph back as it was in `toVersion` (or removes it if it was not there), with the checks of a publish. */
@@ -402,7 +474,13 @@ export async function rollbackSupergraph(deps: RegistryDeps, actor: Actor, toVer
   const evaluation = await evaluate(deps, live, target.subgraphs, { analyse: target.subgraphs.map((entry) => entry.name), probe: null });
   const supergraphSdl = passed(`Rollback of the supergraph to version ${toVersion}`, evaluation, force);
   const forced = force && evaluation.report.breakingChangesInUse > 0;
-  return appendVersion(deps, target.subgraphs, supergraphSdl, { action: 'ROLLBACK', subject: `supergraph@${toVersion}`, actor: actor.principal, forced }, live.version);
+  return appendVersion(
+    deps,
+    target.subgraphs,
+    supergraphSdl,
+    { action: 'ROLLBACK', subject: `supergraph@${toVersion}`, actor: actor.principal, forced },
+    live.version,
+  );
 }
 
 /** Takes a subgraph out of the graph, unless others depend on it or a breaking change hits fields in use (unforced). */
@@ -410,7 +488,8 @@ export async function remove(deps: RegistryDeps, actor: Actor, name: string, for
   await assertMayChange(deps, actor, name);
   assertMayForce(actor, force);
   const live = current(await latestVersion(deps.db));
-  if (!live.subgraphs.some((entry) => entry.name === name)) throw new GraphQLError(`Subgraph "${name}" is not in the live supergraph`, { extensions: { code: ErrorCode.BadUserInput } });
+  if (!live.subgraphs.some((entry) => entry.name === name))
+    throw new GraphQLError(`Subgraph "${name}" is not in the live supergraph`, { extensions: { code: ErrorCode.BadUserInput } });
   const proposed = live.subgraphs.filter((entry) => entry.name !== name);
   const evaluation = await evaluate(deps, live, proposed, { analyse: [], probe: null });
   const supergraphSdl = passed(`Removal of ${name}`, evaluation, force);
@@ -420,7 +499,8 @@ export async function remove(deps: RegistryDeps, actor: Actor, name: string, for
 
 function requiredText(value: string, argument: string): string {
   const text = value.trim();
-  if (text.length === 0 || text.length > 2000) throw new GraphQLError(`${argument} must be 1-2000 characters`, { extensions: { code: ErrorCode.BadUserInput, argument } });
+  if (text.length === 0 || text.length > 2000)
+    throw new GraphQLError(`${argument} must be 1-2000 characters`, { extensions: { code: ErrorCode.BadUserInput, argument } });
   return text;
 }
 
@@ -432,9 +512,21 @@ export async function requestFlows(deps: RegistryDeps, actor: Actor, candidate: 
   const owners = await subgraphOwners(deps.db);
   const job = { proposed: replacing(live, candidate), owners, analyse: [candidate.name], candidate: null, compose: false, liveSupergraphSdl: null };
   const outcome = await composeInWorker(job, { timeoutMs: deps.checkTimeoutMs, log: deps.log });
-  if (outcome.problems.length > 0) throw refused(`The SDL of ${candidate.name} does not parse: ${outcome.problems.map((problem) => problem.message).join('; ')}`, { report: { compositionErrors: outcome.problems } });
-  if (outcome.flows.length === 0) throw new GraphQLError(`The SDL of ${candidate.name} has no cross-agency data flows: nothing to approve`, { extensions: { code: ErrorCode.BadUserInput, argument: 'sdl' } });
-  const requests = await insertRequests(deps.db, { agency: owners[candidate.name] ?? actor.clientId, subgraph: candidate.name, flows: outcome.flows, reason: why, requestedBy: actor.principal });
+  if (outcome.problems.length > 0)
+    throw refused(`The SDL of ${candidate.name} does not parse: ${outcome.problems.map((problem) => problem.message).join('; ')}`, {
+      report: { compositionErrors: outcome.problems },
+    });
+  if (outcome.flows.length === 0)
+    throw new GraphQLError(`The SDL of ${candidate.name} has no cross-agency data flows: nothing to approve`, {
+      extensions: { code: ErrorCode.BadUserInput, argument: 'sdl' },
+    });
+  const requests = await insertRequests(deps.db, {
+    agency: owners[candidate.name] ?? actor.clientId,
+    subgraph: candidate.name,
+    flows: outcome.flows,
+    reason: why,
+    requestedBy: actor.principal,
+  });
   deps.log.info({ subgraph: candidate.name, approvals: requests.map((request) => request.id), actor: actor.principal }, 'data flows requested');
   return requests;
 }
@@ -442,7 +534,10 @@ export async function requestFlows(deps: RegistryDeps, actor: Actor, candidate: 
 async function openApproval(deps: RegistryDeps, id: number): Promise<FlowApproval> {
   const approval = await approvalById(deps.db, id);
   if (!approval) throw new GraphQLError(`No data flow approval ${id}`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
-  if (approval.status === 'REVOKED') throw new GraphQLError(`Data flow approval ${id} was revoked; the agency requests it again`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  if (approval.status === 'REVOKED')
+    throw new GraphQLError(`Data flow approval ${id} was revoked; the agency requests it again`, {
+      extensions: { code: ErrorCode.BadUserInput, argument: 'id' },
+    });
   return approval;
 }
 
@@ -458,7 +553,8 @@ export async function approveFlow(deps: RegistryDeps, actor: Actor, id: number, 
   if (actor.role !== 'ADMIN') throw forbidden('Only an administrator approves data flows');
   const basis = requiredText(legalBasis, 'legalBasis');
   const approval = await openApproval(deps, id);
-  if (approval.approvedAt) throw new GraphQLError(`Data flow approval ${id} is already approved`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  if (approval.approvedAt)
+    throw new GraphQLError(`Data flow approval ${id} is already approved`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
   return decide(deps, actor, id, { kind: 'approve', by: actor.principal, legalBasis: basis });
 }
 
@@ -466,9 +562,16 @@ export async function approveFlow(deps: RegistryDeps, actor: Actor, id: number, 
 export async function consentFlow(deps: RegistryDeps, actor: Actor, id: number): Promise<FlowApproval> {
   const approval = await openApproval(deps, id);
   const mayConsent = approval.owner === 'system' ? actor.role === 'ADMIN' : actor.clientId === approval.owner;
-  if (!mayConsent) throw forbidden(`Only ${approval.owner === 'system' ? 'an administrator (the platform owns the field)' : `the owning agency "${approval.owner}"`} consents to data flow ${id}`);
-  if (approval.directive !== 'OVERRIDE') throw new GraphQLError(`Data flow ${id} is @${approval.directive.toLowerCase()}: only @override needs the owner's consent`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
-  if (approval.consentedAt) throw new GraphQLError(`Data flow approval ${id} already has the owner's consent`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
+  if (!mayConsent)
+    throw forbidden(
+      `Only ${approval.owner === 'system' ? 'an administrator (the platform owns the field)' : `the owning agency "${approval.owner}"`} consents to data flow ${id}`,
+    );
+  if (approval.directive !== 'OVERRIDE')
+    throw new GraphQLError(`Data flow ${id} is @${approval.directive.toLowerCase()}: only @override needs the owner's consent`, {
+      extensions: { code: ErrorCode.BadUserInput, argument: 'id' },
+    });
+  if (approval.consentedAt)
+    throw new GraphQLError(`Data flow approval ${id} already has the owner's consent`, { extensions: { code: ErrorCode.BadUserInput, argument: 'id' } });
   return decide(deps, actor, id, { kind: 'consent', by: actor.principal });
 }
 

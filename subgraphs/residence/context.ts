@@ -17,15 +17,14 @@ export function createResidenceContext({ db, platform }: SubgraphDeps): Residenc
     subjects,
     residenceOf: keyedLoader(
       async (ids) =>
-        noteSubjects(
-          subjects,
-          await throughCache(platform.cache, 'residence:citizen', ids, repository.findByCitizens, (row) => row.personalId),
-          (row) => (row.household || row.records.length > 0 ? [row.personalId, ...membersOf(row.household)] : []),
+        noteSubjects(subjects, await throughCache(platform.cache, 'residence:citizen', ids, repository.findByCitizens, (row) => row.personalId), (row) =>
+          row.household || row.records.length > 0 ? [row.personalId, ...membersOf(row.household)] : [],
         ),
       (row) => row.personalId,
     ),
     households: keyedLoader(
-      async (ids) => noteSubjects(subjects, await throughCache(platform.cache, 'residence:household', ids, repository.findHouseholds, (row) => row.householdId), membersOf),
+      async (ids) =>
+        noteSubjects(subjects, await throughCache(platform.cache, 'residence:household', ids, repository.findHouseholds, (row) => row.householdId), membersOf),
       (row) => row.householdId,
     ),
     today: new Date().toISOString().slice(0, 10),

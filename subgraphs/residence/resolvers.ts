@@ -16,12 +16,10 @@ async function currentRecords({ personalId }: CitizenKey, context: ResidenceCont
 
 /** The fields a Citizen and a ResidenceConfirmation share, both keyed by the person. */
 const residenceFields = {
-  household: async ({ personalId }: CitizenKey, _: unknown, context: ResidenceContext) =>
-    (await context.residenceOf.load(personalId))?.household ?? null,
+  household: async ({ personalId }: CitizenKey, _: unknown, context: ResidenceContext) => (await context.residenceOf.load(personalId))?.household ?? null,
   relationshipToHead: async ({ personalId }: CitizenKey, _: unknown, context: ResidenceContext) =>
     (await context.residenceOf.load(personalId))?.relationshipToHead ?? null,
-  permanentResidence: async (citizen: CitizenKey, _: unknown, context: ResidenceContext) =>
-    (await currentRecords(citizen, context, 'PERMANENT'))[0] ?? null,
+  permanentResidence: async (citizen: CitizenKey, _: unknown, context: ResidenceContext) => (await currentRecords(citizen, context, 'PERMANENT'))[0] ?? null,
   temporaryResidences: (citizen: CitizenKey, _: unknown, context: ResidenceContext) => currentRecords(citizen, context, 'TEMPORARY'),
 } satisfies CitizenResolvers & ResidenceConfirmationResolvers;
 

@@ -38,16 +38,31 @@ export interface ResidenceRow extends AddressColumns {
 const ADDRESS_COLUMNS = ['address_detail', 'address_commune', 'address_district', 'address_province', 'address_scheme'] as const;
 const HOUSEHOLD_COLUMNS = ['household_id', 'residence_file_number', 'head_id', ...ADDRESS_COLUMNS] as const satisfies ReadonlyArray<keyof HouseholdRow>;
 const MEMBER_COLUMNS = ['household_id', 'personal_id', 'relationship', 'joined_on', 'left_on'] as const satisfies ReadonlyArray<keyof MemberRow>;
-const RECORD_COLUMNS = ['record_id', 'personal_id', 'kind', 'household_id', ...ADDRESS_COLUMNS, 'registered_on', 'valid_until',
-  'deregistered_on', 'deregistration_reason', 'registered_by'] as const satisfies ReadonlyArray<keyof ResidenceRow>;
+const RECORD_COLUMNS = [
+  'record_id',
+  'personal_id',
+  'kind',
+  'household_id',
+  ...ADDRESS_COLUMNS,
+  'registered_on',
+  'valid_until',
+  'deregistered_on',
+  'deregistration_reason',
+  'registered_by',
+] as const satisfies ReadonlyArray<keyof ResidenceRow>;
 
 /** The residence agency's seeding: with its migrations, the only writer of its tables (see population/seed.ts). */
 export const residenceSeeding = {
   /** Appends a batch's households, members and residence records, in foreign-key order; returns the rows written. */
-  async write(db: Database, batch: { households: readonly HouseholdRow[]; householdMembers: readonly MemberRow[]; residenceRecords: readonly ResidenceRow[] }): Promise<number> {
-    return (await copyRows(db, 'residence.households', HOUSEHOLD_COLUMNS, batch.households))
-      + (await copyRows(db, 'residence.household_members', MEMBER_COLUMNS, batch.householdMembers))
-      + (await copyRows(db, 'residence.residence_records', RECORD_COLUMNS, batch.residenceRecords));
+  async write(
+    db: Database,
+    batch: { households: readonly HouseholdRow[]; householdMembers: readonly MemberRow[]; residenceRecords: readonly ResidenceRow[] },
+  ): Promise<number> {
+    return (
+      (await copyRows(db, 'residence.households', HOUSEHOLD_COLUMNS, batch.households)) +
+      (await copyRows(db, 'residence.household_members', MEMBER_COLUMNS, batch.householdMembers)) +
+      (await copyRows(db, 'residence.residence_records', RECORD_COLUMNS, batch.residenceRecords))
+    );
   },
   /** Empties what seeding wrote. */
   clear: (db: Session): Promise<void> => db.exec('TRUNCATE residence.households, residence.household_members, residence.residence_records'),

@@ -131,9 +131,21 @@ class World {
   /** The address of `place` as it would be written on `day`: three levels before July 2025, two after. */
   private address(place: Place, detail: string, day: string): AddressColumns {
     if (day < TWO_LEVEL_GOVERNMENT_SINCE) {
-      return { address_detail: detail, address_commune: place.commune, address_district: place.district, address_province: place.province.name, address_scheme: 'THREE_LEVEL' };
+      return {
+        address_detail: detail,
+        address_commune: place.commune,
+        address_district: place.district,
+        address_province: place.province.name,
+        address_scheme: 'THREE_LEVEL',
+      };
     }
-    return { address_detail: detail, address_commune: place.commune, address_district: null, address_province: place.province.since2025, address_scheme: 'TWO_LEVEL' };
+    return {
+      address_detail: detail,
+      address_commune: place.commune,
+      address_district: null,
+      address_province: place.province.since2025,
+      address_scheme: 'TWO_LEVEL',
+    };
   }
 
   private houseDetail(): string {
@@ -239,7 +251,13 @@ class World {
   }
 
   private join(household: HouseholdRow, person: Person, relationship: string, joinedOn: string, leftOn: string | null): void {
-    this.out.householdMembers.push({ household_id: household.household_id, personal_id: person.row.personal_id, relationship, joined_on: joinedOn, left_on: leftOn });
+    this.out.householdMembers.push({
+      household_id: household.household_id,
+      personal_id: person.row.personal_id,
+      relationship,
+      joined_on: joinedOn,
+      left_on: leftOn,
+    });
   }
 
   /** A permanent residence from `from` until `until` (moved away or died), at a household or not. */
@@ -265,7 +283,8 @@ class World {
     const city = this.place(this.pick(provinces.filter((p) => p.code === '001' || p.code === '079' || p.code === '048')));
     const from = this.dayBetween(addYears(this.asOf, -4), addDays(this.asOf, -1));
     const until = addYears(from, this.pick([1, 2]));
-    const ended = until < this.asOf ? { deregistered_on: until, deregistration_reason: 'Hết thời hạn tạm trú' } : { deregistered_on: null, deregistration_reason: null };
+    const ended =
+      until < this.asOf ? { deregistered_on: until, deregistration_reason: 'Hết thời hạn tạm trú' } : { deregistered_on: null, deregistration_reason: null };
     const stay = (kind: ResidenceRow['kind'], place: Place, detail: string): ResidenceRow => ({
       record_id: `RR${String(this.next()).padStart(10, '0')}`,
       personal_id: person.row.personal_id,
@@ -287,7 +306,12 @@ class World {
     const homeDetail = this.houseDetail();
     const familyName = this.weighted(words.familyNames);
     const grandfather = this.person('MALE', this.dayBetween('1935-01-01', '1968-12-31'), this.place(), { familyName });
-    const grandmother = this.person('FEMALE', this.dayBetween(addYears(grandfather.row.date_of_birth, -2), addYears(grandfather.row.date_of_birth, 6)), this.place(), {});
+    const grandmother = this.person(
+      'FEMALE',
+      this.dayBetween(addYears(grandfather.row.date_of_birth, -2), addYears(grandfather.row.date_of_birth, 6)),
+      this.place(),
+      {},
+    );
     this.marry(grandfather, grandmother);
     const married = this.dayBetween(addYears(grandmother.row.date_of_birth, 19), addYears(grandmother.row.date_of_birth, 25));
 
@@ -300,7 +324,10 @@ class World {
     const homeHousehold = this.household(survivor, home, homeDetail, married);
     for (const grandparent of [grandfather, grandmother]) {
       const origin = grandparent.place;
-      this.permanent(grandparent, origin, this.houseDetail(), addDays(grandparent.row.date_of_birth, 30), null, { on: married, reason: 'Chuyển đến nơi thường trú mới' });
+      this.permanent(grandparent, origin, this.houseDetail(), addDays(grandparent.row.date_of_birth, 30), null, {
+        on: married,
+        reason: 'Chuyển đến nơi thường trú mới',
+      });
       const died = grandparent === widowed && deathDay ? { on: deathDay, reason: 'Chết' } : undefined;
       this.permanent(grandparent, home, homeDetail, married, homeHousehold, died);
       const relationship = grandparent === survivor ? 'HEAD' : grandparent.row.sex === 'MALE' ? 'HUSBAND' : 'WIFE';
@@ -377,7 +404,10 @@ class World {
     const detail = this.houseDetail();
     const since = addYears(person.row.date_of_birth, 18);
     const household = this.household(person, home, detail, since);
-    this.permanent(person, person.place, this.houseDetail(), addDays(person.row.date_of_birth, 30), null, { on: since, reason: 'Chuyển đến nơi thường trú mới' });
+    this.permanent(person, person.place, this.houseDetail(), addDays(person.row.date_of_birth, 30), null, {
+      on: since,
+      reason: 'Chuyển đến nơi thường trú mới',
+    });
     this.permanent(person, home, detail, since, household);
     this.join(household, person, 'HEAD', since, null);
     this.temporaryStay(person, home, detail);
@@ -425,19 +455,31 @@ class World {
     }
     if (this.chance(0.18)) {
       const issuedOn = recent();
-      this.issue(person, 'RESIDENCE_CONFIRMATION', issuedOn, addDays(issuedOn, 182), `Công an ${place.commune}`, { electronic: this.chance(0.9), reusable: true });
+      this.issue(person, 'RESIDENCE_CONFIRMATION', issuedOn, addDays(issuedOn, 182), `Công an ${place.commune}`, {
+        electronic: this.chance(0.9),
+        reusable: true,
+      });
     }
     if (row.marital_status === 'SINGLE' && this.chance(0.1)) {
       const issuedOn = recent();
-      this.issue(person, 'MARITAL_STATUS_CONFIRMATION', issuedOn, addDays(issuedOn, 182), `UBND ${place.commune}`, { electronic: this.chance(0.7), reusable: true });
+      this.issue(person, 'MARITAL_STATUS_CONFIRMATION', issuedOn, addDays(issuedOn, 182), `UBND ${place.commune}`, {
+        electronic: this.chance(0.7),
+        reusable: true,
+      });
     }
     if (this.chance(0.05)) {
       const issuedOn = recent();
-      this.issue(person, 'CRIMINAL_RECORD_CERTIFICATE', issuedOn, addDays(issuedOn, 182), `Sở Tư pháp ${place.province.name}`, { electronic: this.chance(0.8), reusable: true });
+      this.issue(person, 'CRIMINAL_RECORD_CERTIFICATE', issuedOn, addDays(issuedOn, 182), `Sở Tư pháp ${place.province.name}`, {
+        electronic: this.chance(0.8),
+        reusable: true,
+      });
     }
     if (ageOn(row.date_of_birth, this.asOf) >= 25 && this.chance(0.06)) {
       const issuedOn = this.dayBetween(maxDate(addYears(row.date_of_birth, 22), '2010-01-01'), addDays(this.asOf, -1));
-      this.issue(person, 'BUSINESS_REGISTRATION', issuedOn, null, `Phòng Tài chính - Kế hoạch, ${place.district}`, { electronic: this.chance(0.6), reusable: true });
+      this.issue(person, 'BUSINESS_REGISTRATION', issuedOn, null, `Phòng Tài chính - Kế hoạch, ${place.district}`, {
+        electronic: this.chance(0.6),
+        reusable: true,
+      });
     }
     if (this.chance(0.03)) this.pendingDossier(person);
   }
@@ -446,7 +488,10 @@ class World {
     if (!this.chance(0.3)) return;
     const issuedOn = this.dayBetween(maxDate(addYears(head.row.date_of_birth, 22), '1995-01-01'), addDays(this.asOf, -1));
     // Scanned land certificates exist, but a scan is not a legally valid copy.
-    this.issue(head, 'LAND_USE_RIGHT_CERTIFICATE', issuedOn, null, `Văn phòng đăng ký đất đai ${home.province.name}`, { electronic: this.chance(0.3), reusable: false });
+    this.issue(head, 'LAND_USE_RIGHT_CERTIFICATE', issuedOn, null, `Văn phòng đăng ký đất đai ${home.province.name}`, {
+      electronic: this.chance(0.3),
+      reusable: false,
+    });
   }
 
   private issue(
@@ -509,5 +554,10 @@ class World {
 
 /** 'Nguyễn Thị Ánh' -> 'nguyen thi anh': for synthetic e-mail addresses. */
 function asciiFold(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .toLowerCase();
 }

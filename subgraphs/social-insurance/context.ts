@@ -11,7 +11,13 @@ export function createSocialInsuranceContext({ db }: SubgraphDeps): SocialInsura
   const subjects = new Set<string>();
   return {
     subjects,
-    bookOf: keyedLoader(async (ids) => noteSubjects(subjects, await findBooksByHolders(db, ids), (row) => [row.personalId]), (row) => row.personalId),
-    books: keyedLoader(async (numbers) => noteSubjects(subjects, await findBooks(db, numbers), (row) => [row.personalId]), (row) => row.bookNumber),
+    bookOf: keyedLoader(
+      async (ids) => noteSubjects(subjects, await findBooksByHolders(db, ids), (row) => [row.personalId]),
+      (row) => row.personalId,
+    ),
+    books: keyedLoader(
+      async (numbers) => noteSubjects(subjects, await findBooks(db, numbers), (row) => [row.personalId]),
+      (row) => row.bookNumber,
+    ),
   };
 }

@@ -12,7 +12,8 @@ import { socialInsurance } from '.';
 await runMain(socialInsurance.name, subgraphConfig, async (config, log) => {
   const db = await openMigratedDatabase(config, log, [socialInsurance]);
   const [books] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM social_insurance.books');
-  if (!books?.count) log.info({ books: await seedBooks(db, generatedCitizens({ citizens: config.SEED_CITIZENS, seed: config.SEED }), 5_000) }, 'seeded social insurance books');
+  if (!books?.count)
+    log.info({ books: await seedBooks(db, generatedCitizens({ citizens: config.SEED_CITIZENS, seed: config.SEED }), 5_000) }, 'seeded social insurance books');
   const platform = openSubgraphServices(config, db, log);
   const [started] = await startSubgraphs([socialInsurance], { config, platform });
   const metrics = await startMetricsFor(config, log, socialInsurance);

@@ -46,7 +46,10 @@ describe.skipIf(!existsSync(join(DIR, 'supergraph.graphql')))("Once's and Apollo
     const space = {
       schema: Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(),
       maxDepth: 6,
-      arguments: { 'Query.user': fc.constantFrom('(id: "1")', '(id: "2")', '(id: "404")'), 'Query.topProducts': fc.constantFrom('', '(first: 1)', '(first: 9)') },
+      arguments: {
+        'Query.user': fc.constantFrom('(id: "1")', '(id: "2")', '(id: "404")'),
+        'Query.topProducts': fc.constantFrom('', '(first: 1)', '(first: 9)'),
+      },
     };
     const servedBefore = differential.stats().served;
     await fc.assert(

@@ -46,7 +46,10 @@ export async function startDifferential<TContext extends object>(options: Differ
   const ours = new ApolloGateway({ supergraphSdl: options.supergraphSdl, queryPlannerConfig: { cache: plans }, buildService, logger: silentLog, ...hook });
   const executor = new OnceExecutor(ours, { mode: 'once', plans, services: new Map(Object.entries(options.services)), log: silentLog });
   const once = new ApolloServer<TContext>({ gateway: executor.wrap(), logger: silentLog });
-  const apollo = new ApolloServer<TContext>({ gateway: new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService, logger: silentLog, ...hook }), logger: silentLog });
+  const apollo = new ApolloServer<TContext>({
+    gateway: new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService, logger: silentLog, ...hook }),
+    logger: silentLog,
+  });
   await Promise.all([once.start(), apollo.start()]);
 
   const answer = async (server: ApolloServer<TContext>, query: string, variables: Record<string, unknown> | undefined): Promise<Answer<TContext>> => {
@@ -98,7 +101,8 @@ function expectSameErrors(once: readonly GraphQLFormattedError[], apollo: readon
   const theirs = apollo.map((error) => comparable(error)).sort();
   if (JSON.stringify(ours) === JSON.stringify(theirs)) return;
   expect(once.map((error) => comparable(error, false)).sort(), operation).toEqual(apollo.map((error) => comparable(error, false)).sort());
-  for (const error of once) if (!theirs.includes(comparable(error)) && error.path) expect(pointsAtNull(onceData, error.path), `${operation}: ${error.path.join('.')}`).toBe(true);
+  for (const error of once)
+    if (!theirs.includes(comparable(error)) && error.path) expect(pointsAtNull(onceData, error.path), `${operation}: ${error.path.join('.')}`).toBe(true);
 }
 
 /**
@@ -109,6 +113,7 @@ function expectSameErrors(once: readonly GraphQLFormattedError[], apollo: readon
 export function expectSameAnswer(once: FormattedExecutionResult, apollo: FormattedExecutionResult, operation: string): void {
   expect(JSON.stringify(once.data), operation).toBe(JSON.stringify(apollo.data));
   expectSameErrors(once.errors ?? [], apollo.errors ?? [], once.data, operation);
-  const completion = (result: FormattedExecutionResult) => ((result.extensions?.valueCompletion ?? []) as GraphQLFormattedError[]).map((error) => comparable(error)).sort();
+  const completion = (result: FormattedExecutionResult) =>
+    ((result.extensions?.valueCompletion ?? []) as GraphQLFormattedError[]).map((error) => comparable(error)).sort();
   expect(completion(once), operation).toEqual(completion(apollo));
 }

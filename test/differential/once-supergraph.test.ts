@@ -28,9 +28,23 @@ let neighbours: string[];
 const ROOTS = ['citizen', 'citizens', 'household', 'residenceConfirmation', 'procedureRecord', 'procedures'];
 
 function context(clientId: string): GatewayContext {
-  const client: ClientRecord = { clientId, name: 'Differential portal', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false };
+  const client: ClientRecord = {
+    clientId,
+    name: 'Differential portal',
+    role: 'PORTAL',
+    mayIntrospect: false,
+    trustedDocumentsOnly: false,
+    rateLimitPerMinute: null,
+    disabled: false,
+  };
   // As the gateway builds it for a portal that sent no request id of its own.
-  const built = { requestId: randomUUID(), clientRequestId: null, principal: { kind: 'client' as const, client }, purpose: { officer: 'officer-1', code: ENROLMENT, caseNumber: 'CASE-1' }, trail: newTrail() };
+  const built = {
+    requestId: randomUUID(),
+    clientRequestId: null,
+    principal: { kind: 'client' as const, client },
+    purpose: { officer: 'officer-1', code: ENROLMENT, caseNumber: 'CASE-1' },
+    trail: newTrail(),
+  };
   return built;
 }
 
@@ -48,7 +62,18 @@ async function differentialOver(down: readonly string[]): Promise<Differential<G
   const urls = Object.fromEntries(builtInSubgraphs.map(({ name }) => [name, down.includes(name) ? 'http://127.0.0.1:9/graphql' : stack.subgraphUrls[name]]));
   const { supergraphSdl } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] as string })));
   const services = Object.fromEntries(
-    builtInSubgraphs.map(({ name }) => [name, new SubgraphDataSource({ name, url: urls[name] as string, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, secret: config.SUBGRAPH_SECRETS[name], pools, breaker: neverOpens(name), log: silentLog })]),
+    builtInSubgraphs.map(({ name }) => [
+      name,
+      new SubgraphDataSource({
+        name,
+        url: urls[name] as string,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        secret: config.SUBGRAPH_SECRETS[name],
+        pools,
+        breaker: neverOpens(name),
+        log: silentLog,
+      }),
+    ]),
   );
   return startDifferential({ supergraphSdl, services, context: () => context(stack.portal.clientId) });
 }
@@ -56,9 +81,12 @@ async function differentialOver(down: readonly string[]): Promise<Differential<G
 beforeAll(async () => {
   stack = await startTestStack();
   pools = new SubgraphPools({ connections: 8, timeoutMs: 10_000 });
-  subject = await one(stack.db, `SELECT m.personal_id AS value FROM residence.household_members m
+  subject = await one(
+    stack.db,
+    `SELECT m.personal_id AS value FROM residence.household_members m
     WHERE m.left_on IS NULL AND (SELECT count(*) FROM residence.household_members o WHERE o.household_id = m.household_id AND o.left_on IS NULL) >= 3
-    AND EXISTS (SELECT 1 FROM procedures.issued_documents d WHERE d.holder_id = m.personal_id) ORDER BY 1 LIMIT 1`);
+    AND EXISTS (SELECT 1 FROM procedures.issued_documents d WHERE d.holder_id = m.personal_id) ORDER BY 1 LIMIT 1`,
+  );
   household = await one(stack.db, 'SELECT household_id AS value FROM residence.household_members WHERE personal_id = $1', [subject]);
   dossier = await one(stack.db, 'SELECT dossier_code AS value FROM procedures.dossiers ORDER BY 1 LIMIT 1');
   neighbours = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members ORDER BY 1 LIMIT 4')).map((row) => row.id);
@@ -99,7 +127,9 @@ describe("Once's and Apollo's executors on Once's supergraph", () => {
   });
 
   it('answer a batch with an unknown and a malformed ID alike', async () => {
-    await expectAlike(healthy, 'query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId fullName household { householdId } } }', { ids: [...neighbours, '001099000000'] });
+    await expectAlike(healthy, 'query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId fullName household { householdId } } }', {
+      ids: [...neighbours, '001099000000'],
+    });
     const once = await expectAlike(healthy, '{ citizens(personalIds: ["12ab"]) { personalId } }');
     expect(once.result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
@@ -107,7 +137,10 @@ describe("Once's and Apollo's executors on Once's supergraph", () => {
   it('answer alike when a subgraph cannot be reached: the same errors, the same nulls', async () => {
     const once = await expectAlike(degraded, PROFILE, { id: subject });
     expect(once.result.errors?.map((error) => error.extensions?.code)).toContain('SUBGRAPH_UNAVAILABLE');
-    await expectAlike(degraded, `{ procedureRecord(dossierCode: "${dossier}") { dossierCode } household(householdId: "${household}") { householdId members { citizen { fullName } } } }`);
+    await expectAlike(
+      degraded,
+      `{ procedureRecord(dossierCode: "${dossier}") { dossierCode } household(householdId: "${household}") { householdId members { citizen { fullName } } } }`,
+    );
   });
 
   it(`answer ${DIFFERENTIAL_RUNS} random operations alike (seed ${DIFFERENTIAL_SEED})`, async () => {

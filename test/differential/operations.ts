@@ -40,10 +40,31 @@ interface Piece {
 }
 
 /** Mostly none: a selection skipped by a literal tells little. */
-const DIRECTIVES = ['', '', '', '', '', '', '', '', '', '', ' @skip(if: $skip)', ' @include(if: $include)', ' @skip(if: $skip)', ' @include(if: $include)', ' @include(if: true)', ' @skip(if: true)', ' @include(if: false)'];
+const DIRECTIVES = [
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  ' @skip(if: $skip)',
+  ' @include(if: $include)',
+  ' @skip(if: $skip)',
+  ' @include(if: $include)',
+  ' @include(if: true)',
+  ' @skip(if: true)',
+  ' @include(if: false)',
+];
 
 function join(pieces: readonly Piece[]): Piece {
-  return { text: pieces.map((piece) => piece.text).join(' '), fragments: Object.assign({}, ...pieces.map((piece) => piece.fragments)) as Record<string, string> };
+  return {
+    text: pieces.map((piece) => piece.text).join(' '),
+    fragments: Object.assign({}, ...pieces.map((piece) => piece.fragments)) as Record<string, string>,
+  };
 }
 
 /** A stable name for a fragment from its content, so that the same fragment drawn twice is defined once. */
@@ -73,10 +94,12 @@ export function operations(space: OperationSpace): fc.Arbitrary<GeneratedOperati
     const type = getNamedType(field.type);
     const args = space.arguments[`${parent.name}.${field.name}`] ?? fc.constant('');
     const nested = isCompositeType(type) ? selectionSet(type, depth + 1) : fc.constant<Piece | null>(null);
-    return fc.tuple(fc.constantFrom(null, null, `${field.name}Alias`), args, fc.constantFrom(...DIRECTIVES), nested).map(([alias, argumentText, directive, selections]) => ({
-      text: `${alias ? `${alias}: ` : ''}${field.name}${argumentText}${directive}${selections ? ` { ${selections.text} }` : ''}`,
-      fragments: selections?.fragments ?? {},
-    }));
+    return fc
+      .tuple(fc.constantFrom(null, null, `${field.name}Alias`), args, fc.constantFrom(...DIRECTIVES), nested)
+      .map(([alias, argumentText, directive, selections]) => ({
+        text: `${alias ? `${alias}: ` : ''}${field.name}${argumentText}${directive}${selections ? ` { ${selections.text} }` : ''}`,
+        fragments: selections?.fragments ?? {},
+      }));
   };
 
   const fragmentPieces = (type: GraphQLCompositeType, depth: number): fc.Arbitrary<Piece>[] => {
@@ -85,7 +108,9 @@ export function operations(space: OperationSpace): fc.Arbitrary<GeneratedOperati
     return conditions.flatMap((condition) => {
       const inner = selectionSet(condition, depth + 1);
       return [
-        fc.tuple(fc.constantFrom(...DIRECTIVES), inner).map(([directive, body]) => ({ text: `... on ${condition.name}${directive} { ${body.text} }`, fragments: body.fragments })),
+        fc
+          .tuple(fc.constantFrom(...DIRECTIVES), inner)
+          .map(([directive, body]) => ({ text: `... on ${condition.name}${directive} { ${body.text} }`, fragments: body.fragments })),
         inner.map((body) => {
           const name = fragmentName(condition.name, body.text);
           return { text: `...${name}`, fragments: { ...body.fragments, [name]: `fragment ${name} on ${condition.name} { ${body.text} }` } };
@@ -112,7 +137,10 @@ export function operations(space: OperationSpace): fc.Arbitrary<GeneratedOperati
   const root = space.schema.getQueryType();
   if (!root) throw new Error('the schema has no Query type');
   return fc.tuple(selectionSet(root, 1), fc.boolean(), fc.boolean()).map(([body, skip, include]) => {
-    const used = [...(body.text.includes('$skip') || Object.values(body.fragments).some((text) => text.includes('$skip')) ? ['$skip: Boolean!'] : []), ...(body.text.includes('$include') || Object.values(body.fragments).some((text) => text.includes('$include')) ? ['$include: Boolean!'] : [])];
+    const used = [
+      ...(body.text.includes('$skip') || Object.values(body.fragments).some((text) => text.includes('$skip')) ? ['$skip: Boolean!'] : []),
+      ...(body.text.includes('$include') || Object.values(body.fragments).some((text) => text.includes('$include')) ? ['$include: Boolean!'] : []),
+    ];
     const header = used.length > 0 ? `query Differential(${used.join(', ')})` : 'query Differential';
     const variables: Record<string, unknown> = {};
     if (used.some((definition) => definition.startsWith('$skip'))) variables.skip = skip;

@@ -6,7 +6,12 @@ const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx
 
 describe('npm run test:differential', () => {
   it('refuses a count or seed that is not a positive integer, naming the flag, before running anything', () => {
-    for (const [flag, value] of [['--runs', 'abc'], ['--runs', '0'], ['--seed', '3.5'], ['--runs', '1e9']] as const) {
+    for (const [flag, value] of [
+      ['--runs', 'abc'],
+      ['--runs', '0'],
+      ['--seed', '3.5'],
+      ['--runs', '1e9'],
+    ] as const) {
       const result = run(flag, value);
       expect(result.status).toBe(2);
       expect(result.stderr).toContain(`${flag} must be a positive integer; got "${value}"`);

@@ -24,5 +24,8 @@ try {
 const runs = positive('runs', values.runs);
 const seed = positive('seed', values.seed);
 const env = { ...process.env, ...(runs ? { DIFFERENTIAL_RUNS: runs } : {}), ...(seed ? { DIFFERENTIAL_SEED: seed } : {}) };
-const result = spawnSync(process.execPath, [new URL('../../node_modules/vitest/vitest.mjs', import.meta.url).pathname, 'run', '--project', 'differential'], { env, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [new URL('../../node_modules/vitest/vitest.mjs', import.meta.url).pathname, 'run', '--project', 'differential'], {
+  env,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

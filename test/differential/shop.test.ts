@@ -22,14 +22,37 @@ const shopArguments = {
 
 /** Hand-written shapes that each exercise one part of the executor; the random ones below combine them. */
 const SHAPES: Array<[string, string, Record<string, unknown>?]> = [
-  ['an entity chain through all four subgraphs, with @requires on a nested value type', '{ me { name reviews { body product { upc name price ... on Book { isbn shippingEstimate inStock } ... on Furniture { shippingEstimate inStock } } } } }'],
-  ['an interface object (reviews) resolved to its implementations (products)', '{ latestReviews { id product { __typename upc name averageRating reviews { id rating } } } }'],
+  [
+    'an entity chain through all four subgraphs, with @requires on a nested value type',
+    '{ me { name reviews { body product { upc name price ... on Book { isbn shippingEstimate inStock } ... on Furniture { shippingEstimate inStock } } } } }',
+  ],
+  [
+    'an interface object (reviews) resolved to its implementations (products)',
+    '{ latestReviews { id product { __typename upc name averageRating reviews { id rating } } } }',
+  ],
   ['@provides: the author username comes from reviews, the name from accounts', '{ latestReviews { author { id username name } } }'],
-  ['the same entity under many parents is asked for once and written to each', '{ latestReviews { product { upc name } author { name } } topProducts { upc name reviews { author { name } } } }'],
-  ['unions with inline fragments and __typename, members that do not match', '{ users { id account { __typename ... on PasswordAccount { email } ... on SMSAccount { number } } } brands { __typename ... on Ikea { aisle } } }'],
-  ['aliases on entity fields and on __typename', '{ first: topProducts(first: 2) { id: upc label: name t: __typename ... on Book { code: isbn } } second: topProducts(first: 1) { upc } }'],
-  ['@skip and @include with variables and literals', 'query Q($on: Boolean!, $off: Boolean!) { users { id name @include(if: $on) username @skip(if: $on) reviews @include(if: $off) { body } } me @skip(if: false) { id } }', { on: true, off: false }],
-  ['variables inside conditions on fragments', 'query Q($on: Boolean!) { topProducts { upc ... on Book @include(if: $on) { isbn } ...Priced @skip(if: $on) } } fragment Priced on Product { price dimensions { size weight } }', { on: false }],
+  [
+    'the same entity under many parents is asked for once and written to each',
+    '{ latestReviews { product { upc name } author { name } } topProducts { upc name reviews { author { name } } } }',
+  ],
+  [
+    'unions with inline fragments and __typename, members that do not match',
+    '{ users { id account { __typename ... on PasswordAccount { email } ... on SMSAccount { number } } } brands { __typename ... on Ikea { aisle } } }',
+  ],
+  [
+    'aliases on entity fields and on __typename',
+    '{ first: topProducts(first: 2) { id: upc label: name t: __typename ... on Book { code: isbn } } second: topProducts(first: 1) { upc } }',
+  ],
+  [
+    '@skip and @include with variables and literals',
+    'query Q($on: Boolean!, $off: Boolean!) { users { id name @include(if: $on) username @skip(if: $on) reviews @include(if: $off) { body } } me @skip(if: false) { id } }',
+    { on: true, off: false },
+  ],
+  [
+    'variables inside conditions on fragments',
+    'query Q($on: Boolean!) { topProducts { upc ... on Book @include(if: $on) { isbn } ...Priced @skip(if: $on) } } fragment Priced on Product { price dimensions { size weight } }',
+    { on: false },
+  ],
   ['a subgraph error at the root, with its code and the subgraph named', '{ topProducts(first: 50) { upc } me { id } }'],
   ['subgraph errors inside entities, mapped to each entity path', '{ users { id username } latestReviews { id rating } }'],
   ['null propagation from a non-null field a subgraph returned null for', '{ latestReviews { id body } users { id name } }'],
@@ -63,7 +86,11 @@ describe('Once and Apollo executors on federation fixtures (accounts, products, 
     expect(JSON.stringify(once.result.data)).toBe(JSON.stringify(apollo.result.data));
     const [ours] = once.result.errors ?? [];
     const [theirs] = apollo.result.errors ?? [];
-    expect(ours).toMatchObject({ message: 'no carrier for this size', path: ['topProducts', 3, 'shippingEstimate'], extensions: { code: 'SHIPPING_UNAVAILABLE', serviceName: 'inventory' } });
+    expect(ours).toMatchObject({
+      message: 'no carrier for this size',
+      path: ['topProducts', 3, 'shippingEstimate'],
+      extensions: { code: 'SHIPPING_UNAVAILABLE', serviceName: 'inventory' },
+    });
     expect(pointsAtNull(once.result.data, ['topProducts', 3, 'shippingEstimate'])).toBe(true);
     // Apollo's path names Book 1, which was never sent to inventory and has no shippingEstimate in the response.
     expect(theirs?.path).toEqual(['topProducts', 0, 'shippingEstimate']);
@@ -76,7 +103,8 @@ describe('Once and Apollo executors on federation fixtures (accounts, products, 
       services,
       context: () => ({}),
       didResolveQueryPlan: ({ queryPlan }) => {
-        if (JSON.stringify(queryPlan).includes('"serviceName":"inventory"')) throw new GraphQLError('this plan reads inventory', { extensions: { code: 'FORBIDDEN' } });
+        if (JSON.stringify(queryPlan).includes('"serviceName":"inventory"'))
+          throw new GraphQLError('this plan reads inventory', { extensions: { code: 'FORBIDDEN' } });
       },
     });
     try {

@@ -86,7 +86,13 @@ describe('the access log', () => {
     const response = await postGraphQL(stack.gatewayUrl, { query: PROFILE, variables: { id: subject } }, { 'x-api-key': 'once_forged_key' });
     expect(response.status).toBe(401);
     const [line] = await accessLines(response.headers.get('x-request-id') ?? '', 1);
-    expect(line).toMatchObject({ client: 'anonymous', outcome: 'REFUSED', code: 'UNAUTHENTICATED', status: 401, remoteAddress: expect.stringMatching(/127\.0\.0\.1$/) });
+    expect(line).toMatchObject({
+      client: 'anonymous',
+      outcome: 'REFUSED',
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      remoteAddress: expect.stringMatching(/127\.0\.0\.1$/),
+    });
     expect(JSON.stringify(line)).not.toContain(subject);
   });
 

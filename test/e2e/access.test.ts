@@ -18,16 +18,30 @@ beforeAll(async () => {
   stack = await startTestStack();
   namesOnly = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.personalId', 'Citizen.fullName'] });
   [subject, father] = await stack.db
-    .query<{ child: string; father: string }>(`SELECT personal_id AS child, father_id AS father FROM population.citizens WHERE father_id IS NOT NULL ORDER BY 1 LIMIT 1`)
+    .query<{ child: string; father: string }>(
+      `SELECT personal_id AS child, father_id AS father FROM population.citizens WHERE father_id IS NOT NULL ORDER BY 1 LIMIT 1`,
+    )
     .then(([row]) => [row?.child ?? '', row?.father ?? '']);
-  other = await one(stack.db, 'SELECT personal_id AS value FROM population.citizens WHERE personal_id <> $1 AND personal_id <> $2 ORDER BY 1 DESC LIMIT 1', [subject, father]);
+  other = await one(stack.db, 'SELECT personal_id AS value FROM population.citizens WHERE personal_id <> $1 AND personal_id <> $2 ORDER BY 1 DESC LIMIT 1', [
+    subject,
+    father,
+  ]);
 });
 afterAll(() => stack?.stop());
 
 const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName } }';
 
 async function records(clientOrPrincipal: { clientId?: string; principal?: string }) {
-  return stack.db.query<{ outcome: string; coordinates: string[]; subjects: string[]; subgraphs: string[]; purpose: string; officer: string; case_number: string; error_codes: string[] }>(
+  return stack.db.query<{
+    outcome: string;
+    coordinates: string[];
+    subjects: string[];
+    subgraphs: string[];
+    purpose: string;
+    officer: string;
+    case_number: string;
+    error_codes: string[];
+  }>(
     `SELECT outcome, coordinates, subjects, subgraphs, purpose, officer, case_number, error_codes FROM audit.records
       WHERE ($1::text IS NULL OR client_id = $1) AND ($2::text IS NULL OR principal = $2) ORDER BY seq`,
     [clientOrPrincipal.clientId ?? null, clientOrPrincipal.principal ?? null],
@@ -55,7 +69,13 @@ describe('who is asking', () => {
   it('refuses a forged token, an expired token and a token of another audience', async () => {
     const { 'x-api-key': _, ...purpose } = namesOnly.headers;
     const { privateKey } = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ once_kind: 'client' }).setProtectedHeader({ alg: 'ES256' }).setSubject(namesOnly.clientId).setIssuer('once').setAudience('once-gateway').setExpirationTime('5m').sign(privateKey);
+    const forged = await new SignJWT({ once_kind: 'client' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject(namesOnly.clientId)
+      .setIssuer('once')
+      .setAudience('once-gateway')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const expired = await stack.token('client', namesOnly.clientId, -60);
     const [validHeader = '', validPayload = ''] = (await stack.token('client', namesOnly.clientId)).split('.');
     const otherAudience = `${validHeader}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(validPayload, 'base64url').toString()), aud: 'elsewhere' })).toString('base64url')}.AAAA`;
@@ -93,12 +113,18 @@ describe('for what', () => {
   it('requires officer, procedure and case, naming what is missing', async () => {
     const response = await stack.graphql(NAME, { id: subject }, { 'x-api-key': namesOnly.apiKey, 'x-once-purpose': '1.900011' });
     expect(response.status).toBe(400);
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'PURPOSE_REQUIRED' }, message: expect.stringMatching(/^Missing or malformed x-once-officer, x-once-case/) });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'PURPOSE_REQUIRED' },
+      message: expect.stringMatching(/^Missing or malformed x-once-officer, x-once-case/),
+    });
   });
 
   it('refuses a purpose that is not in the catalogue', async () => {
     const response = await stack.graphql(NAME, { id: subject }, { ...namesOnly.headers, 'x-once-purpose': '9.999999' });
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNKNOWN_PURPOSE' }, message: 'x-once-purpose "9.999999" is not a procedure of the catalogue nor an internal purpose' });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'UNKNOWN_PURPOSE' },
+      message: 'x-once-purpose "9.999999" is not a procedure of the catalogue nor an internal purpose',
+    });
   });
 
   it('grants per purpose: the same client is denied for a procedure it was not granted', async () => {
@@ -112,7 +138,11 @@ describe('what they may read', () => {
   it('returns granted coordinates and refuses the whole operation for one that is not, listing it', async () => {
     expect((await stack.graphql(NAME, { id: subject }, namesOnly.headers)).data?.citizen.fullName).toEqual(expect.any(String));
     for (const counter of Object.values(stack.queries)) counter.reset();
-    const response = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName phone household { householdId } } }', { id: subject }, namesOnly.headers);
+    const response = await stack.graphql(
+      'query ($id: ID!) { citizen(personalId: $id) { fullName phone household { householdId } } }',
+      { id: subject },
+      namesOnly.headers,
+    );
     expect(response.status).toBe(403);
     expect(response.data).toBeUndefined();
     expect(response.errors?.[0]).toMatchObject({
@@ -126,7 +156,10 @@ describe('what they may read', () => {
     ['an alias', 'query ($id: ID!) { citizen(personalId: $id) { fullName name: phone } }'],
     ['a fragment', 'query ($id: ID!) { citizen(personalId: $id) { ...Contact } } fragment Contact on Citizen { fullName phone }'],
     ['an inline fragment', 'query ($id: ID!) { citizen(personalId: $id) { ... on Citizen { phone } } }'],
-    ['a nested fragment chain', 'query ($id: ID!) { ...Root } fragment Root on Query { citizen(personalId: $id) { ...A } } fragment A on Citizen { ...B } fragment B on Citizen { phone }'],
+    [
+      'a nested fragment chain',
+      'query ($id: ID!) { ...Root } fragment Root on Query { citizen(personalId: $id) { ...A } } fragment A on Citizen { ...B } fragment B on Citizen { phone }',
+    ],
     ['@skip(if: true)', 'query ($id: ID!) { citizen(personalId: $id) { fullName phone @skip(if: true) } }'],
     ['@include with a variable', 'query ($id: ID!, $no: Boolean = false) { citizen(personalId: $id) { fullName phone @include(if: $no) } }'],
   ])('cannot be bypassed with %s', async (_, query) => {
@@ -139,7 +172,10 @@ describe('what they may read', () => {
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...namesOnly.headers },
-      body: JSON.stringify([{ query: NAME, variables: { id: subject } }, { query: 'query ($id: ID!) { citizen(personalId: $id) { phone } }', variables: { id: subject } }]),
+      body: JSON.stringify([
+        { query: NAME, variables: { id: subject } },
+        { query: 'query ($id: ID!) { citizen(personalId: $id) { phone } }', variables: { id: subject } },
+      ]),
     });
     expect(response.status).toBe(400);
     expect(await response.text()).not.toContain('"phone"');
@@ -179,7 +215,10 @@ describe('trusted documents (persisted operations)', () => {
     await addTrustedDocuments(stack.db, client.clientId, [REGISTERED]);
     const other = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }', { id: subject }, client.headers);
     expect(other.status).toBe(403);
-    expect(other.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/runs only its trusted documents, and operation [0-9a-f]{64} is not one of them$/) });
+    expect(other.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: expect.stringMatching(/runs only its trusted documents, and operation [0-9a-f]{64} is not one of them$/),
+    });
     const unknown = await postGraphQL(stack.gatewayUrl, byHash('0'.repeat(64)), client.headers);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
@@ -195,12 +234,18 @@ describe('subgraphs', () => {
   it('refuse a direct, unsigned call', async () => {
     const response = await postGraphQL(stack.subgraphUrls.population, body);
     expect(response.status).toBe(401);
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/only the gateway may call a subgraph/) });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+      message: expect.stringMatching(/only the gateway may call a subgraph/),
+    });
   });
 
   it('refuse a forged signature and a replayed old one', async () => {
     const now = String(Date.now());
-    const forged = await postGraphQL(stack.subgraphUrls.population, body, { 'x-once-timestamp': now, 'x-once-signature': `v1=${createHmac('sha256', 'guess').update(body).digest('hex')}` });
+    const forged = await postGraphQL(stack.subgraphUrls.population, body, {
+      'x-once-timestamp': now,
+      'x-once-signature': `v1=${createHmac('sha256', 'guess').update(body).digest('hex')}`,
+    });
     expect(forged.errors?.[0]?.message).toMatch(/signature does not match/);
     const old = await postGraphQL(stack.subgraphUrls.population, body, { 'x-once-timestamp': String(Date.now() - 3_600_000), 'x-once-signature': 'v1=00' });
     expect(old.errors?.[0]?.message).toMatch(/outside the accepted window/);
@@ -224,7 +269,11 @@ describe('citizens', () => {
     const headers = await bearer(subject);
     const another = await stack.graphql(NAME, { id: other }, headers);
     expect(another.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Query.citizen'] });
-    const relative = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { father { phone household { householdId } } } }', { id: subject }, headers);
+    const relative = await stack.graphql(
+      'query ($id: ID!) { citizen(personalId: $id) { father { phone household { householdId } } } }',
+      { id: subject },
+      headers,
+    );
     expect(relative.errors?.[0]?.extensions?.denied).toEqual(['Citizen.household', 'Citizen.phone']);
     const list = await stack.graphql('query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', { ids: [subject] }, headers);
     expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -234,8 +283,16 @@ describe('citizens', () => {
 
   it('see which agency read their data, when, for which procedure and case', async () => {
     const client = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.dateOfBirth'] });
-    await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }', { id: other }, { ...client.headers, 'x-once-case': 'HS-2026-42' });
-    const response = await stack.graphql('{ myAccessHistory(first: 5) { events { agency procedureCode procedureName caseNumber officer fields } } }', {}, await bearer(other));
+    await stack.graphql(
+      'query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }',
+      { id: other },
+      { ...client.headers, 'x-once-case': 'HS-2026-42' },
+    );
+    const response = await stack.graphql(
+      '{ myAccessHistory(first: 5) { events { agency procedureCode procedureName caseNumber officer fields } } }',
+      {},
+      await bearer(other),
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data?.myAccessHistory.events[0]).toEqual({
       agency: 'Test PORTAL',
@@ -298,7 +355,10 @@ describe('rate limits', () => {
     expect(answered.length).toBeLessThanOrEqual(6);
     for (const response of answered) expect(response.data).toEqual({ citizen: { fullName: expect.any(String) } });
     expect(refused?.data).toBeUndefined();
-    expect(refused?.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(new RegExp(`^client:${clientId} sent more than its 3 requests this minute; retry in \\d+ s$`)) });
+    expect(refused?.errors?.[0]).toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+      message: expect.stringMatching(new RegExp(`^client:${clientId} sent more than its 3 requests this minute; retry in \\d+ s$`)),
+    });
     expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await records({ clientId })).at(-1)).toMatchObject({ outcome: 'REJECTED', error_codes: ['RATE_LIMITED'] });
     expect((await stack.graphql(NAME, { id: subject }, namesOnly.headers)).errors).toBeUndefined();

@@ -22,7 +22,10 @@ describe('npm run once -- audit export --out', () => {
     const exported = exportAudit(['--format', 'ndjson', '--out', out, '--since', '2000-01-01T00:00:00Z']);
     expect(exported.status).toBe(0);
     expect(exported.stdout).toBe('');
-    const records = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; operationName: string; officer: string });
+    const records = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; operationName: string; officer: string });
     expect(records.some((record) => record.operationName === 'createClient' && record.officer === 'export-test')).toBe(true);
   });
 

@@ -22,7 +22,8 @@ describe("the auditors' export, streamed by the gateway", () => {
     stack = await startTestStack();
     auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords']) });
     person = await one<string>(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 OFFSET 33 LIMIT 1');
-    for (const caseNumber of ['HS-EXPORT-1', 'HS-EXPORT-2', 'HS-EXPORT-3']) await stack.graphql(READ, { id: person }, { ...stack.portal.headers, 'x-once-case': caseNumber });
+    for (const caseNumber of ['HS-EXPORT-1', 'HS-EXPORT-2', 'HS-EXPORT-3'])
+      await stack.graphql(READ, { id: person }, { ...stack.portal.headers, 'x-once-case': caseNumber });
   });
   afterAll(() => stack?.stop());
 
@@ -35,13 +36,18 @@ describe("the auditors' export, streamed by the gateway", () => {
     expect(rows[0]).toBe(EXPORT_COLUMNS.join(','));
     expect(rows.at(-1)).toBe('');
     // The export's own record is committed before its first line: it is the newest record about the citizen.
-    const expected = await stack.db.query<{ seq: string }>('SELECT seq::text AS seq FROM audit.records r WHERE $1 = ANY(subjects) ORDER BY r.seq DESC', [person]);
+    const expected = await stack.db.query<{ seq: string }>('SELECT seq::text AS seq FROM audit.records r WHERE $1 = ANY(subjects) ORDER BY r.seq DESC', [
+      person,
+    ]);
     expect(rows[1]).toMatch(new RegExp(`^\\d+,[^,]+,[^,]+,client:${auditor.clientId},`));
     expect(rows.slice(1, -1).map((row) => row.split(',')[0])).toEqual(expected.map(({ seq }) => seq));
 
     const ndjson = await exportAudit({ format: 'ndjson', subject: person, outcome: 'OK', clientId: stack.portal.clientId });
     expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-    const records = (await ndjson.text()).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = (await ndjson.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records.map((record) => record.caseNumber)).toEqual(['HS-EXPORT-3', 'HS-EXPORT-2', 'HS-EXPORT-1']);
     for (const record of records) expect(Object.keys(record)).toEqual([...EXPORT_COLUMNS]);
 
@@ -71,7 +77,11 @@ describe("the auditors' export, streamed by the gateway", () => {
       [{ format: 'csv', limit: '10' }, 'limit'],
       ['format=csv&format=ndjson', 'format'],
     ];
-    const before = await one<number>(stack.db, "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'INVALID'", [auditor.clientId]);
+    const before = await one<number>(
+      stack.db,
+      "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'INVALID'",
+      [auditor.clientId],
+    );
     for (const [params, argument] of cases) {
       const query = typeof params === 'string' ? params : new URLSearchParams(params).toString();
       const response = await fetch(new URL(`${AUDIT_EXPORT_PATH}?${query}`, stack.gatewayUrl), { headers: auditor.headers });
@@ -80,7 +90,13 @@ describe("the auditors' export, streamed by the gateway", () => {
       expect(body.errors[0]?.extensions, query).toEqual({ code: 'BAD_USER_INPUT', argument });
       expect(body.errors[0]?.message).not.toMatch(/\n\s+at /);
     }
-    expect(await one<number>(stack.db, "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'INVALID'", [auditor.clientId])).toBe(before + cases.length);
+    expect(
+      await one<number>(
+        stack.db,
+        "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'INVALID'",
+        [auditor.clientId],
+      ),
+    ).toBe(before + cases.length);
   });
 
   it('refuses callers without credentials, a portal not granted the log, a citizen and other methods, each recorded', async () => {
@@ -91,7 +107,10 @@ describe("the auditors' export, streamed by the gateway", () => {
     const portal = await exportAudit({ format: 'csv', subject: person }, stack.portal.headers);
     expect(portal.status).toBe(403);
     expect(((await portal.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('FORBIDDEN');
-    const denied = await stack.db.query<{ subjects: string[] }>("SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'DENIED'", [stack.portal.clientId]);
+    const denied = await stack.db.query<{ subjects: string[] }>(
+      "SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'DENIED'",
+      [stack.portal.clientId],
+    );
     expect(denied).toEqual([{ subjects: [person] }]);
 
     const citizen = await exportAudit({ format: 'csv' }, { authorization: `Bearer ${await stack.token('citizen', person)}` });
@@ -101,7 +120,13 @@ describe("the auditors' export, streamed by the gateway", () => {
     expect(post.status).toBe(405);
     const noPurpose = await exportAudit({ format: 'csv' }, { 'x-api-key': auditor.apiKey });
     expect(((await noPurpose.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('PURPOSE_REQUIRED');
-    expect(await one<number>(stack.db, "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND outcome = 'INVALID' AND 'BAD_REQUEST' = ANY(error_codes)", [auditor.clientId])).toBeGreaterThanOrEqual(1);
+    expect(
+      await one<number>(
+        stack.db,
+        "SELECT count(*)::int AS value FROM audit.records WHERE client_id = $1 AND outcome = 'INVALID' AND 'BAD_REQUEST' = ANY(error_codes)",
+        [auditor.clientId],
+      ),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -119,7 +144,7 @@ describe("a citizen's history, filtered by the server", () => {
     citizen = { authorization: `Bearer ${await stack.token('citizen', person)}` };
     await stack.graphql(READ, { id: person }, { ...stack.portal.headers, 'x-once-case': 'HS-FILTER-1' });
     await stack.graphql(READ, { id: person }, { ...stack.portal.headers, 'x-once-case': 'HS-FILTER-2' });
-    between = await one<string>(stack.db, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS value");
+    between = await one<string>(stack.db, 'SELECT to_char(now() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS value');
     await stack.graphql(READ, { id: person }, { ...other.headers, 'x-once-case': 'HS-FILTER-3' });
   });
   afterAll(() => stack?.stop());

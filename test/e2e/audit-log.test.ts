@@ -4,7 +4,32 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditWriter, type AuditWriter, archiveExpiredMonths, archiveRecordsProblem, readArchiveManifest, chainHash, GENESIS_HASH, type AuditEntry, type AuditRecord, ensureSigningKey, readSigningKey, signCheckpoint, type Checkpoint, MerkleFrontier, recordLeaf, verifyChain, type ChainVerification, fileWitness, httpWitness, type Witness, startWitnessServer, inclusionProofProblem, latestCheckpoint, proveInclusions } from '../../subgraphs/audit';
+import {
+  createAuditWriter,
+  type AuditWriter,
+  archiveExpiredMonths,
+  archiveRecordsProblem,
+  readArchiveManifest,
+  chainHash,
+  GENESIS_HASH,
+  type AuditEntry,
+  type AuditRecord,
+  ensureSigningKey,
+  readSigningKey,
+  signCheckpoint,
+  type Checkpoint,
+  MerkleFrontier,
+  recordLeaf,
+  verifyChain,
+  type ChainVerification,
+  fileWitness,
+  httpWitness,
+  type Witness,
+  startWitnessServer,
+  inclusionProofProblem,
+  latestCheckpoint,
+  proveInclusions,
+} from '../../subgraphs/audit';
 // Tampers with the log's tables directly, to show that verification catches what its own API never does; and reads
 // which tree nodes proofs need, to show that pruning keeps them.
 import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
@@ -18,9 +43,21 @@ const DAY_MS = 86_400_000;
 
 function entry(index: number, at = new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString()): AuditEntry {
   return {
-    requestId: `r-${index}`, at, principal: 'client:test', clientId: 'test', officer: `officer-${index}`, purpose: '1.900011', caseNumber: `c-${index}`,
-    operationName: null, operationHash: null, coordinates: ['Query.citizen'], subjects: ['001090123456', `00109000${String(index).padStart(4, '0')}`],
-    outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: index,
+    requestId: `r-${index}`,
+    at,
+    principal: 'client:test',
+    clientId: 'test',
+    officer: `officer-${index}`,
+    purpose: '1.900011',
+    caseNumber: `c-${index}`,
+    operationName: null,
+    operationHash: null,
+    coordinates: ['Query.citizen'],
+    subjects: ['001090123456', `00109000${String(index).padStart(4, '0')}`],
+    outcome: 'OK',
+    errorCodes: [],
+    subgraphs: ['population'],
+    durationMs: index,
   };
 }
 
@@ -34,7 +71,13 @@ function auditKeys(): { dir: string; keyFile: string; key: KeyObject; publicKey:
 }
 
 function writerFor(db: Database, keys: ReturnType<typeof auditKeys>, maxBatch = 5): AuditWriter {
-  return createAuditWriter({ db, flushMs: 2, maxBatch, log: silentLog, checkpoints: { key: keys.key, everyMs: DAY_MS, witnesses: [fileWitness(keys.witnessFile)] } });
+  return createAuditWriter({
+    db,
+    flushMs: 2,
+    maxBatch,
+    log: silentLog,
+    checkpoints: { key: keys.key, everyMs: DAY_MS, witnesses: [fileWitness(keys.witnessFile)] },
+  });
 }
 
 async function writeInGroups(writer: AuditWriter, entries: readonly AuditEntry[], size: number): Promise<void> {
@@ -64,7 +107,11 @@ async function rewriteLog(tx: Session, change: (records: AuditRecord[]) => Audit
 class Rollback extends Error {}
 
 /** Tampers as a database owner would (append-only triggers off), verifies inside that transaction, then rolls back. */
-async function verifyTampered(db: Database, tamper: (tx: Session) => Promise<unknown>, verify: (tx: Queryable) => Promise<ChainVerification>): Promise<ChainVerification> {
+async function verifyTampered(
+  db: Database,
+  tamper: (tx: Session) => Promise<unknown>,
+  verify: (tx: Queryable) => Promise<ChainVerification>,
+): Promise<ChainVerification> {
   let result: ChainVerification | undefined;
   await db
     .transaction(async (tx) => {
@@ -96,21 +143,35 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     keys = auditKeys();
     trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
     const writer = writerFor(scratch.db, keys);
-    await writeInGroups(writer, Array.from({ length: 20 }, (_, index) => entry(index + 1)), 5);
+    await writeInGroups(
+      writer,
+      Array.from({ length: 20 }, (_, index) => entry(index + 1)),
+      5,
+    );
     await writer.close();
   });
   afterAll(() => scratch?.drop());
 
   it('publishes signed checkpoints to the witness file, and verifies the log against the newest', async () => {
-    const lines = readFileSync(keys.witnessFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { treeSize: number });
+    const lines = readFileSync(keys.witnessFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { treeSize: number });
     expect(lines.map((line) => line.treeSize)).toEqual([5, 20]);
     expect(await scratch.db.query('SELECT tree_size AS "treeSize" FROM audit.checkpoints ORDER BY 1')).toEqual([{ treeSize: 5 }, { treeSize: 20 }]);
     expect(await verify(scratch.db)).toMatchObject({ ok: true, checked: 20, firstBroken: null, checkpoint: { treeSize: 20 }, forks: [], warnings: [] });
   });
 
-  it('names the record an insider edited and re-chained with the project\'s own hash function', async () => {
-    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => records.map((record) => (record.seq === 5 ? { ...record, subjects: [], officer: null } : record))), verify);
-    expect(result).toMatchObject({ ok: false, firstBroken: { seq: 5, kind: 'EDITED', reason: 'record 5 was edited: its content is not what the signed checkpoint of 5 records committed to' } });
+  it("names the record an insider edited and re-chained with the project's own hash function", async () => {
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) => rewriteLog(tx, (records) => records.map((record) => (record.seq === 5 ? { ...record, subjects: [], officer: null } : record))),
+      verify,
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      firstBroken: { seq: 5, kind: 'EDITED', reason: 'record 5 was edited: its content is not what the signed checkpoint of 5 records committed to' },
+    });
   });
 
   it('names a deleted record when the records after it were renumbered and re-chained', async () => {
@@ -125,13 +186,21 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
   });
 
   it('names a swapped pair', async () => {
-    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => [...records.slice(0, 6), records[7] as AuditRecord, records[6] as AuditRecord, ...records.slice(8)]), verify);
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) => rewriteLog(tx, (records) => [...records.slice(0, 6), records[7] as AuditRecord, records[6] as AuditRecord, ...records.slice(8)]),
+      verify,
+    );
     expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'REORDERED', reason: 'records 7 and 8 were swapped' });
   });
 
   it('finds the newest records deleted (a truncated tail)', async () => {
     const result = await verifyTampered(scratch.db, (tx) => tx.exec('DELETE FROM audit.records WHERE seq >= 18'), verify);
-    expect(result).toMatchObject({ ok: false, checked: 17, firstBroken: { seq: 18, kind: 'TRUNCATED', reason: expect.stringContaining('records 18 to 20 were deleted') } });
+    expect(result).toMatchObject({
+      ok: false,
+      checked: 17,
+      firstBroken: { seq: 18, kind: 'TRUNCATED', reason: expect.stringContaining('records 18 to 20 were deleted') },
+    });
   });
 
   it('names the range between checkpoints when the tree in the database was rewritten along with the records', async () => {
@@ -141,30 +210,49 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
         const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
         await tx.exec('DELETE FROM audit.tree_nodes');
         const frontier = MerkleFrontier.empty();
-        await appendTreeNodes(tx, rewritten.flatMap((record) => frontier.push(recordLeaf(record))));
+        await appendTreeNodes(
+          tx,
+          rewritten.flatMap((record) => frontier.push(recordLeaf(record))),
+        );
       },
       verify,
     );
-    expect(result.firstBroken).toMatchObject({ seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 20 do not match the checkpoint of 20 records/) });
+    expect(result.firstBroken).toMatchObject({
+      seq: 6,
+      kind: 'EDITED',
+      reason: expect.stringMatching(/^records 6 to 20 do not match the checkpoint of 20 records/),
+    });
   });
 
   it('checks a range from its start, tied to a witnessed checkpoint by a consistency proof', async () => {
     expect(await verify(scratch.db, { fromSeq: 8 })).toMatchObject({ ok: true, checked: 13, checkpoint: { treeSize: 20 } });
     expect(await verify(scratch.db, { fromSeq: 8, toSeq: 12 })).toMatchObject({ ok: true, checked: 5, checkpoint: null });
-    const result = await verifyTampered(scratch.db, (tx) => tx.exec("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 2 AND idx = 0"), (tx) => verify(tx, { fromSeq: 8 }));
-    expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'EDITED', reason: expect.stringMatching(/^the first 7 records in the database's tree are not those of the checkpoint of 20 records/) });
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) => tx.exec("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 2 AND idx = 0"),
+      (tx) => verify(tx, { fromSeq: 8 }),
+    );
+    expect(result.firstBroken).toMatchObject({
+      seq: 7,
+      kind: 'EDITED',
+      reason: expect.stringMatching(/^the first 7 records in the database's tree are not those of the checkpoint of 20 records/),
+    });
   });
 
   it('finds, in a range that ends between checkpoints, a record edited with its leaf alone', async () => {
     // Record 8 edited and the chain recomputed; its leaf replaced, the tree's upper nodes left as the checkpoints signed.
     const tamper = async (tx: Session) => {
       const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
-      await tx.query("UPDATE audit.tree_nodes SET hash = $1 WHERE level = 0 AND idx = 7", [recordLeaf(rewritten[7] as AuditRecord).toString('hex')]);
+      await tx.query('UPDATE audit.tree_nodes SET hash = $1 WHERE level = 0 AND idx = 7', [recordLeaf(rewritten[7] as AuditRecord).toString('hex')]);
     };
     // The range after it starts from the database's tree at 10, which is still the signed one: alone, it passes.
     expect(await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { fromSeq: 11 }))).toMatchObject({ ok: true, checked: 10 });
     const result = await verifyTampered(scratch.db, tamper, (tx) => verify(tx, { toSeq: 10 }));
-    expect(result).toMatchObject({ ok: false, checked: 10, firstBroken: { seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 10 do not rebuild the Merkle tree the database holds for them/) } });
+    expect(result).toMatchObject({
+      ok: false,
+      checked: 10,
+      firstBroken: { seq: 6, kind: 'EDITED', reason: expect.stringMatching(/^records 6 to 10 do not rebuild the Merkle tree the database holds for them/) },
+    });
     expect(await verify(scratch.db, { toSeq: 10 })).toMatchObject({ ok: true, checked: 10, warnings: [] });
   });
 
@@ -193,23 +281,49 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
   });
 
   it('publishes to an HTTP witness an auditor runs, verifies from its copy, and says when one cannot be reached', async () => {
-    const witness = await startWitnessServer({ file: join(keys.dir, 'auditor-witness.jsonl'), publicKey: keys.publicKey, host: '127.0.0.1', port: 0, log: silentLog });
+    const witness = await startWitnessServer({
+      file: join(keys.dir, 'auditor-witness.jsonl'),
+      publicKey: keys.publicKey,
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLog,
+    });
     try {
       const remote = httpWitness(witness.url);
       for (const line of readFileSync(keys.witnessFile, 'utf8').trim().split('\n')) await remote.publish(JSON.parse(line) as Checkpoint);
       const result = await verify(scratch.db, { witnesses: [remote, httpWitness('http://127.0.0.1:1/nothing')] });
-      expect(result).toMatchObject({ ok: true, checkpoint: { treeSize: 20 }, warnings: [expect.stringMatching(/^witness http:\/\/127\.0\.0\.1:1\/nothing could not be read/)] });
+      expect(result).toMatchObject({
+        ok: true,
+        checkpoint: { treeSize: 20 },
+        warnings: [expect.stringMatching(/^witness http:\/\/127\.0\.0\.1:1\/nothing could not be read/)],
+      });
 
-      const post = (body: string, method = 'POST') => fetch(witness.url, { method, body }).then(async (response) => ({ status: response.status, body: (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> } }));
+      const post = (body: string, method = 'POST') =>
+        fetch(witness.url, { method, body }).then(async (response) => ({
+          status: response.status,
+          body: (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> },
+        }));
       expect(await post(readFileSync(keys.witnessFile, 'utf8').split('\n')[0] ?? '')).toMatchObject({ status: 200 });
-      expect(await post(JSON.stringify(signCheckpoint(keys.key, 20, 'ab'.repeat(32))))).toMatchObject({ status: 409, body: { errors: [{ message: 'a different root is already held for 20 records: the log was forked', extensions: { code: 'BAD_REQUEST' } }] } });
+      expect(await post(JSON.stringify(signCheckpoint(keys.key, 20, 'ab'.repeat(32))))).toMatchObject({
+        status: 409,
+        body: { errors: [{ message: 'a different root is already held for 20 records: the log was forked', extensions: { code: 'BAD_REQUEST' } }] },
+      });
       const { privateKey: other } = generateKeyPairSync('ed25519');
-      expect(await post(JSON.stringify(signCheckpoint(other, 21, 'ab'.repeat(32))))).toMatchObject({ status: 403, body: { errors: [{ message: expect.stringMatching(/^checkpoint refused: it is signed by key/), extensions: { code: 'FORBIDDEN' } }] } });
+      expect(await post(JSON.stringify(signCheckpoint(other, 21, 'ab'.repeat(32))))).toMatchObject({
+        status: 403,
+        body: { errors: [{ message: expect.stringMatching(/^checkpoint refused: it is signed by key/), extensions: { code: 'FORBIDDEN' } }] },
+      });
       expect(await post('{"treeSize":')).toMatchObject({ status: 400, body: { errors: [{ message: 'the body is not JSON' }] } });
-      expect(await post(JSON.stringify({ treeSize: 1 }))).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/^the body is not a checkpoint: rootHash/) }] } });
+      expect(await post(JSON.stringify({ treeSize: 1 }))).toMatchObject({
+        status: 400,
+        body: { errors: [{ message: expect.stringMatching(/^the body is not a checkpoint: rootHash/) }] },
+      });
       expect(await post('x'.repeat(10_000))).toMatchObject({ status: 413, body: { errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] } });
       expect(await post('{}', 'PUT')).toMatchObject({ status: 405 });
-      const held = (await (await fetch(witness.url)).text()).trim().split('\n').map((line) => (JSON.parse(line) as Checkpoint).treeSize);
+      const held = (await (await fetch(witness.url)).text())
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as Checkpoint).treeSize);
       expect(held).toEqual([5, 20]);
     } finally {
       await witness.stop();
@@ -238,12 +352,12 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     const wrongKey = cli(['audit', 'check-proof', proofFile, '--public-key', otherKey], offline);
     expect(wrongKey.status).toBe(2);
     expect(wrongKey.stdout).toMatch(/^proof REFUSED: the checkpoint is not trusted: it is signed by key [0-9a-f]{16}, not by the audit key/);
-
   }, 60_000);
 
   it('refuses hostile proof files, keys and record numbers with a message naming the cause', async () => {
     const config = testConfig({ DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: keys.keyFile });
-    const run = (db: Database | null, action: string, target: string | undefined, values: Record<string, string>) => runAuditCommand(db, config, silentLog, action, target, values);
+    const run = (db: Database | null, action: string, target: string | undefined, values: Record<string, string>) =>
+      runAuditCommand(db, config, silentLog, action, target, values);
     const notJson = join(keys.dir, 'not-a-proof.json');
     writeFileSync(notJson, '{"version": 2');
     const publicKey = `${keys.keyFile}.pub`;
@@ -255,7 +369,9 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     await expect(run(null, 'check-proof', notJson, { 'public-key': notJson })).rejects.toThrow(/is not an Ed25519 public key/);
     await expect(run(null, 'check-proof', notJson, { 'public-key': join(keys.dir, 'absent.pem') })).rejects.toThrow(/cannot be read/);
     await expect(run(scratch.db, 'prove', '999', { out: join(keys.dir, 'x.json') })).rejects.toThrow(/there is no record 999/);
-    await expect(run(scratch.db, 'prove', 'x', { out: join(keys.dir, 'x.json') })).rejects.toThrow(/the record seq must be a record seq \(1, 2, \.\.\.\); got x/);
+    await expect(run(scratch.db, 'prove', 'x', { out: join(keys.dir, 'x.json') })).rejects.toThrow(
+      /the record seq must be a record seq \(1, 2, \.\.\.\); got x/,
+    );
     await expect(run(scratch.db, 'prove', '3', {})).rejects.toThrow(/--out FILE is required/);
     await expect(run(scratch.db, 'verify', undefined, { from: '0' })).rejects.toThrow(/--from must be a record seq/);
     await expect(run(scratch.db, 'sign', undefined, {})).rejects.toThrow(/unknown command "audit sign"/);
@@ -277,24 +393,35 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
       .then(() => {
         const broken = cli(['audit', 'verify'], env);
         expect(broken.status).toBe(2);
-        expect(broken.stdout).toMatch(/^audit log BROKEN at record 19 \(TRUNCATED\): the log ends at record 18, but the checkpoint signed at .* covers 20 records/m);
+        expect(broken.stdout).toMatch(
+          /^audit log BROKEN at record 19 \(TRUNCATED\): the log ends at record 18, but the checkpoint signed at .* covers 20 records/m,
+        );
       });
   });
 });
 
 describe('audit key and witness configuration', () => {
   it('names the key when a witness URL is not http(s)', () => {
-    expect(() => gatewayConfig.load({ AUDIT_WITNESS_URLS: 'https://witness.example/a,ftp://witness.example/b' })).toThrow(/AUDIT_WITNESS_URLS: each entry must be an http\(s\) URL; got "ftp:\/\/witness.example\/b"/);
-    expect(gatewayConfig.load({ AUDIT_WITNESS_URLS: ' https://a.example/w , http://127.0.0.1:9/w ' }).AUDIT_WITNESS_URLS).toEqual(['https://a.example/w', 'http://127.0.0.1:9/w']);
+    expect(() => gatewayConfig.load({ AUDIT_WITNESS_URLS: 'https://witness.example/a,ftp://witness.example/b' })).toThrow(
+      /AUDIT_WITNESS_URLS: each entry must be an http\(s\) URL; got "ftp:\/\/witness.example\/b"/,
+    );
+    expect(gatewayConfig.load({ AUDIT_WITNESS_URLS: ' https://a.example/w , http://127.0.0.1:9/w ' }).AUDIT_WITNESS_URLS).toEqual([
+      'https://a.example/w',
+      'http://127.0.0.1:9/w',
+    ]);
   });
 
   it('will not run a production gateway without an audit key, nor any gateway with a key file that is not Ed25519', () => {
     const dir = mkdtempSync(join(tmpdir(), 'once-audit-nokey-'));
     const db = openTestDatabase();
     try {
-      expect(() => openAccessControl(testConfig({ NODE_ENV: 'production', DATA_DIR: dir }), silentLog, db)).toThrow(/AUDIT_SIGNING_KEY_FILE: no audit signing key at .*audit-signing-key\.pem/);
+      expect(() => openAccessControl(testConfig({ NODE_ENV: 'production', DATA_DIR: dir }), silentLog, db)).toThrow(
+        /AUDIT_SIGNING_KEY_FILE: no audit signing key at .*audit-signing-key\.pem/,
+      );
       writeFileSync(join(dir, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-      expect(() => openAccessControl(testConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'rsa.pem') }), silentLog, db)).toThrow(/holds a rsa key; the audit key must be Ed25519/);
+      expect(() => openAccessControl(testConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'rsa.pem') }), silentLog, db)).toThrow(
+        /holds a rsa key; the audit key must be Ed25519/,
+      );
       expect(() => openAccessControl(testConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'absent.pem') }), silentLog, db)).toThrow(/no audit key at .*absent\.pem/);
     } finally {
       void db.close();
@@ -314,13 +441,24 @@ describe('one record the database refuses fails only its own request', () => {
     const keys = auditKeys();
     const writer = writerFor(scratch.db, keys, 16);
     // What the database itself refuses (were they to reach it unnormalised): 22P05 twice, and 54000 (GIN index row too big).
-    const refused = new Map([[3, '\ud800'], [11, '\u0000'], [14, randomBytes(4_000).toString('base64')]]);
-    const entries = Array.from({ length: 16 }, (_, index) => ({ ...entry(index), subjects: refused.has(index) ? [refused.get(index) as string] : entry(index).subjects }));
+    const refused = new Map([
+      [3, '\ud800'],
+      [11, '\u0000'],
+      [14, randomBytes(4_000).toString('base64')],
+    ]);
+    const entries = Array.from({ length: 16 }, (_, index) => ({
+      ...entry(index),
+      subjects: refused.has(index) ? [refused.get(index) as string] : entry(index).subjects,
+    }));
     const settled = await Promise.allSettled(entries.map((one) => writer.append(one)));
     await writer.close();
     expect(settled.map((result) => result.status)).toEqual(entries.map((_, index) => (refused.has(index) ? 'rejected' : 'fulfilled')));
     expect(await scratch.db.query('SELECT count(*)::int AS count FROM audit.records')).toEqual([{ count: 13 }]);
-    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({ ok: true, checked: 13, checkpoint: { treeSize: 13 } });
+    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({
+      ok: true,
+      checked: 13,
+      checkpoint: { treeSize: 13 },
+    });
   });
 });
 
@@ -336,7 +474,13 @@ async function retentionScenario(db: Database) {
   for (const set of gatewayMigrations) await migrate(db, set.name, set.migrations);
   const keys = auditKeys();
   const writer = writerFor(db, keys);
-  await writeInGroups(writer, MONTHS.flatMap((at, month) => Array.from({ length: 6 }, (_, index) => entry(month * 6 + index + 1, at.replace('08:00:00', `08:00:${String(index).padStart(2, '0')}`)))), 6);
+  await writeInGroups(
+    writer,
+    MONTHS.flatMap((at, month) =>
+      Array.from({ length: 6 }, (_, index) => entry(month * 6 + index + 1, at.replace('08:00:00', `08:00:${String(index).padStart(2, '0')}`))),
+    ),
+    6,
+  );
   await writer.close();
   const trust = { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] };
   const archiveDir = join(keys.dir, 'archive');
@@ -361,12 +505,26 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     ]);
     // Each month's partition is made with the next one ahead; the empty 2025_03 had nothing to archive and is gone too.
     expect((await monthPartitions(scratch.db)).map((partition) => partition.name)).toEqual(['records_2026_11', 'records_2026_12']);
-    expect(readdirSync(scenario.archiveDir).sort()).toEqual(['audit-000000000001-000000000006.manifest.json', 'audit-000000000001-000000000006.ndjson', 'audit-000000000007-000000000012.manifest.json', 'audit-000000000007-000000000012.ndjson']);
-    expect(readFileSync(join(scenario.archiveDir, 'audit-000000000007-000000000012.ndjson'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as AuditRecord).seq)).toEqual([7, 8, 9, 10, 11, 12]);
+    expect(readdirSync(scenario.archiveDir).sort()).toEqual([
+      'audit-000000000001-000000000006.manifest.json',
+      'audit-000000000001-000000000006.ndjson',
+      'audit-000000000007-000000000012.manifest.json',
+      'audit-000000000007-000000000012.ndjson',
+    ]);
+    expect(
+      readFileSync(join(scenario.archiveDir, 'audit-000000000007-000000000012.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as AuditRecord).seq),
+    ).toEqual([7, 8, 9, 10, 11, 12]);
     expect(await verifyChain(scratch.db, scenario.trust)).toMatchObject({ ok: true, checked: 6, firstBroken: null, checkpoint: { treeSize: 18 } });
     const manifest = readArchiveManifest(join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json'));
     expect(await verifyChain(scratch.db, { ...scenario.trust, base: manifest })).toMatchObject({ ok: true, checked: 6 });
-    const cliResult = cli(['audit', 'verify', '--archive', join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json')], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
+    const cliResult = cli(['audit', 'verify', '--archive', join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json')], {
+      DATABASE_URL: scratch.url,
+      AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile,
+      AUDIT_WITNESS_FILE: scenario.keys.witnessFile,
+    });
     expect(cliResult.status).toBe(0);
     expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
   });
@@ -376,8 +534,14 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     // [8, 12) stay, and the newest archived leaf (the tree's size is read from its newest leaf).
     expect(scenario.nodesBefore).toBe(34);
     expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
-    const archivedPart = await scratch.db.query<{ level: number; idx: number }>('SELECT level, idx::int AS idx FROM audit.tree_nodes WHERE (idx + 1) * 2 ^ level <= 12 ORDER BY level, idx');
-    expect(archivedPart).toEqual([{ level: 0, idx: 11 }, { level: 2, idx: 2 }, { level: 3, idx: 0 }]);
+    const archivedPart = await scratch.db.query<{ level: number; idx: number }>(
+      'SELECT level, idx::int AS idx FROM audit.tree_nodes WHERE (idx + 1) * 2 ^ level <= 12 ORDER BY level, idx',
+    );
+    expect(archivedPart).toEqual([
+      { level: 0, idx: 11 },
+      { level: 2, idx: 2 },
+      { level: 3, idx: 0 },
+    ]);
     expect(await treeSize(scratch.db)).toBe(18);
 
     const checkpoint = await latestCheckpoint(scratch.db);
@@ -387,17 +551,33 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     expect(proofs.map((proof) => (proof ? inclusionProofProblem(proof, scenario.keys.publicKey) : 'no proof'))).toEqual(retained.map(() => null));
     for (let size = 12; size < checkpoint.treeSize; size += 1) {
       const frontier = await loadFrontier(scratch.db, size);
-      expect(verifyConsistency(size, checkpoint.treeSize, frontier.root(), Buffer.from(checkpoint.rootHash, 'hex'), await consistencyProof(scratch.db, size, checkpoint.treeSize))).toBe(true);
+      expect(
+        verifyConsistency(
+          size,
+          checkpoint.treeSize,
+          frontier.root(),
+          Buffer.from(checkpoint.rootHash, 'hex'),
+          await consistencyProof(scratch.db, size, checkpoint.treeSize),
+        ),
+      ).toBe(true);
     }
     expect(await verifyChain(scratch.db, { ...scenario.trust, fromSeq: 15 })).toMatchObject({ ok: true, checked: 4 });
-    const cliResult = cli(['audit', 'verify'], { DATABASE_URL: scratch.url, AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile, AUDIT_WITNESS_FILE: scenario.keys.witnessFile });
+    const cliResult = cli(['audit', 'verify'], {
+      DATABASE_URL: scratch.url,
+      AUDIT_SIGNING_KEY_FILE: scenario.keys.keyFile,
+      AUDIT_WITNESS_FILE: scenario.keys.witnessFile,
+    });
     expect(cliResult.stdout).toMatch(/^audit log intact: 6 record\(s\) checked against the checkpoint of 18 records/m);
 
     // The database refuses to prune what is still needed, and any change to a node.
     for (const needed of ['level = 2 AND idx = 2', 'level = 0 AND idx = 11', 'level = 0 AND idx = 12', 'level = 4 AND idx = 0']) {
-      await expect(scratch.db.query(`DELETE FROM audit.tree_nodes WHERE ${needed}`)).rejects.toThrow(/only nodes of archived records that no proof or append needs can be deleted \(archived: 12 records\)/);
+      await expect(scratch.db.query(`DELETE FROM audit.tree_nodes WHERE ${needed}`)).rejects.toThrow(
+        /only nodes of archived records that no proof or append needs can be deleted \(archived: 12 records\)/,
+      );
     }
-    await expect(scratch.db.query("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 0 AND idx = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
+    await expect(scratch.db.query("UPDATE audit.tree_nodes SET hash = repeat('0', 64) WHERE level = 0 AND idx = 13")).rejects.toThrow(
+      /append-only: UPDATE is refused/,
+    );
     expect(await countTreeNodes(scratch.db)).toBe(34 - 19);
   });
 
@@ -408,7 +588,8 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     for (let archived = 1; archived < 64; archived += 1) {
       for (let size = archived + 1; size <= 64; size += 1) {
         const ranges: Array<[number, number]> = [];
-        for (let retained = archived; retained < size; retained += 1) ranges.push(...inclusionRanges(retained, size), ...consistencyRanges(retained, size), [0, retained]);
+        for (let retained = archived; retained < size; retained += 1)
+          ranges.push(...inclusionRanges(retained, size), ...consistencyRanges(retained, size), [0, retained]);
         for (const node of [...nodesFor(ranges), ...rangeNodes(0, size)]) {
           levels.push(node.level);
           indexes.push(node.index);
@@ -424,15 +605,22 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     expect(pruned?.count).toBe(0);
     // And it does prune: with 6 archived, of [0, 4) and [4, 6) only their roots and leaf 5 stay.
     const kept = await scratch.db.query<{ level: number; idx: number }>(
-      "SELECT level, idx::int AS idx FROM (VALUES (0, 0), (0, 3), (0, 4), (0, 5), (1, 0), (1, 1), (1, 2), (2, 0)) AS n(level, idx) WHERE audit.tree_node_needed(level, idx, 6) ORDER BY 1, 2",
+      'SELECT level, idx::int AS idx FROM (VALUES (0, 0), (0, 3), (0, 4), (0, 5), (1, 0), (1, 1), (1, 2), (2, 0)) AS n(level, idx) WHERE audit.tree_node_needed(level, idx, 6) ORDER BY 1, 2',
     );
-    expect(kept).toEqual([{ level: 0, idx: 5 }, { level: 1, idx: 2 }, { level: 2, idx: 0 }]);
+    expect(kept).toEqual([
+      { level: 0, idx: 5 },
+      { level: 1, idx: 2 },
+      { level: 2, idx: 0 },
+    ]);
   });
 
   it('refuses an archive whose end state is not the signed one, and a manifest that does not describe its file', async () => {
     const manifest = readArchiveManifest(join(scenario.archiveDir, 'audit-000000000007-000000000012.manifest.json'));
     const forged = { ...manifest, frontier: manifest.frontier.map(() => 'ef'.repeat(32)) };
-    expect(await verifyChain(scratch.db, { ...scenario.trust, base: forged })).toMatchObject({ ok: false, firstBroken: { seq: 12, kind: 'UNTRUSTED_BASE', reason: expect.stringContaining('are not a prefix of its signed checkpoint') } });
+    expect(await verifyChain(scratch.db, { ...scenario.trust, base: forged })).toMatchObject({
+      ok: false,
+      firstBroken: { seq: 12, kind: 'UNTRUSTED_BASE', reason: expect.stringContaining('are not a prefix of its signed checkpoint') },
+    });
     const copy = join(scenario.archiveDir, 'copy.manifest.json');
     writeFileSync(copy, JSON.stringify({ ...manifest, file: 'audit-000000000001-000000000006.ndjson' }));
     expect(() => readArchiveManifest(copy)).toThrow(/is not the file the manifest describes: its SHA-256 differs/);
@@ -445,14 +633,21 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
     expect(archiveRecordsProblem(second)).toBeNull();
     // Someone with the archive files: edits record 3, recomputes the chain after it and the file's SHA-256 in the manifest.
     const copyDir = mkdtempSync(join(tmpdir(), 'once-archive-copy-'));
-    for (const name of readdirSync(scenario.archiveDir).filter((file) => file.startsWith('audit-'))) copyFileSync(join(scenario.archiveDir, name), join(copyDir, name));
+    for (const name of readdirSync(scenario.archiveDir).filter((file) => file.startsWith('audit-')))
+      copyFileSync(join(scenario.archiveDir, name), join(copyDir, name));
     const ndjson = join(copyDir, 'audit-000000000001-000000000006.ndjson');
-    const records = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AuditRecord);
+    const records = readFileSync(ndjson, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord);
     const rewritten = rechain(records.map((record) => (record.seq === 3 ? { ...record, officer: 'nobody' } : record)));
     writeFileSync(ndjson, `${rewritten.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const manifestFile = join(copyDir, 'audit-000000000001-000000000006.manifest.json');
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(manifestFile, JSON.stringify({ ...manifest, sha256: createHash('sha256').update(readFileSync(ndjson)).digest('hex'), lastHash: rewritten.at(-1)?.hash }));
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...manifest, sha256: createHash('sha256').update(readFileSync(ndjson)).digest('hex'), lastHash: rewritten.at(-1)?.hash }),
+    );
     expect(archiveRecordsProblem(join(copyDir, 'audit-000000000007-000000000012.manifest.json'))).toBe(
       'audit-000000000001-000000000006.ndjson: records 1 to 6 do not rebuild the state its manifest states (and its checkpoint signs)',
     );
@@ -461,7 +656,11 @@ describe('retention: month partitions archived, checkpointed and dropped', () =>
   it('keeps the append-only guard on every partition, and finds a partition an insider dropped without archiving', async () => {
     await expect(scratch.db.query('TRUNCATE audit.records_2026_11')).rejects.toThrow(/append-only: TRUNCATE is refused/);
     await expect(scratch.db.query("UPDATE audit.records SET officer = 'x' WHERE seq = 13")).rejects.toThrow(/append-only: UPDATE is refused/);
-    const result = await verifyTampered(scratch.db, (tx) => tx.exec('DROP TABLE audit.records_2026_11'), (tx) => verifyChain(tx, scenario.trust));
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) => tx.exec('DROP TABLE audit.records_2026_11'),
+      (tx) => verifyChain(tx, scenario.trust),
+    );
     expect(result.firstBroken).toMatchObject({ seq: 13, kind: 'TRUNCATED' });
   });
 });
@@ -485,10 +684,15 @@ describe('retention on the embedded PGlite (npm start)', () => {
     const unsigned = createAuditWriter({ db, flushMs: 0, maxBatch: 1, log: silentLog });
     await unsigned.append(entry(19, '2025-03-01T00:00:00.000Z'));
     await unsigned.close();
-    await expect(archiveExpiredMonths(db, { retentionMonths: 3, archiveDir: scenario.archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...scenario.trust })).rejects.toThrow(
-      'records_2025_03 ends at record 19, which no witnessed checkpoint covers yet; try again after the next checkpoint',
-    );
-    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual(['records_2025_03', 'records_2025_04', 'records_2026_11', 'records_2026_12']);
+    await expect(
+      archiveExpiredMonths(db, { retentionMonths: 3, archiveDir: scenario.archiveDir, now: new Date('2026-11-26T00:00:00Z'), ...scenario.trust }),
+    ).rejects.toThrow('records_2025_03 ends at record 19, which no witnessed checkpoint covers yet; try again after the next checkpoint');
+    expect((await monthPartitions(db)).map((partition) => partition.name)).toEqual([
+      'records_2025_03',
+      'records_2025_04',
+      'records_2026_11',
+      'records_2026_12',
+    ]);
   });
 
   it('archives every month, stragglers included, and the writer continues the log from the newest archive', async () => {
@@ -530,12 +734,34 @@ describe('migration 002 on a log written before it', () => {
       await scratch.db.query(
         `INSERT INTO audit.records (seq, request_id, at, principal, client_id, officer, purpose, case_number, operation_name, operation_hash, coordinates, subjects, outcome, error_codes, subgraphs, duration_ms, previous_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [seq, old.requestId, old.at, old.principal, old.clientId, old.officer, old.purpose, old.caseNumber, old.operationName, old.operationHash, old.coordinates, old.subjects, old.outcome, old.errorCodes, old.subgraphs, old.durationMs, previousHash, hash],
+        [
+          seq,
+          old.requestId,
+          old.at,
+          old.principal,
+          old.clientId,
+          old.officer,
+          old.purpose,
+          old.caseNumber,
+          old.operationName,
+          old.operationHash,
+          old.coordinates,
+          old.subjects,
+          old.outcome,
+          old.errorCodes,
+          old.subgraphs,
+          old.durationMs,
+          previousHash,
+          hash,
+        ],
       );
       previousHash = hash;
     }
     for (const set of gatewayMigrations) await migrate(scratch.db, set.name, set.migrations);
-    expect((await monthPartitions(scratch.db)).map(({ name, records }) => ({ name, records }))).toEqual([{ name: 'records_2026_09', records: 1 }, { name: 'records_2026_10', records: 2 }]);
+    expect((await monthPartitions(scratch.db)).map(({ name, records }) => ({ name, records }))).toEqual([
+      { name: 'records_2026_09', records: 1 },
+      { name: 'records_2026_10', records: 2 },
+    ]);
     await expect(scratch.db.query('DELETE FROM audit.records WHERE seq = 1')).rejects.toThrow(/append-only: DELETE is refused/);
     await expect(scratch.db.query('TRUNCATE audit.records_2026_09')).rejects.toThrow(/append-only: TRUNCATE is refused/);
     expect(await treeSize(scratch.db)).toBe(0);
@@ -545,6 +771,11 @@ describe('migration 002 on a log written before it', () => {
     await writer.append(entry(4));
     await writer.close();
     expect(await treeSize(scratch.db)).toBe(4);
-    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({ ok: true, checked: 4, checkpoint: { treeSize: 4 }, warnings: [] });
+    expect(await verifyChain(scratch.db, { publicKey: keys.publicKey, witnesses: [fileWitness(keys.witnessFile)] })).toMatchObject({
+      ok: true,
+      checked: 4,
+      checkpoint: { treeSize: 4 },
+      warnings: [],
+    });
   });
 });

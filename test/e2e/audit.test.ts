@@ -17,9 +17,21 @@ const CHAIN_ONLY = { publicKey: null, witnesses: [] };
 
 function entry(index: number): AuditEntry {
   return {
-    requestId: `r-${index}`, at: new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString(), principal: 'client:test', clientId: 'test',
-    officer: 'o', purpose: '1.900011', caseNumber: 'c', operationName: null, operationHash: null, coordinates: ['Query.citizen'],
-    subjects: ['001090123456'], outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: index,
+    requestId: `r-${index}`,
+    at: new Date(Date.UTC(2026, 10, 25, 10, 0, index)).toISOString(),
+    principal: 'client:test',
+    clientId: 'test',
+    officer: 'o',
+    purpose: '1.900011',
+    caseNumber: 'c',
+    operationName: null,
+    operationHash: null,
+    coordinates: ['Query.citizen'],
+    subjects: ['001090123456'],
+    outcome: 'OK',
+    errorCodes: [],
+    subgraphs: ['population'],
+    durationMs: index,
     // Every other record says what its plan sent, so that the chain is verified over records with and without.
     sentToSubgraphs: index % 2 === 0 ? [] : ['residence:Citizen.personalId'],
   };
@@ -61,7 +73,10 @@ describe('the hash chain, on a database of its own', () => {
 
   it('finds an edited record', async () => {
     await tamper("UPDATE audit.records SET officer = 'someone else' WHERE seq = 5");
-    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: false, firstBroken: { seq: 5, reason: 'its content does not match its hash: the record was altered' } });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({
+      ok: false,
+      firstBroken: { seq: 5, reason: 'its content does not match its hash: the record was altered' },
+    });
     await tamper("UPDATE audit.records SET officer = 'o' WHERE seq = 5");
     expect((await verifyChain(scratch.db, CHAIN_ONLY)).ok).toBe(true);
   });
@@ -69,7 +84,10 @@ describe('the hash chain, on a database of its own', () => {
   it('finds a deleted record', async () => {
     const [saved] = await scratch.db.query<Record<string, unknown>>('SELECT * FROM audit.records WHERE seq = 7');
     await tamper('DELETE FROM audit.records WHERE seq = 7');
-    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({ ok: false, firstBroken: { seq: 7, reason: 'record 7 is missing: the chain jumps to 8' } });
+    expect(await verifyChain(scratch.db, CHAIN_ONLY)).toMatchObject({
+      ok: false,
+      firstBroken: { seq: 7, reason: 'record 7 is missing: the chain jumps to 8' },
+    });
     await scratch.db.transaction(async (tx) => {
       await tx.query('INSERT INTO audit.records SELECT * FROM json_populate_record(NULL::audit.records, $1::json)', [JSON.stringify(saved)]);
     });
@@ -133,7 +151,11 @@ describe('the audit log behind the gateway', () => {
       AUDIT_WITNESS_FILE: join(keyDir, 'witness.jsonl'),
       AUDIT_CHECKPOINT_MS: '50',
     });
-    auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']) });
+    auditor = await stack.newClient({
+      role: 'AUDITOR',
+      purpose: 'AUDIT',
+      coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']),
+    });
     subject = await one(stack.db, 'SELECT personal_id AS value FROM population.citizens ORDER BY 1 LIMIT 1');
   });
   afterAll(async () => {
@@ -145,7 +167,10 @@ describe('the audit log behind the gateway', () => {
     const client = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName'] });
     const responses = await Promise.all(Array.from({ length: 1_000 }, () => stack.graphql(NAME, { id: subject }, client.headers)));
     expect(responses.filter((response) => response.status === 200 && response.data?.citizen)).toHaveLength(1_000);
-    const [row] = await stack.db.query<{ count: number; requests: number }>('SELECT count(*)::int AS count, count(DISTINCT request_id)::int AS requests FROM audit.records WHERE client_id = $1', [client.clientId]);
+    const [row] = await stack.db.query<{ count: number; requests: number }>(
+      'SELECT count(*)::int AS count, count(DISTINCT request_id)::int AS requests FROM audit.records WHERE client_id = $1',
+      [client.clientId],
+    );
     expect(row).toEqual({ count: 1_000, requests: 1_000 });
     expect((await verifyChain(stack.db, CHAIN_ONLY)).ok).toBe(true);
   });
@@ -157,7 +182,9 @@ describe('the audit log behind the gateway', () => {
     const refused = await stack.graphql(NAME, { id: subject }, client.headers);
     expect(refused.status).toBe(503);
     expect(refused.data).toBeUndefined();
-    expect(refused.errors).toEqual([{ message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: 'AUDIT_UNAVAILABLE' } }]);
+    expect(refused.errors).toEqual([
+      { message: 'The audit log cannot record this request, so no data is returned; retry later', extensions: { code: 'AUDIT_UNAVAILABLE' } },
+    ]);
     await relay.restore();
     const back = await stack.graphql(NAME, { id: subject }, client.headers);
     expect(back.data?.citizen).toBeTruthy();
@@ -185,7 +212,10 @@ describe('the audit log behind the gateway', () => {
 
     const verified = await stack.graphql('{ verifyAuditLog { ok checked firstBroken { seq } } }', {}, auditor.headers);
     expect(verified.data?.verifyAuditLog).toMatchObject({ ok: true, firstBroken: null });
-    const own = await stack.db.query<{ coordinates: string[] }>(`SELECT coordinates FROM audit.records WHERE client_id = $1 AND purpose = 'AUDIT' ORDER BY seq`, [auditor.clientId]);
+    const own = await stack.db.query<{ coordinates: string[] }>(
+      `SELECT coordinates FROM audit.records WHERE client_id = $1 AND purpose = 'AUDIT' ORDER BY seq`,
+      [auditor.clientId],
+    );
     expect(own.map((record) => record.coordinates[0])).toEqual(['AuditRecord.clientId', 'AuditRecord.clientId', 'AuditVerification.checked']);
   });
 
@@ -194,7 +224,11 @@ describe('the audit log behind the gateway', () => {
     const served = await fetch(keyUrl);
     expect(served.status).toBe(200);
     const document = (await served.json()) as { keyId: string; jwk: JsonWebKey & { kid: string }; pem: string };
-    expect(document).toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{16}$/), jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }, pem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect(document).toMatchObject({
+      keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' },
+      pem: expect.stringContaining('BEGIN PUBLIC KEY'),
+    });
     expect(document.jwk.kid).toBe(document.keyId);
     expect(document.jwk).not.toHaveProperty('d');
     const posted = await fetch(keyUrl, { method: 'POST', body: '{}' });
@@ -213,7 +247,11 @@ describe('the audit log behind the gateway', () => {
     // A checkpoint comes within AUDIT_CHECKPOINT_MS (50 ms here) of the read; ask until one covers it.
     for (let attempt = 0; attempt < 100 && !proven?.proof; attempt += 1) {
       // The portal's read, not this search: an auditor's search about a citizen is itself recorded as a read of them.
-      const page = await stack.graphql<{ auditRecords: { records: Proven[] } }>(`query ($other: ID!, $portal: ID!) { auditRecords(filter: { subject: $other, clientId: $portal }, first: 1) { records { seq ${PROOF} } } }`, { other, portal: stack.portal.clientId }, auditor.headers);
+      const page = await stack.graphql<{ auditRecords: { records: Proven[] } }>(
+        `query ($other: ID!, $portal: ID!) { auditRecords(filter: { subject: $other, clientId: $portal }, first: 1) { records { seq ${PROOF} } } }`,
+        { other, portal: stack.portal.clientId },
+        auditor.headers,
+      );
       expect(page.errors).toBeUndefined();
       proven = page.data?.auditRecords.records[0];
       if (!proven?.proof) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -223,19 +261,32 @@ describe('the audit log behind the gateway', () => {
     expect(proven.proof).toMatchObject({ leafIndex: proven.seq - 1, checkpoint: { keyId: document.keyId } });
     expect(auditorProof.record.subjects).toEqual([subject, other].sort());
     expect(inclusionProofProblem(auditorProof, publicKey)).toBeNull();
-    expect(inclusionProofProblem({ ...auditorProof, record: { ...auditorProof.record, caseNumber: 'CASE-2' } }, publicKey)).toMatch(/is not in the tree of \d+ records/);
+    expect(inclusionProofProblem({ ...auditorProof, record: { ...auditorProof.record, caseNumber: 'CASE-2' } }, publicKey)).toMatch(
+      /is not in the tree of \d+ records/,
+    );
 
     const citizen = { authorization: `Bearer ${await stack.token('citizen', subject)}` };
-    const history = await stack.graphql<{ myAccessHistory: { events: Array<{ proof: { json: string } | null }> } }>(`{ myAccessHistory(first: 50) { events { caseNumber ${PROOF} } } }`, {}, citizen);
+    const history = await stack.graphql<{ myAccessHistory: { events: Array<{ proof: { json: string } | null }> } }>(
+      `{ myAccessHistory(first: 50) { events { caseNumber ${PROOF} } } }`,
+      {},
+      citizen,
+    );
     expect(history.errors).toBeUndefined();
-    const citizenProof = history.data?.myAccessHistory.events.map((event) => event.proof).find((proof) => proof && JSON.parse(proof.json).record.seq === proven?.seq);
-    if (!citizenProof) throw new Error('the read is not in the citizen\'s history with a proof');
+    const citizenProof = history.data?.myAccessHistory.events
+      .map((event) => event.proof)
+      .find((proof) => proof && JSON.parse(proof.json).record.seq === proven?.seq);
+    if (!citizenProof) throw new Error("the read is not in the citizen's history with a proof");
     expect(citizenProof.json).not.toContain(other);
     const parsed = inclusionProofSchema.parse(JSON.parse(citizenProof.json));
     expect(parsed.record.subjects).toEqual([subject]);
     expect(parsed.revealed.map((revealed) => revealed.subject)).toEqual([subject]);
     expect(inclusionProofProblem(parsed, publicKey)).toBeNull();
-    expect(inclusionProofProblem({ ...parsed, record: { ...parsed.record, subjects: [other] }, revealed: [{ subject: other, salt: parsed.revealed[0]?.salt ?? '' }] }, publicKey)).toBe(`subject ${other} is not among the record's committed subjects`);
+    expect(
+      inclusionProofProblem(
+        { ...parsed, record: { ...parsed.record, subjects: [other] }, revealed: [{ subject: other, salt: parsed.revealed[0]?.salt ?? '' }] },
+        publicKey,
+      ),
+    ).toBe(`subject ${other} is not among the record's committed subjects`);
   });
 
   it('verifies and exports the log from the command line', async () => {
@@ -244,10 +295,16 @@ describe('the audit log behind the gateway', () => {
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit log intact: \d+ record\(s\) checked$/m);
     const out = join(mkdtempSync(join(tmpdir(), 'once-export-')), 'audit.csv');
-    const exported = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'audit', 'export', '--format', 'csv', '--out', out, '--subject', subject], { env, encoding: 'utf8' });
+    const exported = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'gateway/cli.ts', 'audit', 'export', '--format', 'csv', '--out', out, '--subject', subject],
+      { env, encoding: 'utf8' },
+    );
     expect(exported.status).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\r\n');
-    expect(lines[0]).toBe('seq,requestId,at,principal,clientId,officer,purpose,caseNumber,operationName,operationHash,coordinates,subjects,outcome,errorCodes,subgraphs,durationMs,previousHash,hash,sentToSubgraphs');
+    expect(lines[0]).toBe(
+      'seq,requestId,at,principal,clientId,officer,purpose,caseNumber,operationName,operationHash,coordinates,subjects,outcome,errorCodes,subgraphs,durationMs,previousHash,hash,sentToSubgraphs',
+    );
     expect(lines.length).toBeGreaterThan(1_000);
   });
 });

@@ -96,7 +96,11 @@ describe('the cluster: gateway replicas behind HAProxy', PROCESSES, () => {
 
   it('refuses a request without credentials through the balancer as the gateway does, not as a balancer error', async () => {
     const target = cluster as Cluster;
-    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PORTAL_MIX[0], variables: { id: target.personalIds[0] } }) });
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: PORTAL_MIX[0], variables: { id: target.personalIds[0] } }),
+    });
     const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -110,7 +114,11 @@ describe('npm run cluster, given bad input', () => {
     [['--port', '80.5'], 2, /^--port must be a whole number from 1 to 65535; got 80\.5$/m],
     [['--citizens', 'many'], 2, /^--citizens must be a whole number from 1 to 1000000; got many$/m],
     [['--bogus'], 2, /^Unknown option '--bogus'/m],
-    [['--database', 'once; DROP DATABASE postgres'], 1, /^cluster failed to start: database name must be lower-case letters, digits and _; got "once; DROP DATABASE postgres"$/m],
+    [
+      ['--database', 'once; DROP DATABASE postgres'],
+      1,
+      /^cluster failed to start: database name must be lower-case letters, digits and _; got "once; DROP DATABASE postgres"$/m,
+    ],
   ])('%j exits with %i and says why, starting nothing', (args, status, message) => {
     const result = run(args);
     expect(result.status).toBe(status);

@@ -5,7 +5,8 @@ import { startTestStack, type TestClient, type TestStack } from '../helpers/stac
 
 const HISTORY = '{ myAccessHistory(first: 5) { events { recordSeq agency byAuditor caseNumber complaintId } } }';
 const REPORT = 'mutation ($seq: Int!, $reason: String!) { reportAccess(recordSeq: $seq, reason: $reason) { id recordSeq personalId reason status } }';
-const QUEUE = 'query ($status: ComplaintStatus) { complaints(status: $status) { complaints { id recordSeq personalId status notes { author note } resolution closedBy } } }';
+const QUEUE =
+  'query ($status: ComplaintStatus) { complaints(status: $status) { complaints { id recordSeq personalId status notes { author note } resolution closedBy } } }';
 const NOTE = 'mutation ($id: ID!, $note: String!) { noteComplaint(id: $id, note: $note) { status notes { author note } } }';
 const CLOSE = 'mutation ($id: ID!, $resolution: String!) { closeComplaint(id: $id, resolution: $resolution) { status resolution closedBy } }';
 
@@ -77,13 +78,25 @@ describe("a citizen's complaint about a read of their data", () => {
 
   it('is worked by an auditor: seen in the queue, noted, closed, and then no longer changed', async () => {
     const queue = await stack.graphql(QUEUE, { status: 'OPEN' }, auditor.headers);
-    expect(queue.data?.complaints.complaints).toContainEqual(expect.objectContaining({ id: complaintId, recordSeq: readSeq, personalId: person, status: 'OPEN' }));
+    expect(queue.data?.complaints.complaints).toContainEqual(
+      expect.objectContaining({ id: complaintId, recordSeq: readSeq, personalId: person, status: 'OPEN' }),
+    );
     const noted = await stack.graphql(NOTE, { id: complaintId, note: 'Asked the portal for the dossier' }, auditor.headers);
-    expect(noted.data?.noteComplaint).toEqual({ status: 'OPEN', notes: [{ author: `client:${auditor.clientId} (officer-1)`, note: 'Asked the portal for the dossier' }] });
+    expect(noted.data?.noteComplaint).toEqual({
+      status: 'OPEN',
+      notes: [{ author: `client:${auditor.clientId} (officer-1)`, note: 'Asked the portal for the dossier' }],
+    });
     const closed = await stack.graphql(CLOSE, { id: complaintId, resolution: 'The dossier exists; the read was lawful' }, auditor.headers);
-    expect(closed.data?.closeComplaint).toEqual({ status: 'CLOSED', resolution: 'The dossier exists; the read was lawful', closedBy: `client:${auditor.clientId} (officer-1)` });
+    expect(closed.data?.closeComplaint).toEqual({
+      status: 'CLOSED',
+      resolution: 'The dossier exists; the read was lawful',
+      closedBy: `client:${auditor.clientId} (officer-1)`,
+    });
     const late = await stack.graphql(NOTE, { id: complaintId, note: 'late' }, auditor.headers);
-    expect(late.errors?.[0]).toMatchObject({ message: `Complaint ${complaintId} is closed; it can no longer be changed`, extensions: { code: 'BAD_USER_INPUT' } });
+    expect(late.errors?.[0]).toMatchObject({
+      message: `Complaint ${complaintId} is closed; it can no longer be changed`,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     // Each step is a record about the citizen, which they see as an auditor's read.
     const history = await stack.graphql(HISTORY, {}, await citizen(person));
     expect(history.data?.myAccessHistory.events[0]).toMatchObject({ agency: 'Test AUDITOR', byAuditor: true });

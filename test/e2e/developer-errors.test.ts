@@ -11,7 +11,9 @@ beforeAll(async () => {
   // Development mode: the one in which stack traces would show, had the error not been classified.
   stack = await startTestStack({ NODE_ENV: 'development' });
   auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords']) });
-  const [child] = await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens WHERE father_id IS NOT NULL ORDER BY personal_id LIMIT 1');
+  const [child] = await stack.db.query<{ id: string }>(
+    'SELECT personal_id AS id FROM population.citizens WHERE father_id IS NOT NULL ORDER BY personal_id LIMIT 1',
+  );
   citizenId = child?.id ?? '';
 });
 afterAll(() => stack?.stop());
@@ -46,7 +48,11 @@ describe('errors a portal developer meets', () => {
     expect(literal.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(literal.errors?.[0]?.message).toContain('DateTime must be an ISO 8601 timestamp; got "yesterday"');
     expectNoLeak(literal.errors);
-    const variable = await stack.graphql('query ($filter: AuditFilter) { auditRecords(filter: $filter) { records { seq } } }', { filter: { from: '2026-13-45T99:00:00Z' } }, auditor.headers);
+    const variable = await stack.graphql(
+      'query ($filter: AuditFilter) { auditRecords(filter: $filter) { records { seq } } }',
+      { filter: { from: '2026-13-45T99:00:00Z' } },
+      auditor.headers,
+    );
     expect(variable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(variable.errors?.[0]?.message).toContain('"filter.from"');
     expectNoLeak(variable.errors);
@@ -69,7 +75,11 @@ describe('errors a portal developer meets', () => {
 
   it("a citizen refused a relative's field is told it is another person's, and extensions.denied keeps the coordinate", async () => {
     const token = await stack.token('citizen', citizenId);
-    const response = await stack.graphql(`{ citizen(personalId: "${citizenId}") { fullName father { fullName dateOfBirth } } }`, {}, { authorization: `Bearer ${token}` });
+    const response = await stack.graphql(
+      `{ citizen(personalId: "${citizenId}") { fullName father { fullName dateOfBirth } } }`,
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(response.status).toBe(403);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Citizen.dateOfBirth'] });
     expect(response.errors?.[0]?.message).toContain('Citizen.dateOfBirth of another person (a relative or household member)');

@@ -44,12 +44,14 @@ async function askUntil(stack: TestStack, expected: { lifeStatus: string; status
 
 describe('the entity cache is dropped when agency data changes (triggers, LISTEN/NOTIFY)', () => {
   it('a revoked document is EXPIRED and a recorded death DECEASED in the next answers, not after the TTL, in process and through Redis', async () => {
-    for (const stack of stacks()) expect(await askUntil(stack, { lifeStatus: 'ALIVE', status: 'HELD_REUSABLE' })).toEqual({ lifeStatus: 'ALIVE', status: 'HELD_REUSABLE' });
+    for (const stack of stacks())
+      expect(await askUntil(stack, { lifeStatus: 'ALIVE', status: 'HELD_REUSABLE' })).toEqual({ lifeStatus: 'ALIVE', status: 'HELD_REUSABLE' });
     // Twice, so that the first answer above is surely cached.
     for (const stack of stacks()) expect((await stack.graphql<Check>(CHECK, { id })).data?.citizen.documentCheck.requirements[0]?.status).toBe('HELD_REUSABLE');
 
     await local.db.query(`UPDATE procedures.issued_documents SET revoked_on = '2026-01-02' WHERE holder_id = $1 AND document_type = 'BIRTH_CERTIFICATE'`, [id]);
     await local.db.query(`UPDATE population.citizens SET life_status = 'DECEASED', date_of_death = '2026-01-01' WHERE personal_id = $1`, [id]);
-    for (const stack of stacks()) expect(await askUntil(stack, { lifeStatus: 'DECEASED', status: 'EXPIRED' })).toEqual({ lifeStatus: 'DECEASED', status: 'EXPIRED' });
+    for (const stack of stacks())
+      expect(await askUntil(stack, { lifeStatus: 'DECEASED', status: 'EXPIRED' })).toEqual({ lifeStatus: 'DECEASED', status: 'EXPIRED' });
   });
 });

@@ -19,7 +19,15 @@ afterAll(() => stack?.stop());
 /** Runs `npm run gateway -- args` as a real process and collects what it prints. */
 function runGateway(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', DATABASE_URL: inject('databaseUrl'), JWKS_FILE: inject('jwksFile'), SUBGRAPH_SECRETS: TEST_SECRETS },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      DATABASE_URL: inject('databaseUrl'),
+      JWKS_FILE: inject('jwksFile'),
+      SUBGRAPH_SECRETS: TEST_SECRETS,
+    },
   });
   let stdout = '';
   let stderr = '';

@@ -9,11 +9,16 @@ let hundred: string[];
 beforeAll(async () => {
   stack = await startTestStack();
   // A living person in a household of three or more, holding a reusable birth certificate.
-  subject = await one(stack.db, `SELECT m.personal_id AS value FROM residence.household_members m
+  subject = await one(
+    stack.db,
+    `SELECT m.personal_id AS value FROM residence.household_members m
     JOIN procedures.issued_documents d ON d.holder_id = m.personal_id AND d.document_type = 'BIRTH_CERTIFICATE' AND d.copy_reusable AND d.revoked_on IS NULL
     WHERE m.left_on IS NULL AND (SELECT count(*) FROM residence.household_members o WHERE o.household_id = m.household_id AND o.left_on IS NULL) >= 3
-    ORDER BY 1 LIMIT 1`);
-  hundred = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members WHERE left_on IS NULL ORDER BY 1 LIMIT 100')).map((row) => row.id);
+    ORDER BY 1 LIMIT 1`,
+  );
+  hundred = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members WHERE left_on IS NULL ORDER BY 1 LIMIT 100')).map(
+    (row) => row.id,
+  );
 });
 afterAll(() => stack?.stop());
 
@@ -44,14 +49,22 @@ describe('the supergraph over real HTTP', () => {
     const members = data?.citizen.household.members as Array<{ relationshipToHead: string; citizen: { personalId: string; fullName: string | null } }>;
     expect(members.length).toBeGreaterThanOrEqual(3);
     expect(members.map((member) => member.citizen.personalId)).toContain(subject);
-    const names = await stack.db.query<{ id: string; name: string }>('SELECT personal_id AS id, full_name AS name FROM population.citizens WHERE personal_id = ANY($1)', [members.map((m) => m.citizen.personalId)]);
+    const names = await stack.db.query<{ id: string; name: string }>(
+      'SELECT personal_id AS id, full_name AS name FROM population.citizens WHERE personal_id = ANY($1)',
+      [members.map((m) => m.citizen.personalId)],
+    );
     expect(Object.fromEntries(members.map((m) => [m.citizen.personalId, m.citizen.fullName]))).toEqual(Object.fromEntries(names.map((n) => [n.id, n.name])));
   });
 
   it('answers the once-only question: the reusable birth certificate is not asked for, the rest is', async () => {
     const { data } = await stack.graphql(PROFILE, { id: subject });
     const check = data?.citizen.documentCheck;
-    expect(check.requirements[0]).toMatchObject({ type: 'BIRTH_CERTIFICATE', status: 'HELD_REUSABLE', mustAskCitizen: false, document: { holder: { fullName: data?.citizen.fullName } } });
+    expect(check.requirements[0]).toMatchObject({
+      type: 'BIRTH_CERTIFICATE',
+      status: 'HELD_REUSABLE',
+      mustAskCitizen: false,
+      document: { holder: { fullName: data?.citizen.fullName } },
+    });
     // Land certificates exist at most as scans, which are not legally valid copies: always asked for.
     expect(check.requirements[1]).toMatchObject({ type: 'LAND_USE_RIGHT_CERTIFICATE', mustAskCitizen: true });
     expect(check.missing).toEqual(['LAND_USE_RIGHT_CERTIFICATE']);
@@ -59,7 +72,10 @@ describe('the supergraph over real HTTP', () => {
 
   it('serves a residence confirmation from the residence subgraph alone', async () => {
     for (const counter of Object.values(stack.queries)) counter.reset();
-    const response = await stack.graphql(`query ($id: ID!) { residenceConfirmation(personalId: $id) { permanentResidence { address { text } } household { householdId } relationshipToHead } }`, { id: subject });
+    const response = await stack.graphql(
+      `query ($id: ID!) { residenceConfirmation(personalId: $id) { permanentResidence { address { text } } household { householdId } relationshipToHead } }`,
+      { id: subject },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data?.residenceConfirmation.household).not.toBeNull();
     expect([stack.queries.population.count, stack.queries.residence.count, stack.queries.procedures.count]).toEqual([0, 1, 0]);
@@ -126,7 +142,10 @@ describe('bad input through the gateway', () => {
   it('names an unknown field', async () => {
     const response = await stack.graphql('{ citizen(personalId: "001090999999") { salary } }');
     expect(response.status).toBe(400);
-    expect(response.errors?.[0]).toMatchObject({ message: 'Cannot query field "salary" on type "Citizen".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(response.errors?.[0]).toMatchObject({
+      message: 'Cannot query field "salary" on type "Citizen".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it('names an unknown document type', async () => {
@@ -144,13 +163,28 @@ describe('bad input through the gateway', () => {
   it('rejects a body over MAX_BODY_BYTES without reading it all', async () => {
     const response = await postGraphQL(stack.gatewayUrl, { query: `{ __typename }${' '.repeat(1_100_000)}` }, stack.portal.headers);
     expect(response.status).toBe(413);
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, message: 'Request body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES)' });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'PAYLOAD_TOO_LARGE' },
+      message: 'Request body is larger than the limit of 1048576 bytes (MAX_BODY_BYTES)',
+    });
   });
 
   it.each([
-    ['too deep', `{ citizen(personalId: "001090123456") { ${'father { '.repeat(13)}fullName${' }'.repeat(13)} } }`, /^The operation is over a limit of the gateway: Query depth limit of 12 exceeded, found \d+ \(MAX_DEPTH\)$/],
-    ['too many aliases', `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: citizen(personalId: "001090123456") { fullName }`).join(' ')} }`, /^The operation is over a limit of the gateway: Aliases limit of 30 exceeded, found 40 \(MAX_ALIASES\)$/],
-    ['too long', `{ citizen(personalId: "001090123456") { ${'fullName '.repeat(3_500)} } }`, /^Syntax Error: Document contains more tha[nt] 3000 tokens\. Parsing aborted\.$/],
+    [
+      'too deep',
+      `{ citizen(personalId: "001090123456") { ${'father { '.repeat(13)}fullName${' }'.repeat(13)} } }`,
+      /^The operation is over a limit of the gateway: Query depth limit of 12 exceeded, found \d+ \(MAX_DEPTH\)$/,
+    ],
+    [
+      'too many aliases',
+      `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: citizen(personalId: "001090123456") { fullName }`).join(' ')} }`,
+      /^The operation is over a limit of the gateway: Aliases limit of 30 exceeded, found 40 \(MAX_ALIASES\)$/,
+    ],
+    [
+      'too long',
+      `{ citizen(personalId: "001090123456") { ${'fullName '.repeat(3_500)} } }`,
+      /^Syntax Error: Document contains more tha[nt] 3000 tokens\. Parsing aborted\.$/,
+    ],
   ])('refuses an operation that is %s, before any subgraph is called', async (_, query, message) => {
     for (const counter of Object.values(stack.queries)) counter.reset();
     const response = await stack.graphql(query);

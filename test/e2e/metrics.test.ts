@@ -22,8 +22,11 @@ beforeAll(async () => {
   ensureSigningKey(auditKeyFile);
   stack = await startTestStack({ ENTITY_CACHE_TTL_S: '60', RATE_LIMIT_PER_MINUTE: '6', AUDIT_SIGNING_KEY_FILE: auditKeyFile, AUDIT_CHECKPOINT_MS: '86400000' });
   metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, log: silentLog });
-  subject = await one(stack.db, `SELECT m.personal_id AS value FROM residence.household_members m
-    WHERE m.left_on IS NULL AND (SELECT count(*) FROM residence.household_members o WHERE o.household_id = m.household_id AND o.left_on IS NULL) >= 3 ORDER BY 1 LIMIT 1`);
+  subject = await one(
+    stack.db,
+    `SELECT m.personal_id AS value FROM residence.household_members m
+    WHERE m.left_on IS NULL AND (SELECT count(*) FROM residence.household_members o WHERE o.household_id = m.household_id AND o.left_on IS NULL) >= 3 ORDER BY 1 LIMIT 1`,
+  );
   for (let round = 0; round < 3; round += 1) {
     const response = await stack.graphql(PROFILE, { id: subject });
     expect(response.errors).toBeUndefined();
@@ -52,7 +55,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     const match = /^([a-z_:]+)\{([^}]*)\} (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const pairs = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
-    if (Object.keys(pairs).length === Object.keys(labels).length && Object.entries(labels).every(([key, value]) => pairs[key] === value)) return Number(match[3]);
+    if (Object.keys(pairs).length === Object.keys(labels).length && Object.entries(labels).every(([key, value]) => pairs[key] === value))
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -62,9 +66,13 @@ describe('GET /metrics on the metrics port', () => {
     const text = await scrape();
     const client = stack.portal.clientId;
     expect(sample(text, 'once_request_duration_seconds_count', { service: 'gateway', operation: 'Profile', outcome: 'OK', client })).toBeGreaterThanOrEqual(3);
-    expect(sample(text, 'once_request_duration_seconds_bucket', { service: 'gateway', operation: 'Profile', outcome: 'OK', client, le: '+Inf' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(text, 'once_request_duration_seconds_bucket', { service: 'gateway', operation: 'Profile', outcome: 'OK', client, le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(3);
     // The subgraphs see the gateway's fetches (named after the client's operation by the query planner), for the client it forwarded.
-    expect(sample(text, 'once_request_duration_seconds_count', { service: 'population', operation: 'Profile__population__0', outcome: 'OK', client })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(text, 'once_request_duration_seconds_count', { service: 'population', operation: 'Profile__population__0', outcome: 'OK', client }),
+    ).toBeGreaterThanOrEqual(3);
     // Refused before execution: unauthenticated (client unknown) and rate-limited (client known).
     expect(sample(text, 'once_refusals_total', { service: 'gateway', code: 'UNAUTHENTICATED' })).toBe(1);
     expect(sample(text, 'once_refusals_total', { service: 'gateway', code: 'RATE_LIMITED' })).toBeGreaterThanOrEqual(1);
@@ -73,7 +81,8 @@ describe('GET /metrics on the metrics port', () => {
 
   it('shows subgraph fetches, the audit log, the caches and the supergraph served', async () => {
     const text = await scrape();
-    for (const subgraph of ['population', 'residence', 'procedures']) expect(sample(text, 'once_subgraph_fetch_duration_seconds_count', { subgraph, result: 'ok' })).toBeGreaterThanOrEqual(3);
+    for (const subgraph of ['population', 'residence', 'procedures'])
+      expect(sample(text, 'once_subgraph_fetch_duration_seconds_count', { subgraph, result: 'ok' })).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'once_audit_commit_duration_seconds_count', { result: 'ok' })).toBeGreaterThanOrEqual(5);
     expect(sample(text, 'once_audit_queue_depth', {})).toBeUndefined();
     expect(text).toMatch(/^once_audit_queue_depth \d+$/m);

@@ -25,7 +25,8 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
   await page.evaluate(`${AXE_SOURCE};0`);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(options: object): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const axe = (window as unknown as { axe: { run(options: object): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } })
+      .axe;
     const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map(({ id, nodes }) => `${id}: ${nodes.map(({ target }) => target.join(' ')).join(', ')}`);
   });
@@ -51,11 +52,20 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const db = openTestDatabase();
-    const [row] = await db.query<{ personalId: string; fullName: string }>('SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY 1 OFFSET 21 LIMIT 1');
+    const [row] = await db.query<{ personalId: string; fullName: string }>(
+      'SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY 1 OFFSET 21 LIMIT 1',
+    );
     await db.close();
     if (!row) throw new Error('no seeded citizen');
     citizen = row;
-    provider = await startDemoIdentityProvider({ citizens: [citizen], clientId: 'once-citizen-pages', redirectUris: () => [`${origin}/citizen/`], host: '127.0.0.1', port: 0, log: silentLog });
+    provider = await startDemoIdentityProvider({
+      citizens: [citizen],
+      clientId: 'once-citizen-pages',
+      redirectUris: () => [`${origin}/citizen/`],
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLog,
+    });
     // Signed checkpoints every 50 ms, so that the read's proof is there when the citizen looks.
     keyDir = mkdtempSync(join(tmpdir(), 'once-pages-audit-'));
     ensureSigningKey(join(keyDir, 'audit.pem'));
@@ -70,7 +80,13 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     auditor = await stack.newClient({
       role: 'AUDITOR',
       purpose: 'AUDIT',
-      coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog', 'Query.complaints', 'Mutation.noteComplaint', 'Mutation.closeComplaint']),
+      coordinates: reachableCoordinates(stack.apiSchema, [
+        'Query.auditRecords',
+        'Query.verifyAuditLog',
+        'Query.complaints',
+        'Mutation.noteComplaint',
+        'Mutation.closeComplaint',
+      ]),
     });
     profile = mkdtempSync(join(tmpdir(), 'once-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -94,9 +110,14 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
   });
 
   it("a portal's read is seen by the citizen, reported, and found, verified and exported by an auditor", async () => {
-    const read = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }', { id: citizen.personalId }, { ...stack.portal.headers, 'x-once-case': CASE });
+    const read = await stack.graphql(
+      'query ($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth } }',
+      { id: citizen.personalId },
+      { ...stack.portal.headers, 'x-once-case': CASE },
+    );
     expect(read.errors).toBeUndefined();
-    const covered = "SELECT (SELECT coalesce(max(tree_size), 0) FROM audit.checkpoints) >= (SELECT max(seq) FROM audit.records WHERE case_number = $1) AS value";
+    const covered =
+      'SELECT (SELECT coalesce(max(tree_size), 0) FROM audit.checkpoints) >= (SELECT max(seq) FROM audit.records WHERE case_number = $1) AS value';
     await expect.poll(() => one<boolean | null>(stack.db, covered, [CASE]), WAIT).toBe(true);
 
     // The citizen signs in at the identity provider and comes back to their tracker.
@@ -128,7 +149,8 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(inclusionProofProblem({ ...proof, record: { ...proof.record, caseNumber: 'HS-2026-9999' } }, publicKey)).toMatch(/is not in the tree/);
 
     // The filters are applied by the gateway: one agency, then a window with no reads, then one it refuses.
-    const asked = (variable: string) => page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes(variable));
+    const asked = (variable: string) =>
+      page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes(variable));
     await Promise.all([asked(`"agency":"${stack.portal.clientId}"`), page.getByLabel('Cơ quan').selectOption(stack.portal.clientId)]);
     await expect.poll(() => card.count(), WAIT).toBe(1);
     const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' });
@@ -157,7 +179,9 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await card.getByLabel('Lý do bạn phản đối').fill('Tôi không nộp hồ sơ này');
     await card.getByRole('button', { name: 'Gửi khiếu nại' }).click();
     await expect.poll(() => page.locator('li.card', { hasText: CASE }).getByRole('status').innerText(), WAIT).toMatch(/^Đã gửi khiếu nại số \d+/);
-    const complaintId = await one<string>(stack.db, "SELECT id::text AS value FROM audit.complaints WHERE personal_id = $1 AND status = 'OPEN'", [citizen.personalId]);
+    const complaintId = await one<string>(stack.db, "SELECT id::text AS value FROM audit.complaints WHERE personal_id = $1 AND status = 'OPEN'", [
+      citizen.personalId,
+    ]);
 
     // An auditor signs in with the audit client's API key and finds the complaint.
     const console = await browser.newPage();
@@ -187,7 +211,10 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await console.getByRole('button', { name: /^Kiểm tra nhật ký/ }).click();
     await expect.poll(() => console.locator('#verify-status').innerText(), WAIT).toMatch(/^Nhật ký toàn vẹn: đã kiểm tra \d+ bản ghi/);
     const shown = await console.evaluate(() => (window as unknown as { verifySteps: string[] }).verifySteps);
-    const progress = shown.map((step) => /Đang kiểm tra… (\d+) \/ (\d+) bản ghi/.exec(step)).filter((match) => match !== null).map((match) => [Number(match[1]), Number(match[2])] as const);
+    const progress = shown
+      .map((step) => /Đang kiểm tra… (\d+) \/ (\d+) bản ghi/.exec(step))
+      .filter((match) => match !== null)
+      .map((match) => [Number(match[1]), Number(match[2])] as const);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.some(([checked, total]) => checked > 0 && checked < total)).toBe(true);
     const intact = Number(/đã kiểm tra (\d+) bản ghi/.exec(await console.locator('#verify-status').innerText())?.[1]);
@@ -204,10 +231,16 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(csvText.split('\r\n')[0]).toMatch(/^seq,requestId,at,principal,clientId,officer,purpose,caseNumber,/);
     expect(csvText).toContain(`,${CASE},`);
     const [ndjson] = await Promise.all([console.waitForEvent('download'), console.getByRole('button', { name: /Xuất NDJSON/ }).click()]);
-    const lines = readFileSync(await ndjson.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { caseNumber: string | null; subjects: string[] });
+    const lines = readFileSync(await ndjson.path(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { caseNumber: string | null; subjects: string[] });
     expect(lines.some((line) => line.caseNumber === CASE)).toBe(true);
     expect(lines.every((line) => line.subjects.includes(citizen.personalId))).toBe(true);
-    const exports = await stack.db.query<{ subjects: string[] }>("SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'OK'", [auditor.clientId]);
+    const exports = await stack.db.query<{ subjects: string[] }>(
+      "SELECT subjects FROM audit.records WHERE client_id = $1 AND operation_name = 'auditExport' AND outcome = 'OK'",
+      [auditor.clientId],
+    );
     expect(exports).toEqual([{ subjects: [citizen.personalId] }, { subjects: [citizen.personalId] }]);
     await console.screenshot({ path: join(ARTIFACTS, 'auditor.png'), fullPage: true });
 
@@ -216,7 +249,11 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
       const response = await route.fetch();
       const body = (await response.json()) as { data?: { verifyAuditLog?: Record<string, unknown> } };
       if (body.data?.verifyAuditLog && route.request().postDataJSON().variables.fromSeq !== null) {
-        Object.assign(body.data.verifyAuditLog, { ok: false, firstBroken: { seq: 7, kind: 'DELETED', reason: 'record 7 is missing: the chain jumps to 8' }, forks: [{ treeSize: 6, rootHashes: ['aa', 'bb'] }] });
+        Object.assign(body.data.verifyAuditLog, {
+          ok: false,
+          firstBroken: { seq: 7, kind: 'DELETED', reason: 'record 7 is missing: the chain jumps to 8' },
+          forks: [{ treeSize: 6, rootHashes: ['aa', 'bb'] }],
+        });
       }
       await route.fulfill({ response, json: body });
     });
@@ -230,10 +267,18 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await complaint.getByLabel(/^Ghi chú/).fill('Đã yêu cầu cổng giải trình');
     await complaint.getByRole('button', { name: /Thêm ghi chú/ }).click();
     await expect.poll(() => console.locator('li.card', { hasText: `Khiếu nại ${complaintId}` }).innerText(), WAIT).toContain('Đã yêu cầu cổng giải trình');
-    await console.locator('li.card', { hasText: `Khiếu nại ${complaintId}` }).getByLabel(/^Kết luận/).fill('Hồ sơ có thật; việc đọc hợp pháp');
-    await console.locator('li.card', { hasText: `Khiếu nại ${complaintId}` }).getByRole('button', { name: /Đóng khiếu nại/ }).click();
+    await console
+      .locator('li.card', { hasText: `Khiếu nại ${complaintId}` })
+      .getByLabel(/^Kết luận/)
+      .fill('Hồ sơ có thật; việc đọc hợp pháp');
+    await console
+      .locator('li.card', { hasText: `Khiếu nại ${complaintId}` })
+      .getByRole('button', { name: /Đóng khiếu nại/ })
+      .click();
     // The page shows the answer only after the gateway committed the request's audit record.
-    await expect.poll(() => console.locator('li.card', { hasText: `Khiếu nại ${complaintId}` }).innerText(), WAIT).toContain('Kết luận: Hồ sơ có thật; việc đọc hợp pháp');
+    await expect
+      .poll(() => console.locator('li.card', { hasText: `Khiếu nại ${complaintId}` }).innerText(), WAIT)
+      .toContain('Kết luận: Hồ sơ có thật; việc đọc hợp pháp');
     expect(await one<string>(stack.db, 'SELECT status AS value FROM audit.complaints WHERE id = $1', [Number(complaintId)])).toBe('CLOSED');
     const steps = await stack.db.query<{ coordinate: string }>(
       `SELECT c AS coordinate FROM audit.records, unnest(coordinates) c WHERE client_id = $1 AND outcome = 'OK' AND c LIKE 'Mutation.%' ORDER BY seq`,
@@ -271,8 +316,13 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('GraphiQL runs a developer\'s query with their credentials and purpose DEVELOPMENT, audited like any request', async () => {
-    const developer = await stack.newClient({ role: 'PORTAL', purpose: 'DEVELOPMENT', coordinates: ['Query.citizen', 'Citizen.fullName'], mayIntrospect: true });
+  it("GraphiQL runs a developer's query with their credentials and purpose DEVELOPMENT, audited like any request", async () => {
+    const developer = await stack.newClient({
+      role: 'PORTAL',
+      purpose: 'DEVELOPMENT',
+      coordinates: ['Query.citizen', 'Citizen.fullName'],
+      mayIntrospect: true,
+    });
     const page = await browser.newPage();
     const before = problems.length;
     await page.setViewportSize({ width: 1200, height: 800 });
@@ -289,7 +339,7 @@ describe.skipIf(!CHROMIUM)('the pages, in Chromium', () => {
     await page.getByRole('button', { name: /Execute query/ }).click();
     await expect.poll(() => page.locator('.graphiql-response').innerText(), WAIT).toContain(citizen.fullName);
     const [record] = await stack.db.query<{ purpose: string; caseNumber: string; officer: string }>(
-      'SELECT purpose, case_number AS "caseNumber", officer FROM audit.records WHERE client_id = $1 AND outcome = \'OK\' AND \'Query.citizen\' = ANY(coordinates)',
+      "SELECT purpose, case_number AS \"caseNumber\", officer FROM audit.records WHERE client_id = $1 AND outcome = 'OK' AND 'Query.citizen' = ANY(coordinates)",
       [developer.clientId],
     );
     expect(record).toEqual({ purpose: 'DEVELOPMENT', caseNumber: 'DEV-2026-7', officer: 'dev-01' });

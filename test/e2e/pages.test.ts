@@ -16,11 +16,20 @@ let person = '';
 
 beforeAll(async () => {
   const db = openTestDatabase();
-  const [row] = await db.query<{ personalId: string; fullName: string }>('SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY 1 OFFSET 31 LIMIT 1');
+  const [row] = await db.query<{ personalId: string; fullName: string }>(
+    'SELECT personal_id AS "personalId", full_name AS "fullName" FROM population.citizens ORDER BY 1 OFFSET 31 LIMIT 1',
+  );
   await db.close();
   if (!row) throw new Error('no seeded citizen');
   person = row.personalId;
-  provider = await startDemoIdentityProvider({ citizens: [row], clientId: CLIENT_ID, redirectUris: () => [redirectUri], host: '127.0.0.1', port: 0, log: silentLog });
+  provider = await startDemoIdentityProvider({
+    citizens: [row],
+    clientId: CLIENT_ID,
+    redirectUris: () => [redirectUri],
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLog,
+  });
   stack = await startTestStack({ OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID });
   origin = new URL(stack.gatewayUrl).origin;
   redirectUri = `${origin}/citizen/`;
@@ -30,14 +39,27 @@ afterAll(async () => {
   await provider?.stop();
 });
 
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual' as const });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields),
+  redirect: 'manual' as const,
+});
 
 /** The sign-in a browser makes: authorization request (the citizen picks themselves), then the code for tokens. */
 async function authorize(overrides: Record<string, string> = {}) {
   const verifier = randomBytes(32).toString('base64url');
   const request = {
-    response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri, scope: 'openid', state: 's1', nonce: 'n1',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', personal_id: person, ...overrides,
+    response_type: 'code',
+    client_id: CLIENT_ID,
+    redirect_uri: redirectUri,
+    scope: 'openid',
+    state: 's1',
+    nonce: 'n1',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    personal_id: person,
+    ...overrides,
   };
   const response = await fetch(`${provider.issuer}/authorize`, form(request));
   const location = response.headers.get('location');
@@ -45,7 +67,10 @@ async function authorize(overrides: Record<string, string> = {}) {
 }
 
 function exchange(code: string, verifier: string, overrides: Record<string, string> = {}) {
-  return fetch(`${provider.issuer}/token`, form({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: CLIENT_ID, code_verifier: verifier, ...overrides }));
+  return fetch(
+    `${provider.issuer}/token`,
+    form({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: CLIENT_ID, code_verifier: verifier, ...overrides }),
+  );
 }
 
 describe('citizen sign-in with OpenID Connect (authorization code and PKCE)', () => {
@@ -56,7 +81,10 @@ describe('citizen sign-in with OpenID Connect (authorization code and PKCE)', ()
     const tokens = (await (await exchange(code ?? '', verifier)).json()) as { id_token: string };
     const history = await stack.graphql(HISTORY, {}, { authorization: `Bearer ${tokens.id_token}` });
     expect(history.errors).toBeUndefined();
-    const records = await stack.db.query<{ outcome: string }>("SELECT outcome FROM audit.records WHERE principal = 'citizen:' || $1 AND 'Query.myAccessHistory' = ANY(coordinates)", [person]);
+    const records = await stack.db.query<{ outcome: string }>(
+      "SELECT outcome FROM audit.records WHERE principal = 'citizen:' || $1 AND 'Query.myAccessHistory' = ANY(coordinates)",
+      [person],
+    );
     expect(records).toEqual([{ outcome: 'OK' }]);
   });
 
@@ -84,12 +112,23 @@ describe('citizen sign-in with OpenID Connect (authorization code and PKCE)', ()
     expect(((await (await exchange(first.code ?? '', first.verifier)).json()) as { error: string }).error).toBe('invalid_grant');
     const second = await authorize();
     expect((await exchange(second.code ?? '', second.verifier)).status).toBe(200);
-    expect(await (await exchange(second.code ?? '', second.verifier)).json()).toEqual({ error: 'invalid_grant', error_description: 'The code is unknown, used or expired' });
+    expect(await (await exchange(second.code ?? '', second.verifier)).json()).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The code is unknown, used or expired',
+    });
   });
 
   it("refuses, as UNAUTHENTICATED, a token in the provider's name signed by another key, or for another audience", async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const forge = (audience: string) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'forged' }).setIssuer(provider.issuer).setAudience(audience).setSubject(person).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    const forge = (audience: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'forged' })
+        .setIssuer(provider.issuer)
+        .setAudience(audience)
+        .setSubject(person)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
     for (const token of [await forge(CLIENT_ID), await forge('another-client'), 'not-a-jwt']) {
       const response = await stack.graphql(HISTORY, {}, { authorization: `Bearer ${token}` });
       expect(response.status).toBe(401);
@@ -102,7 +141,15 @@ describe('citizen sign-in with OpenID Connect (authorization code and PKCE)', ()
 
 describe('the pages served by the gateway', () => {
   it('serves the index, the tracker, the console and their files with a strict Content-Security-Policy', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/citizen/', 'text/html'], ['/auditor/', 'text/html'], ['/citizen/app.js', 'text/javascript'], ['/assets/style.css', 'text/css'], ['/favicon.svg', 'image/svg+xml'], ['/graphiql/', 'text/html']] as const) {
+    for (const [path, type] of [
+      ['/', 'text/html'],
+      ['/citizen/', 'text/html'],
+      ['/auditor/', 'text/html'],
+      ['/citizen/app.js', 'text/javascript'],
+      ['/assets/style.css', 'text/css'],
+      ['/favicon.svg', 'image/svg+xml'],
+      ['/graphiql/', 'text/html'],
+    ] as const) {
       const response = await fetch(`${origin}${path}`);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type')?.startsWith(type)).toBe(true);

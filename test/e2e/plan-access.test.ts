@@ -108,7 +108,11 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Citizen.dateOfBirth', 'Citizen.phone'] });
     expect(response.errors?.[0]?.message).toMatch(/may not read, for purpose 1\.900011: Citizen\.dateOfBirth, Citizen\.phone \(the query plan would send them/);
     // Another shape of the same read (alias, fragment, single root) is refused the same way.
-    const reshaped = await postGraphQL(gateway.url, { query: 'query ($id: ID!) { who: citizen(personalId: $id) { ...F } } fragment F on Citizen { insuranceStatus }', variables: { id: people[0] } }, portal.headers);
+    const reshaped = await postGraphQL(
+      gateway.url,
+      { query: 'query ($id: ID!) { who: citizen(personalId: $id) { ...F } } fragment F on Citizen { insuranceStatus }', variables: { id: people[0] } },
+      portal.headers,
+    );
     expect(reshaped.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Citizen.dateOfBirth', 'Citizen.phone'] });
     expect(received).toEqual([]);
     const record = await auditRecordOf(response);
@@ -120,7 +124,11 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
     const portal = await stack.newClient({ coordinates: ['Query.household', 'Household.insuranceRisk'] });
     const householdId = (await stack.db.query<{ id: string }>('SELECT household_id AS id FROM residence.households ORDER BY 1 LIMIT 1'))[0]?.id;
     received.length = 0;
-    const response = await postGraphQL(gateway.url, { query: 'query ($id: ID!) { household(householdId: $id) { insuranceRisk } }', variables: { id: householdId } }, portal.headers);
+    const response = await postGraphQL(
+      gateway.url,
+      { query: 'query ($id: ID!) { household(householdId: $id) { insuranceRisk } }', variables: { id: householdId } },
+      portal.headers,
+    );
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Household.residenceFileNumber'] });
     expect(received).toEqual([]);
   });
@@ -128,7 +136,11 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
   it('serves a portal granted the required fields, and the audit record says what went to which subgraph', async () => {
     const portal = await stack.newClient({ coordinates: ['Query.citizens', 'Citizen.insuranceStatus', 'Citizen.dateOfBirth', 'Citizen.phone'] });
     received.length = 0;
-    const response = await postGraphQL<{ citizens: Array<{ insuranceStatus: string }> }>(gateway.url, { query: SIPHON, variables: { ids: people } }, portal.headers);
+    const response = await postGraphQL<{ citizens: Array<{ insuranceStatus: string }> }>(
+      gateway.url,
+      { query: SIPHON, variables: { ids: people } },
+      portal.headers,
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data?.citizens).toHaveLength(people.length);
     // What the agency actually received: the key and exactly the fields it requires, of every person asked for.
@@ -144,7 +156,11 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
   it('lets a citizen have their own record sent, which they may read anyway', async () => {
     const self = people[0] ?? '';
     const headers = { authorization: `Bearer ${await stack.token('citizen', self)}` };
-    const response = await postGraphQL<{ citizen: { insuranceStatus: string } }>(gateway.url, { query: 'query ($id: ID!) { citizen(personalId: $id) { insuranceStatus } }', variables: { id: self } }, headers);
+    const response = await postGraphQL<{ citizen: { insuranceStatus: string } }>(
+      gateway.url,
+      { query: 'query ($id: ID!) { citizen(personalId: $id) { insuranceStatus } }', variables: { id: self } },
+      headers,
+    );
     expect(response.errors).toBeUndefined();
     expect(JSON.parse(response.data?.citizen.insuranceStatus ?? '{}')).toMatchObject({ personalId: self });
     expect((await auditRecordOf(response))?.sent).toEqual([`${ATTACKER}:Citizen.dateOfBirth`, `${ATTACKER}:Citizen.personalId`, `${ATTACKER}:Citizen.phone`]);

@@ -10,7 +10,9 @@ const run = promisify(execFile);
 async function registry(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const { ONCE_GATEWAY: _, ...inherited } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'gateway/registry-cli.ts', ...args], { env: { ...inherited, ONCE_API_KEY: 'once_k_s', ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'gateway/registry-cli.ts', ...args], {
+      env: { ...inherited, ONCE_API_KEY: 'once_k_s', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

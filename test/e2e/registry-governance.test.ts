@@ -16,14 +16,26 @@ import { scratchDatabase, silentLog } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 const REGISTRY_ROOTS = [
-  'Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Query.dataFlowApprovals', 'Query.liveDataFlows',
-  'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.rollbackSupergraph', 'Mutation.removeSubgraph',
-  'Mutation.requestDataFlows', 'Mutation.approveDataFlow', 'Mutation.consentDataFlow', 'Mutation.revokeDataFlow',
+  'Query.subgraphs',
+  'Query.supergraphHistory',
+  'Query.checkSubgraph',
+  'Query.dataFlowApprovals',
+  'Query.liveDataFlows',
+  'Mutation.registerSubgraph',
+  'Mutation.publishSubgraph',
+  'Mutation.rollbackSubgraph',
+  'Mutation.rollbackSupergraph',
+  'Mutation.removeSubgraph',
+  'Mutation.requestDataFlows',
+  'Mutation.approveDataFlow',
+  'Mutation.consentDataFlow',
+  'Mutation.revokeDataFlow',
 ];
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override", "@requires", "@external"])';
 const FLOW = 'subgraph directive coordinate target owner ownerSubgraphs approved approvalId';
 const CHECK = `query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok unapprovedFlows serviceProblem compositionErrors { code message } flows { ${FLOW} } } }`;
-const PUBLISH = 'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } report { ok flows { directive target approved } } } }';
+const PUBLISH =
+  'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } report { ok flows { directive target approved } } } }';
 const APPROVAL = 'id agency subgraph directive coordinate target owner status legalBasis approvedBy consentedBy revokedBy';
 const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName } }';
 
@@ -72,7 +84,11 @@ async function startRecordingSubgraph(sdl: string): Promise<RunningServer & { re
 }
 
 /** A plain HTTP server answering every request with `status`, `headers` and `body`, counting requests. */
-async function startRawServer(status: number, body: string, headers: Record<string, string> = {}): Promise<{ url: string; requests: () => number; stop(): Promise<void> }> {
+async function startRawServer(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; requests: () => number; stop(): Promise<void> }> {
   let requests = 0;
   const server: Server = createServer((_, response) => {
     requests += 1;
@@ -87,7 +103,9 @@ async function startRawServer(status: number, body: string, headers: Record<stri
 function registryCli(args: string[], apiKey: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const env = { ...process.env, ONCE_GATEWAY: stack.gatewayUrl, ONCE_API_KEY: apiKey };
-    execFile(process.execPath, ['--import', 'tsx', 'gateway/registry-cli.ts', ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, ['--import', 'tsx', 'gateway/registry-cli.ts', ...args], { env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -100,7 +118,8 @@ let portal: TestClient;
 let citizenId: string;
 let attackerSecret: string;
 const servers: Array<{ stop(): Promise<void> }> = [];
-const versionOf = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
+const versionOf = async () =>
+  Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
 
 beforeAll(async () => {
   scratch = await scratchDatabase();
@@ -108,13 +127,20 @@ beforeAll(async () => {
   await seedDatabase(scratch.db, { citizens: 50, seed: 9 });
   citizenId = (await scratch.db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY 1 LIMIT 1'))[0]?.id ?? '';
   // Generous limits: the suite's files run in parallel on a busy machine, and these tests compose large SDLs.
-  stack = await startTestStack({ DATABASE_URL: scratch.url, SUPERGRAPH_POLL_MS: '300', REGISTRY_CHECK_TIMEOUT_MS: '60000', SUBGRAPH_TIMEOUT_MS: '90000' }, { registry: true });
+  stack = await startTestStack(
+    { DATABASE_URL: scratch.url, SUPERGRAPH_POLL_MS: '300', REGISTRY_CHECK_TIMEOUT_MS: '60000', SUBGRAPH_TIMEOUT_MS: '90000' },
+    { registry: true },
+  );
   const registry = reachableCoordinates(stack.apiSchema, REGISTRY_ROOTS);
   agency = await stack.newClient({ role: 'AGENCY', purpose: 'REGISTRY', coordinates: registry });
   otherAgency = await stack.newClient({ role: 'AGENCY', purpose: 'REGISTRY', coordinates: registry });
   admin = await stack.newClient({ role: 'ADMIN', purpose: 'REGISTRY', coordinates: registry });
   portal = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName'] });
-  const registered = await stack.graphql<{ registerSubgraph: { signingSecret: string } }>('mutation { registerSubgraph(name: "insurance-x") { signingSecret } }', {}, agency.headers);
+  const registered = await stack.graphql<{ registerSubgraph: { signingSecret: string } }>(
+    'mutation { registerSubgraph(name: "insurance-x") { signingSecret } }',
+    {},
+    agency.headers,
+  );
   attackerSecret = registered.data?.registerSubgraph.signingSecret ?? '';
 });
 
@@ -130,8 +156,8 @@ async function recording(sdl: string) {
   return server;
 }
 
-describe('take-over of another agency\'s fields', () => {
-  it('is listed by check and refused at publish, and the portal keeps population\'s names', async () => {
+describe("take-over of another agency's fields", () => {
+  it("is listed by check and refused at publish, and the portal keeps population's names", async () => {
     const attacker = await recording(TAKE_OVER);
     const before = await versionOf();
     const input = { name: 'insurance-x', url: attacker.url, sdl: TAKE_OVER };
@@ -139,11 +165,25 @@ describe('take-over of another agency\'s fields', () => {
     expect(check.errors).toBeUndefined();
     expect(check.data?.checkSubgraph).toMatchObject({ ok: false, unapprovedFlows: 1, compositionErrors: [], serviceProblem: null });
     expect(check.data?.checkSubgraph.flows).toEqual([
-      { subgraph: 'insurance-x', directive: 'OVERRIDE', coordinate: 'Citizen.fullName', target: 'Citizen.fullName', owner: 'system', ownerSubgraphs: ['population'], approved: false, approvalId: null },
+      {
+        subgraph: 'insurance-x',
+        directive: 'OVERRIDE',
+        coordinate: 'Citizen.fullName',
+        target: 'Citizen.fullName',
+        owner: 'system',
+        ownerSubgraphs: ['population'],
+        approved: false,
+        approvalId: null,
+      },
     ]);
     const publish = await stack.graphql(PUBLISH, { input }, agency.headers);
-    expect(publish.errors?.[0]?.extensions).toMatchObject({ code: 'DATA_FLOW_NOT_APPROVED', flows: [{ directive: 'OVERRIDE', target: 'Citizen.fullName', owner: 'system' }] });
-    expect(publish.errors?.[0]?.message).toBe('Publish of insurance-x refused: cross-agency data flows without an approval: @override Citizen.fullName -> Citizen.fullName (owner system)');
+    expect(publish.errors?.[0]?.extensions).toMatchObject({
+      code: 'DATA_FLOW_NOT_APPROVED',
+      flows: [{ directive: 'OVERRIDE', target: 'Citizen.fullName', owner: 'system' }],
+    });
+    expect(publish.errors?.[0]?.message).toBe(
+      'Publish of insurance-x refused: cross-agency data flows without an approval: @override Citizen.fullName -> Citizen.fullName (owner system)',
+    );
     expect(await versionOf()).toBe(before);
     const read = await postGraphQL<{ citizen: { fullName: string } }>(stack.gatewayUrl, { query: NAME, variables: { id: citizenId } }, portal.headers);
     expect(read.data?.citizen.fullName).toEqual(expect.any(String));
@@ -155,22 +195,44 @@ describe('take-over of another agency\'s fields', () => {
     const attacker = await recording(ROOT_TAKE_OVER);
     const publish = await stack.graphql(PUBLISH, { input: { name: 'insurance-x', url: attacker.url, sdl: ROOT_TAKE_OVER } }, agency.headers);
     expect(publish.errors?.[0]?.extensions?.code).toBe('DATA_FLOW_NOT_APPROVED');
-    expect(publish.errors?.[0]?.extensions?.flows).toEqual([expect.objectContaining({ directive: 'OVERRIDE', coordinate: 'Query.citizen', owner: 'system', approved: false })]);
+    expect(publish.errors?.[0]?.extensions?.flows).toEqual([
+      expect.objectContaining({ directive: 'OVERRIDE', coordinate: 'Query.citizen', owner: 'system', approved: false }),
+    ]);
   });
 
-  it('needs the owner\'s consent on top of an administrator\'s approval', async () => {
+  it("needs the owner's consent on top of an administrator's approval", async () => {
     const attacker = await recording(TAKE_OVER);
-    const requested = await stack.graphql(`mutation ($input: SubgraphInput!) { requestDataFlows(input: $input, reason: "Names as the insurance book has them") { ${APPROVAL} } }`, { input: { name: 'insurance-x', url: attacker.url, sdl: TAKE_OVER } }, agency.headers);
+    const requested = await stack.graphql(
+      `mutation ($input: SubgraphInput!) { requestDataFlows(input: $input, reason: "Names as the insurance book has them") { ${APPROVAL} } }`,
+      { input: { name: 'insurance-x', url: attacker.url, sdl: TAKE_OVER } },
+      agency.headers,
+    );
     expect(requested.errors).toBeUndefined();
     const [approval] = requested.data?.requestDataFlows ?? [];
-    expect(approval).toMatchObject({ agency: agency.clientId, subgraph: 'insurance-x', directive: 'OVERRIDE', coordinate: 'Citizen.fullName', owner: 'system', status: 'REQUESTED' });
+    expect(approval).toMatchObject({
+      agency: agency.clientId,
+      subgraph: 'insurance-x',
+      directive: 'OVERRIDE',
+      coordinate: 'Citizen.fullName',
+      owner: 'system',
+      status: 'REQUESTED',
+    });
     const approve = 'mutation ($id: Int!) { approveDataFlow(id: $id, legalBasis: "Decision 1/2026") { status legalBasis } }';
-    expect((await stack.graphql(approve, { id: approval.id }, agency.headers)).errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: 'Only an administrator approves data flows' });
-    expect((await stack.graphql(approve, { id: approval.id }, admin.headers)).data?.approveDataFlow).toEqual({ status: 'AWAITING_CONSENT', legalBasis: 'Decision 1/2026' });
+    expect((await stack.graphql(approve, { id: approval.id }, agency.headers)).errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: 'Only an administrator approves data flows',
+    });
+    expect((await stack.graphql(approve, { id: approval.id }, admin.headers)).data?.approveDataFlow).toEqual({
+      status: 'AWAITING_CONSENT',
+      legalBasis: 'Decision 1/2026',
+    });
     const consent = 'mutation ($id: Int!) { consentDataFlow(id: $id) { status consentedBy } }';
     expect((await stack.graphql(consent, { id: approval.id }, otherAgency.headers)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await stack.graphql(consent, { id: approval.id }, agency.headers)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await stack.graphql(consent, { id: approval.id }, admin.headers)).data?.consentDataFlow).toEqual({ status: 'ACTIVE', consentedBy: `client:${admin.clientId}` });
+    expect((await stack.graphql(consent, { id: approval.id }, admin.headers)).data?.consentDataFlow).toEqual({
+      status: 'ACTIVE',
+      consentedBy: `client:${admin.clientId}`,
+    });
     const revoked = await stack.graphql('mutation ($id: Int!) { revokeDataFlow(id: $id) { status revokedBy } }', { id: approval.id }, admin.headers);
     expect(revoked.data?.revokeDataFlow).toEqual({ status: 'REVOKED', revokedBy: `client:${admin.clientId}` });
     expect((await stack.graphql(approve, { id: approval.id }, admin.headers)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -185,7 +247,9 @@ describe('a siphon through @requires', () => {
     const input = { name: 'insurance-x', url: attacker.url, sdl: SIPHON };
     const refused = await stack.graphql(PUBLISH, { input }, agency.headers);
     expect(refused.errors?.[0]?.extensions?.code).toBe('DATA_FLOW_NOT_APPROVED');
-    expect(refused.errors?.[0]?.extensions?.flows.map((flow: { directive: string; target: string }) => `${flow.directive} ${flow.target}`)).toEqual(flowTargets.map((target) => `REQUIRES ${target}`));
+    expect(refused.errors?.[0]?.extensions?.flows.map((flow: { directive: string; target: string }) => `${flow.directive} ${flow.target}`)).toEqual(
+      flowTargets.map((target) => `REQUIRES ${target}`),
+    );
 
     const requested = await stack.graphql<{ requestDataFlows: Array<{ id: number; target: string; status: string }> }>(
       `mutation ($input: SubgraphInput!) { requestDataFlows(input: $input, reason: "Eligibility needs age and contact") { ${APPROVAL} } }`,
@@ -195,7 +259,11 @@ describe('a siphon through @requires', () => {
     const approvals = requested.data?.requestDataFlows ?? [];
     expect(approvals.map((approval) => [approval.target, approval.status])).toEqual(flowTargets.map((target) => [target, 'REQUESTED']));
     for (const { id } of approvals) {
-      const approved = await stack.graphql('mutation ($id: Int!) { approveDataFlow(id: $id, legalBasis: "Law on Social Insurance 2024, Art. 12") { status } }', { id }, admin.headers);
+      const approved = await stack.graphql(
+        'mutation ($id: Int!) { approveDataFlow(id: $id, legalBasis: "Law on Social Insurance 2024, Art. 12") { status } }',
+        { id },
+        admin.headers,
+      );
       expect(approved.data?.approveDataFlow.status).toBe('ACTIVE');
     }
     const check = await stack.graphql(CHECK, { input }, agency.headers);
@@ -206,18 +274,33 @@ describe('a siphon through @requires', () => {
 
     const phone = approvals.find((approval) => approval.target === 'Citizen.phone');
     await stack.graphql('mutation ($id: Int!) { revokeDataFlow(id: $id) { status } }', { id: phone?.id }, admin.headers);
-    const live = await stack.graphql<{ liveDataFlows: Array<{ target: string; approved: boolean }> }>(`{ liveDataFlows(subgraph: "insurance-x") { ${FLOW} } }`, {}, agency.headers);
+    const live = await stack.graphql<{ liveDataFlows: Array<{ target: string; approved: boolean }> }>(
+      `{ liveDataFlows(subgraph: "insurance-x") { ${FLOW} } }`,
+      {},
+      agency.headers,
+    );
     expect(live.data?.liveDataFlows.filter((flow) => !flow.approved).map((flow) => flow.target)).toEqual(['Citizen.phone']);
     const again = await stack.graphql(PUBLISH, { input }, agency.headers);
-    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'DATA_FLOW_NOT_APPROVED', flows: [{ directive: 'REQUIRES', target: 'Citizen.phone', approved: false }] });
+    expect(again.errors?.[0]?.extensions).toMatchObject({
+      code: 'DATA_FLOW_NOT_APPROVED',
+      flows: [{ directive: 'REQUIRES', target: 'Citizen.phone', approved: false }],
+    });
 
-    const listed = await stack.graphql<{ dataFlowApprovals: Array<{ target: string; status: string }> }>(`{ dataFlowApprovals(subgraph: "insurance-x", includeRevoked: true) { ${APPROVAL} } }`, {}, agency.headers);
+    const listed = await stack.graphql<{ dataFlowApprovals: Array<{ target: string; status: string }> }>(
+      `{ dataFlowApprovals(subgraph: "insurance-x", includeRevoked: true) { ${APPROVAL} } }`,
+      {},
+      agency.headers,
+    );
     expect(listed.data?.dataFlowApprovals.filter((approval) => approval.target === 'Citizen.phone').map((approval) => approval.status)).toEqual(['REVOKED']);
-    const hidden = await stack.graphql<{ dataFlowApprovals: unknown[]; liveDataFlows: unknown[] }>('{ dataFlowApprovals(includeRevoked: true) { id } liveDataFlows { subgraph } }', {}, otherAgency.headers);
+    const hidden = await stack.graphql<{ dataFlowApprovals: unknown[]; liveDataFlows: unknown[] }>(
+      '{ dataFlowApprovals(includeRevoked: true) { id } liveDataFlows { subgraph } }',
+      {},
+      otherAgency.headers,
+    );
     expect(hidden.data).toEqual({ dataFlowApprovals: [], liveDataFlows: [] });
   });
 
-  it('shows in `npm run registry -- flows list` as a violation of the live version, and the CLI refuses an agency\'s approval', async () => {
+  it("shows in `npm run registry -- flows list` as a violation of the live version, and the CLI refuses an agency's approval", async () => {
     const listed = await registryCli(['flows', 'list', 'insurance-x', '--all'], agency.apiKey);
     expect(listed.code).toBe(1);
     expect(listed.stdout).toContain('live flows: 7, without an approval in force: 1');
@@ -233,13 +316,19 @@ describe('routing URLs', () => {
 
   it('refuses data:, file: and hosts not on the allow-list, echoing nothing they would return', async () => {
     const secretBody = 'root:x:0:0:TOP-SECRET';
-    for (const url of [`data:application/json,{"data":{"_service":{"sdl":"${secretBody}"}}}`, 'file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/', 'http://localhost:4001/graphql', 'http://user:pw@127.0.0.1:4001/graphql']) {
+    for (const url of [
+      `data:application/json,{"data":{"_service":{"sdl":"${secretBody}"}}}`,
+      'file:///etc/passwd',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://localhost:4001/graphql',
+      'http://user:pw@127.0.0.1:4001/graphql',
+    ]) {
       const response = await check(url);
       expect(response.errors?.[0]?.extensions?.code, url).toBe('ROUTING_URL_NOT_ALLOWED');
       expect(JSON.stringify(response)).not.toContain(secretBody);
     }
     expect((await check('data:text/plain,x')).errors?.[0]?.message).toBe('The routing URL must be http or https, not data');
-    expect((await check('http://10.1.2.3/graphql')).errors?.[0]?.message).toBe('The routing URL\'s host 10.1.2.3 is not on REGISTRY_ALLOWED_HOSTS');
+    expect((await check('http://10.1.2.3/graphql')).errors?.[0]?.message).toBe("The routing URL's host 10.1.2.3 is not on REGISTRY_ALLOWED_HOSTS");
   });
 
   it('reports probe failures in fixed words, follows no redirect and never returns what the URL answered', async () => {
@@ -260,17 +349,21 @@ describe('routing URLs', () => {
     expect((await check(target.url)).data?.checkSubgraph.serviceProblem).toBe('SDL differs: the routing URL serves another schema than the SDL being checked');
   });
 
-  it('signs a probe with the checked subgraph\'s own secret only, and refuses to check another agency\'s subgraph', async () => {
+  it("signs a probe with the checked subgraph's own secret only, and refuses to check another agency's subgraph", async () => {
     const attacker = await recording(SIPHON);
     expect((await check(attacker.url)).data?.checkSubgraph.serviceProblem).toBeNull();
     const [probe] = attacker.received;
-    const verify = (secret: string) => signatureProblem({ secret, header: (name) => probe?.headers[name] as string | undefined, body: probe?.body ?? '', now: Date.now(), maxSkewMs: 30_000 });
+    const verify = (secret: string) =>
+      signatureProblem({ secret, header: (name) => probe?.headers[name] as string | undefined, body: probe?.body ?? '', now: Date.now(), maxSkewMs: 30_000 });
     expect(verify(attackerSecret)).toBeNull();
     expect(verify('test-secret-population-0123456789abcdef')).not.toBeNull();
 
     const seen = attacker.received.length;
     const foreign = await check(attacker.url, otherAgency.headers);
-    expect(foreign.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Subgraph "insurance-x" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it` });
+    expect(foreign.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: `Subgraph "insurance-x" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it`,
+    });
     const platform = await stack.graphql(CHECK, { input: { name: 'population', url: attacker.url, sdl: SIPHON } }, agency.headers);
     expect(platform.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(attacker.received.length).toBe(seen);
@@ -285,7 +378,10 @@ describe('bounded work', () => {
       stack.graphql(CHECK, { input: { name: 'insurance-x', url: 'http://127.0.0.1:1/graphql', sdl: huge } }, agency.headers),
       postGraphQL<{ citizen: { fullName: string } }>(stack.gatewayUrl, { query: NAME, variables: { id: citizenId } }, portal.headers),
     ]);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'SDL_TOO_LARGE' }, message: `The SDL is ${Buffer.byteLength(huge)} bytes; the registry reads at most 262144 (REGISTRY_MAX_SDL_BYTES)` });
+    expect(refused.errors?.[0]).toMatchObject({
+      extensions: { code: 'SDL_TOO_LARGE' },
+      message: `The SDL is ${Buffer.byteLength(huge)} bytes; the registry reads at most 262144 (REGISTRY_MAX_SDL_BYTES)`,
+    });
     expect(read.data?.citizen.fullName).toEqual(expect.any(String));
   });
 
@@ -308,7 +404,10 @@ describe('bounded work', () => {
     const deep = `type Query { a: ${'['.repeat(60_000)}String${']'.repeat(60_000)} }`;
     const response = await stack.graphql(CHECK, { input: { name: 'insurance-x', url: 'http://127.0.0.1:1/graphql', sdl: deep } }, agency.headers);
     expect(response.errors).toBeUndefined();
-    expect(response.data?.checkSubgraph).toMatchObject({ ok: false, compositionErrors: [{ code: 'SDL_TOO_DEEP', message: 'The SDL nests deeper than the registry analyses' }] });
+    expect(response.data?.checkSubgraph).toMatchObject({
+      ok: false,
+      compositionErrors: [{ code: 'SDL_TOO_DEEP', message: 'The SDL nests deeper than the registry analyses' }],
+    });
     const publish = await stack.graphql(PUBLISH, { input: { name: 'insurance-x', url: 'http://127.0.0.1:1/graphql', sdl: deep } }, agency.headers);
     expect(publish.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
     expect(JSON.stringify(publish)).not.toMatch(/stacktrace|RangeError|at .*\.ts:\d+/);

@@ -50,9 +50,17 @@ beforeAll(async () => {
   otherAgency = await stack.newClient({ role: 'AGENCY', purpose: 'REGISTRY', coordinates });
   admin = await stack.newClient({ role: 'ADMIN', purpose: 'REGISTRY', coordinates });
   portal = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.socialInsurance', 'SocialInsuranceBook.status'] });
-  const registered = await stack.graphql<{ registerSubgraph: { signingSecret: string } }>('mutation { registerSubgraph(name: "social-insurance") { signingSecret } }', {}, agency.headers);
+  const registered = await stack.graphql<{ registerSubgraph: { signingSecret: string } }>(
+    'mutation { registerSubgraph(name: "social-insurance") { signingSecret } }',
+    {},
+    agency.headers,
+  );
   const { url } = await startInsurance(registered.data?.registerSubgraph.signingSecret ?? '');
-  const published = await stack.graphql('mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }', { input: { name: 'social-insurance', url, sdl: print(socialInsurance.typeDefs) } }, agency.headers);
+  const published = await stack.graphql(
+    'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }',
+    { input: { name: 'social-insurance', url, sdl: print(socialInsurance.typeDefs) } },
+    agency.headers,
+  );
   if (published.errors) throw new Error(`publish failed: ${String(published.errors[0]?.message)}`);
   // The gateway follows the registry: wait until it serves the published version.
   for (let tries = 0; !(await readInsurance()).data?.citizen?.socialInsurance; tries += 1) {
@@ -69,9 +77,17 @@ afterAll(async () => {
 
 describe('npm run registry -- rotate-secret: a lost signing secret is reissued', () => {
   it('gives the owner a new secret that gateways sign with at once; the subgraph restarted with it is served again', async () => {
-    const rotated = await stack.graphql<{ rotateSubgraphSecret: { name: string; owner: string; signingSecret: string } }>(ROTATE, { name: 'social-insurance' }, agency.headers);
+    const rotated = await stack.graphql<{ rotateSubgraphSecret: { name: string; owner: string; signingSecret: string } }>(
+      ROTATE,
+      { name: 'social-insurance' },
+      agency.headers,
+    );
     expect(rotated.errors).toBeUndefined();
-    expect(rotated.data?.rotateSubgraphSecret).toMatchObject({ name: 'social-insurance', owner: agency.clientId, signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(rotated.data?.rotateSubgraphSecret).toMatchObject({
+      name: 'social-insurance',
+      owner: agency.clientId,
+      signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const secret = rotated.data?.rotateSubgraphSecret.signingSecret ?? '';
     const [stored] = await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'");
     expect(stored?.secret).toBe(secret);
@@ -87,7 +103,7 @@ describe('npm run registry -- rotate-secret: a lost signing secret is reissued',
     expect(served.data?.citizen?.socialInsurance).toMatchObject({ status: expect.any(String) });
   });
 
-  it('is recorded in the audit log as the agency\'s registry request', async () => {
+  it("is recorded in the audit log as the agency's registry request", async () => {
     const records = await scratch.db.query<{ outcome: string; coordinates: string[] }>(
       "SELECT outcome, coordinates FROM audit.records WHERE client_id = $1 AND purpose = 'REGISTRY' AND 'Mutation.rotateSubgraphSecret' = ANY(coordinates)",
       [agency.clientId],
@@ -95,10 +111,13 @@ describe('npm run registry -- rotate-secret: a lost signing secret is reissued',
     expect(records.map((record) => record.outcome)).toContain('OK');
   });
 
-  it('refuses another agency, the platform\'s subgraphs, and names that are not registered, changing nothing', async () => {
+  it("refuses another agency, the platform's subgraphs, and names that are not registered, changing nothing", async () => {
     const [before] = await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'");
     const other = await stack.graphql(ROTATE, { name: 'social-insurance' }, otherAgency.headers);
-    expect(other.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Subgraph "social-insurance" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it` });
+    expect(other.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: `Subgraph "social-insurance" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it`,
+    });
     const platform = await stack.graphql(ROTATE, { name: 'population' }, admin.headers);
     expect(platform.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(platform.errors?.[0]?.message).toContain('SUBGRAPH_SECRETS');
@@ -111,7 +130,7 @@ describe('npm run registry -- rotate-secret: a lost signing secret is reissued',
     expect(after?.secret).toBe(before?.secret);
   });
 
-  it('lets an administrator rotate an agency\'s secret', async () => {
+  it("lets an administrator rotate an agency's secret", async () => {
     const rotated = await stack.graphql<{ rotateSubgraphSecret: { owner: string } }>(ROTATE, { name: 'social-insurance' }, admin.headers);
     expect(rotated.data?.rotateSubgraphSecret.owner).toBe(agency.clientId);
   });

@@ -13,7 +13,16 @@ import { postGraphQL, startTestStack, type TestClient, type TestStack } from '..
 import { testEnv } from '../helpers/test-env';
 
 const REDIS_URL = testEnv.TEST_REDIS_URL;
-const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.checkSubgraph', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rollbackSubgraph', 'Mutation.rollbackSupergraph', 'Mutation.removeSubgraph'];
+const REGISTRY_ROOTS = [
+  'Query.subgraphs',
+  'Query.supergraphHistory',
+  'Query.checkSubgraph',
+  'Mutation.registerSubgraph',
+  'Mutation.publishSubgraph',
+  'Mutation.rollbackSubgraph',
+  'Mutation.rollbackSupergraph',
+  'Mutation.removeSubgraph',
+];
 const PUBLISH = `mutation ($input: SubgraphInput!, $force: Boolean) { publishSubgraph(input: $input, force: $force) { version { version action subject subgraphs } report { ok changes { level path usedByOperations } } } }`;
 const INSURANCE = 'query ($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status contributionMonths } } }';
 /** The generated people: the population agency's citizens and those the social insurance agency keeps books for. */
@@ -38,7 +47,16 @@ let insuranceSdl: string;
 function startGatewayProcess(redis: 'notified' | 'down'): Promise<{ url: string; child: ChildProcess }> {
   const follow = redis === 'notified' ? { REDIS_URL, SUPERGRAPH_POLL_MS: '600000' } : { REDIS_URL: 'redis://127.0.0.1:1', SUPERGRAPH_POLL_MS: '300' };
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', DATABASE_URL: scratch.url, ...follow, JWKS_FILE: inject('jwksFile'), SUBGRAPH_SECRETS: TEST_SECRETS },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      DATABASE_URL: scratch.url,
+      ...follow,
+      JWKS_FILE: inject('jwksFile'),
+      SUBGRAPH_SECRETS: TEST_SECRETS,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -62,8 +80,11 @@ async function until(deadlineMs: number, probe: () => Promise<boolean>): Promise
   throw new Error(`not reached within ${deadlineMs} ms`);
 }
 
-const servesInsurance = (url: string) => async () => (await postGraphQL<{ citizen: { socialInsurance: unknown } }>(url, { query: INSURANCE, variables: { id: insured } }, portal.headers)).data?.citizen?.socialInsurance != null;
-const versionOf = async (url: string) => Number((await fetch(url.replace('/graphql', '/health')).then((response) => response.json()) as { version: unknown }).version);
+const servesInsurance = (url: string) => async () =>
+  (await postGraphQL<{ citizen: { socialInsurance: unknown } }>(url, { query: INSURANCE, variables: { id: insured } }, portal.headers)).data?.citizen
+    ?.socialInsurance != null;
+const versionOf = async (url: string) =>
+  Number(((await fetch(url.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
 
 beforeAll(async () => {
   scratch = await scratchDatabase();
@@ -77,7 +98,9 @@ beforeAll(async () => {
   otherAgency = await pollingStack.newClient({ role: 'AGENCY', purpose: 'REGISTRY', coordinates: registryCoordinates });
   admin = await pollingStack.newClient({ role: 'ADMIN', purpose: 'REGISTRY', coordinates: registryCoordinates });
   // New fields start denied: the portal is granted the social insurance fields explicitly, before they exist.
-  portal = await pollingStack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.socialInsurance', 'SocialInsuranceBook.status', 'SocialInsuranceBook.contributionMonths'] });
+  portal = await pollingStack.newClient({
+    coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.socialInsurance', 'SocialInsuranceBook.status', 'SocialInsuranceBook.contributionMonths'],
+  });
   gateways = await Promise.all([startGatewayProcess('notified'), startGatewayProcess('notified')]);
   pollingGateway = await startGatewayProcess('down');
   insuranceSdl = print(socialInsurance.typeDefs);
@@ -98,34 +121,68 @@ describe('an agency publishing its subgraph at runtime', () => {
       agency.headers,
     );
     expect(response.errors).toBeUndefined();
-    expect(response.data?.registerSubgraph).toMatchObject({ name: 'social-insurance', owner: agency.clientId, signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(response.data?.registerSubgraph).toMatchObject({
+      name: 'social-insurance',
+      owner: agency.clientId,
+      signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const secret = response.data?.registerSubgraph.signingSecret ?? '';
     const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
-    insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } }, port: 0, log: silentLog });
+    insurance = await startSubgraph(socialInsurance, {
+      deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } },
+      port: 0,
+      log: silentLog,
+    });
     const taken = await pollingStack.graphql('mutation { registerSubgraph(name: "social-insurance") { name } }', {}, otherAgency.headers);
-    expect(taken.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Subgraph name "social-insurance" is taken (owner: ${agency.clientId})` });
+    expect(taken.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: `Subgraph name "social-insurance" is taken (owner: ${agency.clientId})`,
+    });
   });
 
   it('refuses SDL that does not parse or compose, with codes and locations, and leaves the live graph as it was', async () => {
     const before = await versionOf(gateways[0]?.url ?? '');
-    const broken = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: 'type Query { oops: }' } }, agency.headers);
-    expect(broken.errors?.[0]?.extensions).toMatchObject({ code: 'SCHEMA_CHECK_FAILED', report: { compositionErrors: [{ code: 'INVALID_GRAPHQL', locations: ['social-insurance/schema.graphql:1:20'] }] } });
-    const clash = insuranceSdl.replace('type Citizen @key(fields: "personalId") {\n  personalId: ID!', 'type Citizen @key(fields: "personalId") {\n  personalId: Int!');
+    const broken = await pollingStack.graphql(
+      PUBLISH,
+      { input: { name: 'social-insurance', url: insurance?.url, sdl: 'type Query { oops: }' } },
+      agency.headers,
+    );
+    expect(broken.errors?.[0]?.extensions).toMatchObject({
+      code: 'SCHEMA_CHECK_FAILED',
+      report: { compositionErrors: [{ code: 'INVALID_GRAPHQL', locations: ['social-insurance/schema.graphql:1:20'] }] },
+    });
+    const clash = insuranceSdl.replace(
+      'type Citizen @key(fields: "personalId") {\n  personalId: ID!',
+      'type Citizen @key(fields: "personalId") {\n  personalId: Int!',
+    );
     const refused = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: clash } }, agency.headers);
     expect(refused.errors?.[0]?.message).toMatch(/^Publish of social-insurance refused: it does not compose with the live graph: \[FIELD_TYPE_MISMATCH\]/);
-    expect(refused.errors?.[0]?.extensions?.report.compositionErrors[0].locations).toContainEqual(expect.stringMatching(/^social-insurance\/schema\.graphql:\d+:\d+$/));
+    expect(refused.errors?.[0]?.extensions?.report.compositionErrors[0].locations).toContainEqual(
+      expect.stringMatching(/^social-insurance\/schema\.graphql:\d+:\d+$/),
+    );
     expect(await versionOf(gateways[0]?.url ?? '')).toBe(before);
-    expect((await postGraphQL(gateways[0]?.url ?? '', { query: NAME, variables: { id: insured } }, portal.headers)).data).toEqual({ citizen: { fullName: expect.any(String) } });
+    expect((await postGraphQL(gateways[0]?.url ?? '', { query: NAME, variables: { id: insured } }, portal.headers)).data).toEqual({
+      citizen: { fullName: expect.any(String) },
+    });
   });
 
   it('refuses a URL that does not serve the SDL being published', async () => {
-    const response = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: pollingStack.subgraphUrls.population, sdl: insuranceSdl } }, agency.headers);
-    expect(response.errors?.[0]?.extensions?.report.serviceProblem).toBe('not GraphQL: the routing URL did not answer `{ _service { sdl } }` as a subgraph does');
+    const response = await pollingStack.graphql(
+      PUBLISH,
+      { input: { name: 'social-insurance', url: pollingStack.subgraphUrls.population, sdl: insuranceSdl } },
+      agency.headers,
+    );
+    expect(response.errors?.[0]?.extensions?.report.serviceProblem).toBe(
+      'not GraphQL: the routing URL did not answer `{ _service { sdl } }` as a subgraph does',
+    );
   });
 
   it('does not let another agency publish over it', async () => {
     const response = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: insuranceSdl } }, otherAgency.headers);
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Subgraph "social-insurance" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it` });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: `Subgraph "social-insurance" belongs to client "${agency.clientId}"; client "${otherAgency.clientId}" may not change it`,
+    });
   });
 
   it('publishes, and both gateway processes and a polling gateway serve the new field, with no request lost under load', async () => {
@@ -136,7 +193,9 @@ describe('an agency publishing its subgraph at runtime', () => {
     expect(response.data?.publishSubgraph.version).toMatchObject({ version: before + 1, action: 'PUBLISH', subject: 'social-insurance' });
     const waited = await Promise.all([...gateways, pollingGateway].map((gateway) => gateway.url).map((url) => until(15_000, servesInsurance(url))));
     const result = await load.stop();
-    console.info(`publish -> served: ${waited.map((ms) => `${ms} ms`).join(', ')} (two Redis-notified gateway processes, then one polling every 300 ms with Redis down); ${result.ok} requests during the swap, ${result.failed} failed`);
+    console.info(
+      `publish -> served: ${waited.map((ms) => `${ms} ms`).join(', ')} (two Redis-notified gateway processes, then one polling every 300 ms with Redis down); ${result.ok} requests during the swap, ${result.failed} failed`,
+    );
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(0);
     for (const { url } of gateways) expect(await versionOf(url)).toBe(before + 1);
@@ -146,25 +205,44 @@ describe('an agency publishing its subgraph at runtime', () => {
     for (let index = 0; index < 3; index += 1) await postGraphQL(gateways[0]?.url ?? '', { query: INSURANCE, variables: { id: insured } }, portal.headers);
     const withoutMonths = insuranceSdl.replace(/\s+"Months of contributions to date\."\s+contributionMonths: Int!/, '');
     expect(withoutMonths).not.toContain('contributionMonths');
-    const check = await pollingStack.graphql('query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok breakingChangesInUse changes { level path usedByOperations } } }', { input: { name: 'social-insurance', url: insurance?.url, sdl: withoutMonths } }, agency.headers);
+    const check = await pollingStack.graphql(
+      'query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok breakingChangesInUse changes { level path usedByOperations } } }',
+      { input: { name: 'social-insurance', url: insurance?.url, sdl: withoutMonths } },
+      agency.headers,
+    );
     expect(check.data?.checkSubgraph.ok).toBe(false);
-    expect(check.data?.checkSubgraph.changes).toContainEqual({ level: 'BREAKING', path: 'SocialInsuranceBook.contributionMonths', usedByOperations: expect.any(Number) });
+    expect(check.data?.checkSubgraph.changes).toContainEqual({
+      level: 'BREAKING',
+      path: 'SocialInsuranceBook.contributionMonths',
+      usedByOperations: expect.any(Number),
+    });
     const used = check.data?.checkSubgraph.changes.find((change: { path: string }) => change.path === 'SocialInsuranceBook.contributionMonths');
     expect(used.usedByOperations).toBeGreaterThanOrEqual(3);
     const publish = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: withoutMonths } }, agency.headers);
     expect(publish.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
-    const forced = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: withoutMonths }, force: true }, agency.headers);
+    const forced = await pollingStack.graphql(
+      PUBLISH,
+      { input: { name: 'social-insurance', url: insurance?.url, sdl: withoutMonths }, force: true },
+      agency.headers,
+    );
     expect(forced.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: 'Only an administrator may force a publish past breaking changes' });
   });
 
   it('rolls back, and every gateway returns to the previous schema', async () => {
-    const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; action: string; subgraphs: string[] }> }>('{ supergraphHistory(first: 5) { version action subgraphs } }', {}, agency.headers);
+    const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; action: string; subgraphs: string[] }> }>(
+      '{ supergraphHistory(first: 5) { version action subgraphs } }',
+      {},
+      agency.headers,
+    );
     const previous = history.data?.supergraphHistory.find((version) => !version.subgraphs.includes('social-insurance'));
-    const rollback = 'mutation ($to: Int!, $force: Boolean) { rollbackSubgraph(name: "social-insurance", toVersion: $to, force: $force) { version action subgraphs } }';
+    const rollback =
+      'mutation ($to: Int!, $force: Boolean) { rollbackSubgraph(name: "social-insurance", toVersion: $to, force: $force) { version action subgraphs } }';
     // Rolling back removes fields the portal reads: the usage check of a publish refuses it unless an administrator forces.
     const unforced = await pollingStack.graphql(rollback, { to: previous?.version }, agency.headers);
     expect(unforced.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
-    expect(unforced.errors?.[0]?.message).toMatch(/^Removal of social-insurance refused: breaking changes hit fields that operations used in the last days: .*Citizen\.socialInsurance \(\d+ operations/);
+    expect(unforced.errors?.[0]?.message).toMatch(
+      /^Removal of social-insurance refused: breaking changes hit fields that operations used in the last days: .*Citizen\.socialInsurance \(\d+ operations/,
+    );
     const load = continuousLoad([...gateways, pollingGateway].map((gateway) => gateway.url));
     const response = await pollingStack.graphql(rollback, { to: previous?.version, force: true }, admin.headers);
     expect(response.errors).toBeUndefined();
@@ -178,27 +256,52 @@ describe('an agency publishing its subgraph at runtime', () => {
 
   it('does not apply a version whose subgraph fails the health check', async () => {
     const before = await versionOf(gateways[0]?.url ?? '');
-    const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; subgraphs: string[] }> }>('{ supergraphHistory(first: 10) { version subgraphs } }', {}, admin.headers);
+    const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; subgraphs: string[] }> }>(
+      '{ supergraphHistory(first: 10) { version subgraphs } }',
+      {},
+      admin.headers,
+    );
     const withInsurance = history.data?.supergraphHistory.find((version) => version.subgraphs.includes('social-insurance'));
     await insurance?.stop();
-    const response = await pollingStack.graphql('mutation ($to: Int!) { rollbackSupergraph(toVersion: $to) { version } }', { to: withInsurance?.version }, admin.headers);
+    const response = await pollingStack.graphql(
+      'mutation ($to: Int!) { rollbackSupergraph(toVersion: $to) { version } }',
+      { to: withInsurance?.version },
+      admin.headers,
+    );
     expect(response.data?.rollbackSupergraph.version).toBe(before + 1);
     // The polling replica looks every 300 ms, so within a second every replica has tried the new version.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const { url } of [...gateways, pollingGateway]) expect(await versionOf(url)).toBe(before);
-    expect((await postGraphQL<{ citizen: unknown }>(gateways[0]?.url ?? "", { query: NAME, variables: { id: insured } }, portal.headers)).data?.citizen).toBeTruthy();
+    expect(
+      (await postGraphQL<{ citizen: unknown }>(gateways[0]?.url ?? '', { query: NAME, variables: { id: insured } }, portal.headers)).data?.citizen,
+    ).toBeTruthy();
   });
 
   it('plans the operations in use and the trusted documents for a new version before their first request', async () => {
-    const planStats = async () => ((await fetch(pollingStack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: number; queryPlans: QueryPlanStats });
+    const planStats = async () =>
+      (await fetch(pollingStack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as {
+        version: number;
+        queryPlans: QueryPlanStats;
+      };
     const named = `query Named_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName } }`;
     const trusted = `query Trusted_${randomBytes(4).toString('hex')}($id: ID!) { citizen(personalId: $id) { fullName socialInsurance { status } } }`;
-    await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [portal.clientId, createHash('sha256').update(trusted).digest('hex'), trusted]);
+    await scratch.db.query('INSERT INTO access.trusted_documents (client_id, sha256, document) VALUES ($1, $2, $3)', [
+      portal.clientId,
+      createHash('sha256').update(trusted).digest('hex'),
+      trusted,
+    ]);
     expect((await postGraphQL(pollingStack.gatewayUrl, { query: named, variables: { id: insured } }, portal.headers)).errors).toBeUndefined();
     const before = await planStats();
 
-    const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${String((await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret)}` });
-    insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } }, port: 0, log: silentLog });
+    const config = testConfig({
+      DATABASE_URL: scratch.url,
+      SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${String((await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret)}`,
+    });
+    insurance = await startSubgraph(socialInsurance, {
+      deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } },
+      port: 0,
+      log: silentLog,
+    });
     const published = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance.url, sdl: insuranceSdl } }, agency.headers);
     expect(published.errors).toBeUndefined();
     await until(15_000, async () => {
@@ -240,7 +343,11 @@ describe('automatic persisted queries', () => {
     const redis = createRedisClient(REDIS_URL, { purpose: 'registry test reader', whileDown: 'wait' });
     try {
       expect(await redis.get(`once:apq:${sha256Hash}`)).toBeNull();
-      const response = await postGraphQL(gateways[0]?.url ?? '', { variables: { id: insured }, extensions: { persistedQuery: { version: 1, sha256Hash } } }, portal.headers);
+      const response = await postGraphQL(
+        gateways[0]?.url ?? '',
+        { variables: { id: insured }, extensions: { persistedQuery: { version: 1, sha256Hash } } },
+        portal.headers,
+      );
       expect(response.data).toEqual({ citizen: { fullName: expect.any(String) } });
       expect(await redis.get(`once:apq:${sha256Hash}`)).toBe(query);
       expect(await redis.ttl(`once:apq:${sha256Hash}`)).toBeGreaterThan(0);
@@ -258,7 +365,9 @@ function continuousLoad(urls: string[]) {
   const workers = urls.flatMap((url) =>
     Array.from({ length: 4 }, async () => {
       while (running) {
-        const response = await postGraphQL<{ citizen: { fullName: string } }>(url, { query: NAME, variables: { id: insured } }, portal.headers).catch(() => null);
+        const response = await postGraphQL<{ citizen: { fullName: string } }>(url, { query: NAME, variables: { id: insured } }, portal.headers).catch(
+          () => null,
+        );
         if (response?.status === 200 && response.data?.citizen?.fullName && !response.errors) ok += 1;
         else failed += 1;
       }

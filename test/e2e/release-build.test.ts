@@ -100,7 +100,11 @@ process.exit(0);
     });
     try {
       await waitHealthy(`http://127.0.0.1:${port}/health`, gateway);
-      const response = await postGraphQL<{ procedures: { code: string }[] }>(`http://127.0.0.1:${port}/graphql`, { query: '{ procedures { code } }' }, stack.portal.headers);
+      const response = await postGraphQL<{ procedures: { code: string }[] }>(
+        `http://127.0.0.1:${port}/graphql`,
+        { query: '{ procedures { code } }' },
+        stack.portal.headers,
+      );
       expect(response.errors).toBeUndefined();
       expect(response.data?.procedures.length).toBeGreaterThan(0);
     } finally {

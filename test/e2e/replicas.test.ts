@@ -71,7 +71,8 @@ function registryCli(...args: string[]): Promise<{ code: number | null; stdout: 
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-const served = async () => Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
+const served = async () =>
+  Number(((await fetch(stack.gatewayUrl.replace('/graphql', '/health')).then((response) => response.json())) as { version: unknown }).version);
 const latest = async () => (await scratch.db.query<{ version: number }>('SELECT max(version) AS version FROM registry.supergraph_versions'))[0]?.version ?? 0;
 
 async function until(deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
@@ -120,7 +121,9 @@ describe('publishing means served', () => {
     const response = await stack.graphql(PUBLISH, { input: { name: SUBGRAPH, url: pensions.url, sdl: SDL } }, agency.headers);
     pensions.state.passes = Number.POSITIVE_INFINITY;
     expect(response.errors?.[0]?.extensions?.code).toBe('SCHEMA_CHECK_FAILED');
-    expect(response.errors?.[0]?.message).toMatch(/^Publish of pensions refused: the gateways would not serve it, as their health check fails for \[pensions\]: Subgraph pensions answered HTTP 503$/);
+    expect(response.errors?.[0]?.message).toMatch(
+      /^Publish of pensions refused: the gateways would not serve it, as their health check fails for \[pensions\]: Subgraph pensions answered HTTP 503$/,
+    );
     expect(response.errors?.[0]?.message).not.toContain(pensions.url);
     expect(await latest()).toBe(before);
   });
@@ -133,7 +136,9 @@ describe('publishing means served', () => {
     expect(result.code).toBe(1);
     const refusedVersion = before + 1;
     expect(result.stderr).toContain(`NOT served: 1 gateway replica(s) refused version ${refusedVersion}`);
-    expect(result.stderr).toMatch(new RegExp(`refused v${refusedVersion} \\(\\d+ attempt\\(s\\), next [^)]+\\): \\[pensions\\]: Subgraph pensions answered HTTP 503`));
+    expect(result.stderr).toMatch(
+      new RegExp(`refused v${refusedVersion} \\(\\d+ attempt\\(s\\), next [^)]+\\): \\[pensions\\]: Subgraph pensions answered HTTP 503`),
+    );
     expect(await served()).toBe(before);
 
     const status = await registryCli('status');
@@ -141,13 +146,20 @@ describe('publishing means served', () => {
     expect(status.stdout).toContain(`latest supergraph version: v${refusedVersion}; 1 live gateway replica(s)`);
     expect(status.stdout).toMatch(new RegExp(`serves v${before}\\b`));
     expect(status.stdout).toMatch(new RegExp(`refused v${refusedVersion} .*\\[pensions\\]: Subgraph pensions answered HTTP 503`));
-    const [refusal] = await scratch.db.query<{ attempts: number; reason: string }>('SELECT attempts, reason FROM registry.version_refusals WHERE version = $1', [refusedVersion]);
+    const [refusal] = await scratch.db.query<{ attempts: number; reason: string }>(
+      'SELECT attempts, reason FROM registry.version_refusals WHERE version = $1',
+      [refusedVersion],
+    );
     expect(refusal?.reason).toBe('[pensions]: Subgraph pensions answered HTTP 503');
 
     // Back up: no restart, no new publish; the replica's retry finds it healthy.
     pensions.state.passes = Number.POSITIVE_INFINITY;
     await until(20_000, async () => (await served()) === refusedVersion);
-    const after = await stack.graphql<{ gatewayReplicas: Array<{ servedVersion: number; refusals: unknown[] }> }>('{ gatewayReplicas { servedVersion refusals { version } } }', {}, agency.headers);
+    const after = await stack.graphql<{ gatewayReplicas: Array<{ servedVersion: number; refusals: unknown[] }> }>(
+      '{ gatewayReplicas { servedVersion refusals { version } } }',
+      {},
+      agency.headers,
+    );
     expect(after.data?.gatewayReplicas).toEqual([{ servedVersion: refusedVersion, refusals: [] }]);
   });
 
@@ -155,12 +167,19 @@ describe('publishing means served', () => {
     await scratch.db.query(
       `INSERT INTO registry.gateway_replicas (replica_id, host, pid, served_version, live_ms, last_seen_at) VALUES ('dead-one', 'gone', 1, 1, 1000, now() - interval '1 minute')`,
     );
-    const listed = await stack.graphql<{ gatewayReplicas: Array<{ replicaId: string; pid: number }> }>('{ gatewayReplicas { replicaId pid } }', {}, agency.headers);
+    const listed = await stack.graphql<{ gatewayReplicas: Array<{ replicaId: string; pid: number }> }>(
+      '{ gatewayReplicas { replicaId pid } }',
+      {},
+      agency.headers,
+    );
     expect(listed.data?.gatewayReplicas.map((replica) => replica.replicaId)).not.toContain('dead-one');
     expect(listed.data?.gatewayReplicas).toEqual([{ replicaId: expect.any(String), pid: process.pid }]);
     const portal = await stack.newClient({ role: 'PORTAL', purpose: 'REGISTRY', coordinates: ['Query.gatewayReplicas', 'GatewayReplica.host'] });
     const refused = await stack.graphql('{ gatewayReplicas { host } }', {}, portal.headers);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: `Only agency and administrator clients see the gateway replicas; "${portal.clientId}" is PORTAL` });
+    expect(refused.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: `Only agency and administrator clients see the gateway replicas; "${portal.clientId}" is PORTAL`,
+    });
     expect(refused.data ?? null).toBeNull();
   });
 

@@ -10,7 +10,8 @@ import { startTcpProxy, type TcpProxy } from '../../bench';
 
 /** The flood of issue 11: within depth and alias limits, 29 aliases of citizens(100 IDs) with households, members and documents. */
 const FLOOD_FIELDS = 'fullName dateOfBirth household { members { relationshipToHead citizen { fullName dateOfBirth } } } documents { number issuedOn }';
-const flood = (aliases: number) => `query ($ids: [ID!]!) { ${Array.from({ length: aliases }, (_, index) => `a${index}: citizens(personalIds: $ids) { ${FLOOD_FIELDS} }`).join(' ')} }`;
+const flood = (aliases: number) =>
+  `query ($ids: [ID!]!) { ${Array.from({ length: aliases }, (_, index) => `a${index}: citizens(personalIds: $ids) { ${FLOOD_FIELDS} }`).join(' ')} }`;
 const NAME = 'query ($id: ID!) { citizen(personalId: $id) { fullName documents { number } } }';
 
 let stack: TestStack;
@@ -28,7 +29,13 @@ beforeAll(async () => {
   const urls = { ...stack.subgraphUrls, procedures: slow.through(stack.subgraphUrls.procedures) };
   const config = testConfig({ MAX_CONCURRENT_PER_PRINCIPAL: '2' });
   access = openAccessControl(config, silentLog, stack.db);
-  gateway = await startGateway({ supergraph: composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] }))), config, log: silentLog, access, port: 0 });
+  gateway = await startGateway({
+    supergraph: composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] }))),
+    config,
+    log: silentLog,
+    access,
+    port: 0,
+  });
 });
 afterAll(async () => {
   await gateway?.stop(100);
@@ -38,7 +45,9 @@ afterAll(async () => {
 });
 
 async function auditedAs(requestId: string | null): Promise<{ outcome: string; error_codes: string[] } | undefined> {
-  const [record] = await stack.db.query<{ outcome: string; error_codes: string[] }>('SELECT outcome, error_codes FROM audit.records WHERE request_id = $1', [requestId]);
+  const [record] = await stack.db.query<{ outcome: string; error_codes: string[] }>('SELECT outcome, error_codes FROM audit.records WHERE request_id = $1', [
+    requestId,
+  ]);
   return record;
 }
 
@@ -76,19 +85,29 @@ describe('request limits that count what a request really costs', () => {
     const response = await stack.graphql(flood(1), { ids });
     expect(response.status).toBe(413);
     expect(response.data).toBeUndefined();
-    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'RESPONSE_TOO_LARGE' }, message: expect.stringMatching(/more than the limit of 20000 \(MAX_RESPONSE_BYTES\)/) });
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'RESPONSE_TOO_LARGE' },
+      message: expect.stringMatching(/more than the limit of 20000 \(MAX_RESPONSE_BYTES\)/),
+    });
     expect(await auditedAs(response.headers.get('x-request-id'))).toEqual({ outcome: 'INVALID', error_codes: ['RESPONSE_TOO_LARGE'] });
   });
 
   it('lets one principal run at most MAX_CONCURRENT_PER_PRINCIPAL operations at once (CONCURRENCY_LIMITED, Retry-After), others unaffected', async () => {
     const other = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.fullName', 'Citizen.documents', 'IssuedDocument.number'] });
-    const responses = await Promise.all(Array.from({ length: 6 }, () => postGraphQL(gateway.url, { query: NAME, variables: { id: ids[0] } }, stack.portal.headers)));
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => postGraphQL(gateway.url, { query: NAME, variables: { id: ids[0] } }, stack.portal.headers)),
+    );
     const limited = responses.filter((response) => response.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(responses.filter((response) => response.status === 200 && !response.errors).length).toBeGreaterThanOrEqual(2);
     expect(limited[0]?.headers.get('retry-after')).toBe('1');
-    expect(limited[0]?.errors?.[0]).toMatchObject({ extensions: { code: 'CONCURRENCY_LIMITED' }, message: expect.stringMatching(/^client:test-portal-\w+ already has 2 requests running/) });
-    const afterwards = await Promise.all([stack.portal.headers, other.headers].map((headers) => postGraphQL(gateway.url, { query: NAME, variables: { id: ids[0] } }, headers)));
+    expect(limited[0]?.errors?.[0]).toMatchObject({
+      extensions: { code: 'CONCURRENCY_LIMITED' },
+      message: expect.stringMatching(/^client:test-portal-\w+ already has 2 requests running/),
+    });
+    const afterwards = await Promise.all(
+      [stack.portal.headers, other.headers].map((headers) => postGraphQL(gateway.url, { query: NAME, variables: { id: ids[0] } }, headers)),
+    );
     for (const response of afterwards) expect(response.errors).toBeUndefined();
   });
 });

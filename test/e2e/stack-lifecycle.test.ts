@@ -9,12 +9,14 @@ describe('npm start on the embedded database', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'once-stack-'));
     const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
     const ports = { PORT: '0', POPULATION_PORT: '0', RESIDENCE_PORT: '0', PROCEDURES_PORT: '0', AUDIT_PORT: '0', REGISTRY_PORT: '0', DEMO_IDP_PORT: '0' };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/all-in-one.ts'], { env: { ...inherited, ...ports, DATA_DIR: dataDir, SEED_CITIZENS: '0', NODE_ENV: 'development', LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/all-in-one.ts'], {
+      env: { ...inherited, ...ports, DATA_DIR: dataDir, SEED_CITIZENS: '0', NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', () => stdout.includes('is this process\'s alone') && resolve());
+      child.stdout.on('data', () => stdout.includes("is this process's alone") && resolve());
       void exited.then((code) => reject(new Error(`npm start exited with ${String(code)}`)));
     });
     const lockFile = join(dataDir, 'pglite.lock');

@@ -56,7 +56,10 @@ describe('a subgraph that fails', () => {
       const refused = await postGraphQL(url, { query: NAME, variables: { id } });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
-      expect(refused.errors?.[0]).toEqual({ message: 'Server is at its limit of 2 requests in flight (MAX_IN_FLIGHT); retry shortly', extensions: { code: 'OVERLOADED' } });
+      expect(refused.errors?.[0]).toEqual({
+        message: 'Server is at its limit of 2 requests in flight (MAX_IN_FLIGHT); retry shortly',
+        extensions: { code: 'OVERLOADED' },
+      });
       for (const response of await Promise.all(stuck)) expect(response.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
       const admitted = await postGraphQL<{ citizen: { fullName: string } }>(url, { query: NAME, variables: { id } });
       expect(admitted.data?.citizen.fullName).toEqual(expect.any(String));

@@ -16,7 +16,10 @@ const PROFILE = `query Profile($id: ID!) { citizen(personalId: $id) { fullName p
 beforeAll(async () => {
   tracing = await startTracing({ service: 'once-test', exporter });
   stack = await startTestStack();
-  subject = await one(stack.db, `SELECT d.holder_id AS value FROM procedures.issued_documents d JOIN residence.household_members m ON m.personal_id = d.holder_id ORDER BY 1 LIMIT 1`);
+  subject = await one(
+    stack.db,
+    `SELECT d.holder_id AS value FROM procedures.issued_documents d JOIN residence.household_members m ON m.personal_id = d.holder_id ORDER BY 1 LIMIT 1`,
+  );
 });
 afterAll(async () => {
   await stack?.stop();
@@ -51,7 +54,19 @@ describe('a trace of one request', () => {
     expect(response.errors).toBeUndefined();
     const spans = await traceOf(response.headers.get('x-request-id') ?? '');
     const names = spans.map((span) => span.name);
-    expect(names).toEqual(expect.arrayContaining(['gateway POST', 'gateway.request', 'gateway.plan', 'gateway.execute', 'gateway.fetch', 'audit.commit', 'population POST', 'residence POST', 'procedures POST']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'gateway POST',
+        'gateway.request',
+        'gateway.plan',
+        'gateway.execute',
+        'gateway.fetch',
+        'audit.commit',
+        'population POST',
+        'residence POST',
+        'procedures POST',
+      ]),
+    );
     // Each subgraph continued the trace from the gateway's fetch (traceparent), and ran its SQL inside it.
     for (const subgraph of ['population', 'residence', 'procedures']) {
       const served = spans.find((span) => span.name === `${subgraph} POST`);
@@ -89,7 +104,9 @@ describe('a trace of one request', () => {
     const forged = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
     const response = await stack.graphql(PROFILE, { id: subject }, { ...stack.portal.headers, traceparent: forged });
     expect(response.errors).toBeUndefined();
-    const traceId = await one<string>(stack.db, 'SELECT trace_id AS value FROM audit.records WHERE request_id = $1', [response.headers.get('x-request-id') ?? '']);
+    const traceId = await one<string>(stack.db, 'SELECT trace_id AS value FROM audit.records WHERE request_id = $1', [
+      response.headers.get('x-request-id') ?? '',
+    ]);
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(traceId).not.toBe('ab'.repeat(16));
   });

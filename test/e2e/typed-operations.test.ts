@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { getOperationAST, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addTrustedManifest, reachableCoordinates, operationFields } from '../../gateway';
-import { AuditSearchDocument, CitizenProfileDocument, EnrolInPrimarySchoolDocument, MyAccessHistoryDocument, persistedDocuments, persistedHash, persistedRequest, ProcedureCatalogueDocument, ResidenceConfirmationDocument, VerifyAuditLogDocument, type EnrolInPrimarySchoolQuery } from '../../operations';
+import {
+  AuditSearchDocument,
+  CitizenProfileDocument,
+  EnrolInPrimarySchoolDocument,
+  MyAccessHistoryDocument,
+  persistedDocuments,
+  persistedHash,
+  persistedRequest,
+  ProcedureCatalogueDocument,
+  ResidenceConfirmationDocument,
+  VerifyAuditLogDocument,
+  type EnrolInPrimarySchoolQuery,
+} from '../../operations';
 import { one } from '../helpers/database';
 import { AGENCY_ROOTS, postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 
@@ -23,7 +35,10 @@ let folder: string;
 beforeAll(async () => {
   // No access cache, so that `clients update` is seen by the next request.
   stack = await startTestStack({ ACCESS_CACHE_MS: '0' });
-  subject = await one<string>(stack.db, `SELECT holder_id AS value FROM procedures.issued_documents WHERE document_type = 'BIRTH_CERTIFICATE' ORDER BY 1 LIMIT 1`);
+  subject = await one<string>(
+    stack.db,
+    `SELECT holder_id AS value FROM procedures.issued_documents WHERE document_type = 'BIRTH_CERTIFICATE' ORDER BY 1 LIMIT 1`,
+  );
   folder = mkdtempSync(join(tmpdir(), 'once-operations-'));
 });
 afterAll(() => stack?.stop());
@@ -31,8 +46,11 @@ afterAll(() => stack?.stop());
 /** Runs a TypeScript entry point as its own process (without blocking the gateway this process serves). */
 function run(script: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn', ...env } }, (error, stdout, stderr) =>
-      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn', ...env } },
+      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -67,7 +85,10 @@ describe('the example portal, with a client made trusted-only from the command l
     const beforeUpdate = await stack.graphql(AD_HOC, { id: subject }, portal.headers);
     expect(beforeUpdate.errors).toBeUndefined();
     const updated = await once('clients', 'update', portal.clientId, '--trusted-only');
-    expect(updated).toMatchObject({ status: 0, stdout: `client ${portal.clientId} now runs only its ${Object.keys(persistedDocuments).length} trusted document(s)\n` });
+    expect(updated).toMatchObject({
+      status: 0,
+      stdout: `client ${portal.clientId} now runs only its ${Object.keys(persistedDocuments).length} trusted document(s)\n`,
+    });
     const adHoc = await stack.graphql(AD_HOC, { id: subject }, portal.headers);
     expect(adHoc.status).toBe(403);
     expect(adHoc.errors?.[0]?.message).toMatch(/runs only its trusted documents/);
@@ -77,14 +98,19 @@ describe('the example portal, with a client made trusted-only from the command l
     expect(example.status).toBe(0);
     const lines = example.stdout.trim().split('\n');
     expect(lines.slice(0, 2).map((line) => line.split(':')[0])).toEqual(['BIRTH_CERTIFICATE', 'RESIDENCE_CONFIRMATION']);
-    expect(lines.at(-1)).toBe(check?.complete ? 'ask the citizen for: nothing, the state holds every document' : `ask the citizen for: ${check?.missing.join(', ') ?? ''}`);
+    expect(lines.at(-1)).toBe(
+      check?.complete ? 'ask the citizen for: nothing, the state holds every document' : `ask the citizen for: ${check?.missing.join(', ') ?? ''}`,
+    );
     const [audited] = await stack.db.query<{ operationName: string; operationHash: string; outcome: string }>(
       `SELECT operation_name AS "operationName", operation_hash AS "operationHash", outcome FROM audit.records WHERE client_id = $1 ORDER BY seq DESC LIMIT 1`,
       [portal.clientId],
     );
     expect(audited).toEqual({ operationName: 'EnrolInPrimarySchool', operationHash: persistedHash(EnrolInPrimarySchoolDocument), outcome: 'OK' });
 
-    expect(await once('clients', 'update', portal.clientId, '--no-trusted-only')).toMatchObject({ status: 0, stdout: `client ${portal.clientId} may now run any operation its grants allow\n` });
+    expect(await once('clients', 'update', portal.clientId, '--no-trusted-only')).toMatchObject({
+      status: 0,
+      stdout: `client ${portal.clientId} may now run any operation its grants allow\n`,
+    });
     expect((await stack.graphql(AD_HOC, { id: subject }, portal.headers)).errors).toBeUndefined();
   });
 
@@ -98,7 +124,12 @@ describe('the example portal, with a client made trusted-only from the command l
 describe('every operation in operations/', () => {
   it('runs by its hash alone through the gateway, for the kind of client that sends it', async () => {
     const portal = await stack.newClient({ coordinates: reachableCoordinates(stack.apiSchema, AGENCY_ROOTS), trustedDocumentsOnly: true });
-    const auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']), trustedDocumentsOnly: true });
+    const auditor = await stack.newClient({
+      role: 'AUDITOR',
+      purpose: 'AUDIT',
+      coordinates: reachableCoordinates(stack.apiSchema, ['Query.auditRecords', 'Query.verifyAuditLog']),
+      trustedDocumentsOnly: true,
+    });
     for (const client of [portal, auditor]) await addTrustedManifest(stack.db, client.clientId, persistedDocuments);
     const citizen = { authorization: `Bearer ${await stack.token('citizen', subject)}` };
     const requests = [
@@ -130,7 +161,11 @@ describe.concurrent('npm run once -- documents add --manifest, given bad input',
   };
 
   it.each([
-    ['a hash that is not its text\'s', () => file('edited.json', JSON.stringify({ [sha256(good)]: good, [sha256('query A { procedures { code } }')]: 'query A { procedures { code name } }' })), /^manifest entry [0-9a-f]{64} is not the SHA-256 of its text \([0-9a-f]{64}\): regenerate the manifest with npm run codegen instead of editing it$/m],
+    [
+      "a hash that is not its text's",
+      () => file('edited.json', JSON.stringify({ [sha256(good)]: good, [sha256('query A { procedures { code } }')]: 'query A { procedures { code name } }' })),
+      /^manifest entry [0-9a-f]{64} is not the SHA-256 of its text \([0-9a-f]{64}\): regenerate the manifest with npm run codegen instead of editing it$/m,
+    ],
     ['a missing file', () => join(folder, 'absent.json'), /^cannot read the manifest .*absent\.json: ENOENT$/m],
     ['a file that is not JSON', () => file('not-json.json', 'query A { procedures { code } }'), /^the manifest .*not-json\.json is not JSON: /m],
   ])('refuses %s: exit 1, the cause named, nothing registered', async (_case, manifest, message) => {
@@ -147,7 +182,9 @@ describe.concurrent('npm run once -- documents add --manifest, given bad input',
     await expect(addTrustedManifest(stack.db, portal.clientId, [good])).rejects.toThrow(/^a manifest must be a JSON object of SHA-256 hash -> operation text$/);
     await expect(addTrustedManifest(stack.db, portal.clientId, { [sha256(good)]: 42 })).rejects.toThrow(/^manifest entry [0-9a-f]{64} is not operation text$/);
     await expect(addTrustedManifest(stack.db, portal.clientId, {})).rejects.toThrow(/^the manifest holds no documents$/);
-    await expect(addTrustedManifest(stack.db, portal.clientId, { [sha256(good)]: good, [sha256('query {')]: 'query {' })).rejects.toThrow(/^not a GraphQL document: Syntax Error/);
+    await expect(addTrustedManifest(stack.db, portal.clientId, { [sha256(good)]: good, [sha256('query {')]: 'query {' })).rejects.toThrow(
+      /^not a GraphQL document: Syntax Error/,
+    );
     expect(await registered(portal.clientId)).toEqual([]);
   });
 
@@ -172,7 +209,9 @@ describe.concurrent('npm run once -- clients update, given bad input', PROCESSES
     expect(unknown).toMatchObject({ status: 1, stderr: 'no client "no-such-client"\n' });
     expect(nothing.status).toBe(1);
     expect(nothing.stderr).toMatch(/^name the change: --trusted-only or --no-trusted-only/);
-    const [row] = await stack.db.query<{ trusted: boolean }>('SELECT trusted_documents_only AS trusted FROM access.clients WHERE client_id = $1', [portal.clientId]);
+    const [row] = await stack.db.query<{ trusted: boolean }>('SELECT trusted_documents_only AS trusted FROM access.clients WHERE client_id = $1', [
+      portal.clientId,
+    ]);
     expect(row?.trusted).toBe(false);
   });
 
@@ -180,6 +219,8 @@ describe.concurrent('npm run once -- clients update, given bad input', PROCESSES
     const portal = await stack.newClient({ coordinates: [] });
     const updated = await once('clients', 'update', portal.clientId, '--trusted-only');
     expect(updated.status).toBe(0);
-    expect(updated.stdout).toBe(`client ${portal.clientId} now runs only its 0 trusted document(s)\nit has none yet, so it can run nothing: npm run once -- documents add ${portal.clientId} --manifest ${MANIFEST}\n`);
+    expect(updated.stdout).toBe(
+      `client ${portal.clientId} now runs only its 0 trusted document(s)\nit has none yet, so it can run nothing: npm run once -- documents add ${portal.clientId} --manifest ${MANIFEST}\n`,
+    );
   });
 });

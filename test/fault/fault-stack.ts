@@ -75,7 +75,13 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   await createClient(db, { clientId, name: 'Fault test portal', role: 'PORTAL', mayIntrospect: false, trustedDocumentsOnly: false });
   await grant(db, { clientId, purpose: ENROLMENT, coordinates: reachableCoordinates(composed.apiSchema, AGENCY_ROOTS), legalBasis: 'fault test' });
   const { apiKey } = await issueApiKey(db, clientId);
-  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'officer-1', 'x-once-purpose': ENROLMENT, 'x-once-case': 'FAULT-1' };
+  const headers = {
+    'content-type': 'application/json',
+    'x-api-key': apiKey,
+    'x-once-officer': 'officer-1',
+    'x-once-purpose': ENROLMENT,
+    'x-once-case': 'FAULT-1',
+  };
 
   const gatewayEnv = {
     APOLLO_TELEMETRY_DISABLED: '1',
@@ -94,10 +100,13 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
   const problems: string[] = [];
   for (const gateway of gateways) {
     gateway.process.stdout?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (/"level":(40|50|60)/.test(line) || /"msg":"(stop|gateway worker)/.test(line)) problems.push(line.slice(0, 500));
+      for (const line of chunk.toString().split('\n'))
+        if (/"level":(40|50|60)/.test(line) || /"msg":"(stop|gateway worker)/.test(line)) problems.push(line.slice(0, 500));
     });
   }
-  const personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 50')).map((row) => row.id);
+  const personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 50')).map(
+    (row) => row.id,
+  );
 
   return {
     db,

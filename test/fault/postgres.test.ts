@@ -20,7 +20,12 @@ function acceptable(outcome: Outcome): boolean {
   if (ok(outcome)) return true;
   if (outcome.kind !== 'response') return false;
   if (outcome.status === 200) return outcome.codes.length > 0 && outcome.codes.every((code) => code === 'SUBGRAPH_ERROR');
-  return !outcome.hasData && outcome.status === 503 && outcome.retryAfter === '1' && outcome.codes.every((code) => code === 'SERVICE_UNAVAILABLE' || code === 'AUDIT_UNAVAILABLE');
+  return (
+    !outcome.hasData &&
+    outcome.status === 503 &&
+    outcome.retryAfter === '1' &&
+    outcome.codes.every((code) => code === 'SERVICE_UNAVAILABLE' || code === 'AUDIT_UNAVAILABLE')
+  );
 }
 
 describe('PostgreSQL cut under load (through a proxy; the shared server keeps running)', () => {

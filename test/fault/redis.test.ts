@@ -57,10 +57,11 @@ describe('a guarded Redis client', () => {
     const redis = openRedis(proxy.through(REDIS_URL), silentLog, 'fault test');
     const key = `once:fault-test:${process.pid}:${Date.now()}`;
     let tried = 0;
-    const increment = () => redis.use(async (client) => {
-      tried += 1;
-      return client.incr(key);
-    }, null);
+    const increment = () =>
+      redis.use(async (client) => {
+        tried += 1;
+        return client.incr(key);
+      }, null);
     try {
       expect(await increment()).toBe(1);
       proxy.cut('blackhole');

@@ -94,7 +94,8 @@ describe('SIGTERM to a subgraph process with requests in flight', () => {
       const inFlight = ids.map(ask);
       await new Promise((resolve) => setTimeout(resolve, 200));
       population.process.kill('SIGTERM');
-      for (const answer of await Promise.all(inFlight)) expect(answer).toMatchObject({ status: 200, body: { data: { citizens: [{ fullName: expect.any(String) }] } } });
+      for (const answer of await Promise.all(inFlight))
+        expect(answer).toMatchObject({ status: 200, body: { data: { citizens: [{ fullName: expect.any(String) }] } } });
       expect(await exit).toBe(0);
     } finally {
       await population.stop();

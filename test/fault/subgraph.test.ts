@@ -24,7 +24,11 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A gateway with access control and audit, over the stack's subgraphs with procedures at `proceduresUrl`. */
-async function withProceduresAt(proceduresUrl: string, use: (ask: () => Promise<GraphQLResponse<Documents>>, gatewayUrl: string) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
+async function withProceduresAt(
+  proceduresUrl: string,
+  use: (ask: () => Promise<GraphQLResponse<Documents>>, gatewayUrl: string) => Promise<void>,
+  overrides: Record<string, string> = {},
+): Promise<void> {
   const urls = { ...stack.subgraphUrls, procedures: proceduresUrl };
   const supergraph = composeSupergraph(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: urls[name] })));
   const config = testConfig(overrides);
@@ -48,7 +52,9 @@ function expectNothingLeaked(response: GraphQLResponse<Documents>, address: stri
 }
 
 /** A stand-in procedures subgraph that answers as `answer` says. */
-async function fakeSubgraph(answer: (request: IncomingMessage, response: ServerResponse, body: string) => void): Promise<{ url: string; address: string; requests: () => number; close(): void }> {
+async function fakeSubgraph(
+  answer: (request: IncomingMessage, response: ServerResponse, body: string) => void,
+): Promise<{ url: string; address: string; requests: () => number; close(): void }> {
   let requests = 0;
   const server: Server = createServer((request, response) => {
     let body = '';
@@ -78,10 +84,16 @@ const json = (response: ServerResponse, status: number, body: unknown) => {
 
 describe('a subgraph that fails is named, never leaked', () => {
   const cases: Array<{ name: string; answer: Parameters<typeof fakeSubgraph>[0]; code: string; message: RegExp }> = [
-    { name: 'answers 503 (starting)', answer: (_, response) => json(response, 503, { errors: [{ message: 'secret-internal starting' }] }), code: 'SUBGRAPH_UNAVAILABLE', message: /^Subgraph procedures answered HTTP 503$/ },
+    {
+      name: 'answers 503 (starting)',
+      answer: (_, response) => json(response, 503, { errors: [{ message: 'secret-internal starting' }] }),
+      code: 'SUBGRAPH_UNAVAILABLE',
+      message: /^Subgraph procedures answered HTTP 503$/,
+    },
     {
       name: 'answers 401 (its own secret or clock is wrong)',
-      answer: (_, response) => json(response, 401, { errors: [{ message: 'Request refused: secret-internal signature', extensions: { code: 'UNAUTHENTICATED' } }] }),
+      answer: (_, response) =>
+        json(response, 401, { errors: [{ message: 'Request refused: secret-internal signature', extensions: { code: 'UNAUTHENTICATED' } }] }),
       code: 'SUBGRAPH_UNAVAILABLE',
       message: /^Subgraph procedures answered HTTP 401$/,
     },
@@ -105,7 +117,11 @@ describe('a subgraph that fails is named, never leaked', () => {
     },
     {
       name: 'answers its own unexpected GraphQL error',
-      answer: (_, response) => json(response, 200, { data: { _entities: [null] }, errors: [{ message: 'relation "procedures.x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }),
+      answer: (_, response) =>
+        json(response, 200, {
+          data: { _entities: [null] },
+          errors: [{ message: 'relation "procedures.x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        }),
       code: 'SUBGRAPH_ERROR',
       message: /^Subgraph procedures failed to answer part of the request$/,
     },
@@ -130,10 +146,15 @@ describe('a subgraph that fails is named, never leaked', () => {
             const response = await ask();
             expect(response.status).toBe(200);
             expect(response.data?.person?.fullName).toEqual(expect.any(String));
-            expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code, serviceName: 'procedures' }) })]);
+            expect(response.errors).toEqual([
+              expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code, serviceName: 'procedures' }) }),
+            ]);
             expectNothingLeaked(response, fake.address);
             const requestId = response.headers.get('x-request-id');
-            const [record] = await stack.db.query<{ outcome: string; error_codes: string[] }>('SELECT outcome, error_codes FROM audit.records WHERE request_id = $1', [requestId]);
+            const [record] = await stack.db.query<{ outcome: string; error_codes: string[] }>(
+              'SELECT outcome, error_codes FROM audit.records WHERE request_id = $1',
+              [requestId],
+            );
             expect(record).toEqual({ outcome: 'PARTIAL', error_codes: [code] });
           },
           { SUBGRAPH_TIMEOUT_MS: '500' },
@@ -148,7 +169,11 @@ describe('a subgraph that fails is named, never leaked', () => {
     const real = new URL(stack.subgraphUrls.procedures);
     const fake = await fakeSubgraph((request, response, body) => {
       if (fake.requests() === 1) return void request.socket.resetAndDestroy();
-      const headers = Object.fromEntries(Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host' && entry[0] !== 'content-length'));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host' && entry[0] !== 'content-length',
+        ),
+      );
       void fetch(real, { method: 'POST', headers, body }).then(async (answer) => {
         response.writeHead(answer.status, { 'content-type': 'application/json' });
         response.end(await answer.text());

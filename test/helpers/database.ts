@@ -5,7 +5,8 @@ import { openPostgres, type Database, createLogger } from '../../platform';
 import { allInOneConfig, type AllInOneConfig } from '../../gateway';
 
 /** Fixed per-subgraph secrets for tests; every subgraph refuses requests not signed with its own. */
-export const TEST_SECRETS = 'population=test-secret-population-0123456789abcdef,residence=test-secret-residence-0123456789abcdef,procedures=test-secret-procedures-0123456789abcdef,audit=test-secret-audit-0123456789abcdef,registry=test-secret-registry-0123456789abcdef';
+export const TEST_SECRETS =
+  'population=test-secret-population-0123456789abcdef,residence=test-secret-residence-0123456789abcdef,procedures=test-secret-procedures-0123456789abcdef,audit=test-secret-audit-0123456789abcdef,registry=test-secret-registry-0123456789abcdef';
 
 /** Configuration for tests: the run's own database and keys, quiet logs, every port chosen by the OS. */
 export function testConfig(overrides: Record<string, string> = {}): AllInOneConfig {

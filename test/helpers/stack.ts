@@ -5,7 +5,18 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { countQueries, openPostgres, type Database, type Logger, type Notifier, type RunningServer } from '../../platform';
 import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns, compose } from '../../subgraphs/registry';
-import { followRegistry, type RegistryFollower, createClient, grant, issueApiKey, reachableCoordinates, issueToken, readPrivateKey, openAccessControl, startGateway } from '../../gateway';
+import {
+  followRegistry,
+  type RegistryFollower,
+  createClient,
+  grant,
+  issueApiKey,
+  reachableCoordinates,
+  issueToken,
+  readPrivateKey,
+  openAccessControl,
+  startGateway,
+} from '../../gateway';
 import { openTestDatabase, silentLog, testConfig } from './database';
 
 /** The names of the subgraphs that ship with Once, which a test stack serves. */
@@ -38,7 +49,13 @@ export interface TestStack {
   /** A portal granted every agency coordinate for purpose 1.900011; `graphql` sends its credentials. */
   portal: TestClient;
   /** A client of its own (unique id) with the given grants for `purpose`. */
-  newClient(options: { role?: string; purpose?: string; coordinates: readonly string[]; mayIntrospect?: boolean; trustedDocumentsOnly?: boolean }): Promise<TestClient>;
+  newClient(options: {
+    role?: string;
+    purpose?: string;
+    coordinates: readonly string[];
+    mayIntrospect?: boolean;
+    trustedDocumentsOnly?: boolean;
+  }): Promise<TestClient>;
   /** A JWT signed with the run's key; negative ttl gives an expired one. */
   token(kind: 'client' | 'citizen', subject: string, ttlSeconds?: number): Promise<string>;
   /** Stops one subgraph's server, to see how the gateway copes without it. */
@@ -54,7 +71,10 @@ export interface TestStack {
  * the gateway follows it (use a database of its own: the registry is global state); otherwise it serves a fixed
  * supergraph.
  */
-export async function startTestStack(overrides: Record<string, string> = {}, options: { registry?: boolean; log?: Logger } = {}): Promise<TestStack & { notifier: Notifier }> {
+export async function startTestStack(
+  overrides: Record<string, string> = {},
+  options: { registry?: boolean; log?: Logger } = {},
+): Promise<TestStack & { notifier: Notifier }> {
   const config = testConfig(overrides);
   const log = options.log ?? silentLog;
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
@@ -75,9 +95,20 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   let supergraph: string | RegistryFollower;
   let apiSchema: GraphQLSchema;
   if (options.registry) {
-    const live = await syncBuiltIns(registryDeps(config, platform), builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])));
+    const live = await syncBuiltIns(
+      registryDeps(config, platform),
+      builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])),
+    );
     apiSchema = apiSchemaOf(live);
-    supergraph = followRegistry({ db, notifier, pollMs: config.SUPERGRAPH_POLL_MS, liveMs: config.REPLICA_LIVE_MS, retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS, builtInSecrets: config.SUBGRAPH_SECRETS, log: silentLog });
+    supergraph = followRegistry({
+      db,
+      notifier,
+      pollMs: config.SUPERGRAPH_POLL_MS,
+      liveMs: config.REPLICA_LIVE_MS,
+      retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
+      builtInSecrets: config.SUBGRAPH_SECRETS,
+      log: silentLog,
+    });
   } else {
     const composed = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
     apiSchema = composed.apiSchema;
@@ -85,7 +116,13 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   }
   const gateway = await startGateway({ supergraph, config, log, access, port: 0 });
 
-  const newClient: TestStack['newClient'] = async ({ role = 'PORTAL', purpose = ENROLMENT, coordinates, mayIntrospect = false, trustedDocumentsOnly = false }) => {
+  const newClient: TestStack['newClient'] = async ({
+    role = 'PORTAL',
+    purpose = ENROLMENT,
+    coordinates,
+    mayIntrospect = false,
+    trustedDocumentsOnly = false,
+  }) => {
     const clientId = `test-${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
     await createClient(db, { clientId, name: `Test ${role}`, role, mayIntrospect, trustedDocumentsOnly });
     if (coordinates.length > 0) await grant(db, { clientId, purpose, coordinates, legalBasis: 'test' });

@@ -40,7 +40,9 @@ describe('the entity cache in Redis', () => {
 
   it('loads only what it lacks, in one statement', async () => {
     await cacheA?.invalidate();
-    const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members ORDER BY md5(personal_id) LIMIT 10')).map((row) => row.id);
+    const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members ORDER BY md5(personal_id) LIMIT 10')).map(
+      (row) => row.id,
+    );
     const harness = subgraphHarness(residence, db, cacheA);
     const representations = (list: string[]) => ({ r: list.map((personalId) => ({ __typename: 'Citizen', personalId })) });
     const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { household { householdId } } } }';

@@ -24,14 +24,19 @@ describe('embedded PGlite', () => {
     await seedDatabase(db, { citizens: 200, seed: 3 });
     expect(await countCitizens(db)).toBe(200);
     const [member] = await db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members WHERE left_on IS NULL ORDER BY 1 LIMIT 1');
-    const result = await subgraphHarness(residence, db).execute(`query ($id: ID!) { residenceConfirmation(personalId: $id) { household { members { relationshipToHead } } } }`, { id: member?.id });
+    const result = await subgraphHarness(residence, db).execute(
+      `query ($id: ID!) { residenceConfirmation(personalId: $id) { household { members { relationshipToHead } } } }`,
+      { id: member?.id },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?.residenceConfirmation.household.members[0].relationshipToHead).toBe('HEAD');
   });
 
-  it("answers through the interfaces the access module and the audit log publish for other owners", async () => {
+  it('answers through the interfaces the access module and the audit log publish for other owners', async () => {
     await db.query("INSERT INTO access.clients (client_id, name, role, disabled_at) VALUES ('pglite-agency', 'Sở Tư pháp', 'AGENCY', now())");
-    expect(await db.query("SELECT client_id, name, role, active FROM access.client_directory WHERE client_id = 'pglite-agency'")).toEqual([{ client_id: 'pglite-agency', name: 'Sở Tư pháp', role: 'AGENCY', active: false }]);
+    expect(await db.query("SELECT client_id, name, role, active FROM access.client_directory WHERE client_id = 'pglite-agency'")).toEqual([
+      { client_id: 'pglite-agency', name: 'Sở Tư pháp', role: 'AGENCY', active: false },
+    ]);
     expect(await db.query("SELECT name FROM access.purpose_directory WHERE code = '1.900011'")).toEqual([{ name: 'Tuyển sinh vào lớp 1' }]);
     expect(await db.query('SELECT path, uses FROM audit.coordinate_uses($1::text[], $2)', [['Citizen.fullName', 'Citizen'], 30])).toEqual([]);
     expect(await findAccessesTo(db, '001090000001', {}, 10, null)).toEqual([]);

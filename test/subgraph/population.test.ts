@@ -11,8 +11,11 @@ let parent: string;
 let someIds: string[];
 
 beforeAll(async () => {
-  parent = await one(db, `SELECT p.personal_id AS value FROM population.citizens p WHERE p.sex = 'MALE'
-    AND (SELECT count(*) FROM population.citizens c WHERE c.father_id = p.personal_id) >= 2 AND p.id_card_issued_on IS NOT NULL ORDER BY 1 LIMIT 1`);
+  parent = await one(
+    db,
+    `SELECT p.personal_id AS value FROM population.citizens p WHERE p.sex = 'MALE'
+    AND (SELECT count(*) FROM population.citizens c WHERE c.father_id = p.personal_id) >= 2 AND p.id_card_issued_on IS NOT NULL ORDER BY 1 LIMIT 1`,
+  );
   someIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY personal_id LIMIT 100')).map((row) => row.id);
 });
 
@@ -61,7 +64,9 @@ describe('population subgraph', () => {
 
   it('loads 100 citizens and their parents and children with one statement per level', async () => {
     subgraph.queries.reset();
-    const result = await subgraph.execute(`query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName father { fullName } children { fullName } } }`, { ids: someIds });
+    const result = await subgraph.execute(`query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName father { fullName } children { fullName } } }`, {
+      ids: someIds,
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data?.citizens).toHaveLength(100);
     expect(subgraph.queries.count).toBe(2);
@@ -70,7 +75,9 @@ describe('population subgraph', () => {
   it('resolves 100 entity references with one statement', async () => {
     subgraph.queries.reset();
     const representations = someIds.map((personalId) => ({ __typename: 'Citizen', personalId }));
-    const result = await subgraph.execute(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { personalId fullName } } }`, { r: representations });
+    const result = await subgraph.execute(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { personalId fullName } } }`, {
+      r: representations,
+    });
     expect(result.data?._entities.map((entity: { personalId: string }) => entity.personalId)).toEqual(someIds);
     expect(subgraph.queries.count).toBe(1);
   });

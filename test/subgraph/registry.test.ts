@@ -2,7 +2,17 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { migrate, createNotifier } from '../../platform';
-import { history, latestVersion, registryDeps, remove, rollbackSupergraph, syncBuiltIns, type Actor, type RegistryDeps, type SubgraphEntry } from '../../subgraphs/registry';
+import {
+  history,
+  latestVersion,
+  registryDeps,
+  remove,
+  rollbackSupergraph,
+  syncBuiltIns,
+  type Actor,
+  type RegistryDeps,
+  type SubgraphEntry,
+} from '../../subgraphs/registry';
 import { gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
@@ -20,7 +30,11 @@ const agency: Actor = { principal: 'client:agency', clientId: 'agency', role: 'A
 describe('registry versions, removal and dependencies', () => {
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   let deps: RegistryDeps;
-  const builtIns: SubgraphEntry[] = builtInSubgraphs.map((module) => ({ name: module.name, url: `http://127.0.0.1/${module.name}`, sdl: print(module.typeDefs) }));
+  const builtIns: SubgraphEntry[] = builtInSubgraphs.map((module) => ({
+    name: module.name,
+    url: `http://127.0.0.1/${module.name}`,
+    sdl: print(module.typeDefs),
+  }));
 
   beforeAll(async () => {
     scratch = await scratchDatabase();

@@ -13,11 +13,19 @@ let householdId: string;
 let members: string[];
 
 beforeAll(async () => {
-  mover = await one(db, `SELECT personal_id AS value FROM residence.residence_records WHERE kind = 'PERMANENT'
-    GROUP BY personal_id HAVING count(*) >= 2 AND count(*) FILTER (WHERE deregistered_on IS NULL) = 1 ORDER BY 1 LIMIT 1`);
-  householdId = await one(db, `SELECT household_id AS value FROM residence.household_members WHERE left_on IS NULL
-    GROUP BY household_id HAVING count(*) >= 3 ORDER BY 1 LIMIT 1`);
-  members = (await db.query<{ id: string }>('SELECT DISTINCT personal_id AS id FROM residence.household_members WHERE left_on IS NULL ORDER BY 1 LIMIT 100')).map((row) => row.id);
+  mover = await one(
+    db,
+    `SELECT personal_id AS value FROM residence.residence_records WHERE kind = 'PERMANENT'
+    GROUP BY personal_id HAVING count(*) >= 2 AND count(*) FILTER (WHERE deregistered_on IS NULL) = 1 ORDER BY 1 LIMIT 1`,
+  );
+  householdId = await one(
+    db,
+    `SELECT household_id AS value FROM residence.household_members WHERE left_on IS NULL
+    GROUP BY household_id HAVING count(*) >= 3 ORDER BY 1 LIMIT 1`,
+  );
+  members = (
+    await db.query<{ id: string }>('SELECT DISTINCT personal_id AS id FROM residence.household_members WHERE left_on IS NULL ORDER BY 1 LIMIT 100')
+  ).map((row) => row.id);
 });
 
 const ENTITY_FIELDS = `personalId relationshipToHead household { householdId head { personalId } members { relationshipToHead citizen { personalId } } }
@@ -40,7 +48,10 @@ describe('residence subgraph', () => {
   });
 
   it('lists a household with its head first and every member related to the head', async () => {
-    const result = await subgraph.execute(`query ($id: ID!) { household(householdId: $id) { residenceFileNumber address { scheme text } head { personalId } members { relationshipToHead citizen { personalId } } } }`, { id: householdId });
+    const result = await subgraph.execute(
+      `query ($id: ID!) { household(householdId: $id) { residenceFileNumber address { scheme text } head { personalId } members { relationshipToHead citizen { personalId } } } }`,
+      { id: householdId },
+    );
     const household = result.data?.household;
     expect(household.members.length).toBeGreaterThanOrEqual(3);
     expect(household.members[0]).toEqual({ relationshipToHead: 'HEAD', citizen: { personalId: household.head.personalId } });
@@ -49,7 +60,10 @@ describe('residence subgraph', () => {
   });
 
   it('answers a residence confirmation from this subgraph alone', async () => {
-    const result = await subgraph.execute(`query ($id: ID!) { residenceConfirmation(personalId: $id) { citizen { personalId } permanentResidence { address { text } } household { householdId } relationshipToHead asOf } }`, { id: mover });
+    const result = await subgraph.execute(
+      `query ($id: ID!) { residenceConfirmation(personalId: $id) { citizen { personalId } permanentResidence { address { text } } household { householdId } relationshipToHead asOf } }`,
+      { id: mover },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?.residenceConfirmation).toMatchObject({ citizen: { personalId: mover }, permanentResidence: { address: { text: expect.any(String) } } });
     expect(Date.parse(result.data?.residenceConfirmation.asOf)).not.toBeNaN();

@@ -30,7 +30,9 @@ describe('composition', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(CompositionError);
-      expect((error as CompositionError).message).toMatch(/^Composition failed with \d+ errors?:\n {2}\[FIELD_TYPE_MISMATCH\] Type of field "Citizen.personalId" is incompatible/);
+      expect((error as CompositionError).message).toMatch(
+        /^Composition failed with \d+ errors?:\n {2}\[FIELD_TYPE_MISMATCH\] Type of field "Citizen.personalId" is incompatible/,
+      );
       expect((error as CompositionError).message).toMatch(/\(at population\/schema\.graphql:\d+:\d+, .*tax\/schema\.graphql:3:\d+\)$/);
       expect((error as CompositionError).errors.length).toBeGreaterThan(0);
     }

@@ -16,7 +16,10 @@ function analyse(query: string, variables: Record<string, unknown> = {}) {
   return operationFields(schema, document, operation, variables);
 }
 
-const client = (mayIntrospect = false): Principal => ({ kind: 'client', client: { clientId: 'c', name: 'C', role: 'PORTAL', mayIntrospect, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false } });
+const client = (mayIntrospect = false): Principal => ({
+  kind: 'client',
+  client: { clientId: 'c', name: 'C', role: 'PORTAL', mayIntrospect, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false },
+});
 const citizen: Principal = { kind: 'citizen', personalId: '001090123456' };
 
 describe('operation fields', () => {

@@ -47,7 +47,10 @@ describe('the access store cache', () => {
       return [{}];
     });
     const store = new AccessStore(db, 60_000);
-    await expect(store.purposeExists('SOCIAL_INSURANCE')).rejects.toMatchObject({ message: 'Access policies cannot be read right now; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+    await expect(store.purposeExists('SOCIAL_INSURANCE')).rejects.toMatchObject({
+      message: 'Access policies cannot be read right now; retry shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    });
     down = false;
     expect(await store.purposeExists('SOCIAL_INSURANCE')).toBe(true);
   });

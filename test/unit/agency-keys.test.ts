@@ -7,7 +7,11 @@ const landRegistry = { name: 'land-registry', port: 4100 };
 
 describe("a subgraph's own configuration keys", () => {
   it('are derived from its name, for any agency', () => {
-    expect([agencyKey('land-registry', 'PORT'), agencyKey('social-insurance', 'URL'), agencyKey('population', 'PORT')]).toEqual(['LAND_REGISTRY_PORT', 'SOCIAL_INSURANCE_URL', 'POPULATION_PORT']);
+    expect([agencyKey('land-registry', 'PORT'), agencyKey('social-insurance', 'URL'), agencyKey('population', 'PORT')]).toEqual([
+      'LAND_REGISTRY_PORT',
+      'SOCIAL_INSURANCE_URL',
+      'POPULATION_PORT',
+    ]);
     const config = platformConfig.load({ LAND_REGISTRY_PORT: '5100', SOCIAL_INSURANCE_URL: 'http://bhxh.internal:8080/graphql' });
     expect([subgraphPort(config, landRegistry), subgraphUrl(config, landRegistry)]).toEqual([5100, 'http://127.0.0.1:5100/graphql']);
     expect([subgraphPort(config, socialInsurance), subgraphUrl(config, socialInsurance)]).toEqual([4010, 'http://bhxh.internal:8080/graphql']);
@@ -18,7 +22,11 @@ describe("a subgraph's own configuration keys", () => {
   });
 
   it('are checked when read, and a bad value names its key', () => {
-    for (const [key, value] of [['LAND_REGISTRY_PORT', '70000'], ['LAND_REGISTRY_PORT', 'ninety'], ['LAND_REGISTRY_URL', 'not a url']] as const) {
+    for (const [key, value] of [
+      ['LAND_REGISTRY_PORT', '70000'],
+      ['LAND_REGISTRY_PORT', 'ninety'],
+      ['LAND_REGISTRY_URL', 'not a url'],
+    ] as const) {
       const config = platformConfig.load({ [key]: value });
       expect(() => subgraphUrl(config, landRegistry)).toThrow(ConfigError);
       expect(() => subgraphUrl(config, landRegistry)).toThrow(new RegExp(`^Invalid configuration: ${key}: `));

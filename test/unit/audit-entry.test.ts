@@ -9,7 +9,9 @@ const VALID = '001090123456';
 function entryWith(subjects: string[], extra: { operationName?: string; clientRequestId?: string } = {}): AuditEntry {
   const trail = newTrail();
   for (const subject of subjects) trail.subjects.add(subject);
-  return auditEntry({ requestId: 'r', clientRequestId: extra.clientRequestId ?? null, principal: { kind: 'anonymous' }, purpose: null, trail }, 'OK', { operationName: extra.operationName ?? null });
+  return auditEntry({ requestId: 'r', clientRequestId: extra.clientRequestId ?? null, principal: { kind: 'anonymous' }, purpose: null, trail }, 'OK', {
+    operationName: extra.operationName ?? null,
+  });
 }
 
 describe('record text', () => {
@@ -48,12 +50,31 @@ describe('audit entry', () => {
     const plain = entryWith([VALID]);
     expect(JSON.parse(canonicalRecord(1, plain))).toHaveLength(16);
     expect(JSON.parse(canonicalRecord(1, { ...plain, clientRequestId: 'c' })).slice(16)).toEqual(['c', null, null, []]);
-    expect(JSON.parse(canonicalRecord(1, { ...plain, sentToSubgraphs: ['s:Citizen.personalId'] })).slice(16)).toEqual([null, null, null, ['s:Citizen.personalId']]);
+    expect(JSON.parse(canonicalRecord(1, { ...plain, sentToSubgraphs: ['s:Citizen.personalId'] })).slice(16)).toEqual([
+      null,
+      null,
+      null,
+      ['s:Citizen.personalId'],
+    ]);
   });
 
   it('records an administrative change as the operator, with the client changed in its details', () => {
-    const entry = administrationEntry('admin\u0000', { action: 'grant', clientId: 'portal-hcm', purpose: '1.900011', coordinates: ['Query.citizen'], details: { legalBasis: 'b' } });
-    expect(entry).toMatchObject({ principal: 'operator:admin\\u0000', officer: 'admin\\u0000', clientId: null, operationName: 'grant', purpose: '1.900011', coordinates: ['Query.citizen'], outcome: 'OK' });
+    const entry = administrationEntry('admin\u0000', {
+      action: 'grant',
+      clientId: 'portal-hcm',
+      purpose: '1.900011',
+      coordinates: ['Query.citizen'],
+      details: { legalBasis: 'b' },
+    });
+    expect(entry).toMatchObject({
+      principal: 'operator:admin\\u0000',
+      officer: 'admin\\u0000',
+      clientId: null,
+      operationName: 'grant',
+      purpose: '1.900011',
+      coordinates: ['Query.citizen'],
+      outcome: 'OK',
+    });
     expect(JSON.parse(entry.details ?? '')).toEqual({ clientId: 'portal-hcm', legalBasis: 'b' });
   });
 });

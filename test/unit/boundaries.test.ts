@@ -23,7 +23,10 @@ interface Violation {
 async function cruiseWithRules(baseDir: string, sources: string[]): Promise<{ cruised: number; violations: Violation[] }> {
   const options = await extractDepcruiseOptions(resolve(ROOT, '.dependency-cruiser.cjs'));
   const { summary } = (await cruise(sources, { ...options, baseDir, validate: true })).output as ICruiseResult;
-  return { cruised: summary.totalCruised, violations: summary.violations.map((violation) => ({ rule: violation.rule.name, from: violation.from, to: violation.to })) };
+  return {
+    cruised: summary.totalCruised,
+    violations: summary.violations.map((violation) => ({ rule: violation.rule.name, from: violation.from, to: violation.to })),
+  };
 }
 
 describe('the layers (.dependency-cruiser.cjs)', () => {
@@ -46,7 +49,12 @@ describe('the layers (.dependency-cruiser.cjs)', () => {
       ]),
     );
     expect(new Set(found.map((violation) => violation.rule))).toEqual(
-      new Set(['platform-imports-nothing-of-ours', 'only-faces-of-top-level-folders', 'agencies-do-not-import-each-other', 'subgraphs-do-not-import-the-gateway']),
+      new Set([
+        'platform-imports-nothing-of-ours',
+        'only-faces-of-top-level-folders',
+        'agencies-do-not-import-each-other',
+        'subgraphs-do-not-import-the-gateway',
+      ]),
     );
   }, 60_000);
 });

@@ -4,10 +4,12 @@ import { builtInSubgraphs } from '../../subgraphs';
 import { socialInsurance } from '../../subgraphs/social-insurance';
 import { dataFlows, type OwnedSdl } from '../../subgraphs/registry';
 
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@override", "@requires", "@provides", "@external", "@interfaceObject"])';
+const LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@override", "@requires", "@provides", "@external", "@interfaceObject"])';
 const platform: OwnedSdl[] = builtInSubgraphs.map((module) => ({ name: module.name, owner: 'system', document: module.typeDefs }));
 const agency = (sdl: string, owner = 'bhxh'): OwnedSdl => ({ name: 'social-insurance', owner, document: parse(sdl) });
-const flowsOf = (sdl: string, others = platform) => dataFlows(agency(sdl), others).map(({ directive, coordinate, target, owner }) => `${directive} ${coordinate} -> ${target} (${owner})`);
+const flowsOf = (sdl: string, others = platform) =>
+  dataFlows(agency(sdl), others).map(({ directive, coordinate, target, owner }) => `${directive} ${coordinate} -> ${target} (${owner})`);
 
 describe('cross-agency data flows of a candidate SDL', () => {
   it('finds none in a subgraph that adds its own fields to a shared entity by its existing key', () => {
@@ -42,8 +44,11 @@ describe('cross-agency data flows of a candidate SDL', () => {
     ]);
   });
 
-  it('lists @provides, @shareable, lone @external, @interfaceObject and new keys on others\' types', () => {
-    const others: OwnedSdl[] = [...platform, { name: 'tax', owner: 'gdt', document: parse(`${LINK} interface Taxpayer @key(fields: "taxCode") { taxCode: ID! } type Query { taxpayer: Taxpayer }`) }];
+  it("lists @provides, @shareable, lone @external, @interfaceObject and new keys on others' types", () => {
+    const others: OwnedSdl[] = [
+      ...platform,
+      { name: 'tax', owner: 'gdt', document: parse(`${LINK} interface Taxpayer @key(fields: "taxCode") { taxCode: ID! } type Query { taxpayer: Taxpayer }`) },
+    ];
     const sdl = `${LINK}
       type Query { insured: Citizen @provides(fields: "fullName") }
       type Citizen @key(fields: "personalId") @key(fields: "oldIdNumber") {
@@ -70,8 +75,12 @@ describe('cross-agency data flows of a candidate SDL', () => {
     expect(flowsOf(sdl)).toEqual(['OVERRIDE Citizen.fullName -> Citizen.fullName (system)', 'OVERRIDE Citizen.sex -> Citizen.sex (system)']);
   });
 
-  it('does not count flows to the agency\'s own subgraphs, nor to the candidate\'s current version', () => {
-    const own: OwnedSdl = { name: 'insurance-cards', owner: 'bhxh', document: parse(`${LINK} type Card @key(fields: "cardId") { cardId: ID! holder: String }`) };
+  it("does not count flows to the agency's own subgraphs, nor to the candidate's current version", () => {
+    const own: OwnedSdl = {
+      name: 'insurance-cards',
+      owner: 'bhxh',
+      document: parse(`${LINK} type Card @key(fields: "cardId") { cardId: ID! holder: String }`),
+    };
     const previous: OwnedSdl = { name: 'social-insurance', owner: 'bhxh', document: parse(`${LINK} type Book @key(fields: "id") { id: ID! status: String }`) };
     const sdl = `${LINK} type Card @key(fields: "cardId") { cardId: ID! holder: String @external note: String @requires(fields: "holder") } type Book @key(fields: "id") { id: ID! status: String }`;
     expect(flowsOf(sdl, [...platform, own, previous])).toEqual([]);

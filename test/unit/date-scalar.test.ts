@@ -17,7 +17,11 @@ const PREFIX = 'Date must be a calendar date written YYYY-MM-DD; ';
 
 /** A schema that takes and returns a Date, executed in process as a subgraph would. */
 const schema: GraphQLSchema = buildSchema('scalar Date type Query { dayAfter(on: Date!): Date }');
-Object.assign(assertScalarType(schema.getType('Date')), { parseValue: DateScalar.parseValue, parseLiteral: DateScalar.parseLiteral, serialize: DateScalar.serialize });
+Object.assign(assertScalarType(schema.getType('Date')), {
+  parseValue: DateScalar.parseValue,
+  parseLiteral: DateScalar.parseLiteral,
+  serialize: DateScalar.serialize,
+});
 const rootValue = { dayAfter: ({ on }: { on: string }) => new Date(Date.parse(`${on}T00:00:00Z`) + 86_400_000) };
 
 describe('the Date scalar (graphql-scalars LocalDate semantics)', () => {
@@ -42,7 +46,7 @@ describe('the Date scalar (graphql-scalars LocalDate semantics)', () => {
     });
   }
 
-  it('refuses to give out a day the calendar lacks (a resolver bug, not the caller\'s)', () => {
+  it("refuses to give out a day the calendar lacks (a resolver bug, not the caller's)", () => {
     expect(() => DateScalar.serialize('2024-02-31')).toThrow(`${PREFIX}got "2024-02-31", which is no day in the calendar`);
   });
 });

@@ -82,10 +82,17 @@ describe('Kubernetes manifests', () => {
 
   it('set METRICS_PORT and expose the metrics listener of each server as the named port the scrape annotations point at', () => {
     expect(find('ConfigMap', 'once-config')).toMatchObject({ data: { METRICS_PORT: '9464' } });
-    const expected = { 'once-gateway': 9464, ...Object.fromEntries(builtInSubgraphs.map((module) => [`once-${module.name}`, metricsPort(gatewayConfig.load({ METRICS_PORT: '9464' }), module)])) };
+    const expected = {
+      'once-gateway': 9464,
+      ...Object.fromEntries(builtInSubgraphs.map((module) => [`once-${module.name}`, metricsPort(gatewayConfig.load({ METRICS_PORT: '9464' }), module)])),
+    };
     for (const [name, port] of Object.entries(expected)) {
       const template = find('Deployment', name)?.spec?.template;
-      expect(template?.metadata?.annotations, name).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+      expect(template?.metadata?.annotations, name).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(port),
+        'prometheus.io/path': '/metrics',
+      });
       expect(template?.spec.containers[0]?.ports, name).toContainEqual({ name: 'metrics', containerPort: port });
     }
   });
@@ -105,7 +112,9 @@ describe('Kubernetes manifests', () => {
   });
 
   it('refuse options that leave the disruption budget nothing to let go', () => {
-    expect(() => onceManifests({ ...DEFAULT_OPTIONS, gateway: { ...DEFAULT_OPTIONS.gateway, minReplicas: 1 } })).toThrow(/gateway.minReplicas must be at least 2/);
+    expect(() => onceManifests({ ...DEFAULT_OPTIONS, gateway: { ...DEFAULT_OPTIONS.gateway, minReplicas: 1 } })).toThrow(
+      /gateway.minReplicas must be at least 2/,
+    );
     expect(() => onceManifests({ ...DEFAULT_OPTIONS, gateway: { ...DEFAULT_OPTIONS.gateway, maxReplicas: 2 } })).toThrow(/maxReplicas must not be below/);
   });
 });

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, MerkleFrontier, nodeHash, nodeKey, nodesFor, rangeHash, verifyConsistency, verifyInclusion, type StoredNode, type TreeNode } from '../../subgraphs/audit/merkle';
+import {
+  consistencyRanges,
+  EMPTY_ROOT,
+  inclusionRanges,
+  leafHash,
+  MerkleFrontier,
+  nodeHash,
+  nodeKey,
+  nodesFor,
+  rangeHash,
+  verifyConsistency,
+  verifyInclusion,
+  type StoredNode,
+  type TreeNode,
+} from '../../subgraphs/audit/merkle';
 
 /** MTH straight from RFC 6962 §2.1, recursively, as the reference the fast code is checked against. */
 function mth(leaves: readonly Buffer[]): Buffer {
@@ -78,7 +92,10 @@ describe('the RFC 6962 Merkle tree', () => {
     const { frontier, nodes } = tree(13);
     const copy = MerkleFrontier.of(13, frontier.edge);
     const extra: StoredNode[] = copy.push(leafHash('14th'));
-    expect(extra.map(({ level, index }) => ({ level, index }))).toEqual([{ level: 0, index: 13 }, { level: 1, index: 6 }]);
+    expect(extra.map(({ level, index }) => ({ level, index }))).toEqual([
+      { level: 0, index: 13 },
+      { level: 1, index: 6 },
+    ]);
     expect(frontier.size).toBe(13);
     expect(() => MerkleFrontier.of(12, frontier.edge)).toThrow(/12 leaves has 2 frontier hashes, not 3/);
     expect(nodes.size).toBe(13 + 6 + 3 + 1);

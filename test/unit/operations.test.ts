@@ -6,7 +6,9 @@ import { persistedDocuments, persistedHash, EnrolInPrimarySchoolDocument } from 
 import { supergraphApiSchema } from '../../operations/api-schema';
 
 const FOLDER = new URL('../../operations/', import.meta.url);
-const files = readdirSync(FOLDER).filter((file) => file.endsWith('.graphql')).sort();
+const files = readdirSync(FOLDER)
+  .filter((file) => file.endsWith('.graphql'))
+  .sort();
 const schema = supergraphApiSchema();
 
 function operationsOf(text: string): OperationDefinitionNode[] {
@@ -20,7 +22,15 @@ function fileOf(operationName: string): string {
 
 describe('operations/', () => {
   it('holds the operations portals, auditors and citizens send', () => {
-    expect(files).toEqual(['audit-search.graphql', 'citizen-profile.graphql', 'enrol-in-primary-school.graphql', 'my-access-history.graphql', 'procedure-catalogue.graphql', 'residence-confirmation.graphql', 'verify-audit-log.graphql']);
+    expect(files).toEqual([
+      'audit-search.graphql',
+      'citizen-profile.graphql',
+      'enrol-in-primary-school.graphql',
+      'my-access-history.graphql',
+      'procedure-catalogue.graphql',
+      'residence-confirmation.graphql',
+      'verify-audit-log.graphql',
+    ]);
   });
 
   it.each(files)('%s is one named operation, valid against the API schema of schema/supergraph.graphql', (file) => {

@@ -10,7 +10,14 @@ describe('personal ID rule (Decree 137/2015, Circular 07/2016)', () => {
   });
 
   it('maps every century and sex to its digit 4', () => {
-    expect([centurySexDigit('MALE', 1999), centurySexDigit('FEMALE', 1900), centurySexDigit('MALE', 2000), centurySexDigit('FEMALE', 2099), centurySexDigit('MALE', 2100), centurySexDigit('FEMALE', 2199)]).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect([
+      centurySexDigit('MALE', 1999),
+      centurySexDigit('FEMALE', 1900),
+      centurySexDigit('MALE', 2000),
+      centurySexDigit('FEMALE', 2099),
+      centurySexDigit('MALE', 2100),
+      centurySexDigit('FEMALE', 2199),
+    ]).toEqual(['0', '1', '2', '3', '4', '5']);
     expect(() => centurySexDigit('MALE', 1899)).toThrow(RangeError);
   });
 

@@ -81,7 +81,10 @@ describe('npm run once while npm start holds the embedded database', () => {
     await openDatabase({ DATA_DIR: dataDir, DATABASE_POOL_SIZE: 1 }, log).then((db) => db.close());
     writeFileSync(lockFile, String(alive.pid));
     const { DATABASE_URL: _, ...env } = process.env;
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'clients', 'list'], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'info' }, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli.ts', 'clients', 'list'], {
+      env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      encoding: 'utf8',
+    });
     expect(cli.status).toBe(1);
     expect(cli.stderr).toContain(`npm run once: the embedded database ${dataDir}/pglite is in use by process ${String(alive.pid)}`);
     expect(cli.stderr).not.toContain('failed to start');

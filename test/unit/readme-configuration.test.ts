@@ -54,7 +54,10 @@ describe("the README's configuration table", () => {
 
   it('says which process kinds read each key, as the schemas do', () => {
     const wrong = rows.flatMap(({ keys, readBy }) =>
-      keys.filter((key) => schemaKeys.includes(key)).filter((key) => readersOf(key).join(', ') !== readBy.join(', ')).map((key) => `${key}: README says ${readBy.join(', ')}, the schemas ${readersOf(key).join(', ')}`),
+      keys
+        .filter((key) => schemaKeys.includes(key))
+        .filter((key) => readersOf(key).join(', ') !== readBy.join(', '))
+        .map((key) => `${key}: README says ${readBy.join(', ')}, the schemas ${readersOf(key).join(', ')}`),
     );
     expect(wrong).toEqual([]);
     expect(rows.filter(({ keys }) => keys.some((key) => agencyKeys.includes(key))).map(({ readBy }) => readBy)).toEqual(agencyKeys.map(() => ['all']));

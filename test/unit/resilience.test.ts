@@ -8,9 +8,13 @@ const breaker = () => new CircuitBreaker({ name: 'test', failureThreshold: 2, co
 
 describe('a circuit breaker', () => {
   it('refuses options that would make it useless', () => {
-    expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 0, cooldownMs: 1_000, log: silentLog })).toThrow('CircuitBreaker x: failureThreshold must be an integer of at least 1');
+    expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 0, cooldownMs: 1_000, log: silentLog })).toThrow(
+      'CircuitBreaker x: failureThreshold must be an integer of at least 1',
+    );
     expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 1.5, cooldownMs: 1_000, log: silentLog })).toThrow(/failureThreshold/);
-    expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 1, cooldownMs: 0, log: silentLog })).toThrow('CircuitBreaker x: cooldownMs must be at least 10');
+    expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 1, cooldownMs: 0, log: silentLog })).toThrow(
+      'CircuitBreaker x: cooldownMs must be at least 10',
+    );
     expect(() => new CircuitBreaker({ name: 'x', failureThreshold: 1, cooldownMs: Number.NaN, log: silentLog })).toThrow(/cooldownMs/);
   });
 
@@ -45,7 +49,14 @@ describe('the resilience configuration', () => {
     expect(gatewayConfig.load({}).SHUTDOWN_DRAIN_MS).toBe(10_000);
     // npm start is the demo: it shows unexpected errors unless NODE_ENV says otherwise.
     expect([allInOneConfig.load({}).NODE_ENV, allInOneConfig.load({ NODE_ENV: 'production' }).NODE_ENV]).toEqual(['development', 'production']);
-    for (const [key, value] of [['SHUTDOWN_DRAIN_MS', '-1'], ['SHUTDOWN_READY_DELAY_MS', 'soon'], ['MAX_RESPONSE_BYTES', '10'], ['MAX_CONCURRENT_PER_PRINCIPAL', '0'], ['ASSUMED_LIST_SIZE', '1.5'], ['NODE_ENV', 'staging']] as const) {
+    for (const [key, value] of [
+      ['SHUTDOWN_DRAIN_MS', '-1'],
+      ['SHUTDOWN_READY_DELAY_MS', 'soon'],
+      ['MAX_RESPONSE_BYTES', '10'],
+      ['MAX_CONCURRENT_PER_PRINCIPAL', '0'],
+      ['ASSUMED_LIST_SIZE', '1.5'],
+      ['NODE_ENV', 'staging'],
+    ] as const) {
       expect(() => gatewayConfig.load({ [key]: value })).toThrow(new RegExp(`^Invalid configuration: ${key}: `));
     }
   });
@@ -57,7 +68,11 @@ describe('entity change notices', () => {
     if (!cache) throw new Error('cache expected');
     let deliver: (payload: string) => void = () => undefined;
     await followEntityChanges(cache, { listen: async (_, handlers) => ((deliver = handlers.notice), async () => undefined) }, silentLog);
-    const fill = () => cache.set('procedures:citizen', [['a', 1], ['b', 2]] as const);
+    const fill = () =>
+      cache.set('procedures:citizen', [
+        ['a', 1],
+        ['b', 2],
+      ] as const);
     const held = () => cache.get<number>('procedures:citizen', ['a', 'b']);
     const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -65,7 +80,12 @@ describe('entity change notices', () => {
     deliver(JSON.stringify({ namespace: 'procedures:citizen', keys: ['a'] }));
     await settle();
     expect(await held()).toEqual([undefined, 2]);
-    for (const hostile of [JSON.stringify({ namespace: 'procedures:citizen', keys: null }), 'not json', JSON.stringify({ namespace: 7, keys: ['a'] }), JSON.stringify({ namespace: 'x', keys: [1] })]) {
+    for (const hostile of [
+      JSON.stringify({ namespace: 'procedures:citizen', keys: null }),
+      'not json',
+      JSON.stringify({ namespace: 7, keys: ['a'] }),
+      JSON.stringify({ namespace: 'x', keys: [1] }),
+    ]) {
       await fill();
       deliver(hostile);
       await settle();

@@ -7,16 +7,26 @@ import { assertRoutingUrl, hostAllowList } from '../../subgraphs/registry';
 const builtIns = builtInSubgraphs.map(({ name }) => name);
 
 describe('REGISTRY_ALLOWED_HOSTS', () => {
-  it('defaults to the hosts of the built-in subgraphs\' URLs', () => {
+  it("defaults to the hosts of the built-in subgraphs' URLs", () => {
     expect(registryAllowedHosts(subgraphConfig.load({}), builtIns)).toEqual(['127.0.0.1']);
-    expect(registryAllowedHosts(subgraphConfig.load({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }), builtIns)).toEqual(['10.0.0.5', 'audit.internal']);
+    expect(registryAllowedHosts(subgraphConfig.load({ HOST: '10.0.0.5', AUDIT_URL: 'http://audit.internal:8080/graphql' }), builtIns)).toEqual([
+      '10.0.0.5',
+      'audit.internal',
+    ]);
   });
 
   it('takes host names, addresses and CIDRs, and names the key and the entry it refuses', () => {
-    expect(subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: 'BHXH.gov.vn, 10.20.0.0/16,::1,fd00::/8' }).REGISTRY_ALLOWED_HOSTS).toEqual(['bhxh.gov.vn', '10.20.0.0/16', '::1', 'fd00::/8']);
+    expect(subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: 'BHXH.gov.vn, 10.20.0.0/16,::1,fd00::/8' }).REGISTRY_ALLOWED_HOSTS).toEqual([
+      'bhxh.gov.vn',
+      '10.20.0.0/16',
+      '::1',
+      'fd00::/8',
+    ]);
     for (const bad of ['http://x', '10.0.0.0/33', 'a b', '10.0.0.0/8/1', 'host/8', '*.gov.vn']) {
       expect(() => subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
-      expect(() => subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(/REGISTRY_ALLOWED_HOSTS: each entry must be a host name, an IP address or a CIDR/);
+      expect(() => subgraphConfig.load({ REGISTRY_ALLOWED_HOSTS: bad }), bad).toThrow(
+        /REGISTRY_ALLOWED_HOSTS: each entry must be a host name, an IP address or a CIDR/,
+      );
     }
   });
 });
@@ -31,8 +41,20 @@ describe('routing URLs', () => {
   });
 
   it('refuses other schemes, credentials, other hosts and look-alike names with ROUTING_URL_NOT_ALLOWED', () => {
-    for (const url of ['data:application/json,{}', 'file:///etc/passwd', 'ftp://bhxh.gov.vn/', 'gopher://10.20.0.1/', 'http://user:pw@bhxh.gov.vn/', 'http://bhxh.gov.vn.evil.example/', 'http://10.21.0.1/', 'http://[::2]/', 'not a url']) {
-      expect(() => assertRoutingUrl(url, allows), url).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'ROUTING_URL_NOT_ALLOWED' }) }));
+    for (const url of [
+      'data:application/json,{}',
+      'file:///etc/passwd',
+      'ftp://bhxh.gov.vn/',
+      'gopher://10.20.0.1/',
+      'http://user:pw@bhxh.gov.vn/',
+      'http://bhxh.gov.vn.evil.example/',
+      'http://10.21.0.1/',
+      'http://[::2]/',
+      'not a url',
+    ]) {
+      expect(() => assertRoutingUrl(url, allows), url).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'ROUTING_URL_NOT_ALLOWED' }) }),
+      );
     }
   });
 });

@@ -43,7 +43,8 @@ describe('synthetic seed data', () => {
       const mother = citizen.mother_id ? byId.get(citizen.mother_id) : undefined;
       if (citizen.father_id) expect(father?.sex).toBe('MALE');
       if (citizen.mother_id) expect(mother?.sex).toBe('FEMALE');
-      for (const parent of [father, mother]) if (parent) expect(parent.date_of_birth < citizen.date_of_birth.replace(/^\d{4}/, (y) => String(Number(y) - 16))).toBe(true);
+      for (const parent of [father, mother])
+        if (parent) expect(parent.date_of_birth < citizen.date_of_birth.replace(/^\d{4}/, (y) => String(Number(y) - 16))).toBe(true);
       if (father && father.life_status === 'ALIVE') expect(citizen.full_name.split(' ')[0]).toBe(father.full_name.split(' ')[0]);
       if (father || mother) withParents += 1;
       if (citizen.spouse_id) {

@@ -59,7 +59,8 @@ function ownersOf(files: readonly SourceFile[]): Owners {
   for (const { file, sql } of migrations) {
     for (const [, schema] of sql.matchAll(/CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi)) ownerOf.set(schema ?? '', dirname(dirname(file)));
   }
-  const created = /CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|SEQUENCE|TYPE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\.(\w+)/gi;
+  const created =
+    /CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|SEQUENCE|TYPE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\.(\w+)/gi;
   const objects = migrations.flatMap(({ sql }) => [...sql.matchAll(created)].map(([, schema, name]) => `${String(schema)}.${String(name)}`));
   return { ownerOf, objects: [...new Set(objects)] };
 }
@@ -82,7 +83,12 @@ describe('table ownership', () => {
   const owners = ownersOf(files);
 
   it('finds the owner of every schema in the migrations', () => {
-    expect(Object.fromEntries(owners.ownerOf)).toMatchObject({ access: 'gateway', audit: 'subgraphs/audit', registry: 'subgraphs/registry', population: 'subgraphs/population' });
+    expect(Object.fromEntries(owners.ownerOf)).toMatchObject({
+      access: 'gateway',
+      audit: 'subgraphs/audit',
+      registry: 'subgraphs/registry',
+      population: 'subgraphs/population',
+    });
   });
 
   it('has no module name another owner’s tables, views or functions beyond what that owner publishes', () => {
@@ -99,6 +105,9 @@ describe('table ownership', () => {
       { file: 'subgraphs/registry/context.ts', sql: 'SELECT role FROM access.client_directory' },
       { file: 'subgraphs/audit/repository.ts', sql: 'SELECT name FROM access.clients' },
     ];
-    expect(foreignReferences(planted, owners)).toEqual(['subgraphs/social-insurance/repository.ts: population.citizens', 'subgraphs/audit/repository.ts: access.clients']);
+    expect(foreignReferences(planted, owners)).toEqual([
+      'subgraphs/social-insurance/repository.ts: population.citizens',
+      'subgraphs/audit/repository.ts: access.clients',
+    ]);
   });
 });

@@ -37,7 +37,9 @@ describe('METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
   it('puts each subgraph process at its offset from METRICS_PORT, and the gateway on it', () => {
     const config = platformConfig.load({ ...env, METRICS_PORT: '9464' });
-    expect([metricsPort(config), metricsPort(config, population), metricsPort(config, registry), metricsPort(config, socialInsurance)]).toEqual([9464, 9465, 9469, 9474]);
+    expect([metricsPort(config), metricsPort(config, population), metricsPort(config, registry), metricsPort(config, socialInsurance)]).toEqual([
+      9464, 9465, 9469, 9474,
+    ]);
   });
 
   it('serves no metrics when unset, and free ports everywhere when 0', () => {
@@ -56,8 +58,21 @@ describe('METRICS_PORT and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
 describe('the trace id in the audit chain', () => {
   const entry: AuditEntry = {
-    requestId: 'r-1', at: '2026-01-01T00:00:00.000Z', principal: 'client:portal', clientId: 'portal', officer: 'officer-1', purpose: '1.900011', caseNumber: 'HS-1',
-    operationName: 'Profile', operationHash: 'h', coordinates: ['Query.citizen'], subjects: ['001090000001'], outcome: 'OK', errorCodes: [], subgraphs: ['population'], durationMs: 3,
+    requestId: 'r-1',
+    at: '2026-01-01T00:00:00.000Z',
+    principal: 'client:portal',
+    clientId: 'portal',
+    officer: 'officer-1',
+    purpose: '1.900011',
+    caseNumber: 'HS-1',
+    operationName: 'Profile',
+    operationHash: 'h',
+    coordinates: ['Query.citizen'],
+    subjects: ['001090000001'],
+    outcome: 'OK',
+    errorCodes: [],
+    subgraphs: ['population'],
+    durationMs: 3,
     sentToSubgraphs: [],
   };
 

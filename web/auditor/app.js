@@ -4,7 +4,8 @@ import { graphql, h, localTime } from '/assets/graphql.js';
 // tab's sessionStorage only (gone when the tab closes) and sent with every request, which the gateway checks,
 // grants and audits like any other. Exports are streamed by the gateway (/audit/export), whole, under the same checks.
 const SESSION = 'once.auditor';
-const RECORD_FIELDS = 'seq requestId at principal clientId officer purpose caseNumber operationName operationHash coordinates subjects outcome errorCodes subgraphs sentToSubgraphs durationMs previousHash hash';
+const RECORD_FIELDS =
+  'seq requestId at principal clientId officer purpose caseNumber operationName operationHash coordinates subjects outcome errorCodes subgraphs sentToSubgraphs durationMs previousHash hash';
 const SEARCH = `query ($filter: AuditFilter, $after: String, $first: Int) { auditRecords(filter: $filter, first: $first, after: $after) { records { ${RECORD_FIELDS} } nextCursor } }`;
 const VERIFY = `query ($fromSeq: Int, $toSeq: Int) { verifyAuditLog(fromSeq: $fromSeq, toSeq: $toSeq) {
   ok checked logStart logEnd firstBroken { seq kind reason } checkpoint { treeSize at } forks { treeSize rootHashes } warnings } }`;
@@ -62,40 +63,84 @@ function renderSignIn() {
   const officer = h('input', { required: true, value: 'thanh-tra-01' });
   const caseNumber = h('input', { required: true, value: 'TT-2026-01' });
   main.replaceChildren(
-    h('p', {}, bi('Đăng nhập bằng khoá API của cơ quan thanh tra. Khoá chỉ được giữ trong thẻ này (sessionStorage).', 'Sign in with the audit client\'s API key; it is kept in this tab only.')),
-    h('form', { onsubmit: (event) => {
-      event.preventDefault();
-      sessionStorage.setItem(SESSION, JSON.stringify({ apiKey: apiKey.value.trim(), officer: officer.value.trim(), caseNumber: caseNumber.value.trim() }));
-      renderConsole();
-    } },
-    h('div', { class: 'fields' }, field('api-key', 'Khoá API', 'API key', apiKey), field('officer', 'Cán bộ thanh tra', 'Officer', officer), field('case', 'Số quyết định thanh tra', 'Case number', caseNumber)),
-    h('button', { type: 'submit' }, bi('Đăng nhập', 'Sign in'))));
+    h(
+      'p',
+      {},
+      bi(
+        'Đăng nhập bằng khoá API của cơ quan thanh tra. Khoá chỉ được giữ trong thẻ này (sessionStorage).',
+        "Sign in with the audit client's API key; it is kept in this tab only.",
+      ),
+    ),
+    h(
+      'form',
+      {
+        onsubmit: (event) => {
+          event.preventDefault();
+          sessionStorage.setItem(SESSION, JSON.stringify({ apiKey: apiKey.value.trim(), officer: officer.value.trim(), caseNumber: caseNumber.value.trim() }));
+          renderConsole();
+        },
+      },
+      h(
+        'div',
+        { class: 'fields' },
+        field('api-key', 'Khoá API', 'API key', apiKey),
+        field('officer', 'Cán bộ thanh tra', 'Officer', officer),
+        field('case', 'Số quyết định thanh tra', 'Case number', caseNumber),
+      ),
+      h('button', { type: 'submit' }, bi('Đăng nhập', 'Sign in')),
+    ),
+  );
 }
 
 function searchForm() {
   const input = (name, type = 'text') => h('input', { name, type });
-  const outcome = h('select', { name: 'outcome' }, h('option', { value: '' }, 'Tất cả / all'), OUTCOMES.map((value) => h('option', { value }, value)));
-  return h('form', { id: 'search', onsubmit: (event) => {
-    event.preventDefault();
-    const values = Object.fromEntries(new FormData(event.target));
-    search.filter = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== '').map(([name, value]) => [name, name === 'from' || name === 'to' ? new Date(value).toISOString() : value]));
-    search.records = [];
-    search.next = null;
-    search.selected = null;
-    return attempt('search-status', () => loadRecords());
-  } },
-  h('div', { class: 'fields' },
-    field('q-subject', 'Công dân (số định danh)', 'Citizen ID', input('subject')),
-    field('q-client', 'Hệ thống (client)', 'Client', input('clientId')),
-    field('q-officer', 'Cán bộ', 'Officer', input('officer')),
-    field('q-purpose', 'Mục đích / mã thủ tục', 'Purpose', input('purpose')),
-    field('q-outcome', 'Kết quả', 'Outcome', outcome),
-    field('q-from', 'Từ', 'From', input('from', 'datetime-local')),
-    field('q-to', 'Đến', 'To', input('to', 'datetime-local'))),
-  h('div', { class: 'row' },
-    h('button', { type: 'submit' }, bi('Tìm', 'Search')),
-    h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => exportRecords('csv')) }, bi('Xuất CSV', 'Export CSV')),
-    h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => exportRecords('ndjson')) }, bi('Xuất NDJSON', 'Export NDJSON'))));
+  const outcome = h(
+    'select',
+    { name: 'outcome' },
+    h('option', { value: '' }, 'Tất cả / all'),
+    OUTCOMES.map((value) => h('option', { value }, value)),
+  );
+  return h(
+    'form',
+    {
+      id: 'search',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const values = Object.fromEntries(new FormData(event.target));
+        search.filter = Object.fromEntries(
+          Object.entries(values)
+            .filter(([, value]) => value !== '')
+            .map(([name, value]) => [name, name === 'from' || name === 'to' ? new Date(value).toISOString() : value]),
+        );
+        search.records = [];
+        search.next = null;
+        search.selected = null;
+        return attempt('search-status', () => loadRecords());
+      },
+    },
+    h(
+      'div',
+      { class: 'fields' },
+      field('q-subject', 'Công dân (số định danh)', 'Citizen ID', input('subject')),
+      field('q-client', 'Hệ thống (client)', 'Client', input('clientId')),
+      field('q-officer', 'Cán bộ', 'Officer', input('officer')),
+      field('q-purpose', 'Mục đích / mã thủ tục', 'Purpose', input('purpose')),
+      field('q-outcome', 'Kết quả', 'Outcome', outcome),
+      field('q-from', 'Từ', 'From', input('from', 'datetime-local')),
+      field('q-to', 'Đến', 'To', input('to', 'datetime-local')),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'submit' }, bi('Tìm', 'Search')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => exportRecords('csv')) }, bi('Xuất CSV', 'Export CSV')),
+      h(
+        'button',
+        { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => exportRecords('ndjson')) },
+        bi('Xuất NDJSON', 'Export NDJSON'),
+      ),
+    ),
+  );
 }
 
 async function loadRecords() {
@@ -109,21 +154,75 @@ async function loadRecords() {
 
 function renderRecords() {
   const cell = (label, ...content) => h('td', { 'data-label': label }, ...content);
-  const rows = search.records.map((record) => h('tr', { class: record.seq === search.selected?.seq ? 'selected' : '' },
-    cell('#', String(record.seq)), cell('Thời gian', localTime(record.at, 'vi')), cell('Ai', record.principal), cell('Cán bộ', record.officer ?? ''),
-    cell('Mục đích', record.purpose ?? ''), cell('Hồ sơ', record.caseNumber ?? ''), cell('Kết quả', record.outcome),
-    cell('', h('button', { type: 'button', class: 'secondary', 'aria-label': `Mở bản ghi ${record.seq}`, onclick: () => { search.selected = record; renderRecords(); document.getElementById('record').focus(); } }, bi('Mở', 'Open')))));
+  const rows = search.records.map((record) =>
+    h(
+      'tr',
+      { class: record.seq === search.selected?.seq ? 'selected' : '' },
+      cell('#', String(record.seq)),
+      cell('Thời gian', localTime(record.at, 'vi')),
+      cell('Ai', record.principal),
+      cell('Cán bộ', record.officer ?? ''),
+      cell('Mục đích', record.purpose ?? ''),
+      cell('Hồ sơ', record.caseNumber ?? ''),
+      cell('Kết quả', record.outcome),
+      cell(
+        '',
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'aria-label': `Mở bản ghi ${record.seq}`,
+            onclick: () => {
+              search.selected = record;
+              renderRecords();
+              document.getElementById('record').focus();
+            },
+          },
+          bi('Mở', 'Open'),
+        ),
+      ),
+    ),
+  );
   document.getElementById('records').replaceChildren(
-    h('div', { class: 'table-wrap' }, h('table', {},
-      h('caption', { class: 'visually-hidden' }, 'Bản ghi nhật ký / Audit records'),
-      h('thead', {}, h('tr', {}, ['#', 'Thời gian', 'Ai', 'Cán bộ', 'Mục đích', 'Hồ sơ', 'Kết quả', ''].map((name) => h('th', { scope: 'col' }, name || h('span', { class: 'visually-hidden' }, 'Mở'))))),
-      h('tbody', {}, rows))),
-    search.next ? h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => loadRecords()) }, bi('Trang sau', 'Next page')) : '');
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        {},
+        h('caption', { class: 'visually-hidden' }, 'Bản ghi nhật ký / Audit records'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['#', 'Thời gian', 'Ai', 'Cán bộ', 'Mục đích', 'Hồ sơ', 'Kết quả', ''].map((name) =>
+              h('th', { scope: 'col' }, name || h('span', { class: 'visually-hidden' }, 'Mở')),
+            ),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+    ),
+    search.next
+      ? h('button', { type: 'button', class: 'secondary', onclick: () => attempt('search-status', () => loadRecords()) }, bi('Trang sau', 'Next page'))
+      : '',
+  );
   const record = search.selected;
-  document.getElementById('record').replaceChildren(...(record ? [
-    h('h3', {}, `Bản ghi ${record.seq}`, ' ', h('span', { class: 'gloss', lang: 'en' }, `Record ${record.seq}`)),
-    h('dl', { class: 'record' }, Object.entries(record).flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, Array.isArray(value) ? value.join(', ') : String(value ?? '—'))])),
-  ] : []));
+  document.getElementById('record').replaceChildren(
+    ...(record
+      ? [
+          h('h3', {}, `Bản ghi ${record.seq}`, ' ', h('span', { class: 'gloss', lang: 'en' }, `Record ${record.seq}`)),
+          h(
+            'dl',
+            { class: 'record' },
+            Object.entries(record).flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, Array.isArray(value) ? value.join(', ') : String(value ?? '—'))]),
+          ),
+        ]
+      : []),
+  );
 }
 
 /**
@@ -185,45 +284,81 @@ async function verify() {
 }
 
 function showVerification(result, checked, warnings) {
-  const lines = result.forks.map((fork) => `FORK: hai điểm kiểm tra ${fork.treeSize} bản ghi cùng được ký nhưng khác nhau / two checkpoints of ${fork.treeSize} records signed by the audit key disagree: ${fork.rootHashes.join(' vs ')}`);
+  const lines = result.forks.map(
+    (fork) =>
+      `FORK: hai điểm kiểm tra ${fork.treeSize} bản ghi cùng được ký nhưng khác nhau / two checkpoints of ${fork.treeSize} records signed by the audit key disagree: ${fork.rootHashes.join(' vs ')}`,
+  );
   const against = result.checkpoint ? ` (điểm kiểm tra / checkpoint ${result.checkpoint.treeSize}, ${localTime(result.checkpoint.at, 'vi')})` : '';
   const broken = result.firstBroken;
-  if (broken) lines.unshift(`Nhật ký bị sửa tại bản ghi ${broken.seq} (${broken.kind}) / The log is broken at record ${broken.seq} (${broken.kind}): ${broken.reason}`);
+  if (broken)
+    lines.unshift(`Nhật ký bị sửa tại bản ghi ${broken.seq} (${broken.kind}) / The log is broken at record ${broken.seq} (${broken.kind}): ${broken.reason}`);
   else if (result.ok) lines.unshift(`Nhật ký toàn vẹn: đã kiểm tra ${checked} bản ghi${against}. / The log is intact: ${checked} records checked.`);
   say('verify-status', lines.join('\n'), result.ok ? 'ok' : 'error');
   // Folded: a witness that holds many lines the audit key did not sign gives as many warnings.
-  document.getElementById('verify-warnings').replaceChildren(...(warnings.length ? [h('details', {}, h('summary', {}, `${warnings.length} cảnh báo / warnings`), h('ul', { class: 'meta' }, warnings.map((warning) => h('li', {}, warning))))] : []));
+  document.getElementById('verify-warnings').replaceChildren(
+    ...(warnings.length
+      ? [
+          h(
+            'details',
+            {},
+            h('summary', {}, `${warnings.length} cảnh báo / warnings`),
+            h(
+              'ul',
+              { class: 'meta' },
+              warnings.map((warning) => h('li', {}, warning)),
+            ),
+          ),
+        ]
+      : []),
+  );
 }
 
 async function loadComplaints() {
   const status = document.getElementById('c-status').value || null;
   const { complaints } = await asAuditor(QUEUE, { status });
-  document.getElementById('complaints').replaceChildren(...(complaints.complaints.length ? complaints.complaints.map(complaintCard) : [h('li', { class: 'status' }, bi('Không có khiếu nại.', 'No complaints.'))]));
+  document
+    .getElementById('complaints')
+    .replaceChildren(
+      ...(complaints.complaints.length
+        ? complaints.complaints.map(complaintCard)
+        : [h('li', { class: 'status' }, bi('Không có khiếu nại.', 'No complaints.'))]),
+    );
 }
 
 function complaintCard(complaint) {
   const noteId = `note-${complaint.id}`;
   const resolutionId = `resolution-${complaint.id}`;
-  const card = h('li', { class: 'card' },
+  const card = h(
+    'li',
+    { class: 'card' },
     h('h3', {}, `Khiếu nại ${complaint.id}`, ' ', h('span', { class: 'badge' }, complaint.status)),
     h('p', { class: 'meta' }, `${complaint.personalId} · bản ghi / record ${complaint.recordSeq} · ${localTime(complaint.openedAt, 'vi')}`),
     h('p', {}, h('strong', {}, 'Lý do: '), complaint.reason),
-    complaint.notes.length ? h('ul', {}, complaint.notes.map((note) => h('li', {}, `${localTime(note.at, 'vi')} ${note.author}: ${note.note}`))) : null,
+    complaint.notes.length
+      ? h(
+          'ul',
+          {},
+          complaint.notes.map((note) => h('li', {}, `${localTime(note.at, 'vi')} ${note.author}: ${note.note}`)),
+        )
+      : null,
     complaint.status === 'CLOSED' ? h('p', {}, h('strong', {}, 'Kết luận: '), `${complaint.resolution} (${complaint.closedBy})`) : null,
-    h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: () => showRecord(complaint) }, bi('Xem bản ghi', 'Open record'))));
+    h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: () => showRecord(complaint) }, bi('Xem bản ghi', 'Open record'))),
+  );
   const statusId = `complaint-status-${complaint.id}`;
   if (complaint.status === 'OPEN') {
-    const change = (mutation, variables) => attempt(statusId, async () => {
-      const data = await asAuditor(mutation, variables);
-      card.replaceWith(complaintCard(Object.values(data)[0]));
-    });
+    const change = (mutation, variables) =>
+      attempt(statusId, async () => {
+        const data = await asAuditor(mutation, variables);
+        card.replaceWith(complaintCard(Object.values(data)[0]));
+      });
     const note = h('textarea', { rows: 2, maxlength: 2000 });
     const resolution = h('textarea', { rows: 2, maxlength: 2000 });
     card.append(
       field(noteId, 'Ghi chú', 'Note', note),
       h('button', { type: 'button', onclick: () => change(NOTE, { id: complaint.id, note: note.value }) }, bi('Thêm ghi chú', 'Add note')),
       field(resolutionId, 'Kết luận', 'Resolution', resolution),
-      h('button', { type: 'button', onclick: () => change(CLOSE, { id: complaint.id, resolution: resolution.value }) }, bi('Đóng khiếu nại', 'Close')));
+      h('button', { type: 'button', onclick: () => change(CLOSE, { id: complaint.id, resolution: resolution.value }) }, bi('Đóng khiếu nại', 'Close')),
+    );
   }
   card.append(statusLine(statusId));
   return card;
@@ -250,18 +385,53 @@ function renderConsole() {
   const { officer, caseNumber } = session();
   main.replaceChildren(
     h('p', { class: 'meta' }, `Cán bộ / officer ${officer} · hồ sơ / case ${caseNumber} · mục đích / purpose AUDIT`),
-    h('section', { 'aria-labelledby': 'h-verify' }, h('h2', { id: 'h-verify' }, bi('Kiểm tra tính toàn vẹn', 'Verify the log')),
-      h('button', { type: 'button', id: 'verify', onclick: () => attempt('verify-status', verify) }, bi('Kiểm tra nhật ký', 'Verify the log')), statusLine('verify-status'),
-      h('div', { id: 'verify-warnings' })),
-    h('section', { 'aria-labelledby': 'h-complaints' }, h('h2', { id: 'h-complaints' }, bi('Khiếu nại của công dân', 'Complaints')),
-      h('div', { class: 'row' }, field('c-status', 'Trạng thái', 'Status', h('select', { onchange: () => attempt('complaints-status', loadComplaints) }, h('option', { value: 'OPEN' }, 'OPEN'), h('option', { value: 'CLOSED' }, 'CLOSED'), h('option', { value: '' }, 'Tất cả / all')))),
-      statusLine('complaints-status'), h('ul', { id: 'complaints', class: 'plain' })),
-    h('section', { 'aria-labelledby': 'h-search' }, h('h2', { id: 'h-search' }, bi('Tìm bản ghi nhật ký', 'Search the log')),
-      searchForm(), statusLine('search-status'), h('div', { id: 'records' }), h('div', { id: 'record', tabindex: '-1' })),
+    h(
+      'section',
+      { 'aria-labelledby': 'h-verify' },
+      h('h2', { id: 'h-verify' }, bi('Kiểm tra tính toàn vẹn', 'Verify the log')),
+      h('button', { type: 'button', id: 'verify', onclick: () => attempt('verify-status', verify) }, bi('Kiểm tra nhật ký', 'Verify the log')),
+      statusLine('verify-status'),
+      h('div', { id: 'verify-warnings' }),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'h-complaints' },
+      h('h2', { id: 'h-complaints' }, bi('Khiếu nại của công dân', 'Complaints')),
+      h(
+        'div',
+        { class: 'row' },
+        field(
+          'c-status',
+          'Trạng thái',
+          'Status',
+          h(
+            'select',
+            { onchange: () => attempt('complaints-status', loadComplaints) },
+            h('option', { value: 'OPEN' }, 'OPEN'),
+            h('option', { value: 'CLOSED' }, 'CLOSED'),
+            h('option', { value: '' }, 'Tất cả / all'),
+          ),
+        ),
+      ),
+      statusLine('complaints-status'),
+      h('ul', { id: 'complaints', class: 'plain' }),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'h-search' },
+      h('h2', { id: 'h-search' }, bi('Tìm bản ghi nhật ký', 'Search the log')),
+      searchForm(),
+      statusLine('search-status'),
+      h('div', { id: 'records' }),
+      h('div', { id: 'record', tabindex: '-1' }),
+    ),
   );
   return attempt('complaints-status', loadComplaints);
 }
 
-document.getElementById('sign-out').addEventListener('click', () => { sessionStorage.removeItem(SESSION); renderSignIn(); });
+document.getElementById('sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(SESSION);
+  renderSignIn();
+});
 if (session()) renderConsole();
 else renderSignIn();

@@ -23,5 +23,11 @@ async function fetcher(request, options) {
 }
 
 createRoot(document.getElementById('graphiql')).render(
-  createElement(GraphiQL, { fetcher, defaultHeaders: HEADERS, defaultEditorToolsVisibility: 'headers', shouldPersistHeaders: false, defaultQuery: '{ __typename }' }),
+  createElement(GraphiQL, {
+    fetcher,
+    defaultHeaders: HEADERS,
+    defaultEditorToolsVisibility: 'headers',
+    shouldPersistHeaders: false,
+    defaultQuery: '{ __typename }',
+  }),
 );
