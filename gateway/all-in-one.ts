@@ -12,7 +12,7 @@ import { initLocalKeys } from './access/tokens';
 import { defaultJwksFile, gatewayMigrations, openAccessControl } from './access/access-control';
 import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
-import { followRegistry } from './registry-follower';
+import { followRegistry, followerSettings } from './registry-follower';
 import { startGateway } from './server';
 import { allInOneConfig, type AllInOneConfig } from './config';
 
@@ -74,15 +74,7 @@ await runMain('once', allInOneConfig, async (configured, log) => {
         });
   const served = identityProvider ? { ...config, OIDC_ISSUER: identityProvider.issuer } : config;
   const access = openAccessControl(served, log, db);
-  const follower = followRegistry({
-    db,
-    notifier,
-    pollMs: config.SUPERGRAPH_POLL_MS,
-    liveMs: config.REPLICA_LIVE_MS,
-    retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
-    builtInSecrets: config.SUBGRAPH_SECRETS,
-    log,
-  });
+  const follower = followRegistry({ db, notifier, log, ...followerSettings(config) });
   const gateway = await startGateway({ supergraph: follower, config: served, log, access });
   const metrics = await startMetricsFor(config, log);
 

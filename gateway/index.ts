@@ -21,7 +21,7 @@ export type { ExecutorMode, ExecutorStats } from './executor';
 export { startDemoIdentityProvider } from './pages/demo-identity-provider';
 export type { RunningIdentityProvider } from './pages/demo-identity-provider';
 export type { QueryPlanStats } from './query-plans';
-export { followRegistry } from './registry-follower';
+export { followRegistry, followerSettings } from './registry-follower';
 export type { RegistryFollower } from './registry-follower';
 export { operationCost } from './request-limits';
 export { startGateway } from './server';

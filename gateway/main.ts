@@ -4,7 +4,7 @@ import { builtInSubgraphs } from '../subgraphs';
 import { metricsPort, subgraphUrl, createLogger, createNotifier, openMigratedDatabase, runMain } from '../platform';
 import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs/registry';
 import { gatewayMigrations, openAccessControl } from './access/access-control';
-import { followRegistry } from './registry-follower';
+import { followRegistry, followerSettings } from './registry-follower';
 import { startGateway } from './server';
 import { gatewayConfig } from './config';
 import { runWorkers } from './workers';
@@ -50,15 +50,7 @@ await runWorkers(
               if (!(await latestVersion(db))) throw error;
             });
           }
-          supergraph = followRegistry({
-            db,
-            notifier,
-            pollMs: config.SUPERGRAPH_POLL_MS,
-            liveMs: config.REPLICA_LIVE_MS,
-            retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
-            builtInSecrets: config.SUBGRAPH_SECRETS,
-            log,
-          });
+          supergraph = followRegistry({ db, notifier, log, ...followerSettings(config) });
         }
         const gateway = await startGateway({ supergraph, config, log, access });
         log.info({ url: gateway.url, supergraph: file ?? 'registry' }, 'gateway ready');

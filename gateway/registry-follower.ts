@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { SupergraphManager } from '@apollo/gateway';
 import type { Database, Logger, Notifier } from '../platform';
+import type { GatewayConfig } from './config';
 import {
   heartbeat,
   joinReplicas,
@@ -29,6 +30,20 @@ export interface RegistryFollowerOptions {
   retryMaxMs: number;
   builtInSecrets: Record<string, string>;
   log: Logger;
+}
+
+type FollowerSettings = Pick<RegistryFollowerOptions, 'pollMs' | 'liveMs' | 'retryMaxMs' | 'builtInSecrets'>;
+
+/** What a follower takes from the gateway's configuration. */
+export function followerSettings(
+  config: Pick<GatewayConfig, 'SUPERGRAPH_POLL_MS' | 'REPLICA_LIVE_MS' | 'SUPERGRAPH_RETRY_MAX_MS' | 'SUBGRAPH_SECRETS'>,
+): FollowerSettings {
+  return {
+    pollMs: config.SUPERGRAPH_POLL_MS,
+    liveMs: config.REPLICA_LIVE_MS,
+    retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
+    builtInSecrets: config.SUBGRAPH_SECRETS,
+  };
 }
 
 /** The gateway's view of the registry: the supergraph manager, the version it serves, each subgraph's secret. */

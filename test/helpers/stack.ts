@@ -7,6 +7,7 @@ import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
 import { apiSchemaOf, entryOf, registryDeps, syncBuiltIns, compose } from '../../subgraphs/registry';
 import {
   followRegistry,
+  followerSettings,
   type RegistryFollower,
   createClient,
   grant,
@@ -100,15 +101,7 @@ export async function startTestStack(
       builtInSubgraphs.map((module) => entryOf(module, subgraphUrls[module.name])),
     );
     apiSchema = apiSchemaOf(live);
-    supergraph = followRegistry({
-      db,
-      notifier,
-      pollMs: config.SUPERGRAPH_POLL_MS,
-      liveMs: config.REPLICA_LIVE_MS,
-      retryMaxMs: config.SUPERGRAPH_RETRY_MAX_MS,
-      builtInSecrets: config.SUBGRAPH_SECRETS,
-      log: silentLog,
-    });
+    supergraph = followRegistry({ db, notifier, log: silentLog, ...followerSettings(config) });
   } else {
     const composed = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: subgraphUrls[name] })));
     apiSchema = composed.apiSchema;
