@@ -53,25 +53,11 @@ module.exports = {
     {
       name: 'subgraphs-do-not-import-the-gateway',
       severity: 'error',
-      comment: 'A subgraph runs in its own process, behind any gateway; it knows the gateway only by the headers it signs.',
-      from: { path: '^subgraphs/', pathNot: '^subgraphs/registry/service\\.ts$' },
-      to: { path: '^gateway/' },
-    },
-    {
-      name: 'registry-uses-only-the-gateway-health-check',
-      severity: 'error',
       comment:
-        'The registry refuses a supergraph version that gateway replicas would refuse, by running their own health check ' +
-        '(the gateway data source, signed): that one module and nothing else of the gateway.',
-      from: { path: '^subgraphs/registry/service\\.ts$' },
-      to: { path: '^gateway/', pathNot: '^gateway/subgraph-health\\.ts$' },
-    },
-    {
-      name: 'gateway-health-check-only-for-the-registry',
-      severity: 'error',
-      comment: 'The exception above, from both ends: outside gateway/, only the registry imports gateway/subgraph-health.ts.',
-      from: { pathNot: ['^gateway/', '^subgraphs/registry/service\\.ts$'] },
-      to: { path: '^gateway/subgraph-health\\.ts$' },
+        'A subgraph runs in its own process, behind any gateway; it knows the gateway only by the headers it signs (and the ' +
+        'registry by the type of the health check its process gives it: gateway/registry-server.ts).',
+      from: { path: '^subgraphs/' },
+      to: { path: '^gateway/' },
     },
     {
       name: 'agencies-do-not-import-each-other',
@@ -88,14 +74,13 @@ module.exports = {
       comment:
         "From another top-level folder, import a folder's index.ts only. operations/api-schema.ts is a second entry point: " +
         'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition. ' +
-        "gateway/subgraph-health.ts is the registry's exception (above); the gateway's face would close a cycle through it. " +
         'The vitest global setups (and test/helpers/test-env.ts, which they read) are evaluated afresh for every tier in one ' +
         "process: they take platform/redis.ts and platform/config.ts alone, since the platform's face registers process-wide " +
         'metrics that a second evaluation would register twice.',
       from: { path: '^([^/]+)', pathNot: '^test/(redis-setup|helpers/test-env)\\.ts$' },
       to: {
         path: `^${FACED}/`,
-        pathNot: ['^$1/', `^${FACED}/index\\.ts$`, '^operations/api-schema\\.ts$', '^gateway/subgraph-health\\.ts$'],
+        pathNot: ['^$1/', `^${FACED}/index\\.ts$`, '^operations/api-schema\\.ts$'],
       },
     },
     {

@@ -14,6 +14,7 @@ import { demoCredentialsFile, ensureDemoCredentials } from './demo';
 import { startDemoIdentityProvider } from './pages/demo-identity-provider';
 import { followRegistry, followerSettings } from './registry-follower';
 import { startGateway } from './server';
+import { failingHealthChecks } from './subgraph-health';
 import { allInOneConfig, type AllInOneConfig } from './config';
 
 const SAMPLE_QUERY = `query Enrolment($id: ID!) {
@@ -44,7 +45,7 @@ await runMain('once', allInOneConfig, async (configured, log) => {
     await seedDatabase(db, { citizens: config.SEED_CITIZENS, seed: config.SEED }, (done) => progress.update(done));
     progress.stop();
   }
-  const platform = openSubgraphServices(config, db, log);
+  const platform = openSubgraphServices(config, db, log, failingHealthChecks);
   const { notifier } = platform;
   const subgraphs = await startSubgraphs(builtInSubgraphs, { config, platform });
   const sample = await firstReusableHolder(db, 'BIRTH_CERTIFICATE');

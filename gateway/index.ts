@@ -28,6 +28,7 @@ export { startGateway } from './server';
 export { auditTelemetry } from './telemetry/gateway-metrics';
 export { SubgraphDataSource } from './subgraph-data-source';
 export { SubgraphPools } from './subgraph-pools';
+export { failingHealthChecks } from './subgraph-health';
 export { runWorkers } from './workers';
 export { allInOneConfig, gatewayConfig, gatewayKeys } from './config';
 export type { AllInOneConfig, GatewayConfig } from './config';

@@ -6,6 +6,7 @@ import { entryOf, latestVersion, registryDeps, syncBuiltIns } from '../subgraphs
 import { gatewayMigrations, openAccessControl } from './access/access-control';
 import { followRegistry, followerSettings } from './registry-follower';
 import { startGateway } from './server';
+import { failingHealthChecks } from './subgraph-health';
 import { gatewayConfig } from './config';
 import { runWorkers } from './workers';
 
@@ -46,9 +47,11 @@ await runWorkers(
           if (!(await latestVersion(db))) {
             const builtIns = builtInSubgraphs.map((module) => entryOf(module, subgraphUrl(config, module)));
             // Replicas starting together race to bootstrap; the losers find the winner's version and follow it.
-            await syncBuiltIns(registryDeps(config, { database: db, notifier, log }), builtIns).catch(async (error: unknown) => {
-              if (!(await latestVersion(db))) throw error;
-            });
+            await syncBuiltIns(registryDeps(config, { database: db, notifier, log, gatewayHealthCheck: failingHealthChecks }), builtIns).catch(
+              async (error: unknown) => {
+                if (!(await latestVersion(db))) throw error;
+              },
+            );
           }
           supergraph = followRegistry({ db, notifier, log, ...followerSettings(config) });
         }

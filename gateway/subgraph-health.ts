@@ -1,22 +1,16 @@
 import { HEALTH_CHECK_QUERY } from '@apollo/gateway';
 // Not re-exported from the package root; the gateway's own health check passes it the same way.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
-import type { Logger } from '../platform';
+import type { GatewayHealthCheck } from '../subgraphs/kit';
 import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
 import { SubgraphPools } from './subgraph-pools';
 
-export interface HealthCheckTarget {
-  name: string;
-  url: string;
-  secret: string | undefined;
-}
-
 /**
  * The health check every gateway replica runs before it serves a supergraph version (@apollo/gateway's, through
- * the same signed data source), for the registry to run before it records one: `[name]: why` for each subgraph
- * that fails it, in the words the gateway uses (which name the subgraph but not its address); empty when all pass.
+ * the same signed data source), given to the registry's process so that it runs it before recording one. Failures
+ * are in the words the gateway uses, which name the subgraph but not its address.
  */
-export async function failingHealthChecks(subgraphs: readonly HealthCheckTarget[], timeoutMs: number, log: Logger): Promise<string[]> {
+export const failingHealthChecks: GatewayHealthCheck = async (subgraphs, timeoutMs, log) => {
   const pools = new SubgraphPools({ connections: 1, timeoutMs });
   try {
     const results = await Promise.all(
@@ -37,4 +31,4 @@ export async function failingHealthChecks(subgraphs: readonly HealthCheckTarget[
   } finally {
     await pools.close();
   }
-}
+};

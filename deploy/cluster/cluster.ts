@@ -12,7 +12,7 @@ import { createClient, grant, issueApiKey, reachableCoordinates } from '../../ga
 import { compose } from '../../subgraphs/registry';
 import { PORTAL_ROOTS } from '../../bench';
 import { haproxyConfig, READINESS_PATH, replicaSlot, serverStats } from './haproxy';
-import { built, freePort, startProcess, waitHealthy, type ClusterProcess } from './processes';
+import { built, freePort, startProcess, subgraphEntry, waitHealthy, type ClusterProcess } from './processes';
 
 /** The purpose the cluster's portal is granted the portal mix for (primary school enrolment). */
 export const CLUSTER_PURPOSE = '1.900011';
@@ -152,7 +152,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
 
     log.info('starting the subgraphs');
-    const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(options.dist, `subgraphs/${name}/server.js`)], common));
+    const subgraphs = builtInSubgraphs.map(({ name }) => startProcess(name, process.execPath, [built(options.dist, subgraphEntry(name))], common));
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map((subgraph) => waitHealthy(`http://127.0.0.1:${String(ports.get(subgraph.name))}/health`, subgraph)));
 

@@ -23,6 +23,14 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/**
+ * Where a built-in subgraph's own process starts, relative to the build's root. The registry's entry lives with the
+ * gateway, whose health check it runs before it records a version.
+ */
+export function subgraphEntry(name: string): string {
+  return name === 'registry' ? 'gateway/registry-server.js' : `subgraphs/${name}/server.js`;
+}
+
 export function startProcess(name: string, command: string, args: readonly string[], env: Record<string, string>): ClusterProcess {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

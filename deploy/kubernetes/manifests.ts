@@ -12,6 +12,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { builtInSubgraphs } from '../../subgraphs';
 import { agencyKey, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
 import { gatewayConfig } from '../../gateway';
+import { subgraphEntry } from '../cluster/processes';
 
 /** What differs between one installation and another. */
 export interface ManifestOptions {
@@ -186,7 +187,7 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
             container(
               options,
               name,
-              [`dist/subgraphs/${name}/server.js`],
+              [`dist/${subgraphEntry(name)}`],
               { http: port, metrics: scrape },
               {
                 readinessProbe: httpProbe('/health', port, 5, 2),

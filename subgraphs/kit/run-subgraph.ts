@@ -1,13 +1,13 @@
 import { subgraphPort, type RunningServer, startMetricsFor, openMigratedDatabase, runMain } from '../../platform';
 import { subgraphConfig, type SubgraphConfig } from './config';
-import { openSubgraphServices, type SubgraphServices } from './services';
+import { openSubgraphServices, type GatewayHealthCheck, type SubgraphServices } from './services';
 import { startSubgraph, type SubgraphModule } from './subgraph';
 
-/** Runs one subgraph as its own process on its configured port. */
-export function runSubgraph(module: SubgraphModule): Promise<void> {
+/** Runs one subgraph as its own process on its configured port (the registry's with the gateways' health check). */
+export function runSubgraph(module: SubgraphModule, gatewayHealthCheck: GatewayHealthCheck | null = null): Promise<void> {
   return runMain(module.name, subgraphConfig, async (config, log) => {
     const db = await openMigratedDatabase(config, log, [module]);
-    const platform = openSubgraphServices(config, db, log);
+    const platform = openSubgraphServices(config, db, log, gatewayHealthCheck);
     const [started] = await startSubgraphs([module], { config, platform });
     const metrics = await startMetricsFor(config, log, module);
     log.info({ url: started?.server.url }, `${module.name} subgraph ready`);

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError, parse, print, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compose } from './compose';
 import { type Database, type Queryable, ErrorCode, type Logger, type Notifier } from '../../platform';
-// The one module of the gateway a subgraph imports (see .dependency-cruiser.cjs): the replicas' own health check.
-import { failingHealthChecks } from '../../gateway/subgraph-health';
-import { registryAllowedHosts, type RegistryConfig } from '../kit';
+import { registryAllowedHosts, type RegistryConfig, type SubgraphServices } from '../kit';
 import { composeInWorker } from './composition';
 import type { CompositionOutcome, CompositionProblem, SubgraphEntry } from './composition-job';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
@@ -74,14 +72,17 @@ export interface RegistryDeps {
   allowsHost: (host: string) => boolean;
   maxSdlBytes: number;
   checkTimeoutMs: number;
+  /** The health check gateway replicas run before serving a version, given by the process (null: no version is recorded). */
+  gatewayHealthCheck: SubgraphServices['gatewayHealthCheck'];
 }
 
-/** The registry's dependencies as the configuration gives them. */
-export function registryDeps(config: RegistryConfig, platform: { database: Database; notifier: Notifier; log: Logger }): RegistryDeps {
+/** The registry's dependencies as the configuration and the process give them. */
+export function registryDeps(config: RegistryConfig, platform: Pick<SubgraphServices, 'database' | 'notifier' | 'log' | 'gatewayHealthCheck'>): RegistryDeps {
   return {
     db: platform.database,
     notifier: platform.notifier,
     log: platform.log,
+    gatewayHealthCheck: platform.gatewayHealthCheck,
     builtInSecrets: config.SUBGRAPH_SECRETS,
     usageWindowDays: config.USAGE_WINDOW_DAYS,
     fetchTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
@@ -249,8 +250,15 @@ async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['ch
 
 /** Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now. */
 async function assertServable(deps: RegistryDeps, entries: readonly SubgraphEntry[], change: string): Promise<void> {
+  if (!deps.gatewayHealthCheck)
+    throw new GraphQLError(
+      `${change} refused: this registry process was started without the gateways' health check, so it cannot tell whether they would serve it`,
+      {
+        extensions: { code: ErrorCode.ServiceUnavailable },
+      },
+    );
   const targets = await Promise.all(entries.map(async ({ name, url }) => ({ name, url, secret: await signingSecret(deps, name) })));
-  const failing = await failingHealthChecks(targets, deps.fetchTimeoutMs, deps.log);
+  const failing = await deps.gatewayHealthCheck(targets, deps.fetchTimeoutMs, deps.log);
   if (failing.length > 0)
     throw refused(`${change} refused: the gateways would not serve it, as their health check fails for ${failing.join('; ')}`, {
       report: { serviceProblem: failing.join('; ') },

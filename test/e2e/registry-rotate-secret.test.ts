@@ -30,7 +30,7 @@ let port = 0;
 async function startInsurance(secret: string): Promise<RunningServer> {
   await insurance?.stop();
   const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
-  const platform = { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog };
+  const platform = { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null };
   insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform }, port, log: silentLog });
   port = Number(new URL(insurance.url).port);
   return insurance;

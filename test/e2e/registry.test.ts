@@ -129,7 +129,11 @@ describe('an agency publishing its subgraph at runtime', () => {
     const secret = response.data?.registerSubgraph.signingSecret ?? '';
     const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
     insurance = await startSubgraph(socialInsurance, {
-      deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } },
+      deps: {
+        db: scratch.db,
+        config,
+        platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null },
+      },
       port: 0,
       log: silentLog,
     });
@@ -298,7 +302,11 @@ describe('an agency publishing its subgraph at runtime', () => {
       SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${String((await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret)}`,
     });
     insurance = await startSubgraph(socialInsurance, {
-      deps: { db: scratch.db, config, platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog } },
+      deps: {
+        db: scratch.db,
+        config,
+        platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null },
+      },
       port: 0,
       log: silentLog,
     });

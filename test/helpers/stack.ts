@@ -17,6 +17,7 @@ import {
   readPrivateKey,
   openAccessControl,
   startGateway,
+  failingHealthChecks,
 } from '../../gateway';
 import { openTestDatabase, silentLog, testConfig } from './database';
 
@@ -79,7 +80,7 @@ export async function startTestStack(
   const config = testConfig(overrides);
   const log = options.log ?? silentLog;
   const db = overrides.DATABASE_URL ? openPostgres(overrides.DATABASE_URL, 4, silentLog) : openTestDatabase();
-  const platform = openSubgraphServices(config, db, silentLog);
+  const platform = openSubgraphServices(config, db, silentLog, failingHealthChecks);
   const { notifier } = platform;
   const servers = new Map<BuiltInName, RunningServer>();
   const queries = {} as TestStack['queries'];

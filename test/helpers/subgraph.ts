@@ -10,7 +10,11 @@ export function subgraphHarness(module: SubgraphModule, db: Database, cache: Ent
   const config = testConfig();
   const apollo = createSubgraphServer(module, config, silentLog);
   const counted = countQueries(db);
-  const deps = { db: counted, config, platform: { database: db, notifier: createNotifier(undefined, silentLog), cache, log: silentLog } };
+  const deps = {
+    db: counted,
+    config,
+    platform: { database: db, notifier: createNotifier(undefined, silentLog), cache, log: silentLog, gatewayHealthCheck: null },
+  };
   return {
     queries: counted,
     async execute(query: string, variables?: Record<string, unknown>) {

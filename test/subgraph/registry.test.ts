@@ -13,7 +13,7 @@ import {
   type RegistryDeps,
   type SubgraphEntry,
 } from '../../subgraphs/registry';
-import { gatewayMigrations } from '../../gateway';
+import { failingHealthChecks, gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
 /** A subgraph that needs population's fields to resolve its own: it depends on population. */
@@ -39,7 +39,12 @@ describe('registry versions, removal and dependencies', () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     for (const set of [...builtInSubgraphs, ...gatewayMigrations]) await migrate(scratch.db, set.name, set.migrations);
-    deps = registryDeps(testConfig({ DATABASE_URL: scratch.url }), { database: scratch.db, notifier: createNotifier(undefined, silentLog), log: silentLog });
+    deps = registryDeps(testConfig({ DATABASE_URL: scratch.url }), {
+      database: scratch.db,
+      notifier: createNotifier(undefined, silentLog),
+      log: silentLog,
+      gatewayHealthCheck: failingHealthChecks,
+    });
   });
   afterAll(() => scratch?.drop());
 

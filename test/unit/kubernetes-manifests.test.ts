@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { metricsPort } from '../../platform';
 import { gatewayConfig } from '../../gateway';
-import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, type KubernetesObject } from '../../deploy';
+import { DEFAULT_OPTIONS, onceManifests, renderManifests, SECRETS, subgraphEntry, type KubernetesObject } from '../../deploy';
 
 const COMMITTED = readFileSync(new URL('../../deploy/kubernetes/once.yaml', import.meta.url), 'utf8');
 
@@ -72,7 +72,7 @@ describe('Kubernetes manifests', () => {
 
   it('run each built-in subgraph as its own Deployment and Service, and the migrations as a Job', () => {
     for (const { name } of builtInSubgraphs) {
-      expect(find('Deployment', `once-${name}`)?.spec?.template?.spec.containers[0]?.args).toEqual([`dist/subgraphs/${name}/server.js`]);
+      expect(find('Deployment', `once-${name}`)?.spec?.template?.spec.containers[0]?.args).toEqual([`dist/${subgraphEntry(name)}`]);
       expect(find('Service', `once-${name}`)).toBeDefined();
     }
     expect(find('Job', 'once-migrate')?.spec?.template?.spec.containers[0]?.args).toEqual(['dist/deploy/migrate.js']);

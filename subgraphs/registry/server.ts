@@ -1,4 +1,0 @@
-import { runSubgraph } from '../kit';
-import { registry } from '.';
-
-await runSubgraph(registry);
