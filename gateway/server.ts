@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { type CircuitBreaker, createErrorFormatter, startGraphQLHttpServer, type RunningServer, type Logger } from '../platform';
+import { type CircuitBreaker, apolloErrorOptions, startGraphQLHttpServer, type RunningServer, type Logger } from '../platform';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { AccessControl } from './access/access-control';
 import { createAccessPlugin, createPlanCheck } from './access/access-plugin';
@@ -137,8 +137,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     stopOnTerminationSignals: false,
     // Introspection is a coordinate like any other: the access plugin allows it only to clients granted it.
     introspection: true,
-    formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
-    includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    ...apolloErrorOptions(config.NODE_ENV, log),
   });
   const server = await startGraphQLHttpServer({
     apollo,

@@ -82,7 +82,7 @@ export function unavailable(code: ErrorCode.ServiceUnavailable | ErrorCode.Audit
  * Apollo `formatError`: known codes pass as they are; an unexpected error is logged, and outside development its
  * message is replaced so that no internals (SQL, stack, file paths) reach a client.
  */
-export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
+function createErrorFormatter(options: { mask: boolean; log: Logger }) {
   return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const formatted = clientRequestRefusal(given, error);
     const code = formatted.extensions?.code;
@@ -99,6 +99,15 @@ export function createErrorFormatter(options: { mask: boolean; log: Logger }) {
       extensions: { code: ErrorCode.InternalServerError },
     };
   };
+}
+
+/**
+ * How an Apollo server of Once reports errors under NODE_ENV: only `development`, asked for explicitly, shows
+ * unexpected errors as raised, with stack traces; `production` and `test` mask them.
+ */
+export function apolloErrorOptions(nodeEnv: 'development' | 'production' | 'test', log: Logger) {
+  const development = nodeEnv === 'development';
+  return { formatError: createErrorFormatter({ mask: !development, log }), includeStacktraceInErrorResponses: development };
 }
 
 /**

@@ -23,7 +23,7 @@ export {
 export type { ConfigOf, ConfigSchema, PlatformConfig, SubgraphAddress } from './config';
 export { DatabaseLockedError, countQueries, lockDataDir, openDatabase, openPglite, openPostgres } from './database';
 export type { Database, Queryable, Session } from './database';
-export { ErrorCode, RETRY_AFTER_S, badUserInput, createErrorFormatter, errorCodeOf, unavailable } from './errors';
+export { ErrorCode, RETRY_AFTER_S, apolloErrorOptions, badUserInput, errorCodeOf, unavailable } from './errors';
 export { HttpError, startGraphQLHttpServer } from './http-server';
 export type { RequestInfo, RunningServer } from './http-server';
 export { sendError } from './http-server';

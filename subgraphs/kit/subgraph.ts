@@ -8,7 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, Source, type DocumentNode, type GraphQLSchema } from 'graphql';
 import {
   type Queryable,
-  createErrorFormatter,
+  apolloErrorOptions,
   ErrorCode,
   clientLabel,
   noteRequest,
@@ -98,8 +98,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
 ): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: subgraphSchema(module),
-    formatError: createErrorFormatter({ mask: config.NODE_ENV === 'production', log }),
-    includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
+    ...apolloErrorOptions(config.NODE_ENV, log),
     // The process drains requests first on SIGTERM (runMain); Apollo's own handler would stop the server under them.
     stopOnTerminationSignals: false,
     // Federated traces are for Apollo Studio, which Once does not report to.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, createNotifier } from '../../platform';
+import { GraphQLError } from 'graphql';
+import { CircuitBreaker, apolloErrorOptions, createNotifier } from '../../platform';
 import { allInOneConfig, gatewayConfig } from '../../gateway';
 import { createEntityCache, followEntityChanges } from '../../subgraphs/kit';
 import { silentLog } from '../helpers/database';
@@ -59,6 +60,33 @@ describe('the resilience configuration', () => {
     ] as const) {
       expect(() => gatewayConfig.load({ [key]: value })).toThrow(new RegExp(`^Invalid configuration: ${key}: `));
     }
+  });
+});
+
+describe('unexpected errors', () => {
+  const raised = new Error('relation "population.secret" does not exist at /srv/once/repository.ts:12');
+  const formatted = { message: raised.message, path: ['citizen'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at /srv/once'] } };
+
+  it.each(['production', 'test'] as const)('are masked under NODE_ENV=%s: no SQL, file path or stack reaches the client', (nodeEnv) => {
+    const options = apolloErrorOptions(nodeEnv, silentLog);
+    expect(options.includeStacktraceInErrorResponses).toBe(false);
+    expect(options.formatError(formatted, raised)).toEqual({
+      message: 'Internal server error',
+      path: ['citizen'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  it('are shown as raised only in development, asked for explicitly', () => {
+    const options = apolloErrorOptions('development', silentLog);
+    expect(options.includeStacktraceInErrorResponses).toBe(true);
+    expect(options.formatError(formatted, raised).message).toBe(raised.message);
+  });
+
+  it('never hide an expected error, whatever NODE_ENV says', () => {
+    const refusal = new GraphQLError('Not granted: Citizen.phone', { extensions: { code: 'FORBIDDEN' } });
+    const given = { message: refusal.message, extensions: { code: 'FORBIDDEN' } };
+    expect(apolloErrorOptions('production', silentLog).formatError(given, refusal)).toEqual(given);
   });
 });
 
