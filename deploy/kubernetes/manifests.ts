@@ -87,6 +87,14 @@ function httpProbe(path: string, port: number, periodSeconds: number, failureThr
   return { httpGet: { path, port }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
 }
 
+/**
+ * Every Once process's probes: /live while the process is up (given two minutes to start), /ready while it takes
+ * traffic (503 from the first moment of a drain, so the Service stops sending before the listener closes).
+ */
+function probes(port: number): Pick<IContainer, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+  return { startupProbe: httpProbe('/live', port, 2, 60), readinessProbe: httpProbe('/ready', port, 5, 2), livenessProbe: httpProbe('/live', port, 10, 3) };
+}
+
 /** A container that runs as a non-root user on a read-only root file system, with nothing to escalate to. */
 function container(
   options: ManifestOptions,
@@ -190,8 +198,7 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
               [`dist/${subgraphEntry(name)}`],
               { http: port, metrics: scrape },
               {
-                readinessProbe: httpProbe('/health', port, 5, 2),
-                livenessProbe: httpProbe('/health', port, 10, 3),
+                ...probes(port),
                 lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
                 resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
               },
@@ -232,9 +239,7 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
               [`--max-old-space-size=${HEAP_MB}`, 'dist/gateway/main.js'],
               { http: DEFAULTS.PORT, metrics: scrape },
               {
-                startupProbe: httpProbe('/live', DEFAULTS.PORT, 2, 60),
-                readinessProbe: httpProbe('/ready', DEFAULTS.PORT, 5, 2),
-                livenessProbe: httpProbe('/live', DEFAULTS.PORT, 10, 3),
+                ...probes(DEFAULTS.PORT),
                 lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
                 resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
                 volumeMounts: [

@@ -70,9 +70,15 @@ describe('Kubernetes manifests', () => {
     expect(gateway?.volumeMounts).toContainEqual({ name: 'jwks', mountPath: '/etc/once/jwks', readOnly: true });
   });
 
-  it('run each built-in subgraph as its own Deployment and Service, and the migrations as a Job', () => {
+  it('run each built-in subgraph as its own Deployment with /live and /ready probes and a Service, and the migrations as a Job', () => {
     for (const { name } of builtInSubgraphs) {
-      expect(find('Deployment', `once-${name}`)?.spec?.template?.spec.containers[0]?.args).toEqual([`dist/${subgraphEntry(name)}`]);
+      const container = find('Deployment', `once-${name}`)?.spec?.template?.spec.containers[0];
+      expect(container?.args).toEqual([`dist/${subgraphEntry(name)}`]);
+      expect([container?.startupProbe?.httpGet?.path, container?.readinessProbe?.httpGet?.path, container?.livenessProbe?.httpGet?.path]).toEqual([
+        '/live',
+        '/ready',
+        '/live',
+      ]);
       expect(find('Service', `once-${name}`)).toBeDefined();
     }
     expect(find('Job', 'once-migrate')?.spec?.template?.spec.containers[0]?.args).toEqual(['dist/deploy/migrate.js']);
