@@ -118,8 +118,13 @@ class LocalEntityCache implements EntityCache {
   close(): void {}
 }
 
+/**
+ * The shared cache in Redis. While Redis is down, each process caches in its own memory instead (every process hears
+ * the database's change notices itself, so those entries stay fresh), and drops them once Redis is back.
+ */
 class RedisEntityCache implements EntityCache {
   private readonly redis: GuardedRedis;
+  private readonly whileDown: LocalEntityCache;
   private generation: Promise<string> | null = null;
 
   constructor(
@@ -129,11 +134,15 @@ class RedisEntityCache implements EntityCache {
     log: Logger,
   ) {
     this.redis = openRedis(url, log, 'entity cache');
+    this.whileDown = new LocalEntityCache(ttlSeconds);
     void notifier.subscribe(INVALIDATE_CHANNEL, () => {
       this.generation = null;
     });
     // Changes made while Redis was down could not drop their entries: start a new generation rather than serve them.
-    this.redis.onRecovered(() => void this.invalidate().catch(() => undefined));
+    this.redis.onRecovered(() => {
+      void this.whileDown.invalidate();
+      void this.invalidate().catch(() => undefined);
+    });
   }
 
   /** The key prefix of the current generation; re-read after an invalidation notice. */
@@ -149,27 +158,29 @@ class RedisEntityCache implements EntityCache {
   }
 
   get<Row>(namespace: string, keys: readonly string[]): Promise<Array<Row | undefined>> {
-    return this.redis.use(
-      async (redis) => {
+    return this.redis
+      .attempt(async (redis) => {
         const prefix = await this.prefix(redis);
         const values = await redis.mget(keys.map((key) => `${prefix}${namespace}:${key}`));
         return values.map((value) => (value === null ? undefined : (JSON.parse(value) as Row)));
-      },
-      keys.map(() => undefined),
-    );
+      })
+      .catch(() => this.whileDown.get<Row>(namespace, keys));
   }
 
   async set(namespace: string, entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
-    await this.redis.use(async (redis) => {
-      const prefix = await this.prefix(redis);
-      const pipeline = redis.pipeline();
-      for (const [key, value] of entries) pipeline.set(`${prefix}${namespace}:${key}`, JSON.stringify(value), 'EX', this.ttlSeconds);
-      await pipeline.exec();
-    }, undefined);
+    await this.redis
+      .attempt(async (redis) => {
+        const prefix = await this.prefix(redis);
+        const pipeline = redis.pipeline();
+        for (const [key, value] of entries) pipeline.set(`${prefix}${namespace}:${key}`, JSON.stringify(value), 'EX', this.ttlSeconds);
+        await pipeline.exec();
+      })
+      .catch(() => this.whileDown.set(namespace, entries));
   }
 
   async forget(namespace: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
+    await this.whileDown.forget(namespace, keys);
     const dropped = await this.redis.use(async (redis) => {
       const prefix = await this.prefix(redis);
       await redis.del(...keys.map((key) => `${prefix}${namespace}:${key}`));
@@ -179,6 +190,7 @@ class RedisEntityCache implements EntityCache {
   }
 
   async invalidate(): Promise<void> {
+    await this.whileDown.invalidate();
     const moved = await this.redis.use(async (redis) => {
       await redis.incr(GENERATION_KEY);
       return true;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEntityCache } from '../../subgraphs/kit';
 import { createNotifier } from '../../platform';
+import { startTcpProxy } from '../../bench';
 import { population } from '../../subgraphs/population';
 import { residence } from '../../subgraphs/residence';
 import { openTestDatabase, silentLog } from '../helpers/database';
@@ -62,5 +63,45 @@ describe('the entity cache in Redis', () => {
     const after = subgraphHarness(population, db, cacheB);
     await after.execute(QUERY, { ids });
     expect(after.queries.count).toBe(1);
+  });
+});
+
+describe('the entity cache while Redis is down', () => {
+  it("caches in the process's memory meanwhile, drops what changes, and goes back to Redis when it returns", async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const notifier = createNotifier(undefined, silentLog);
+    const cache = createEntityCache({ redisUrl: proxy.through(REDIS_URL), ttlSeconds: 60, notifier, log: silentLog });
+    const run = async (ids: string[]) => {
+      const harness = subgraphHarness(population, db, cache);
+      const result = await harness.execute(QUERY, { ids });
+      return { statements: harness.queries.count, names: (result.data?.citizens as Array<{ fullName: string }>).map((citizen) => citizen.fullName) };
+    };
+    try {
+      const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY 1 DESC LIMIT 4')).map((row) => row.id);
+      proxy.cut();
+      const loaded = await run(ids);
+      expect(loaded.statements).toBe(1);
+      // Served from memory, not from PostgreSQL, though Redis is still cut.
+      expect(await run(ids)).toEqual({ statements: 0, names: loaded.names });
+      // A change notice drops the entity here too: it is read again.
+      await cache?.forget('population:citizen', ids.slice(0, 1)).catch(() => undefined);
+      expect((await run(ids)).statements).toBe(1);
+
+      proxy.restore();
+      // Once Redis is back (tried again in the background), what was kept in memory is dropped and loaded once more,
+      // into Redis: shared with other processes again.
+      await expect.poll(async () => (await run(ids)).statements, { timeout: 5_000, interval: 200 }).toBe(1);
+      expect((await run(ids)).statements).toBe(0);
+      const other = createEntityCache({ redisUrl: REDIS_URL, ttlSeconds: 60, notifier, log: silentLog });
+      const harness = subgraphHarness(population, db, other);
+      await harness.execute(QUERY, { ids });
+      expect(harness.queries.count).toBe(0);
+      other?.close();
+    } finally {
+      cache?.close();
+      await notifier.close();
+      await proxy.close();
+    }
   });
 });
