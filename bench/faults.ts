@@ -18,7 +18,8 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
  * servers are never stopped. Per phase: answers OK / partial (some subgraph missing) / 503 / other (resets, 500s),
  * answers with data but no audit record (must be 0), throughput, p99, and seconds until answers were all OK again.
  * Last, the flood of issue 11 (400 concurrent copies of 29 aliases of citizens(100 IDs)) beside the mix, with the
- * codes the flood gets and how fast /health answers meanwhile.
+ * codes the flood gets and how fast /health answers meanwhile. Then the same mix on a fresh deployment without
+ * REDIS_URL, the reference of the Redis target (throughput while Redis is cut at least 80% of it).
  * BENCH_DATABASE_URL (default .../once_bench_faults, seeded with BENCH_CITIZENS, default 20,000, when empty),
  * BENCH_CONNECTIONS (default 16).
  */
@@ -90,23 +91,42 @@ const postgres = await startTcpProxy({ host: new URL(DATABASE_URL).hostname, por
 const redis = await startTcpProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
 const common = {
   DATABASE_URL: postgres.through(DATABASE_URL),
-  REDIS_URL: redis.through(REDIS_URL),
   SUBGRAPH_SECRETS: secrets,
   NODE_ENV: 'production',
   APOLLO_TELEMETRY_DISABLED: '1',
   ENTITY_CACHE_TTL_S: '60',
 };
-const subgraphs = await startChild('bench/serve-subgraphs.ts', [], common);
-const procedures: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(String(subgraphs.ready.procedures)).port) });
-const urls: Record<string, string> = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
-const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(urls[name]) })));
-const folder = mkdtempSync(join(tmpdir(), 'once-bench-faults-'));
-writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
 
+/** The built-in subgraphs (procedures behind a proxy of the benchmark's) and two gateway replicas as `npm run gateway` runs them. */
+async function deploy(env: Record<string, string>) {
+  const subgraphs = await startChild('bench/serve-subgraphs.ts', [], env);
+  const procedures: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(String(subgraphs.ready.procedures)).port) });
+  const urls: Record<string, string> = { ...(subgraphs.ready as Record<string, string>), procedures: procedures.through(String(subgraphs.ready.procedures)) };
+  const { supergraphSdl, apiSchema } = compose(builtInSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: String(urls[name]) })));
+  const folder = mkdtempSync(join(tmpdir(), 'once-bench-faults-'));
+  writeFileSync(join(folder, 'supergraph.graphql'), supergraphSdl);
+  const gatewayEnv = { ...env, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000' };
+  const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
+  return {
+    apiSchema,
+    procedures,
+    replicas,
+    urls: replicas.map((replica) => String(replica.ready.url)),
+    async stop() {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await subgraphs.stop();
+      await procedures.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+const deployment = await deploy({ ...common, REDIS_URL: redis.through(REDIS_URL) });
+const { procedures, replicas } = deployment;
 const db = openPostgres(DATABASE_URL, 2, log);
 const clientId = `bench-faults-${randomBytes(3).toString('hex')}`;
 await createClient(db, { clientId, name: 'Fault benchmark portal', role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
-await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
+await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(deployment.apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
 const { apiKey } = await issueApiKey(db, clientId);
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
 const headers = {
@@ -117,10 +137,8 @@ const headers = {
   'x-once-case': 'BENCH-FAULTS',
 };
 
-const gatewayEnv = { ...common, SUPERGRAPH: join(folder, 'supergraph.graphql'), PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_READY_DELAY_MS: '1000' };
-const replicas: Child[] = await Promise.all([0, 1].map(() => startChild('gateway/main.ts', [], gatewayEnv, undefined, gatewayNodeArgs())));
-const replicaUrls = replicas.map((replica) => String(replica.ready.url));
-/** The load balancer's view: replicas whose /ready said 200 at the last look (every 250 ms). */
+/** The replicas the mix is sent to, and the load balancer's view: those whose /ready said 200 at the last look (every 250 ms). */
+let replicaUrls = deployment.urls;
 let ready = [...replicaUrls];
 const prober = setInterval(() => {
   void Promise.all(
@@ -221,20 +239,35 @@ const phases: Phase[] = [
     },
   },
 ];
-const load = Array.from({ length: CONNECTIONS }, worker);
 const bounds: Array<{ name: string; from: number; to: number }> = [];
-for (const phase of phases) {
-  const from = performance.now() - t0;
-  phase.begin?.();
-  log.info({ phase: phase.name, seconds: phase.seconds }, 'phase');
-  await new Promise((resolve) => setTimeout(resolve, phase.seconds * 1000));
-  phase.end?.();
-  bounds.push({ name: phase.name, from, to: performance.now() - t0 });
+/** Runs the phases one after the other under the mix, from CONNECTIONS connections. */
+async function underLoad(list: readonly Phase[]): Promise<void> {
+  running = true;
+  const load = Array.from({ length: CONNECTIONS }, worker);
+  for (const phase of list) {
+    const from = performance.now() - t0;
+    phase.begin?.();
+    log.info({ phase: phase.name, seconds: phase.seconds }, 'phase');
+    await new Promise((resolve) => setTimeout(resolve, phase.seconds * 1000));
+    phase.end?.();
+    bounds.push({ name: phase.name, from, to: performance.now() - t0 });
+  }
+  running = false;
+  await Promise.all([...load, ...floodLoad]);
 }
-running = false;
-await Promise.all([...load, ...floodLoad]);
-clearInterval(prober);
+await underLoad(phases);
 const terminated = replicas[1]?.process.exitCode;
+
+// The Redis target's reference: the same mix on a deployment that has no REDIS_URL at all (in-process caches and limits).
+await deployment.stop();
+const withoutRedis = await deploy(common);
+replicaUrls = withoutRedis.urls;
+ready = [...replicaUrls];
+await underLoad([
+  { name: 'warm-up, no REDIS_URL', seconds: 4 },
+  { name: 'no REDIS_URL', seconds: 15 },
+]);
+clearInterval(prober);
 
 const withData = samples.filter((sample) => sample.hasData && sample.requestId).map((sample) => sample.requestId as string);
 const recorded = new Set(
@@ -245,7 +278,8 @@ const unrecorded = (sample: Sample) => sample.hasData && (!sample.requestId || !
 const rows = bounds.map(({ name, from, to }, index) => {
   const inPhase = samples.filter((sample) => sample.started >= from && sample.started < to);
   const count = (kind: Kind) => inPhase.filter((sample) => sample.kind === kind).length;
-  const previous = phases[index - 1];
+  // Recovery from the fault of the phase before, within the fault run (the reference deployment starts afresh).
+  const previous = index < phases.length ? phases[index - 1] : undefined;
   const recovery = previous?.end ? secondsToRecover(inPhase, from) : null;
   const seconds = (to - from) / 1000;
   return `| ${name} | ${seconds.toFixed(1)} | ${count('ok')} | ${count('subgraph')} | ${count('unavailable')} | ${count('other')} | ${inPhase.filter(unrecorded).length} | ${(inPhase.length / seconds).toFixed(0)} | ${percentile(
@@ -253,6 +287,12 @@ const rows = bounds.map(({ name, from, to }, index) => {
     99,
   ).toFixed(0)} | ${previous?.end ? (recovery === null ? 'not within the phase' : recovery.toFixed(1)) : ''} |`;
 });
+/** Answers per second started in the named phase. */
+function rate(name: string): number {
+  const bound = bounds.find((phase) => phase.name === name);
+  if (!bound) return 0;
+  return samples.filter((sample) => sample.started >= bound.from && sample.started < bound.to).length / ((bound.to - bound.from) / 1000);
+}
 process.stdout.write(
   [
     `Faults under the citizen mix: 2 gateway replicas, ${CONNECTIONS} connections, ${CITIZENS} citizens, entity cache in Redis; replica 2 exit code after SIGTERM: ${String(terminated)}`,
@@ -262,13 +302,12 @@ process.stdout.write(
     ...bounds.map(
       ({ name, from, to }) => `${name}: ${codeTally(samples.filter((sample) => sample.started >= from && sample.started < to && sample.kind !== 'ok'))}`,
     ),
+    `Redis cut ${rate('Redis cut').toFixed(0)} req/s against ${rate('no REDIS_URL').toFixed(0)} req/s for the same mix with no REDIS_URL: ${(rate('Redis cut') / rate('no REDIS_URL')).toFixed(2)} (target: at least 0.80)`,
     `flood answers: ${[...floodCodes.reduce((counts, code) => counts.set(code, (counts.get(code) ?? 0) + 1), new Map<string, number>())].map(([code, count]) => `${code} x${count}`).join(', ')}; /health during the flood: ${healthMs.length} answers, p50 ${percentile(healthMs, 50).toFixed(0)} ms, p99 ${percentile(healthMs, 99).toFixed(0)} ms, max ${Math.max(0, ...healthMs).toFixed(0)} ms`,
     '',
   ].join('\n'),
 );
 
 await db.close();
-await Promise.all(replicas.map((replica) => replica.stop()));
-await subgraphs.stop();
-for (const proxy of [postgres, redis, procedures]) await proxy.close();
-rmSync(folder, { recursive: true, force: true });
+await withoutRedis.stop();
+for (const proxy of [postgres, redis]) await proxy.close();
