@@ -87,6 +87,31 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
+/**
+ * The command line as given. A malformed one (an unknown option, a missing value) or a flag given both ways
+ * (`--trusted-only --no-trusted-only`: the last would silently win) is a usage error, not a crash.
+ */
+function commandLine() {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true, allowNegative: true, tokens: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS_')) throw new AdminError(`${(error as Error).message}\n\n${USAGE}`);
+    throw error;
+  }
+  const given = (name: string, raw: string) => parsed.tokens.some((token) => token.kind === 'option' && token.name === name && token.rawName === raw);
+  const both = Object.keys(options).find((name) => given(name, `--${name}`) && given(name, `--no-${name}`));
+  if (both) throw new AdminError(`--${both} and --no-${both} contradict each other: name one\n\n${USAGE}`);
+  return parsed;
+}
+
+/** Ends the command on a refusal of what was asked (exit 1, its message on stderr); anything else is a crash for runMain. */
+function refuse(error: unknown): void {
+  if (!(error instanceof AdminError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}
+
 function required(value: string | undefined, what: string): string {
   if (!value) throw new AdminError(`${what} is required\n\n${USAGE}`);
   return value;
@@ -326,17 +351,20 @@ await runMain(
   'once',
   gatewayConfig,
   async (config, log) => {
-    const { values, positionals } = parseArgs({ options, allowPositionals: true, allowNegative: true });
+    let parsed;
+    try {
+      parsed = commandLine();
+    } catch (error) {
+      refuse(error);
+      return async () => {};
+    }
+    const { values, positionals } = parsed;
     if (values.help || positionals.length === 0) {
       print(USAGE);
       return async () => {};
     }
     if (positionals[0] === 'audit' && OFFLINE_AUDIT_COMMANDS.has(positionals[1] ?? '')) {
-      await runAuditCommand(null, config, log, positionals[1], positionals[2], values).catch((error: unknown) => {
-        if (!(error instanceof AdminError)) throw error;
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
-      });
+      await runAuditCommand(null, config, log, positionals[1], positionals[2], values).catch(refuse);
       return async () => {};
     }
     let db: Database;
@@ -353,9 +381,7 @@ await runMain(
     try {
       await run(db, { ...(values.actor === undefined ? {} : { actor: values.actor }), ...(auditLog ? { auditLog } : {}) }, config, log, positionals, values);
     } catch (error) {
-      if (!(error instanceof AdminError)) throw error;
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 1;
+      refuse(error);
     } finally {
       await auditLog?.close();
       await db.close();

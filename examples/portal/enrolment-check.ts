@@ -3,7 +3,7 @@
  * generated EnrolInPrimarySchool operation by its hash alone, as a trusted-documents-only client must, and prints
  * what to ask the citizen for. Run: ONCE_API_KEY=<key> npx tsx examples/portal/enrolment-check.ts <personal id>
  *
- * Environment: ONCE_GATEWAY (default http://127.0.0.1:4000/graphql), ONCE_API_KEY, ONCE_OFFICER (default can-bo-01),
+ * Environment: ONCE_GATEWAY (default http://127.0.0.1:$PORT/graphql, PORT default 4000), ONCE_API_KEY, ONCE_OFFICER (default can-bo-01),
  * ONCE_CASE (default HS-2026-0001).
  */
 import { EnrolInPrimarySchoolDocument, persistedRequest, type ResultOf } from '../../operations';
@@ -20,7 +20,7 @@ if (!personalId || !apiKey) {
   process.exit(2);
 }
 
-const gateway = process.env.ONCE_GATEWAY ?? 'http://127.0.0.1:4000/graphql';
+const gateway = process.env.ONCE_GATEWAY ?? `http://127.0.0.1:${process.env.PORT ?? '4000'}/graphql`;
 const response = await fetch(gateway, {
   method: 'POST',
   headers: {

@@ -203,12 +203,23 @@ describe.concurrent('npm run once -- documents add --manifest, given bad input',
 });
 
 describe.concurrent('npm run once -- clients update, given bad input', PROCESSES, () => {
-  it('refuses an unknown client, and an update that names no change', async () => {
+  it('refuses an unknown client, an update that names no change or both, and a flag without its value', async () => {
     const portal = await stack.newClient({ coordinates: [] });
-    const [unknown, nothing] = await Promise.all([once('clients', 'update', 'no-such-client', '--trusted-only'), once('clients', 'update', portal.clientId)]);
+    const [unknown, nothing, both, noManifest] = await Promise.all([
+      once('clients', 'update', 'no-such-client', '--trusted-only'),
+      once('clients', 'update', portal.clientId),
+      once('clients', 'update', portal.clientId, '--trusted-only', '--no-trusted-only'),
+      once('documents', 'add', portal.clientId, '--manifest'),
+    ]);
     expect(unknown).toMatchObject({ status: 1, stderr: 'no client "no-such-client"\n' });
     expect(nothing.status).toBe(1);
     expect(nothing.stderr).toMatch(/^name the change: --trusted-only or --no-trusted-only/);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/^--trusted-only and --no-trusted-only contradict each other: name one\n\nUsage: /);
+    // A usage error, not a crash: the cause and the usage, no log line with a stack.
+    expect(noManifest.status).toBe(1);
+    expect(noManifest.stderr).toMatch(/^Option '--manifest <value>' argument missing\n\nUsage: /);
+    expect(noManifest.stderr).not.toMatch(/"level"|\bat \//);
     const [row] = await stack.db.query<{ trusted: boolean }>('SELECT trusted_documents_only AS trusted FROM access.clients WHERE client_id = $1', [
       portal.clientId,
     ]);
