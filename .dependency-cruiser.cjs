@@ -73,11 +73,8 @@ module.exports = {
       severity: 'error',
       comment:
         "From another top-level folder, import a folder's index.ts only. operations/api-schema.ts is a second entry point: " +
-        'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition. ' +
-        'The vitest global setups (and test/helpers/test-env.ts, which they read) are evaluated afresh for every tier in one ' +
-        "process: they take platform/redis.ts and platform/config.ts alone, since the platform's face registers process-wide " +
-        'metrics that a second evaluation would register twice.',
-      from: { path: '^([^/]+)', pathNot: '^test/(redis-setup|helpers/test-env)\\.ts$' },
+        'the API schema for codegen and tests, kept out of operations/index.ts so that a portal loads none of composition.',
+      from: { path: '^([^/]+)' },
       to: {
         path: `^${FACED}/`,
         pathNot: ['^$1/', `^${FACED}/index\\.ts$`, '^operations/api-schema\\.ts$'],

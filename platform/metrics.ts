@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, type CounterConfiguration, Histogram, type HistogramConfiguration, register } from 'prom-client';
 import { metricsPort, type PlatformConfig, type SubgraphAddress } from './config';
 import type { Logger } from './logger';
 
@@ -12,11 +12,25 @@ import type { Logger } from './logger';
  * operation names; never personal IDs, case numbers or anything else a caller chooses freely.
  */
 
+/*
+ * This module's metrics are registered once per process, though the module may be evaluated more than once in it
+ * (vitest evaluates its global setups afresh for every test tier): a second evaluation takes the registered ones.
+ */
+function histogram<Label extends string>(configuration: HistogramConfiguration<Label>): Histogram<Label> {
+  const registered = register.getSingleMetric(configuration.name);
+  return registered instanceof Histogram ? registered : new Histogram(configuration);
+}
+
+function counter<Label extends string>(configuration: CounterConfiguration<Label>): Counter<Label> {
+  const registered = register.getSingleMetric(configuration.name);
+  return registered instanceof Counter ? registered : new Counter(configuration);
+}
+
 /** Latency buckets from a cached entity read (about a millisecond) to a subgraph timeout (seconds). */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Every GraphQL request a server answered: its `_count` is the number of requests by operation, outcome and client. */
-export const requestDuration = new Histogram({
+export const requestDuration = histogram({
   name: 'once_request_duration_seconds',
   help: 'GraphQL requests answered, by service, operation name (named operations only, capped; else "other"), outcome and client',
   labelNames: ['service', 'operation', 'outcome', 'client'] as const,
@@ -24,14 +38,14 @@ export const requestDuration = new Histogram({
 });
 
 /** Requests refused before GraphQL ran, by error code: RATE_LIMITED, OVERLOADED, UNAUTHENTICATED, PAYLOAD_TOO_LARGE, ... */
-export const refusals = new Counter({
+export const refusals = counter({
   name: 'once_refusals_total',
   help: 'Requests refused before GraphQL execution, by service and error code (rate limits, overload, authentication, ...)',
   labelNames: ['service', 'code'] as const,
 });
 
 /** Entity rows looked up in the subgraphs' entity cache, by namespace (a fixed name in code) and hit or miss. */
-export const entityCacheLookups = new Counter({
+export const entityCacheLookups = counter({
   name: 'once_entity_cache_lookups_total',
   help: 'Entity cache look-ups by namespace and result (hit, miss)',
   labelNames: ['namespace', 'result'] as const,

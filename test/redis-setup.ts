@@ -1,4 +1,4 @@
-import { createRedisClient } from '../platform/redis';
+import { createRedisClient } from '../platform';
 import { testEnv } from './helpers/test-env';
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it, as in the tests themselves. */

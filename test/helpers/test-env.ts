@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configSchema } from '../../platform/config';
+import { configSchema } from '../../platform';
 
 /** What the test run itself reads from its environment: where its servers are. Once's own keys are set per test. */
 export const testEnv = configSchema({
