@@ -375,7 +375,7 @@ function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: 
   const { report, supergraphSdl } = evaluation;
   if (report.compositionErrors.length > 0 || supergraphSdl === null) {
     throw refused(
-      `${what} refused: it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`,
+      `${what} refused: it does not compose with the live graph into a supergraph the gateways load: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`,
       { report },
     );
   }

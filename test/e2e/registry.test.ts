@@ -160,7 +160,9 @@ describe('an agency publishing its subgraph at runtime', () => {
       'type Citizen @key(fields: "personalId") {\n  personalId: Int!',
     );
     const refused = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: clash } }, agency.headers);
-    expect(refused.errors?.[0]?.message).toMatch(/^Publish of social-insurance refused: it does not compose with the live graph: \[FIELD_TYPE_MISMATCH\]/);
+    expect(refused.errors?.[0]?.message).toMatch(
+      /^Publish of social-insurance refused: it does not compose with the live graph into a supergraph the gateways load: \[FIELD_TYPE_MISMATCH\]/,
+    );
     expect(refused.errors?.[0]?.extensions?.report.compositionErrors[0].locations).toContainEqual(
       expect.stringMatching(/^social-insurance\/schema\.graphql:\d+:\d+$/),
     );

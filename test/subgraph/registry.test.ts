@@ -61,7 +61,7 @@ describe('registry versions, removal and dependencies', () => {
     const live = await latestVersion(scratch.db);
     await syncBuiltIns(deps, [...(live?.subgraphs ?? []), { name: 'greetings', url: 'http://127.0.0.1/greetings', sdl: DEPENDENT }]);
     await expect(remove(deps, admin, 'population', false)).rejects.toMatchObject({
-      message: expect.stringMatching(/^Removal of population refused: it does not compose with the live graph: \[/),
+      message: expect.stringMatching(/^Removal of population refused: it does not compose with the live graph into a supergraph the gateways load: \[/),
       extensions: { code: 'SCHEMA_CHECK_FAILED' },
     });
   });
