@@ -41,7 +41,7 @@ export interface CompositionJob {
 }
 
 export interface CompositionOutcome {
-  /** Null when the set does not compose (then `problems` says why) or was not composed. */
+  /** Null when the set does not compose into a supergraph the gateways load (then `problems` says why) or was not composed. */
   supergraphSdl: string | null;
   problems: CompositionProblem[];
   changes: ApiChange[];

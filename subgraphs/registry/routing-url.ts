@@ -13,10 +13,6 @@ export const PROBE_PROBLEMS = {
 
 export type ProbeProblem = (typeof PROBE_PROBLEMS)[keyof typeof PROBE_PROBLEMS];
 
-function notAllowed(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.RoutingUrlNotAllowed, argument: 'url' } });
-}
-
 /** Matches routing-URL hosts against REGISTRY_ALLOWED_HOSTS entries: host names exactly, IP literals by address or CIDR. */
 export function hostAllowList(entries: readonly string[]): (host: string) => boolean {
   const names = new Set<string>();
@@ -34,20 +30,26 @@ export function hostAllowList(entries: readonly string[]): (host: string) => boo
   };
 }
 
-/** The routing URL, if it is http(s) without credentials to an allowed host; otherwise ROUTING_URL_NOT_ALLOWED. */
-export function assertRoutingUrl(url: string, allowed: (host: string) => boolean): URL {
+/** Why a routing URL is not allowed (not http(s), with credentials, or to a host off REGISTRY_ALLOWED_HOSTS); null if it is. */
+export function routingUrlProblem(url: string, allowed: (host: string) => boolean): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw notAllowed('The routing URL is not a URL');
+    return 'The routing URL is not a URL';
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw notAllowed(`The routing URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
-  if (parsed.username || parsed.password) throw notAllowed('The routing URL must not carry credentials');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `The routing URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`;
+  if (parsed.username || parsed.password) return 'The routing URL must not carry credentials';
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (!allowed(host)) throw notAllowed(`The routing URL's host ${host} is not on REGISTRY_ALLOWED_HOSTS`);
-  return parsed;
+  if (!allowed(host)) return `The routing URL's host ${host} is not on REGISTRY_ALLOWED_HOSTS`;
+  return null;
+}
+
+/** The routing URL, if it is http(s) without credentials to an allowed host; otherwise ROUTING_URL_NOT_ALLOWED. */
+export function assertRoutingUrl(url: string, allowed: (host: string) => boolean): URL {
+  const problem = routingUrlProblem(url, allowed);
+  if (problem) throw new GraphQLError(problem, { extensions: { code: ErrorCode.RoutingUrlNotAllowed, argument: 'url' } });
+  return new URL(url);
 }
 
 /** Reads at most `maxBytes` of a body, or null when it is longer. */

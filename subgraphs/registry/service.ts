@@ -7,7 +7,7 @@ import { composeInWorker } from './composition';
 import type { CompositionOutcome, CompositionProblem, SubgraphEntry } from './composition-job';
 import { activeApprovals, approvalById, approvalKey, insertRequests, listApprovals, recordDecision, type FlowApproval } from './flow-approvals';
 import type { DataFlow } from './flows';
-import { assertRoutingUrl, hostAllowList, probeProblem } from './routing-url';
+import { assertRoutingUrl, hostAllowList, probeProblem, routingUrlProblem } from './routing-url';
 
 export type { CompositionProblem, SubgraphEntry };
 
@@ -248,7 +248,10 @@ async function schemaChanges(deps: RegistryDeps, changes: CompositionOutcome['ch
   });
 }
 
-/** Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now. */
+/**
+ * Refuses a version gateway replicas would refuse: every subgraph in it must pass the health check they run, now.
+ * Publishes, rollbacks and removals all pass it, forced or not: a version no gateway serves is of no use to anyone.
+ */
 async function assertServable(deps: RegistryDeps, entries: readonly SubgraphEntry[], change: string): Promise<void> {
   if (!deps.gatewayHealthCheck)
     throw new GraphQLError(
@@ -306,6 +309,21 @@ async function assertCandidate(deps: RegistryDeps, actor: Actor, candidate: Subg
   assertSdlSize(deps, candidate.sdl);
   await assertMayChange(deps, actor, candidate.name);
   assertRoutingUrl(candidate.url, deps.allowsHost);
+}
+
+/**
+ * Refuses a rollback that would bring back a routing URL not allowed now (one recorded before REGISTRY_ALLOWED_HOSTS
+ * was narrowed, say). URLs the live version already has are not brought back by it.
+ */
+function assertRestoredUrls(deps: RegistryDeps, what: string, live: SupergraphVersion, restored: readonly SubgraphEntry[]): void {
+  for (const entry of restored) {
+    if (live.subgraphs.some((other) => other.name === entry.name && other.url === entry.url)) continue;
+    const problem = routingUrlProblem(entry.url, deps.allowsHost);
+    if (problem)
+      throw new GraphQLError(`${what} refused: it would route ${entry.name} to a URL not allowed now: ${problem}`, {
+        extensions: { code: ErrorCode.RoutingUrlNotAllowed, subgraph: entry.name },
+      });
+  }
 }
 
 /** The owning agency of every registered subgraph, by name (`system` for the built-ins). */
@@ -375,7 +393,7 @@ function passed(what: string, evaluation: { report: CheckReport; supergraphSdl: 
   const { report, supergraphSdl } = evaluation;
   if (report.compositionErrors.length > 0 || supergraphSdl === null) {
     throw refused(
-      `${what} refused: it does not compose with the live graph: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`,
+      `${what} refused: it does not compose with the live graph into a supergraph the gateways load: ${report.compositionErrors.map((error) => `[${error.code}] ${error.message}`).join('; ')}`,
       { report },
     );
   }
@@ -464,11 +482,13 @@ export async function rollbackSubgraph(deps: RegistryDeps, actor: Actor, name: s
   if (!target) throw new GraphQLError(`No supergraph version ${toVersion}`, { extensions: { code: ErrorCode.BadUserInput } });
   const earlier = target.subgraphs.find((entry) => entry.name === name);
   if (!earlier) return remove(deps, actor, name, force);
-  assertRoutingUrl(earlier.url, deps.allowsHost);
+  const what = `Rollback of ${name} to version ${toVersion}`;
   const live = current(await latestVersion(deps.db));
+  assertRestoredUrls(deps, what, live, [earlier]);
   const proposed = replacing(live, earlier);
   const evaluation = await evaluate(deps, live, proposed, { analyse: [name], probe: null });
-  const supergraphSdl = passed(`Rollback of ${name} to version ${toVersion}`, evaluation, force);
+  const supergraphSdl = passed(what, evaluation, force);
+  await assertServable(deps, proposed, what);
   const forced = force && evaluation.report.breakingChangesInUse > 0;
   return appendVersion(deps, proposed, supergraphSdl, { action: 'ROLLBACK', subject: `${name}@${toVersion}`, actor: actor.principal, forced }, live.version);
 }
@@ -478,9 +498,12 @@ export async function rollbackSupergraph(deps: RegistryDeps, actor: Actor, toVer
   if (actor.role !== 'ADMIN') throw forbidden('Only an administrator may roll back the whole supergraph; agencies roll back their own subgraph');
   const target = await versionByNumber(deps.db, toVersion);
   if (!target) throw new GraphQLError(`No supergraph version ${toVersion}`, { extensions: { code: ErrorCode.BadUserInput } });
+  const what = `Rollback of the supergraph to version ${toVersion}`;
   const live = current(await latestVersion(deps.db));
+  assertRestoredUrls(deps, what, live, target.subgraphs);
   const evaluation = await evaluate(deps, live, target.subgraphs, { analyse: target.subgraphs.map((entry) => entry.name), probe: null });
-  const supergraphSdl = passed(`Rollback of the supergraph to version ${toVersion}`, evaluation, force);
+  const supergraphSdl = passed(what, evaluation, force);
+  await assertServable(deps, target.subgraphs, what);
   const forced = force && evaluation.report.breakingChangesInUse > 0;
   return appendVersion(
     deps,
@@ -491,7 +514,10 @@ export async function rollbackSupergraph(deps: RegistryDeps, actor: Actor, toVer
   );
 }
 
-/** Takes a subgraph out of the graph, unless others depend on it or a breaking change hits fields in use (unforced). */
+/**
+ * Takes a subgraph out of the graph, unless others depend on it, a breaking change hits fields in use (unforced), or
+ * what remains fails the gateways' health check.
+ */
 export async function remove(deps: RegistryDeps, actor: Actor, name: string, force: boolean): Promise<SupergraphVersion> {
   await assertMayChange(deps, actor, name);
   assertMayForce(actor, force);
@@ -501,6 +527,7 @@ export async function remove(deps: RegistryDeps, actor: Actor, name: string, for
   const proposed = live.subgraphs.filter((entry) => entry.name !== name);
   const evaluation = await evaluate(deps, live, proposed, { analyse: [], probe: null });
   const supergraphSdl = passed(`Removal of ${name}`, evaluation, force);
+  await assertServable(deps, proposed, `Removal of ${name}`);
   const forced = force && evaluation.report.breakingChangesInUse > 0;
   return appendVersion(deps, proposed, supergraphSdl, { action: 'REMOVE', subject: name, actor: actor.principal, forced }, live.version);
 }

@@ -89,15 +89,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The audit record of a response, by the request id the gateway echoed. */
-async function auditRecordOf(response: { headers: Headers }) {
-  const [record] = await stack.db.query<{ outcome: string; coordinates: string[]; sent: string[]; subgraphs: string[] }>(
-    'SELECT outcome, coordinates, sent_to_subgraphs AS sent, subgraphs FROM audit.records WHERE request_id = $1',
-    [response.headers.get('x-request-id')],
-  );
-  return record;
-}
-
 describe('fields a query plan sends to an agency subgraph count as read', () => {
   it('refuses a portal granted only the agency field, before the agency is called, and audits the refusal', async () => {
     const portal = await stack.newClient({ coordinates: ['Query.citizens', 'Query.citizen', 'Citizen.insuranceStatus'] });
@@ -115,7 +106,7 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
     );
     expect(reshaped.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: ['Citizen.dateOfBirth', 'Citizen.phone'] });
     expect(received).toEqual([]);
-    const record = await auditRecordOf(response);
+    const record = await stack.auditRecordOf(response);
     expect(record).toMatchObject({ outcome: 'DENIED', sent: [], subgraphs: [] });
     expect(record?.coordinates).toEqual(['Citizen.dateOfBirth', 'Citizen.insuranceStatus', 'Citizen.phone', 'Query.citizens']);
   });
@@ -147,7 +138,7 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
     expect(received.map((representation) => representation.personalId).sort()).toEqual([...people].sort());
     for (const representation of received) expect(Object.keys(representation).sort()).toEqual(['__typename', 'dateOfBirth', 'personalId', 'phone']);
     expect(JSON.parse(response.data?.citizens[0]?.insuranceStatus ?? '{}')).toMatchObject({ personalId: expect.any(String), dateOfBirth: expect.any(String) });
-    const record = await auditRecordOf(response);
+    const record = await stack.auditRecordOf(response);
     expect(record).toMatchObject({ outcome: 'OK', subgraphs: ['population', ATTACKER] });
     expect(record?.coordinates).toEqual(['Citizen.dateOfBirth', 'Citizen.insuranceStatus', 'Citizen.phone', 'Query.citizens']);
     expect(record?.sent).toEqual([`${ATTACKER}:Citizen.dateOfBirth`, `${ATTACKER}:Citizen.personalId`, `${ATTACKER}:Citizen.phone`]);
@@ -163,13 +154,17 @@ describe('fields a query plan sends to an agency subgraph count as read', () => 
     );
     expect(response.errors).toBeUndefined();
     expect(JSON.parse(response.data?.citizen.insuranceStatus ?? '{}')).toMatchObject({ personalId: self });
-    expect((await auditRecordOf(response))?.sent).toEqual([`${ATTACKER}:Citizen.dateOfBirth`, `${ATTACKER}:Citizen.personalId`, `${ATTACKER}:Citizen.phone`]);
+    expect((await stack.auditRecordOf(response))?.sent).toEqual([
+      `${ATTACKER}:Citizen.dateOfBirth`,
+      `${ATTACKER}:Citizen.personalId`,
+      `${ATTACKER}:Citizen.phone`,
+    ]);
   });
 
   it('lists the keys sent between the built-in subgraphs too', async () => {
     const response = await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName household { residenceFileNumber } } }', { id: people[0] });
     expect(response.errors).toBeUndefined();
-    const record = await auditRecordOf(response);
+    const record = await stack.auditRecordOf(response);
     expect(record?.sent).toEqual(['residence:Citizen.personalId']);
   });
 });

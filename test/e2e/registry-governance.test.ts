@@ -241,6 +241,8 @@ describe("take-over of another agency's fields", () => {
 
 describe('a siphon through @requires', () => {
   const flowTargets = SIPHONED.map((field) => `Citizen.${field}`);
+  /** The attacker's server, and the version that published it with its flows approved (the first test sets both). */
+  let approved: { attacker: Awaited<ReturnType<typeof recording>>; version: number };
 
   it('is refused without approval, accepted with one, and refused again after a revocation that the live version reports', async () => {
     const attacker = await recording(SIPHON);
@@ -271,6 +273,7 @@ describe('a siphon through @requires', () => {
     const published = await stack.graphql(PUBLISH, { input }, agency.headers);
     expect(published.errors).toBeUndefined();
     expect(published.data?.publishSubgraph.report.flows).toHaveLength(SIPHONED.length);
+    approved = { attacker, version: published.data?.publishSubgraph.version.version };
 
     const phone = approvals.find((approval) => approval.target === 'Citizen.phone');
     await stack.graphql('mutation ($id: Int!) { revokeDataFlow(id: $id) { status } }', { id: phone?.id }, admin.headers);
@@ -298,6 +301,30 @@ describe('a siphon through @requires', () => {
       otherAgency.headers,
     );
     expect(hidden.data).toEqual({ dataFlowApprovals: [], liveDataFlows: [] });
+  });
+
+  it('once approved, is served only to a portal granted the fields it is sent, and the audit record names them and the receiving subgraph', async () => {
+    await expect.poll(versionOf, { timeout: 15_000 }).toBe(approved.version);
+    const query = 'query ($id: ID!) { citizen(personalId: $id) { insuranceStatus } }';
+    const required = [...flowTargets].sort();
+    const statusOnly = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.insuranceStatus'] });
+    const seen = approved.attacker.received.length;
+    const refused = await postGraphQL(stack.gatewayUrl, { query, variables: { id: citizenId } }, statusOnly.headers);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: required });
+    expect(refused.errors?.[0]?.message).toContain(`${required.join(', ')} (the query plan would send them`);
+    expect(approved.attacker.received).toHaveLength(seen);
+
+    const granted = await stack.newClient({ coordinates: ['Query.citizen', 'Citizen.insuranceStatus', ...flowTargets] });
+    const served = await postGraphQL<{ citizen: { insuranceStatus: string } }>(stack.gatewayUrl, { query, variables: { id: citizenId } }, granted.headers);
+    expect(served.errors).toBeUndefined();
+    expect(JSON.parse(served.data?.citizen.insuranceStatus ?? '{}')).toMatchObject({ personalId: citizenId });
+    const [representation] = (JSON.parse(approved.attacker.received.at(-1)?.body ?? '{}') as { variables: { representations: object[] } }).variables
+      .representations;
+    expect(Object.keys(representation ?? {}).sort()).toEqual(['__typename', 'personalId', ...SIPHONED].sort());
+    const record = await stack.auditRecordOf(served);
+    expect(record).toMatchObject({ outcome: 'OK', subgraphs: ['insurance-x', 'population'] });
+    expect(record?.coordinates).toEqual([...required, 'Citizen.insuranceStatus', 'Query.citizen'].sort());
+    expect(record?.sent).toEqual(['Citizen.personalId', ...required].sort().map((coordinate) => `insurance-x:${coordinate}`));
   });
 
   it("shows in `npm run registry -- flows list` as a violation of the live version, and the CLI refuses an agency's approval", async () => {

@@ -160,7 +160,9 @@ describe('an agency publishing its subgraph at runtime', () => {
       'type Citizen @key(fields: "personalId") {\n  personalId: Int!',
     );
     const refused = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance?.url, sdl: clash } }, agency.headers);
-    expect(refused.errors?.[0]?.message).toMatch(/^Publish of social-insurance refused: it does not compose with the live graph: \[FIELD_TYPE_MISMATCH\]/);
+    expect(refused.errors?.[0]?.message).toMatch(
+      /^Publish of social-insurance refused: it does not compose with the live graph into a supergraph the gateways load: \[FIELD_TYPE_MISMATCH\]/,
+    );
     expect(refused.errors?.[0]?.extensions?.report.compositionErrors[0].locations).toContainEqual(
       expect.stringMatching(/^social-insurance\/schema\.graphql:\d+:\d+$/),
     );
@@ -258,23 +260,31 @@ describe('an agency publishing its subgraph at runtime', () => {
     expect(gone.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
-  it('does not apply a version whose subgraph fails the health check', async () => {
+  it('refuses a rollback to a version whose subgraph fails the health check the gateways run, even forced', async () => {
     const before = await versionOf(gateways[0]?.url ?? '');
     const history = await pollingStack.graphql<{ supergraphHistory: Array<{ version: number; subgraphs: string[] }> }>(
       '{ supergraphHistory(first: 10) { version subgraphs } }',
       {},
       admin.headers,
     );
-    const withInsurance = history.data?.supergraphHistory.find((version) => version.subgraphs.includes('social-insurance'));
+    const to = history.data?.supergraphHistory.find((version) => version.subgraphs.includes('social-insurance'))?.version ?? 0;
     await insurance?.stop();
-    const response = await pollingStack.graphql(
-      'mutation ($to: Int!) { rollbackSupergraph(toVersion: $to) { version } }',
-      { to: withInsurance?.version },
-      admin.headers,
-    );
-    expect(response.data?.rollbackSupergraph.version).toBe(before + 1);
-    // The polling replica looks every 300 ms, so within a second every replica has tried the new version.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const force of [false, true]) {
+      const response = await pollingStack.graphql(
+        'mutation ($to: Int!, $force: Boolean) { rollbackSupergraph(toVersion: $to, force: $force) { version } }',
+        { to, force },
+        admin.headers,
+      );
+      expect(response.errors?.[0]?.extensions?.code, force ? 'forced' : 'unforced').toBe('SCHEMA_CHECK_FAILED');
+      expect(response.errors?.[0]?.message).toMatch(
+        new RegExp(
+          `^Rollback of the supergraph to version ${to} refused: the gateways would not serve it, as their health check fails for \\[social-insurance\\]: `,
+        ),
+      );
+    }
+    expect((await pollingStack.graphql('{ supergraphHistory(first: 1) { version } }', {}, admin.headers)).data?.supergraphHistory).toEqual([
+      { version: before },
+    ]);
     for (const { url } of [...gateways, pollingGateway]) expect(await versionOf(url)).toBe(before);
     expect(
       (await postGraphQL<{ citizen: unknown }>(gateways[0]?.url ?? '', { query: NAME, variables: { id: insured } }, portal.headers)).data?.citizen,

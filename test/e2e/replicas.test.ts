@@ -15,7 +15,14 @@ import { reachableCoordinates, gatewayMigrations } from '../../gateway';
 import { scratchDatabase } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
-const REGISTRY_ROOTS = ['Query.subgraphs', 'Query.supergraphHistory', 'Query.gatewayReplicas', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph'];
+const REGISTRY_ROOTS = [
+  'Query.subgraphs',
+  'Query.supergraphHistory',
+  'Query.checkSubgraph',
+  'Query.gatewayReplicas',
+  'Mutation.registerSubgraph',
+  'Mutation.publishSubgraph',
+];
 const SUBGRAPH = 'pensions';
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
 type Query {
@@ -23,7 +30,10 @@ type Query {
   pensionRate(year: Int!): Float
 }
 `;
+/** The same subgraph with a field under `@authenticated`: it composes, but @apollo/gateway does not support the feature. */
+const AUTHENTICATED_SDL = SDL.replace('import: ["@key"]', 'import: ["@key", "@authenticated"]').replace('Float', 'Float @authenticated');
 const PUBLISH = 'mutation ($input: SubgraphInput!) { publishSubgraph(input: $input) { version { version } } }';
+const CHECK = 'query ($input: SubgraphInput!) { checkSubgraph(input: $input) { ok compositionErrors { code message locations } } }';
 
 /**
  * An agency subgraph whose health can be switched: it passes the next `passes` health checks (the query every
@@ -125,6 +135,25 @@ describe('publishing means served', () => {
       /^Publish of pensions refused: the gateways would not serve it, as their health check fails for \[pensions\]: Subgraph pensions answered HTTP 503$/,
     );
     expect(response.errors?.[0]?.message).not.toContain(pensions.url);
+    expect(await latest()).toBe(before);
+  });
+
+  it('refuses at check and at publish a subgraph whose supergraph the gateways would refuse to load (@authenticated)', async () => {
+    const before = await latest();
+    const input = { name: SUBGRAPH, url: pensions.url, sdl: AUTHENTICATED_SDL };
+    const unsupported = {
+      code: 'UNSUPPORTED_LINKED_FEATURE',
+      message: 'the gateways would refuse the composed supergraph: feature https://specs.apollo.dev/authenticated/v0.1 is for: SECURITY but is unsupported',
+      locations: [],
+    };
+    const check = await stack.graphql(CHECK, { input }, agency.headers);
+    expect(check.errors).toBeUndefined();
+    expect(check.data?.checkSubgraph).toEqual({ ok: false, compositionErrors: [unsupported] });
+    const response = await stack.graphql(PUBLISH, { input }, agency.headers);
+    expect(response.errors?.[0]).toMatchObject({
+      extensions: { code: 'SCHEMA_CHECK_FAILED', report: { compositionErrors: [unsupported] } },
+      message: `Publish of pensions refused: it does not compose with the live graph into a supergraph the gateways load: [${unsupported.code}] ${unsupported.message}`,
+    });
     expect(await latest()).toBe(before);
   });
 

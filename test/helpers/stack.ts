@@ -41,6 +41,14 @@ export interface TestClient {
 export const ENROLMENT = '1.900011';
 export const AGENCY_ROOTS = ['Query.citizen', 'Query.citizens', 'Query.residenceConfirmation', 'Query.household', 'Query.procedureRecord', 'Query.procedures'];
 
+export interface AuditRecord {
+  outcome: string;
+  coordinates: string[];
+  /** `subgraph:Type.field` for every field a query plan sent to a subgraph (sent_to_subgraphs). */
+  sent: string[];
+  subgraphs: string[];
+}
+
 export interface TestStack {
   gatewayUrl: string;
   subgraphUrls: Record<BuiltInName, string>;
@@ -62,6 +70,8 @@ export interface TestStack {
   token(kind: 'client' | 'citizen', subject: string, ttlSeconds?: number): Promise<string>;
   /** Stops one subgraph's server, to see how the gateway copes without it. */
   stopSubgraph(name: BuiltInName): Promise<void>;
+  /** The audit record of a gateway's response, by the request id it echoed: what was read, and what went to which subgraph. */
+  auditRecordOf(response: { headers: Headers }): Promise<AuditRecord | undefined>;
   /** POSTs a GraphQL request to the gateway (or `url`) over real HTTP, as the test portal unless `headers` say otherwise. */
   graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
   stop(): Promise<void>;
@@ -137,6 +147,12 @@ export async function startTestStack(
     token: (kind, subject, ttlSeconds = 600) =>
       issueToken(readPrivateKey(inject('privateKeyFile')), { kind, subject, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds }),
     stopSubgraph: async (name) => servers.get(name)?.stop(),
+    auditRecordOf: async (response) =>
+      (
+        await db.query<AuditRecord>('SELECT outcome, coordinates, sent_to_subgraphs AS sent, subgraphs FROM audit.records WHERE request_id = $1', [
+          response.headers.get('x-request-id'),
+        ])
+      )[0],
     graphql: (query, variables, headers = portal.headers) => postGraphQL(gateway.url, { query, variables }, headers),
     async stop() {
       await gateway.stop();

@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
 import { migrate, createNotifier } from '../../platform';
+import type { GatewayHealthCheck } from '../../subgraphs/kit';
 import {
   history,
   latestVersion,
@@ -13,7 +14,7 @@ import {
   type RegistryDeps,
   type SubgraphEntry,
 } from '../../subgraphs/registry';
-import { failingHealthChecks, gatewayMigrations } from '../../gateway';
+import { gatewayMigrations } from '../../gateway';
 import { scratchDatabase, silentLog, testConfig } from '../helpers/database';
 
 /** A subgraph that needs population's fields to resolve its own: it depends on population. */
@@ -23,6 +24,11 @@ type Citizen @key(fields: "personalId") {
   fullName: String! @external
   greeting: String @requires(fields: "fullName")
 }`;
+
+/** Subgraphs the stand-in for the gateways' health check finds down: no subgraph runs in this tier. */
+const down = new Set<string>();
+const healthCheck: GatewayHealthCheck = (subgraphs) =>
+  Promise.resolve(subgraphs.filter(({ name }) => down.has(name)).map(({ name }) => `[${name}]: Subgraph ${name} answered HTTP 503`));
 
 const admin: Actor = { principal: 'client:admin', clientId: 'admin', role: 'ADMIN' };
 const agency: Actor = { principal: 'client:agency', clientId: 'agency', role: 'AGENCY' };
@@ -43,7 +49,7 @@ describe('registry versions, removal and dependencies', () => {
       database: scratch.db,
       notifier: createNotifier(undefined, silentLog),
       log: silentLog,
-      gatewayHealthCheck: failingHealthChecks,
+      gatewayHealthCheck: healthCheck,
     });
   });
   afterAll(() => scratch?.drop());
@@ -61,9 +67,27 @@ describe('registry versions, removal and dependencies', () => {
     const live = await latestVersion(scratch.db);
     await syncBuiltIns(deps, [...(live?.subgraphs ?? []), { name: 'greetings', url: 'http://127.0.0.1/greetings', sdl: DEPENDENT }]);
     await expect(remove(deps, admin, 'population', false)).rejects.toMatchObject({
-      message: expect.stringMatching(/^Removal of population refused: it does not compose with the live graph: \[/),
+      message: expect.stringMatching(/^Removal of population refused: it does not compose with the live graph into a supergraph the gateways load: \[/),
       extensions: { code: 'SCHEMA_CHECK_FAILED' },
     });
+  });
+
+  it('refuses a removal or a rollback the gateways would not serve, even forced by an administrator', async () => {
+    const before = await latestVersion(scratch.db);
+    down.add('residence');
+    await expect(remove(deps, admin, 'greetings', true)).rejects.toMatchObject({
+      message:
+        'Removal of greetings refused: the gateways would not serve it, as their health check fails for [residence]: Subgraph residence answered HTTP 503',
+      extensions: { code: 'SCHEMA_CHECK_FAILED' },
+    });
+    await expect(rollbackSupergraph(deps, admin, 1, true)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^Rollback of the supergraph to version 1 refused: the gateways would not serve it, as their health check fails for \[residence\]/,
+      ),
+      extensions: { code: 'SCHEMA_CHECK_FAILED' },
+    });
+    down.clear();
+    expect((await latestVersion(scratch.db))?.version).toBe(before?.version);
   });
 
   it('lets an agency remove its own subgraph but not the platform’s', async () => {
@@ -78,5 +102,17 @@ describe('registry versions, removal and dependencies', () => {
     expect(back).toMatchObject({ action: 'ROLLBACK', subject: 'supergraph@1' });
     expect(back.supergraphSdl).toBe((await history(scratch.db, 100)).at(-1)?.supergraphSdl);
     expect((await history(scratch.db, 100)).map((version) => version.version)).toEqual([...Array(back.version).keys()].map((index) => back.version - index));
+  });
+
+  it('refuses a rollback that would bring back a routing URL the allow-list refuses now', async () => {
+    // A version recorded before REGISTRY_ALLOWED_HOSTS (syncBuiltIns records what it is given), then a later one without it.
+    const live = await latestVersion(scratch.db);
+    const risky = await syncBuiltIns(deps, [...(live?.subgraphs ?? []), { name: 'greetings', url: 'data:application/json,{}', sdl: DEPENDENT }]);
+    const after = await remove(deps, admin, 'greetings', false);
+    await expect(rollbackSupergraph(deps, admin, risky.version, true)).rejects.toMatchObject({
+      message: `Rollback of the supergraph to version ${risky.version} refused: it would route greetings to a URL not allowed now: The routing URL must be http or https, not data`,
+      extensions: { code: 'ROUTING_URL_NOT_ALLOWED', subgraph: 'greetings' },
+    });
+    expect((await latestVersion(scratch.db))?.version).toBe(after.version);
   });
 });
