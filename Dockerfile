@@ -2,11 +2,13 @@
 # One image for every part of Once: the command picks the part (the Kubernetes manifests in deploy/kubernetes/ set
 # it per Deployment). Build: docker build -t once:0.1.0 .
 
-# Stage 1: compile with the development dependencies (esbuild, tsx).
+# Stage 1: compile with the development dependencies (esbuild, tsx). No install scripts: `prepare` would run
+# build:pages before its sources are copied (npm run build runs it below), and the others are not needed (esbuild
+# finds its binary in its @esbuild/<platform> optional dependency; protobufjs's only prints a version warning).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
