@@ -19,7 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # Stage 3: plain Node over dist/, as the image's unprivileged `node` user. Nothing is written at run time (DATABASE_URL
-# is PostgreSQL, not the embedded PGlite), so the root file system can be mounted read-only; /tmp is the only scratch.
+# is PostgreSQL, not the embedded PGlite) but /tmp and the gateway's audit witness file (AUDIT_WITNESS_FILE), both on
+# mounted volumes, so the root file system can be mounted read-only.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 WORKDIR /app
