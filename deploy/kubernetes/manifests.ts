@@ -6,10 +6,14 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { builtInSubgraphs } from '../../subgraphs';
+import { audit } from '../../subgraphs/audit';
 import { agencyKey, metricsPort, subgraphPort, type SubgraphAddress } from '../../platform';
 import { gatewayConfig } from '../../gateway';
 import { subgraphEntry } from '../cluster/processes';
@@ -24,6 +28,12 @@ export interface ManifestOptions {
   redisHost: string;
   gateway: { minReplicas: number; maxReplicas: number; cpuTargetPercent: number };
   subgraphReplicas: number;
+  /**
+   * Where signed audit checkpoints are witnessed. `storageClassName` (null: the cluster's default) must offer
+   * ReadWriteMany volumes, and `size` hold about 4.5 MB a day per busy gateway replica (one 263-byte line every
+   * AUDIT_CHECKPOINT_MS); `urls` are auditors' own witnesses (AUDIT_WITNESS_URLS), none by default.
+   */
+  auditWitness: { storageClassName: string | null; size: string; urls: string[] };
 }
 
 /** What every typed model of kubernetes-models is: checked against the Kubernetes JSON schema by `validate()`. */
@@ -42,18 +52,25 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   redisHost: 'redis.db.example.gov.vn',
   gateway: { minReplicas: 3, maxReplicas: 12, cpuTargetPercent: 70 },
   subgraphReplicas: 2,
+  auditWitness: { storageClassName: null, size: '10Gi', urls: [] },
 };
 
 /**
  * The Secrets the manifests read and never hold: the operator creates them (README, "Kubernetes"). `once-secrets`
- * goes whole into every container's environment (DATABASE_URL, REDIS_URL, SUBGRAPH_SECRETS and the audit signing
- * key), `once-jwks` is the JWKS file the gateway verifies bearer tokens with.
+ * goes whole into every container's environment (DATABASE_URL, REDIS_URL, SUBGRAPH_SECRETS), `once-jwks` is the JWKS
+ * file the gateway verifies bearer tokens with, and `once-audit-key` the audit signing key and its public half
+ * (`audit-signing-key.pem` and `.pem.pub`), mounted as files because the key is read from a file only.
  */
-export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks' } as const;
+export const SECRETS = { environment: 'once-secrets', jwks: 'once-jwks', auditKey: 'once-audit-key' } as const;
 
 /** The configuration's defaults: each subgraph listens on its default port, so the ConfigMap need not set them. */
 const DEFAULTS = gatewayConfig.load({});
 const JWKS_DIR = '/etc/once/jwks';
+const AUDIT_KEY_DIR = '/etc/once/audit-key';
+const AUDIT_KEY_FILE = 'audit-signing-key.pem';
+/** The claim the witness file lives on, and where it is mounted. */
+const AUDIT_WITNESS_CLAIM = 'once-audit-witness';
+const AUDIT_WITNESS_DIR = '/var/lib/once/audit-witness';
 /** The ConfigMap's METRICS_PORT (the OpenTelemetry Prometheus exporter's usual port); a subgraph process adds its offset. */
 const METRICS = gatewayConfig.load({ METRICS_PORT: '9464' });
 /** The heap limit `npm run gateway` gives (GATEWAY_HEAP_MB default); the container's memory limit leaves room above it. */
@@ -117,8 +134,8 @@ function container(
           ],
     envFrom: [{ configMapRef: { name: 'once-config' } }, { secretRef: { name: SECRETS.environment } }],
     securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     ...extra,
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(extra.volumeMounts ?? [])],
   };
 }
 
@@ -131,6 +148,43 @@ function podSpec(containers: IContainer[], extra: Partial<IPodSpec> = {}): IPodS
     ...extra,
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(extra.volumes ?? [])],
   };
+}
+
+/**
+ * What signed audit checkpoints need on disk. The signer (the gateway) gets the whole audit key and appends to the
+ * witness file; the verifier (the audit subgraph, for verifyAuditLog) gets the key's public half only and reads the
+ * witness file. The witness is a claim that outlives pods: a witness that forgets when a pod goes would let a
+ * truncated audit log pass unnoticed.
+ */
+function auditFiles(role: 'signer' | 'verifier'): { volumes: IVolume[]; volumeMounts: IVolumeMount[] } {
+  const signer = role === 'signer';
+  const publicHalf = `${AUDIT_KEY_FILE}.pub`;
+  return {
+    volumes: [
+      {
+        name: 'audit-key',
+        secret: { secretName: SECRETS.auditKey, defaultMode: 0o440, ...(signer ? {} : { items: [{ key: publicHalf, path: publicHalf }] }) },
+      },
+      { name: 'audit-witness', persistentVolumeClaim: { claimName: AUDIT_WITNESS_CLAIM, readOnly: !signer } },
+    ],
+    volumeMounts: [
+      { name: 'audit-key', mountPath: AUDIT_KEY_DIR, readOnly: true },
+      { name: 'audit-witness', mountPath: AUDIT_WITNESS_DIR, readOnly: !signer },
+    ],
+  };
+}
+
+/** One volume every gateway replica appends checkpoints to and the audit subgraph reads, on any node: ReadWriteMany. */
+function auditWitnessClaim(options: ManifestOptions): PersistentVolumeClaim {
+  const { storageClassName, size } = options.auditWitness;
+  return new PersistentVolumeClaim({
+    metadata: metadata(options, AUDIT_WITNESS_CLAIM, 'audit-witness'),
+    spec: {
+      accessModes: ['ReadWriteMany'],
+      ...(storageClassName === null ? {} : { storageClassName }),
+      resources: { requests: { storage: size } },
+    },
+  });
 }
 
 function subgraphHost(name: string): string {
@@ -151,6 +205,9 @@ function config(options: ManifestOptions): ConfigMap {
       PORT: String(DEFAULTS.PORT),
       METRICS_PORT: String(METRICS.METRICS_PORT),
       JWKS_FILE: `${JWKS_DIR}/jwks.json`,
+      AUDIT_SIGNING_KEY_FILE: `${AUDIT_KEY_DIR}/${AUDIT_KEY_FILE}`,
+      AUDIT_WITNESS_FILE: `${AUDIT_WITNESS_DIR}/witness.jsonl`,
+      ...(options.auditWitness.urls.length > 0 ? { AUDIT_WITNESS_URLS: options.auditWitness.urls.join(',') } : {}),
       ...urls,
     },
   });
@@ -183,6 +240,7 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
   const host = subgraphHost(name);
   const port = subgraphPort(DEFAULTS, module);
   const scrape = scrapePort(module);
+  const files = name === audit.name ? auditFiles('verifier') : { volumes: [], volumeMounts: [] };
   const deployment = new Deployment({
     metadata: metadata(options, host, name),
     spec: {
@@ -201,10 +259,11 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
                 ...probes(port),
                 lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
                 resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+                volumeMounts: files.volumeMounts,
               },
             ),
           ],
-          { terminationGracePeriodSeconds: TERMINATION_GRACE_S },
+          { terminationGracePeriodSeconds: TERMINATION_GRACE_S, volumes: files.volumes },
         ),
       },
     },
@@ -223,6 +282,7 @@ function subgraph(options: ManifestOptions, module: SubgraphAddress): [Deploymen
 function gateway(options: ManifestOptions): KubernetesObject[] {
   const name = 'once-gateway';
   const scrape = scrapePort();
+  const files = auditFiles('signer');
   const deployment = new Deployment({
     metadata: metadata(options, name, 'gateway'),
     spec: {
@@ -242,16 +302,13 @@ function gateway(options: ManifestOptions): KubernetesObject[] {
                 ...probes(DEFAULTS.PORT),
                 lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
                 resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: `${HEAP_MB + 256}Mi` } },
-                volumeMounts: [
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'jwks', mountPath: JWKS_DIR, readOnly: true },
-                ],
+                volumeMounts: [{ name: 'jwks', mountPath: JWKS_DIR, readOnly: true }, ...files.volumeMounts],
               },
             ),
           ],
           {
             terminationGracePeriodSeconds: TERMINATION_GRACE_S,
-            volumes: [{ name: 'jwks', secret: { secretName: SECRETS.jwks } }],
+            volumes: [{ name: 'jwks', secret: { secretName: SECRETS.jwks } }, ...files.volumes],
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels('gateway') } },
             ],
@@ -289,6 +346,7 @@ export function onceManifests(options: ManifestOptions = DEFAULT_OPTIONS): Kuber
     new Namespace({ metadata: { name: options.namespace, labels: { 'app.kubernetes.io/name': 'once' } } }),
     config(options),
     ...externalServices(options),
+    auditWitnessClaim(options),
     migrationsJob(options),
     ...builtInSubgraphs.flatMap((module) => subgraph(options, module)),
     ...gateway(options),

@@ -16,7 +16,7 @@ export { EXPORT_COLUMNS, EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportLines } fro
 export type { ExportFormat } from './export';
 export { agenciesAccessing, countRecords, findAccessesTo, findRecords, lastRecord, latestCheckpoint, recordsBySeq } from './repository';
 export type { AuditFilter } from './repository';
-export { auditArchiveDir, auditKeyFile, auditWitnesses, loadPublicKey, loadSigningKey } from './settings';
+export { auditArchiveDir, auditKeyFile, auditWitnessFile, auditWitnesses, loadPublicKey, loadSigningKey } from './settings';
 export { inclusionProofProblem, inclusionProofSchema, proveInclusions, recordLeaf } from './tree';
 export { verifyChain } from './verify';
 export type { ChainVerification } from './verify';

@@ -10,11 +10,13 @@ export function auditKeyFile(config: AuditLogConfig): string {
   return config.AUDIT_SIGNING_KEY_FILE ?? join(config.DATA_DIR, 'keys', 'audit-signing-key.pem');
 }
 
+/** The witness file every checkpoint is appended to: AUDIT_WITNESS_FILE, or one under DATA_DIR. */
+export function auditWitnessFile(config: AuditLogConfig): string {
+  return config.AUDIT_WITNESS_FILE ?? join(config.DATA_DIR, 'audit', 'witness.jsonl');
+}
+
 export function auditWitnesses(config: AuditLogConfig): Witness[] {
-  return configuredWitnesses({
-    witnessFile: config.AUDIT_WITNESS_FILE ?? join(config.DATA_DIR, 'audit', 'witness.jsonl'),
-    witnessUrls: config.AUDIT_WITNESS_URLS,
-  });
+  return configuredWitnesses({ witnessFile: auditWitnessFile(config), witnessUrls: config.AUDIT_WITNESS_URLS });
 }
 
 export function auditArchiveDir(config: AuditLogConfig): string {
