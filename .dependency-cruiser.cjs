@@ -9,7 +9,7 @@
  *
  * A folder's public face is its index.ts: from another folder (another top-level folder, or another folder under
  * subgraphs/) only that is imported; within a folder, relative imports are free. Tests and benchmarks follow the same
- * rule; the few tests that must reach an internal are named below, each with its reason.
+ * rule, with no exception.
  */
 
 /** Top-level folders whose code others import, and so which have a face. */
@@ -84,24 +84,8 @@ module.exports = {
       name: 'only-faces-of-subgraph-folders',
       severity: 'error',
       comment: 'From outside a folder under subgraphs/, import its index.ts only (subgraphs/index.ts lists the built-in ones).',
-      from: {
-        path: '^([^/]+/[^/]+)',
-        pathNot: [
-          // The Merkle tree's maths (ranges, node keys, consistency) is the audit log's own business; its unit test checks it directly.
-          '^test/unit/merkle\\.test\\.ts$',
-          // These tamper with (or read) the log's tables directly, to show that verification catches what the log's API never
-          // does, and read which tree nodes a proof needs, to show that pruning keeps them.
-          '^test/e2e/(audit-log|tracing)\\.test\\.ts$',
-        ],
-      },
+      from: { path: '^([^/]+/[^/]+)' },
       to: { path: '^subgraphs/[^/]+/', pathNot: ['^$1/', '^subgraphs/[^/]+/index\\.ts$'] },
-    },
-    {
-      name: 'tests-reach-only-the-audit-internals-they-tamper-with',
-      severity: 'error',
-      comment: 'The exceptions above, kept to the modules they need: the Merkle maths, the audit tables and the tree they hold.',
-      from: { path: ['^test/unit/merkle\\.test\\.ts$', '^test/e2e/(audit-log|tracing)\\.test\\.ts$'] },
-      to: { path: '^subgraphs/[^/]+/', pathNot: ['^subgraphs/[^/]+/index\\.ts$', '^subgraphs/audit/(merkle|repository|tree)\\.ts$'] },
     },
     {
       name: 'worker-threads-stay-light',

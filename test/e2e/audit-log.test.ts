@@ -29,12 +29,17 @@ import {
   inclusionProofProblem,
   latestCheckpoint,
   proveInclusions,
+  monthPartitions,
+  readChain,
+  treeSize,
+  consistencyRanges,
+  inclusionRanges,
+  nodesFor,
+  rangeNodes,
+  verifyConsistency,
+  consistencyProof,
+  loadFrontier,
 } from '../../subgraphs/audit';
-// Tampers with the log's tables directly, to show that verification catches what its own API never does; and reads
-// which tree nodes proofs need, to show that pruning keeps them.
-import { appendRecords, appendTreeNodes, monthPartitions, readChain, treeSize } from '../../subgraphs/audit/repository';
-import { consistencyRanges, inclusionRanges, nodesFor, rangeNodes, verifyConsistency } from '../../subgraphs/audit/merkle';
-import { consistencyProof, loadFrontier } from '../../subgraphs/audit/tree';
 import { gatewayConfig, gatewayMigrations, openAccessControl, runAuditCommand } from '../../gateway';
 import { openPglite, type Database, type Queryable, type Session, migrate } from '../../platform';
 import { openTestDatabase, scratchDatabase, silentLog, testConfig } from '../helpers/database';
@@ -96,12 +101,32 @@ function rechain(records: readonly AuditRecord[]): AuditRecord[] {
   });
 }
 
-async function rewriteLog(tx: Session, change: (records: AuditRecord[]) => AuditRecord[]): Promise<AuditRecord[]> {
-  const records = change(await readChain(tx, 1, Number.MAX_SAFE_INTEGER, 100_000));
-  await tx.exec('DELETE FROM audit.records');
-  const rewritten = rechain(records);
-  expect(await appendRecords(tx, rewritten, GENESIS_HASH)).toBe(true);
+/**
+ * The same, in the database, with SQL of the owner's own: change the records (`change`, which leaves them numbered 1 to
+ * n), then store every chain hash that is no longer right (append-only triggers off: see `verifyTampered`).
+ */
+async function rewriteLog(tx: Session, change: string): Promise<AuditRecord[]> {
+  await tx.exec(change);
+  const rewritten = rechain(await readChain(tx, 1, Number.MAX_SAFE_INTEGER, 100_000));
+  await tx.query(
+    `UPDATE audit.records r SET previous_hash = c.previous_hash, hash = c.hash
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS c(seq, previous_hash, hash)
+      WHERE r.seq = c.seq AND (r.previous_hash, r.hash) IS DISTINCT FROM (c.previous_hash, c.hash)`,
+    [rewritten.map((record) => record.seq), rewritten.map((record) => record.previousHash), rewritten.map((record) => record.hash)],
+  );
   return rewritten;
+}
+
+/** And the tree along with them: every node's hash as the writer would have computed it for the rewritten records. */
+async function rewriteTree(tx: Session, records: readonly AuditRecord[]): Promise<void> {
+  const frontier = MerkleFrontier.empty();
+  const nodes = records.flatMap((record) => frontier.push(recordLeaf(record)));
+  await tx.query(
+    `UPDATE audit.tree_nodes n SET hash = c.hash
+       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS c(level, idx, hash)
+      WHERE n.level = c.level AND n.idx = c.idx AND n.hash <> c.hash`,
+    [nodes.map((node) => node.level), nodes.map((node) => node.index), nodes.map((node) => node.hash.toString('hex'))],
+  );
 }
 
 class Rollback extends Error {}
@@ -163,11 +188,7 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
   });
 
   it("names the record an insider edited and re-chained with the project's own hash function", async () => {
-    const result = await verifyTampered(
-      scratch.db,
-      (tx) => rewriteLog(tx, (records) => records.map((record) => (record.seq === 5 ? { ...record, subjects: [], officer: null } : record))),
-      verify,
-    );
+    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, "UPDATE audit.records SET subjects = '{}', officer = NULL WHERE seq = 5"), verify);
     expect(result).toMatchObject({
       ok: false,
       firstBroken: { seq: 5, kind: 'EDITED', reason: 'record 5 was edited: its content is not what the signed checkpoint of 5 records committed to' },
@@ -175,20 +196,34 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
   });
 
   it('names a deleted record when the records after it were renumbered and re-chained', async () => {
-    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => records.filter((record) => record.seq !== 7)), verify);
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) => rewriteLog(tx, 'DELETE FROM audit.records WHERE seq = 7; UPDATE audit.records SET seq = seq - 1 WHERE seq > 7'),
+      verify,
+    );
     expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'DELETED', reason: expect.stringContaining('record 7 was deleted') });
   });
 
   it('names an inserted record', async () => {
-    const forged = { ...entry(99), seq: 0, previousHash: GENESIS_HASH, hash: GENESIS_HASH, subjectSalt: null };
-    const result = await verifyTampered(scratch.db, (tx) => rewriteLog(tx, (records) => [...records.slice(0, 9), forged, ...records.slice(9)]), verify);
+    // The forged record: record 9's row for someone else's request, at seq 10.
+    const forged = `{"seq": 10, "request_id": "r-99", "officer": "officer-99", "case_number": "c-99", "subject_salt": null}`;
+    const result = await verifyTampered(
+      scratch.db,
+      (tx) =>
+        rewriteLog(
+          tx,
+          `UPDATE audit.records SET seq = seq + 1 WHERE seq >= 10;
+           INSERT INTO audit.records SELECT (jsonb_populate_record(r, '${forged}')).* FROM audit.records r WHERE seq = 9`,
+        ),
+      verify,
+    );
     expect(result.firstBroken).toMatchObject({ seq: 10, kind: 'INSERTED', reason: expect.stringContaining('record 10 was inserted') });
   });
 
   it('names a swapped pair', async () => {
     const result = await verifyTampered(
       scratch.db,
-      (tx) => rewriteLog(tx, (records) => [...records.slice(0, 6), records[7] as AuditRecord, records[6] as AuditRecord, ...records.slice(8)]),
+      (tx) => rewriteLog(tx, 'UPDATE audit.records SET seq = CASE seq WHEN 7 THEN 8 ELSE 7 END WHERE seq IN (7, 8)'),
       verify,
     );
     expect(result.firstBroken).toMatchObject({ seq: 7, kind: 'REORDERED', reason: 'records 7 and 8 were swapped' });
@@ -207,13 +242,7 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
     const result = await verifyTampered(
       scratch.db,
       async (tx) => {
-        const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
-        await tx.exec('DELETE FROM audit.tree_nodes');
-        const frontier = MerkleFrontier.empty();
-        await appendTreeNodes(
-          tx,
-          rewritten.flatMap((record) => frontier.push(recordLeaf(record))),
-        );
+        await rewriteTree(tx, await rewriteLog(tx, "UPDATE audit.records SET officer = 'nobody' WHERE seq = 8"));
       },
       verify,
     );
@@ -242,7 +271,7 @@ describe('a verifiable audit log: Merkle tree, signed checkpoints, witnesses', (
   it('finds, in a range that ends between checkpoints, a record edited with its leaf alone', async () => {
     // Record 8 edited and the chain recomputed; its leaf replaced, the tree's upper nodes left as the checkpoints signed.
     const tamper = async (tx: Session) => {
-      const rewritten = await rewriteLog(tx, (records) => records.map((record) => (record.seq === 8 ? { ...record, officer: 'nobody' } : record)));
+      const rewritten = await rewriteLog(tx, "UPDATE audit.records SET officer = 'nobody' WHERE seq = 8");
       await tx.query('UPDATE audit.tree_nodes SET hash = $1 WHERE level = 0 AND idx = 7', [recordLeaf(rewritten[7] as AuditRecord).toString('hex')]);
     };
     // The range after it starts from the database's tree at 10, which is still the signed one: alone, it passes.

@@ -1,7 +1,6 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chainHash, verifyChain } from '../../subgraphs/audit';
-import { readChain } from '../../subgraphs/audit/repository';
+import { chainHash, readChain, verifyChain } from '../../subgraphs/audit';
 import { startTracing, type Tracing } from '../../platform';
 import { one } from '../helpers/database';
 import { startTestStack, type TestStack } from '../helpers/stack';

@@ -13,7 +13,7 @@ import {
   verifyInclusion,
   type StoredNode,
   type TreeNode,
-} from '../../subgraphs/audit/merkle';
+} from '../../subgraphs/audit';
 
 /** MTH straight from RFC 6962 §2.1, recursively, as the reference the fast code is checked against. */
 function mth(leaves: readonly Buffer[]): Buffer {
