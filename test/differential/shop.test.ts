@@ -18,6 +18,13 @@ const shopArguments = {
   'Query.review': fc.constantFrom('(id: "1")', '(id: "3")', '(id: "4")'),
   'Query.topProducts': fc.constantFrom('', '(first: 2)', '(first: 6)', '(first: 20)'),
   'User.birthDate': fc.constantFrom('', '(locale: "vi")'),
+  'Mutation.login': fc.constantFrom('(username: "ada")', '(username: "hidden")', '(username: "nobody")'),
+  'Mutation.reviewProduct': fc.constantFrom(
+    '(upc: "1", body: "Again")',
+    '(upc: "3", body: "Sat on it")',
+    '(upc: "404", body: "Lost")',
+    '(upc: "2", body: " ")',
+  ),
 };
 
 /** Hand-written shapes that each exercise one part of the executor; the random ones below combine them. */
@@ -61,6 +68,14 @@ const SHAPES: Array<[string, string, Record<string, unknown>?]> = [
   ['a value type shared by two subgraphs', '{ product(upc: "5") { dimensions { size weight } ... on Book { shippingEstimate } } }'],
   ['an entity that does not exist', '{ user(id: "404") { id name reviews { id } } product(upc: "404") { upc } review(id: "404") { id } }'],
   ['numberOfReviews: a non-null field of an entity (null for one user) nulls that user', '{ users { id numberOfReviews } }'],
+  [
+    'mutations of two subgraphs in one operation, one after the other, with entity chains from what they return',
+    'mutation { login(username: "ada") { name reviews { body } } reviewProduct(upc: "3", body: "Sat on it") { id author { name } product { name ... on Furniture { shippingEstimate } } } }',
+  ],
+  [
+    'mutations refused: errors at their root fields',
+    'mutation { reviewProduct(upc: "1", body: " ") { id } login(username: "nobody") { id } again: login(username: "ada") { id } }',
+  ],
 ];
 
 describe('Once and Apollo executors on federation fixtures (accounts, products, inventory, reviews)', () => {
