@@ -2,30 +2,14 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compose } from '../../subgraphs/registry';
 import { InProcessSubgraph } from './fixtures/in-process';
-import { shopSubgraphs } from './fixtures/shop';
+import { shopArguments, shopSubgraphs, shopSupergraph } from './fixtures/shop';
 import { expectSameAnswer, pointsAtNull, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
 import { DIFFERENTIAL_RUNS, DIFFERENTIAL_SEED } from './settings';
 
-const { supergraphSdl, apiSchema } = compose(shopSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://in-process/${name}` })));
+const { supergraphSdl, apiSchema } = shopSupergraph;
 const services = Object.fromEntries(shopSubgraphs.map((subgraph) => [subgraph.name, new InProcessSubgraph(subgraph)]));
-
-const shopArguments = {
-  'Query.user': fc.constantFrom('(id: "1")', '(id: "3")', '(id: "4")', '(id: "404")'),
-  'Query.product': fc.constantFrom('(upc: "1")', '(upc: "2")', '(upc: "3")', '(upc: "4")', '(upc: "5")'),
-  'Query.review': fc.constantFrom('(id: "1")', '(id: "3")', '(id: "4")'),
-  'Query.topProducts': fc.constantFrom('', '(first: 2)', '(first: 6)', '(first: 20)'),
-  'User.birthDate': fc.constantFrom('', '(locale: "vi")'),
-  'Mutation.login': fc.constantFrom('(username: "ada")', '(username: "hidden")', '(username: "nobody")'),
-  'Mutation.reviewProduct': fc.constantFrom(
-    '(upc: "1", body: "Again")',
-    '(upc: "3", body: "Sat on it")',
-    '(upc: "404", body: "Lost")',
-    '(upc: "2", body: " ")',
-  ),
-};
 
 /** Hand-written shapes that each exercise one part of the executor; the random ones below combine them. */
 const SHAPES: Array<[string, string, Record<string, unknown>?]> = [
