@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -8,16 +8,15 @@ import { startChild, type Child } from '../../bench';
 import { expectSameAnswer, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
 import { DIFFERENTIAL_RUNS, DIFFERENTIAL_SEED } from './settings';
-import { testEnv } from '../helpers/test-env';
 
 /**
- * The supergraph of the public gateways benchmark (shared/bench/gateways-benchmark, beside the repository), its four
+ * The supergraph of the public gateways benchmark (its files copied to fixtures/gateways-benchmark), its four
  * subgraphs run by bench/standard/subgraphs.ts on a free port: the benchmark's own query, and random ones.
  */
-const DIR = testEnv.GATEWAYS_BENCHMARK_DIR ?? new URL('../../../shared/bench/gateways-benchmark/', import.meta.url).pathname;
+const DIR = new URL('./fixtures/gateways-benchmark/', import.meta.url).pathname;
 const NAMES = ['accounts', 'inventory', 'products', 'reviews'];
 
-describe.skipIf(!existsSync(join(DIR, 'supergraph.graphql')))("Once's and Apollo's executors on the gateways benchmark's supergraph", () => {
+describe("Once's and Apollo's executors on the gateways benchmark's supergraph", () => {
   let subgraphs: Child;
   let differential: Differential<object>;
   let supergraphSdl: string;

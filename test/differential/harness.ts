@@ -25,8 +25,11 @@ export interface Answer<TContext> {
 }
 
 export interface Differential<TContext> {
-  /** Runs one request through Once's executor, then through Apollo's, each behind its own Apollo Server. */
-  run(query: string, variables?: Record<string, unknown>): Promise<{ once: Answer<TContext>; apollo: Answer<TContext> }>;
+  /**
+   * Runs one request through Once's executor, then through Apollo's, each behind its own Apollo Server; `context`, when
+   * given, makes each executor's request context instead of the options' (another caller).
+   */
+  run(query: string, variables?: Record<string, unknown>, context?: () => TContext): Promise<{ once: Answer<TContext>; apollo: Answer<TContext> }>;
   stats(): ExecutorStats;
   stop(): Promise<void>;
 }
@@ -52,16 +55,20 @@ export async function startDifferential<TContext extends object>(options: Differ
   });
   await Promise.all([once.start(), apollo.start()]);
 
-  const answer = async (server: ApolloServer<TContext>, query: string, variables: Record<string, unknown> | undefined): Promise<Answer<TContext>> => {
-    const context = options.context();
+  const answer = async (
+    server: ApolloServer<TContext>,
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    context: TContext,
+  ): Promise<Answer<TContext>> => {
     const response = await server.executeOperation({ query, ...(variables ? { variables } : {}) }, { contextValue: context });
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return { result: response.body.singleResult, context };
   };
   return {
-    async run(query, variables) {
-      const oursAnswer = await answer(once, query, variables);
-      return { once: oursAnswer, apollo: await answer(apollo, query, variables) };
+    async run(query, variables, context = options.context) {
+      const oursAnswer = await answer(once, query, variables, context());
+      return { once: oursAnswer, apollo: await answer(apollo, query, variables, context()) };
     },
     stats: () => executor.stats(),
     async stop() {

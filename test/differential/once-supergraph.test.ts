@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClientRecord, newTrail, type GatewayContext, SubgraphDataSource, SubgraphPools } from '../../gateway';
+import { getOperationAST, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ClientRecord, newTrail, type GatewayContext, type Principal, SubgraphDataSource, SubgraphPools } from '../../gateway';
+import { persistedDocuments } from '../../operations';
 import { compose } from '../../subgraphs/registry';
 import { CircuitBreaker } from '../../platform';
 import { builtInSubgraphs } from '../../subgraphs';
@@ -24,28 +26,29 @@ let subject: string;
 let household: string;
 let dossier: string;
 let neighbours: string[];
+/** A read of `subject`'s data by the portal, in the audit log: what the subject may object to. */
+let readSeq: number;
+/** Request contexts of the callers beside the portal (the differentials' default). */
+let callers: Record<'auditor' | 'agency' | 'citizen', () => GatewayContext>;
 
 const ROOTS = ['citizen', 'citizens', 'household', 'residenceConfirmation', 'procedureRecord', 'procedures'];
 
-function context(clientId: string): GatewayContext {
-  const client: ClientRecord = {
-    clientId,
-    name: 'Differential portal',
-    role: 'PORTAL',
-    mayIntrospect: false,
-    trustedDocumentsOnly: false,
-    rateLimitPerMinute: null,
-    disabled: false,
+function client(clientId: string, role: ClientRecord['role']): Principal {
+  return {
+    kind: 'client',
+    client: { clientId, name: `Differential ${role}`, role, mayIntrospect: false, trustedDocumentsOnly: false, rateLimitPerMinute: null, disabled: false },
   };
-  // As the gateway builds it for a portal that sent no request id of its own.
-  const built = {
+}
+
+/** As the gateway builds it for a caller that sent no request id of its own; a citizen states no purpose. */
+function context(principal: Principal, purpose: string | null = ENROLMENT): GatewayContext {
+  return {
     requestId: randomUUID(),
     clientRequestId: null,
-    principal: { kind: 'client' as const, client },
-    purpose: { officer: 'officer-1', code: ENROLMENT, caseNumber: 'CASE-1' },
+    principal,
+    purpose: purpose === null ? null : { officer: 'officer-1', code: purpose, caseNumber: 'CASE-1' },
     trail: newTrail(),
   };
-  return built;
 }
 
 /**
@@ -75,7 +78,7 @@ async function differentialOver(down: readonly string[]): Promise<Differential<G
       }),
     ]),
   );
-  return startDifferential({ supergraphSdl, services, context: () => context(stack.portal.clientId) });
+  return startDifferential({ supergraphSdl, services, context: () => context(client(stack.portal.clientId, 'PORTAL')) });
 }
 
 beforeAll(async () => {
@@ -90,6 +93,18 @@ beforeAll(async () => {
   household = await one(stack.db, 'SELECT household_id AS value FROM residence.household_members WHERE personal_id = $1', [subject]);
   dossier = await one(stack.db, 'SELECT dossier_code AS value FROM procedures.dossiers ORDER BY 1 LIMIT 1');
   neighbours = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM residence.household_members ORDER BY 1 LIMIT 4')).map((row) => row.id);
+  await stack.graphql('query ($id: ID!) { citizen(personalId: $id) { fullName } }', { id: subject });
+  readSeq = await one(stack.db, `SELECT max(seq)::int AS value FROM audit.records WHERE client_id = $1 AND subjects @> ARRAY[$2::text] AND outcome = 'OK'`, [
+    stack.portal.clientId,
+    subject,
+  ]);
+  const auditor = await stack.newClient({ role: 'AUDITOR', purpose: 'AUDIT', coordinates: [] });
+  const agency = await stack.newClient({ role: 'AGENCY', coordinates: [] });
+  callers = {
+    auditor: () => context(client(auditor.clientId, 'AUDITOR'), 'AUDIT'),
+    agency: () => context(client(agency.clientId, 'AGENCY')),
+    citizen: () => context({ kind: 'citizen', personalId: subject }, null),
+  };
   healthy = await differentialOver([]);
   degraded = await differentialOver(['procedures']);
 });
@@ -110,8 +125,14 @@ const PROFILE = `query Profile($id: ID!) {
   }
 }`;
 
-async function expectAlike(differential: Differential<GatewayContext>, query: string, variables?: Record<string, unknown>) {
-  const { once, apollo } = await differential.run(query, variables);
+/** Who sends an operation of operations/ other than a portal (as test/e2e/typed-operations.test.ts sends them). */
+const SENDERS: Partial<Record<string, keyof typeof callers>> = { AuditSearch: 'auditor', VerifyAuditLog: 'auditor', MyAccessHistory: 'citizen' };
+const REPORT =
+  'mutation ($seq: Int!) { reportAccess(recordSeq: $seq, reason: "I applied for nothing") { id recordSeq personalId reason status notes { note } } }';
+const REGISTER = 'mutation ($name: String!) { registerSubgraph(name: $name) { name owner signingSecret } }';
+
+async function expectAlike(differential: Differential<GatewayContext>, query: string, variables?: Record<string, unknown>, caller?: () => GatewayContext) {
+  const { once, apollo } = await differential.run(query, variables, caller);
   expectSameAnswer(once.result, apollo.result, query);
   expect([...once.context.trail.subgraphs].sort(), 'subgraphs called').toEqual([...apollo.context.trail.subgraphs].sort());
   expect([...once.context.trail.subjects].sort(), 'subjects read').toEqual([...apollo.context.trail.subjects].sort());
@@ -141,6 +162,57 @@ describe("Once's and Apollo's executors on Once's supergraph", () => {
       degraded,
       `{ procedureRecord(dossierCode: "${dossier}") { dossierCode } household(householdId: "${household}") { householdId members { citizen { fullName } } } }`,
     );
+  });
+
+  it('answer every operation of operations/ alike, each sent by the kind of caller that sends it', async () => {
+    const values: Record<string, unknown> = { id: subject, first: 5, filter: { subject }, fromSeq: 1, toSeq: 50 };
+    // ResidenceConfirmation states the moment it answers at (asOf): both executors' answers are given at the same one.
+    vi.setSystemTime(new Date());
+    try {
+      for (const text of Object.values(persistedDocuments)) {
+        const operation = getOperationAST(parse(text));
+        const name = operation?.name?.value ?? '';
+        const declared = (operation?.variableDefinitions ?? []).map(({ variable }) => variable.name.value);
+        const variables = Object.fromEntries(declared.filter((variable) => variable in values).map((variable) => [variable, values[variable]]));
+        const sender = SENDERS[name];
+        const once = await expectAlike(healthy, text, variables, sender && callers[sender]);
+        expect(once.result.errors, name).toBeUndefined();
+        expect(Object.values(once.result.data ?? {}), name).not.toContain(null);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('answer a mutation alike: a citizen objecting to a read of their data (the same complaint both times), a portal refused', async () => {
+    const once = await expectAlike(healthy, REPORT, { seq: readSeq }, callers.citizen);
+    expect(once.result.data?.reportAccess).toMatchObject({ recordSeq: readSeq, personalId: subject, status: 'OPEN' });
+    const refused = await expectAlike(healthy, REPORT, { seq: readSeq });
+    expect(refused.result.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+  });
+
+  it('answer the registry alike: its lists (empty: this stack serves a fixed supergraph) and registrations, refused or not', async () => {
+    const lists =
+      '{ subgraphs { name url owner } supergraphHistory(first: 3) { version action subject subgraphs } gatewayReplicas { replicaId servedVersion } }';
+    const agency = await expectAlike(healthy, lists, undefined, callers.agency);
+    expect(agency.result.errors).toBeUndefined();
+    const portal = await expectAlike(healthy, lists);
+    expect(portal.result.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    // Refused either way, so that nothing is written and both executors meet the same registry.
+    const invalid = await expectAlike(healthy, REGISTER, { name: 'Not A Name' }, callers.agency);
+    expect(invalid.result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    const forbidden = await expectAlike(healthy, REGISTER, { name: 'differential' });
+    expect(forbidden.result.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+  });
+
+  it('answer mutations of two subgraphs in one request alike, one fetch after the other: the refused non-null field nulls the data', async () => {
+    const both = `mutation ($seq: Int!, $name: String!) {
+      reportAccess(recordSeq: $seq, reason: "I applied for nothing") { id status }
+      registerSubgraph(name: $name) { name }
+    }`;
+    const once = await expectAlike(healthy, both, { seq: readSeq, name: 'differential' }, callers.citizen);
+    expect(once.result.data).toBeNull();
+    expect(once.context.trail.subgraphs).toEqual(new Set(['audit', 'registry']));
   });
 
   it(`answer ${DIFFERENTIAL_RUNS} random operations alike (seed ${DIFFERENTIAL_SEED})`, async () => {

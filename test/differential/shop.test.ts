@@ -2,23 +2,14 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compose } from '../../subgraphs/registry';
 import { InProcessSubgraph } from './fixtures/in-process';
-import { shopSubgraphs } from './fixtures/shop';
+import { shopArguments, shopSubgraphs, shopSupergraph } from './fixtures/shop';
 import { expectSameAnswer, pointsAtNull, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
 import { DIFFERENTIAL_RUNS, DIFFERENTIAL_SEED } from './settings';
 
-const { supergraphSdl, apiSchema } = compose(shopSubgraphs.map(({ name, typeDefs }) => ({ name, typeDefs, url: `http://in-process/${name}` })));
+const { supergraphSdl, apiSchema } = shopSupergraph;
 const services = Object.fromEntries(shopSubgraphs.map((subgraph) => [subgraph.name, new InProcessSubgraph(subgraph)]));
-
-const shopArguments = {
-  'Query.user': fc.constantFrom('(id: "1")', '(id: "3")', '(id: "4")', '(id: "404")'),
-  'Query.product': fc.constantFrom('(upc: "1")', '(upc: "2")', '(upc: "3")', '(upc: "4")', '(upc: "5")'),
-  'Query.review': fc.constantFrom('(id: "1")', '(id: "3")', '(id: "4")'),
-  'Query.topProducts': fc.constantFrom('', '(first: 2)', '(first: 6)', '(first: 20)'),
-  'User.birthDate': fc.constantFrom('', '(locale: "vi")'),
-};
 
 /** Hand-written shapes that each exercise one part of the executor; the random ones below combine them. */
 const SHAPES: Array<[string, string, Record<string, unknown>?]> = [
@@ -61,6 +52,14 @@ const SHAPES: Array<[string, string, Record<string, unknown>?]> = [
   ['a value type shared by two subgraphs', '{ product(upc: "5") { dimensions { size weight } ... on Book { shippingEstimate } } }'],
   ['an entity that does not exist', '{ user(id: "404") { id name reviews { id } } product(upc: "404") { upc } review(id: "404") { id } }'],
   ['numberOfReviews: a non-null field of an entity (null for one user) nulls that user', '{ users { id numberOfReviews } }'],
+  [
+    'mutations of two subgraphs in one operation, one after the other, with entity chains from what they return',
+    'mutation { login(username: "ada") { name reviews { body } } reviewProduct(upc: "3", body: "Sat on it") { id author { name } product { name ... on Furniture { shippingEstimate } } } }',
+  ],
+  [
+    'mutations refused: errors at their root fields',
+    'mutation { reviewProduct(upc: "1", body: " ") { id } login(username: "nobody") { id } again: login(username: "ada") { id } }',
+  ],
 ];
 
 describe('Once and Apollo executors on federation fixtures (accounts, products, inventory, reviews)', () => {

@@ -7,8 +7,6 @@ export const testEnv = configSchema({
   TEST_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/postgres'),
   /** Redis the tests that need one use. */
   TEST_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  /** A checkout of the gateways benchmark, for the differential test against its supergraph. */
-  GATEWAYS_BENCHMARK_DIR: z.string().min(1).optional(),
   /** How many random operations each differential test draws (`npm run test:differential -- --runs N`). */
   DIFFERENTIAL_RUNS: z.coerce.number().int().min(1).default(150),
   /** The seed they are drawn from; CI runs this fixed one. */
