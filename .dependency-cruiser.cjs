@@ -99,18 +99,9 @@ module.exports = {
     {
       name: 'nothing-imports-tests-or-examples',
       severity: 'error',
-      comment:
-        'test/ and examples/ use the code; the code never uses them. One benchmark reads the differential tests: ' +
-        'bench/planner-compare.ts plans their random operations over their shop fixture with both query planners.',
-      from: { path: '^([^/]+)/', pathNot: '^bench/planner-compare\\.ts$' },
+      comment: 'test/ and examples/ use the code; the code never uses them.',
+      from: { path: '^([^/]+)/' },
       to: { path: '^(test|examples)/', pathNot: '^$1/' },
-    },
-    {
-      name: 'the-planner-comparison-reads-only-the-differential-generator-and-fixture',
-      severity: 'error',
-      comment: 'The exception above, kept to the two modules it needs.',
-      from: { path: '^bench/planner-compare\\.ts$' },
-      to: { path: '^(test|examples)/', pathNot: '^test/differential/(operations|fixtures/shop)\\.ts$' },
     },
   ],
   options: {

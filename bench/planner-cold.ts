@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { persistedDocuments } from '../operations';
 import { median, PLANNERS, timed } from './planners';
 import { PORTAL_MIX } from './portal-mix';
+import { GATEWAYS_BENCHMARK_FILES } from './standard/files';
 
 /**
  * How long `@apollo/query-planner` takes to plan cold: building the planner for a supergraph (what every supergraph
@@ -13,7 +14,7 @@ import { PORTAL_MIX } from './portal-mix';
  * also the first plan of the process (JIT cold). Hive Router's planner (Rust, N-API) is timed the same way beside it.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? new URL('../../shared/bench/gateways-benchmark/', import.meta.url).pathname;
+const DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? GATEWAYS_BENCHMARK_FILES;
 
 const once = readFileSync(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8');
 const workloads = [

@@ -3,13 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GATEWAYS_BENCHMARK_FILES } from './files';
 
 /**
- * The four subgraphs of the public gateways benchmark (../shared/bench/gateways-benchmark), behaving exactly as its
+ * The four subgraphs of the public gateways benchmark (gateways-benchmark/ beside this file), behaving exactly as its
  * README says, on one HTTP server (BENCH_SUBGRAPHS_PORT, default 4200): /accounts, /inventory, /products, /reviews.
  * Parsed and validated operations are cached, so the subgraphs stay cheaper than any gateway in front of them.
  */
-const DATA_DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? new URL('../../../shared/bench/gateways-benchmark/', import.meta.url).pathname;
+const DATA_DIR = process.env.GATEWAYS_BENCHMARK_DIR ?? GATEWAYS_BENCHMARK_FILES;
 const data = JSON.parse(readFileSync(`${DATA_DIR}/data.json`, 'utf8')) as {
   accounts: { users: Array<{ id: string; name: string; username: string; birthday: number }> };
   products: { products: Array<{ upc: string; name: string; price: number | null; weight: number | null }> };

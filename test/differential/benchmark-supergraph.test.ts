@@ -4,16 +4,16 @@ import { Supergraph } from '@apollo/federation-internals';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChild, type Child } from '../../bench';
+import { GATEWAYS_BENCHMARK_FILES, startChild, type Child } from '../../bench';
 import { expectSameAnswer, startDifferential, type Differential } from './harness';
 import { operations } from './operations';
 import { DIFFERENTIAL_RUNS, DIFFERENTIAL_SEED } from './settings';
 
 /**
- * The supergraph of the public gateways benchmark (its files copied to fixtures/gateways-benchmark), its four
+ * The supergraph of the public gateways benchmark (its files, copied into bench/standard/gateways-benchmark), its four
  * subgraphs run by bench/standard/subgraphs.ts on a free port: the benchmark's own query, and random ones.
  */
-const DIR = new URL('./fixtures/gateways-benchmark/', import.meta.url).pathname;
+const DIR = GATEWAYS_BENCHMARK_FILES;
 const NAMES = ['accounts', 'inventory', 'products', 'reviews'];
 
 describe("Once's and Apollo's executors on the gateways benchmark's supergraph", () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
 import fc from 'fast-check';
 import { Kind, parse, print, validate, visit, type DocumentNode, type FieldNode, type SelectionNode, type SelectionSetNode } from 'graphql';
-import { shopArguments, shopSupergraph } from '../test/differential/fixtures/shop';
-import { operations } from '../test/differential/operations';
-import { median, PLANNERS, timed } from './planners';
+import { median, PLANNERS, timed } from '../../bench';
+import { shopArguments, shopSupergraph } from './fixtures/shop';
+import { operations } from './operations';
 
 /**
  * Apollo's query planner beside Hive Router's on the random operations of the differential tests (their generator,
@@ -33,7 +33,7 @@ const supergraphs = [
   { name: 'shop fixture', sdl: shopSupergraph.supergraphSdl, arguments: shopArguments },
   {
     name: 'Once',
-    sdl: readFileSync(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8'),
+    sdl: readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'),
     arguments: Object.fromEntries(Object.entries(onceArguments).map(([coordinate, text]) => [coordinate, fc.constant(text)])),
   },
 ];
