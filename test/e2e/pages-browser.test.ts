@@ -9,9 +9,11 @@ import { reachableCoordinates, AUDIT_KEY_PATH, startDemoIdentityProvider, type R
 import { ensureSigningKey, inclusionProofProblem, inclusionProofSchema } from '../../subgraphs/audit';
 import { one, openTestDatabase, silentLog } from '../helpers/database';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
+import { testEnv } from '../helpers/test-env';
 
-/** Debian's Chromium, which `.ci/run` installs when it is absent. */
+/** Debian's Chromium, which `.ci/run` installs when it is absent: without it these tests skip, except in CI. */
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+if (!CHROMIUM && testEnv.CI) throw new Error('CI=true but Chromium is not installed (/usr/bin/chromium): .ci/run installs it');
 /** Screenshots of every step, kept as test artifacts (git-ignored). */
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'pages');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

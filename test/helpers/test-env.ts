@@ -11,4 +11,6 @@ export const testEnv = configSchema({
   DIFFERENTIAL_RUNS: z.coerce.number().int().min(1).default(150),
   /** The seed they are drawn from; CI runs this fixed one. */
   DIFFERENTIAL_SEED: z.coerce.number().int().min(1).default(13),
+  /** Set by `.ci/run`: there, what a test needs (Chromium) is installed, so a test never skips for want of it. */
+  CI: z.stringbool().default(false),
 }).load();
