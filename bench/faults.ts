@@ -17,9 +17,9 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
  * Every part reaches PostgreSQL, Redis and procedures through TCP proxies of the benchmark's own, so the shared
  * servers are never stopped. Per phase: answers OK / partial (some subgraph missing) / 503 / other (resets, 500s),
  * answers with data but no audit record (must be 0), throughput, p99, and seconds until answers were all OK again.
- * Last, the flood of issue 11 (400 concurrent copies of 29 aliases of citizens(100 IDs)) beside the mix, with the
- * codes the flood gets and how fast /health answers meanwhile. Then the same mix on a fresh deployment without
- * REDIS_URL, the reference of the Redis target (throughput while Redis is cut at least 80% of it).
+ * Last, the flood of issue 11 (400 concurrent copies of 29 aliases of citizens(100 IDs)) from another portal beside
+ * the mix, with the codes the flood gets and how fast /health answers meanwhile. Then the same mix on a fresh
+ * deployment without REDIS_URL, the reference of the Redis target (throughput while Redis is cut at least 80% of it).
  * BENCH_DATABASE_URL (default .../once_bench_faults, seeded with BENCH_CITIZENS, default 20,000, when empty),
  * BENCH_CONNECTIONS (default 16).
  */
@@ -124,18 +124,18 @@ async function deploy(env: Record<string, string>) {
 const deployment = await deploy({ ...common, REDIS_URL: redis.through(REDIS_URL) });
 const { procedures, replicas } = deployment;
 const db = openPostgres(DATABASE_URL, 2, log);
-const clientId = `bench-faults-${randomBytes(3).toString('hex')}`;
-await createClient(db, { clientId, name: 'Fault benchmark portal', role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
-await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(deployment.apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
-const { apiKey } = await issueApiKey(db, clientId);
+/** A portal client of the benchmark's own, granted the portal roots: the headers of its requests. */
+async function benchPortal(name: string): Promise<Record<string, string>> {
+  const clientId = `bench-faults-${randomBytes(3).toString('hex')}`;
+  await createClient(db, { clientId, name, role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
+  await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(deployment.apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
+  const { apiKey } = await issueApiKey(db, clientId);
+  return { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-FAULTS' };
+}
+const headers = await benchPortal('Fault benchmark portal');
+/** The flood comes from another portal: what it does to the mix's portal is what the last phase shows. */
+const floodHeaders = await benchPortal('Fault benchmark flooding portal');
 const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
-const headers = {
-  'content-type': 'application/json',
-  'x-api-key': apiKey,
-  'x-once-officer': 'bench',
-  'x-once-purpose': '1.900011',
-  'x-once-case': 'BENCH-FAULTS',
-};
 
 /** The replicas the mix is sent to, and the load balancer's view: those whose /ready said 200 at the last look (every 250 ms). */
 let replicaUrls = deployment.urls;
@@ -195,7 +195,7 @@ const flooder = async () => {
     try {
       const response = await fetch(replicaUrls[0] ?? '', {
         method: 'POST',
-        headers,
+        headers: floodHeaders,
         body: JSON.stringify({ query: FLOOD, variables: { ids: ids.slice(0, 100) } }),
       });
       floodCodes.push(...classify(response.status, await response.text()).codes);

@@ -28,6 +28,12 @@ export const gatewayKeys = {
   ASSUMED_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Most operations one client or citizen may have executing at once in one gateway process (half of MAX_IN_FLIGHT by default: one caller never takes it all). */
   MAX_CONCURRENT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(128),
+  /**
+   * Most requests presenting one credential (an API key or token; for requests with neither, one remote address) a
+   * gateway process admits at once, counted before authentication: a caller's flood, even of refusals, never takes
+   * every slot of MAX_IN_FLIGHT from the others.
+   */
+  MAX_IN_FLIGHT_PER_CREDENTIAL: z.coerce.number().int().min(1).max(100_000).default(128),
   /** Largest answer (its data as JSON) the gateway sends; larger ones are refused with 413 RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce
     .number()

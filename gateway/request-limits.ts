@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
@@ -19,7 +21,7 @@ import {
   type SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
-import { ErrorCode, RETRY_AFTER_S } from '../platform';
+import { ErrorCode, Holdings, RETRY_AFTER_S } from '../platform';
 import { principalLabel } from './access/principal';
 import type { GatewayContext } from './context';
 
@@ -127,12 +129,22 @@ export function createCostPlugin(options: { maxCost: number; assumedListSize: nu
 }
 
 /**
+ * Whose slots a request takes (MAX_IN_FLIGHT_PER_CREDENTIAL), before it is authenticated: the credential it presents,
+ * by its hash (never kept as sent), or its remote address when it presents none.
+ */
+export function admissionKey(request: IncomingMessage): string {
+  const credential = request.headers['x-api-key'] ?? request.headers.authorization;
+  if (typeof credential === 'string' && credential !== '') return `credential:${createHash('sha256').update(credential).digest('base64url')}`;
+  return `address:${request.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/**
  * At most `perPrincipal` operations of one client or citizen execute at once in this process: one caller's flood
  * cannot take every slot of MAX_IN_FLIGHT. Past it, 429 CONCURRENCY_LIMITED with Retry-After, before execution.
  */
 export function createConcurrencyPlugin(options: { perPrincipal: number }): ApolloServerPlugin<GatewayContext> {
   requirePositiveInteger('perPrincipal', options.perPrincipal);
-  const running = new Map<string, number>();
+  const running = new Holdings();
   return {
     async requestDidStart() {
       let holder: string | null = null;
@@ -140,7 +152,7 @@ export function createConcurrencyPlugin(options: { perPrincipal: number }): Apol
         async didResolveOperation({ contextValue }) {
           if (contextValue.principal.kind === 'anonymous') return;
           const who = principalLabel(contextValue.principal);
-          const count = running.get(who) ?? 0;
+          const count = running.of(who);
           if (count >= options.perPrincipal) {
             const extensions: Record<string, unknown> = {
               code: ErrorCode.ConcurrencyLimited,
@@ -150,14 +162,12 @@ export function createConcurrencyPlugin(options: { perPrincipal: number }): Apol
               extensions,
             });
           }
-          running.set(who, count + 1);
+          running.take(who);
           holder = who;
         },
         async willSendResponse() {
           if (holder === null) return;
-          const left = (running.get(holder) ?? 1) - 1;
-          if (left > 0) running.set(holder, left);
-          else running.delete(holder);
+          running.release(holder);
           holder = null;
         },
       };

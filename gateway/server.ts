@@ -13,7 +13,7 @@ import { AUDIT_EXPORT_PATH, createAuditExportRoute } from './audit/export-route'
 import { OnceExecutor } from './executor';
 import { QueryPlans } from './query-plans';
 import { createRefusalRecorder } from './audit/refusals';
-import { createConcurrencyPlugin, createCostPlugin, createResponseSizePlugin } from './request-limits';
+import { admissionKey, createConcurrencyPlugin, createCostPlugin, createResponseSizePlugin } from './request-limits';
 import { newTrail, type GatewayContext } from './context';
 import type { RegistryFollower } from './registry-follower';
 import { SubgraphDataSource, subgraphBreaker } from './subgraph-data-source';
@@ -158,6 +158,7 @@ export async function startGateway({ supergraph, config, log, access, port = con
     port,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
+    admission: { keyOf: admissionKey, maxPerKey: config.MAX_IN_FLIGHT_PER_CREDENTIAL, limitName: 'MAX_IN_FLIGHT_PER_CREDENTIAL' },
     log,
     ...(access?.routes ? { routes: access.routes } : {}),
     ...(access

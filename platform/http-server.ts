@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import { GraphQLError } from 'graphql';
 import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
 import { ErrorCode, errorCodeOf, RETRY_AFTER_S } from './errors';
+import { Holdings } from './holders';
 import type { Logger } from './logger';
 import { operationLabel, refusals, requestDuration } from './metrics';
 import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';
@@ -30,6 +31,12 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   /** Most GraphQL requests handled at once; beyond it a request is refused at once (503 OVERLOADED), not queued. */
   maxInFlight: number;
+  /**
+   * Whose requests share a quota of those slots, counted before anything else is done with them (`keyOf`: e.g. the
+   * credential a request presents), and how many one key may hold: one caller's flood, even of requests that will be
+   * refused, cannot take every slot from the others. Beyond it, 429 CONCURRENCY_LIMITED, named after `limitName`.
+   */
+  admission?: { keyOf: (request: IncomingMessage) => string; maxPerKey: number; limitName: string };
   log: Logger;
   /** Extra fields for GET /health, read when it is asked for. */
   health?: () => Record<string, unknown>;
@@ -100,6 +107,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   const { apollo, log } = options;
   let lifecycle: Lifecycle = { phase: 'starting' };
   let inFlight = 0;
+  /** Slots held per admission key (options.admission). */
+  const holdings = new Holdings();
   // Requests that reached Apollo's request pipeline, where the plugins see (and audit) them. Keyed by the HTTP request
   // object, which Apollo passes on as it is (the context it copies).
   const reachedPipeline = new WeakSet<HTTPGraphQLRequest>();
@@ -238,6 +247,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });
     }
+    const key = options.admission?.keyOf(request);
+    const held = key === undefined ? 0 : holdings.of(key);
+    if (options.admission && held >= options.admission.maxPerKey) {
+      throw new HttpError(
+        429,
+        ErrorCode.ConcurrencyLimited,
+        `This credential already has ${held} requests in flight, its limit (${options.admission.limitName}); retry when one has finished`,
+        { 'retry-after': String(RETRY_AFTER_S) },
+      );
+    }
     // Shedding load keeps the requests already admitted fast and the heap bounded, where queueing them all would not.
     if (inFlight >= options.maxInFlight) {
       throw new HttpError(503, ErrorCode.Overloaded, `Server is at its limit of ${options.maxInFlight} requests in flight (MAX_IN_FLIGHT); retry shortly`, {
@@ -245,10 +264,12 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       });
     }
     inFlight += 1;
+    if (key !== undefined) holdings.take(key);
     try {
       await (stream ? stream(request, response, info, url) : serveGraphQL(request, response, info, url));
     } finally {
       inFlight -= 1;
+      if (key !== undefined) holdings.release(key);
     }
   }
 

@@ -5,6 +5,7 @@
  */
 export { clientLabel, noteRequest } from './access-log';
 export { CircuitBreaker } from './circuit-breaker';
+export { Holdings } from './holders';
 export { copyRows, csvLine } from './copy-rows';
 export {
   AGENCY_SETTINGS,

@@ -269,6 +269,23 @@ describe('every request that reaches the gateway has exactly one record', () => 
   });
 });
 
+/** A request whose body is still arriving holds a slot of MAX_IN_FLIGHT until `release`, which resolves with its status. */
+function holdSlot(url: string, headers: Record<string, string>): { release(): Promise<number> } {
+  const body = JSON.stringify({ query: '{ procedures { code } }' });
+  const held = httpRequest(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+  });
+  const status = new Promise<number>((resolve) => held.on('response', (response) => resolve(response.statusCode ?? 0)));
+  held.write(body.slice(0, 5));
+  return {
+    release() {
+      held.end(body.slice(5));
+      return status;
+    },
+  };
+}
+
 describe('overload', () => {
   let small: TestStack;
   beforeAll(async () => {
@@ -277,26 +294,52 @@ describe('overload', () => {
   afterAll(() => small?.stop());
 
   it('records a 503 OVERLOADED refusal once, naming the client', async () => {
-    // A request whose body is still arriving holds the one slot.
-    const body = JSON.stringify({ query: '{ procedures { code } }' });
-    const held = httpRequest(small.gatewayUrl, {
-      method: 'POST',
-      headers: { ...small.portal.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-    });
-    const heldResponse = new Promise<number>((resolve) => held.on('response', (response) => resolve(response.statusCode ?? 0)));
-    held.write(body.slice(0, 5));
+    const held = holdSlot(small.gatewayUrl, small.portal.headers);
     let refused: Awaited<ReturnType<typeof postGraphQL>> | undefined;
     for (let attempt = 0; attempt < 100 && !refused; attempt += 1) {
       const response = await postGraphQL(small.gatewayUrl, { query: '{ procedures { code } }' }, { ...small.portal.headers, 'x-request-id': 'overload-probe' });
       if (response.status === 503) refused = response;
     }
-    held.end(body.slice(5));
-    expect(await heldResponse).toBe(200);
+    expect(await held.release()).toBe(200);
     expect(refused?.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
     const records = await small.db.query<RecordRow>('SELECT client_id, outcome, error_codes FROM audit.records WHERE request_id = $1', [
       refused?.headers.get('x-request-id'),
     ]);
     expect(records).toEqual([{ client_id: small.portal.clientId, outcome: 'REJECTED', error_codes: ['OVERLOADED'] }]);
+  });
+});
+
+describe('a flood from one credential', () => {
+  let small: TestStack;
+  beforeAll(async () => {
+    small = await startTestStack({ MAX_IN_FLIGHT: '3', MAX_IN_FLIGHT_PER_CREDENTIAL: '2' });
+  });
+  afterAll(() => small?.stop());
+
+  it('takes at most MAX_IN_FLIGHT_PER_CREDENTIAL slots (429 CONCURRENCY_LIMITED, recorded), leaving the others theirs', async () => {
+    const other = await small.newClient({ coordinates: ['Query.procedures', 'Procedure.code'] });
+    const held = [holdSlot(small.gatewayUrl, small.portal.headers), holdSlot(small.gatewayUrl, small.portal.headers)];
+    let limited: Awaited<ReturnType<typeof postGraphQL>> | undefined;
+    for (let attempt = 0; attempt < 100 && !limited; attempt += 1) {
+      const response = await postGraphQL(small.gatewayUrl, { query: '{ procedures { code } }' }, small.portal.headers);
+      if (response.status === 429) limited = response;
+    }
+    expect(limited?.headers.get('retry-after')).toBe('1');
+    expect(limited?.errors?.[0]).toEqual({
+      message: 'This credential already has 2 requests in flight, its limit (MAX_IN_FLIGHT_PER_CREDENTIAL); retry when one has finished',
+      extensions: { code: 'CONCURRENCY_LIMITED' },
+    });
+    // The third slot is still free for another client.
+    const served = await postGraphQL(small.gatewayUrl, { query: '{ procedures { code } }' }, other.headers);
+    expect(served.status).toBe(200);
+    expect(served.errors).toBeUndefined();
+    for (const status of await Promise.all(held.map((slot) => slot.release()))) expect(status).toBe(200);
+    const records = await small.db.query<RecordRow>('SELECT client_id, outcome, error_codes FROM audit.records WHERE request_id = $1', [
+      limited?.headers.get('x-request-id'),
+    ]);
+    expect(records).toEqual([{ client_id: small.portal.clientId, outcome: 'REJECTED', error_codes: ['CONCURRENCY_LIMITED'] }]);
+    // Its slots are given back: the same credential is admitted again.
+    expect((await postGraphQL(small.gatewayUrl, { query: '{ procedures { code } }' }, small.portal.headers)).status).toBe(200);
   });
 });
 
