@@ -1,12 +1,12 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type RunningServer, migrate, createNotifier } from '../../platform';
-import { startSubgraph } from '../../subgraphs/kit';
+import { type RunningServer, migrate } from '../../platform';
 import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
 import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
 import { reachableCoordinates, gatewayMigrations } from '../../gateway';
-import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
+import { scratchDatabase } from '../helpers/database';
+import { serveSubgraph } from '../helpers/subgraph';
 import { startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 
 const ROOTS = ['Query.subgraphs', 'Mutation.registerSubgraph', 'Mutation.publishSubgraph', 'Mutation.rotateSubgraphSecret'];
@@ -29,9 +29,7 @@ let port = 0;
 /** The agency's subgraph process, started (again) on the same port with the given secret. */
 async function startInsurance(secret: string): Promise<RunningServer> {
   await insurance?.stop();
-  const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
-  const platform = { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null };
-  insurance = await startSubgraph(socialInsurance, { deps: { db: scratch.db, config, platform }, port, log: silentLog });
+  insurance = await serveSubgraph(socialInsurance, { db: scratch.db, databaseUrl: scratch.url, secret, port });
   port = Number(new URL(insurance.url).port);
   return insurance;
 }

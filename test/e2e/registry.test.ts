@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtInSubgraphs } from '../../subgraphs';
-import { type RunningServer, migrate, createNotifier, createRedisClient } from '../../platform';
-import { startSubgraph } from '../../subgraphs/kit';
+import { type RunningServer, migrate, createRedisClient } from '../../platform';
 import { socialInsurance, seedBooks } from '../../subgraphs/social-insurance';
 import { generatedCitizens, seedDatabase } from '../../subgraphs/seed';
 import { reachableCoordinates, gatewayMigrations, type QueryPlanStats } from '../../gateway';
-import { scratchDatabase, silentLog, TEST_SECRETS, testConfig } from '../helpers/database';
+import { scratchDatabase, TEST_SECRETS } from '../helpers/database';
+import { serveSubgraph } from '../helpers/subgraph';
 import { postGraphQL, startTestStack, type TestClient, type TestStack } from '../helpers/stack';
 import { testEnv } from '../helpers/test-env';
 
@@ -127,16 +127,7 @@ describe('an agency publishing its subgraph at runtime', () => {
       signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const secret = response.data?.registerSubgraph.signingSecret ?? '';
-    const config = testConfig({ DATABASE_URL: scratch.url, SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${secret}` });
-    insurance = await startSubgraph(socialInsurance, {
-      deps: {
-        db: scratch.db,
-        config,
-        platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null },
-      },
-      port: 0,
-      log: silentLog,
-    });
+    insurance = await serveSubgraph(socialInsurance, { db: scratch.db, databaseUrl: scratch.url, secret });
     const taken = await pollingStack.graphql('mutation { registerSubgraph(name: "social-insurance") { name } }', {}, otherAgency.headers);
     expect(taken.errors?.[0]).toMatchObject({
       extensions: { code: 'FORBIDDEN' },
@@ -307,19 +298,8 @@ describe('an agency publishing its subgraph at runtime', () => {
     expect((await postGraphQL(pollingStack.gatewayUrl, { query: named, variables: { id: insured } }, portal.headers)).errors).toBeUndefined();
     const before = await planStats();
 
-    const config = testConfig({
-      DATABASE_URL: scratch.url,
-      SUBGRAPH_SECRETS: `${TEST_SECRETS},social-insurance=${String((await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'"))[0]?.secret)}`,
-    });
-    insurance = await startSubgraph(socialInsurance, {
-      deps: {
-        db: scratch.db,
-        config,
-        platform: { database: scratch.db, notifier: createNotifier(undefined, silentLog), cache: null, log: silentLog, gatewayHealthCheck: null },
-      },
-      port: 0,
-      log: silentLog,
-    });
+    const [registered] = await scratch.db.query<{ secret: string }>("SELECT signing_secret AS secret FROM registry.subgraphs WHERE name = 'social-insurance'");
+    insurance = await serveSubgraph(socialInsurance, { db: scratch.db, databaseUrl: scratch.url, secret: String(registered?.secret) });
     const published = await pollingStack.graphql(PUBLISH, { input: { name: 'social-insurance', url: insurance.url, sdl: insuranceSdl } }, agency.headers);
     expect(published.errors).toBeUndefined();
     await until(15_000, async () => {

@@ -1,6 +1,20 @@
-import { countQueries, type Database, createNotifier } from '../../platform';
-import { type EntityCache, createSubgraphServer, type SubgraphModule } from '../../subgraphs/kit';
-import { silentLog, testConfig } from './database';
+import { countQueries, type Database, createNotifier, type RunningServer } from '../../platform';
+import { type EntityCache, createSubgraphServer, startSubgraph, type SubgraphModule, type SubgraphServices } from '../../subgraphs/kit';
+import { silentLog, TEST_SECRETS, testConfig } from './database';
+
+/** What a test gives a subgraph it runs: the database, in-process notices, the given cache, no registry health check. */
+function testServices(db: Database, cache: EntityCache | null): SubgraphServices {
+  return { database: db, notifier: createNotifier(undefined, silentLog), cache, log: silentLog, gatewayHealthCheck: null };
+}
+
+/**
+ * An agency's subgraph served over HTTP as its own process would be, over the database at `databaseUrl` (`db`), checking
+ * the gateway's signature with `secret`; on `port`, or any free one.
+ */
+export function serveSubgraph(module: SubgraphModule, options: { db: Database; databaseUrl: string; secret: string; port?: number }): Promise<RunningServer> {
+  const config = testConfig({ DATABASE_URL: options.databaseUrl, SUBGRAPH_SECRETS: `${TEST_SECRETS},${module.name}=${options.secret}` });
+  return startSubgraph(module, { deps: { db: options.db, config, platform: testServices(options.db, null) }, port: options.port ?? 0, log: silentLog });
+}
 
 /**
  * One subgraph in-process over the run's database, executing operations without a socket; `queries` counts the
