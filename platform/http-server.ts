@@ -5,7 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import { GraphQLError } from 'graphql';
 import { noteRequest, withRequestFacts, type RequestFacts } from './access-log';
 import { ErrorCode, errorCodeOf, RETRY_AFTER_S } from './errors';
-import { Holdings } from './holders';
+import { Holdings } from './holdings';
 import type { Logger } from './logger';
 import { operationLabel, refusals, requestDuration } from './metrics';
 import { SpanStatusCode, startRequestSpan, untracedRequest } from './tracing';

@@ -5,7 +5,7 @@
  */
 export { clientLabel, noteRequest } from './access-log';
 export { CircuitBreaker } from './circuit-breaker';
-export { Holdings } from './holders';
+export { Holdings } from './holdings';
 export { copyRows, csvLine } from './copy-rows';
 export {
   AGENCY_SETTINGS,
