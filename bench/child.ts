@@ -76,6 +76,12 @@ function auditEnv(): Record<string, string> {
   return { AUDIT_SIGNING_KEY_FILE: join(auditFolder, 'audit-signing-key.pem'), AUDIT_WITNESS_FILE: join(auditFolder, 'witness.jsonl') };
 }
 
+const running = new Set<ChildProcess>();
+// A benchmark or test that fails half-way must not leave its gateways and subgraphs behind.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts a TypeScript entry point as its own process (optionally pinned to CPUs with taskset) and waits for its
  * ready line on stdout.
@@ -86,20 +92,28 @@ export async function startChild(entry: string, args: string[], env: Record<stri
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const commandArgs = [...(cpus ? ['-c', cpus, process.execPath] : []), ...profile, ...nodeArgs, '--import', 'tsx', entry, ...args];
   const child = spawn(command, commandArgs, { env: { ...process.env, LOG_LEVEL: 'warn', ...auditEnv(), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let peak = 0;
   const sampler = setInterval(() => {
     if (child.pid) peak = Math.max(peak, treeStat(child.pid).rssMb);
   }, 200);
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (const line of buffered.split('\n')) {
-        const ready = readyLine(line);
-        if (ready) resolve(ready);
-      }
+    let partial = '';
+    const scan = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      const found = lines.map(readyLine).find((line) => line !== null);
+      if (!found) return;
+      // Ready: what the child prints from now on is drained, not kept.
+      child.stdout.off('data', scan).resume();
+      resolve(found);
+    };
+    child.stdout.on('data', scan);
+    child.once('exit', (code, signal) => {
+      clearInterval(sampler);
+      reject(new Error(`${entry} exited with ${code ?? String(signal)} before it was ready`));
     });
-    child.on('exit', (code, signal) => reject(new Error(`${entry} exited with ${code ?? String(signal)} before it was ready`)));
   });
   return {
     process: child,

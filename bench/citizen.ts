@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres, createLogger } from '../platform';
+import { spreadPersonalIds } from '../subgraphs/population';
 import { createClient, grant, issueApiKey, reachableCoordinates } from '../gateway';
 import { compose } from '../subgraphs/registry';
 import { ensureBenchDatabase } from './bench-database';
@@ -85,7 +86,7 @@ const clientId = `bench-${randomBytes(3).toString('hex')}`;
 await createClient(db, { clientId, name: 'Benchmark portal', role: 'PORTAL', rateLimitPerMinute: 100_000_000 });
 await grant(db, { clientId, purpose: '1.900011', coordinates: reachableCoordinates(apiSchema, PORTAL_ROOTS), legalBasis: 'benchmark' });
 const { apiKey } = await issueApiKey(db, clientId);
-const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
+const ids = await spreadPersonalIds(db, 2000);
 await db.close();
 const headers = { 'x-api-key': apiKey, 'x-once-officer': 'bench', 'x-once-purpose': '1.900011', 'x-once-case': 'BENCH-1' };
 

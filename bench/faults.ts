@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtInSubgraphs } from '../subgraphs';
 import { openPostgres, createLogger } from '../platform';
+import { spreadPersonalIds } from '../subgraphs/population';
 import { createClient, grant, issueApiKey, reachableCoordinates } from '../gateway';
 import { compose } from '../subgraphs/registry';
 import { ensureBenchDatabase } from './bench-database';
@@ -135,7 +136,7 @@ async function benchPortal(name: string): Promise<Record<string, string>> {
 const headers = await benchPortal('Fault benchmark portal');
 /** The flood comes from another portal: what it does to the mix's portal is what the last phase shows. */
 const floodHeaders = await benchPortal('Fault benchmark flooding portal');
-const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 2000')).map((row) => row.id);
+const ids = await spreadPersonalIds(db, 2000);
 
 /** The replicas the mix is sent to, and the load balancer's view: those whose /ready said 200 at the last look (every 250 ms). */
 let replicaUrls = deployment.urls;

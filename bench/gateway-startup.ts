@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { built, freePort, RELEASE_DIST, startProcess, waitHealthy } from '../deploy';
+import { median } from './planners';
 
 /**
  * Start-up time and memory of the gateway process, from the release build (`node dist/gateway/main.js`, as
@@ -66,7 +67,6 @@ try {
   await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const row = (mode: Mode, label: string) => {
   const rows = results[mode];
   return `| ${label} | ${median(rows.map((r) => r.ms)).toFixed(0)} | ${Math.min(...rows.map((r) => r.ms)).toFixed(0)} | ${median(rows.map((r) => r.peakMb)).toFixed(0)} | ${median(rows.map((r) => r.settledMb)).toFixed(0)} |`;

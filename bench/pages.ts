@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { median } from './planners';
 
 /**
  * How soon each page is usable, as a person meets it: `npm start` (all in one process, embedded database) in a
@@ -118,11 +119,9 @@ try {
       await context.close();
     }
     for (const [step, values] of Object.entries(times)) {
-      const sorted = [...values].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-      const worst = sorted.at(-1) ?? 0;
-      rows.push(`| ${name} | ${step} | ${median.toFixed(0)} | ${worst.toFixed(0)} |`);
-      process.stderr.write(`${name}: ${step}: median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms\n`);
+      const [middle, worst] = [median(values), Math.max(...values)];
+      rows.push(`| ${name} | ${step} | ${middle.toFixed(0)} | ${worst.toFixed(0)} |`);
+      process.stderr.write(`${name}: ${step}: median ${middle.toFixed(0)} ms, worst ${worst.toFixed(0)} ms\n`);
     }
   }
 } finally {

@@ -1,5 +1,6 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spreadPersonalIds } from '../../subgraphs/population';
 import { builtInSubgraphs } from '../../subgraphs';
 import type { RunningServer } from '../../platform';
 import { openAccessControl, operationCost, startGateway } from '../../gateway';
@@ -23,7 +24,7 @@ let access: ReturnType<typeof openAccessControl>;
 beforeAll(async () => {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   stack = await startTestStack({ MAX_RESPONSE_BYTES: '20000' });
-  ids = (await stack.db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 100')).map((row) => row.id);
+  ids = await spreadPersonalIds(stack.db, 100);
   slow = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(stack.subgraphUrls.procedures).port) });
   slow.delay(400);
   const urls = { ...stack.subgraphUrls, procedures: slow.through(stack.subgraphUrls.procedures) };

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { composeSupergraph } from '../../subgraphs/registry';
 import { builtInSubgraphs } from '../../subgraphs';
+import { freePort } from '../../deploy';
 import { TEST_SECRETS } from '../helpers/database';
 import { postGraphQL, startTestStack, type TestStack } from '../helpers/stack';
 
@@ -14,14 +14,6 @@ beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack?.stop());
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('gateway workers', () => {
   it('show the whole process tree in one scrape of the primary', async () => {

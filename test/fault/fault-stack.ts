@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { spreadPersonalIds } from '../../subgraphs/population';
 import { builtInSubgraphs } from '../../subgraphs';
 import { openPostgres, type Database, type RunningServer } from '../../platform';
 import { openSubgraphServices, startSubgraph } from '../../subgraphs/kit';
@@ -104,9 +105,7 @@ export async function startFaultStack(options: { replicas?: number; redis?: bool
         if (/"level":(40|50|60)/.test(line) || /"msg":"(stop|gateway worker)/.test(line)) problems.push(line.slice(0, 500));
     });
   }
-  const personalIds = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 50')).map(
-    (row) => row.id,
-  );
+  const personalIds = await spreadPersonalIds(db, 50);
 
   return {
     db,

@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spreadPersonalIds } from '../../subgraphs/population';
 import { inject } from 'vitest';
 import { signRequest } from '../../platform';
 import { startChild, startTcpProxy } from '../../bench';
@@ -79,7 +80,7 @@ describe('SIGTERM to a subgraph process with requests in flight', () => {
     });
     try {
       const url = String(population.ready.url);
-      const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 10')).map((row) => row.id);
+      const ids = await spreadPersonalIds(db, 10);
       const secret = /population=([^,]+)/.exec(TEST_SECRETS)?.[1] ?? '';
       const ask = async (id: string) => {
         const body = JSON.stringify({ query: 'query ($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', variables: { ids: [id] } });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEntityCache } from '../../subgraphs/kit';
 import { createNotifier } from '../../platform';
 import { startTcpProxy } from '../../bench';
-import { population } from '../../subgraphs/population';
+import { population, spreadPersonalIds } from '../../subgraphs/population';
 import { residence } from '../../subgraphs/residence';
 import { openTestDatabase, silentLog } from '../helpers/database';
 import { subgraphHarness } from '../helpers/subgraph';
@@ -25,7 +25,7 @@ const QUERY = `query ($ids: [ID!]!) { citizens(personalIds: $ids) { personalId f
 describe('the entity cache in Redis', () => {
   it('serves rows another process loaded, without PostgreSQL, and the same data', async () => {
     await cacheA?.invalidate();
-    const ids = (await db.query<{ id: string }>('SELECT personal_id AS id FROM population.citizens ORDER BY md5(personal_id) LIMIT 20')).map((row) => row.id);
+    const ids = await spreadPersonalIds(db, 20);
     const first = subgraphHarness(population, db, cacheA);
     const second = subgraphHarness(population, db, cacheB);
     const loaded = await first.execute(QUERY, { ids });
