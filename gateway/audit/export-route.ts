@@ -11,7 +11,7 @@ import {
   type AuditWriter,
   type ExportFormat,
 } from '../../subgraphs/audit';
-import { ErrorCode, HttpError, personalIdProblems, sendError, type Logger, type Queryable, type RequestInfo } from '../../platform';
+import { ErrorCode, HttpError, personalIdProblems, RETRY_AFTER_S, sendError, type Logger, type Queryable, type RequestInfo } from '../../platform';
 import { DateTimeScalar } from '../../subgraphs/kit';
 import type { AccessStore } from '../access/store';
 import type { GatewayContext } from '../context';
@@ -120,8 +120,17 @@ export function createAuditExportRoute(options: AuditExportOptions) {
     const context = await options.authorise(info);
     context.trail.coordinates = COORDINATES;
     const { principal, purpose } = context;
-    const record = (outcome: AuditOutcome, errorCodes: string[] = []) =>
-      options.writer.append(auditEntry(context, outcome, { operationName: OPERATION, errorCodes }));
+    // Whatever the outcome, nothing is answered until the export's own record is committed.
+    const record = async (outcome: AuditOutcome, errorCodes: string[] = []) => {
+      try {
+        await options.writer.append(auditEntry(context, outcome, { operationName: OPERATION, errorCodes }));
+      } catch (error) {
+        options.log.error({ err: error, requestId: info.requestId, outcome }, 'export withheld: audit record not committed');
+        throw new HttpError(503, ErrorCode.AuditUnavailable, 'The audit log cannot record this export, so nothing is exported; retry later', {
+          'retry-after': String(RETRY_AFTER_S),
+        });
+      }
+    };
 
     let asked: ReturnType<typeof exportRequest>;
     try {
@@ -141,14 +150,7 @@ export function createAuditExportRoute(options: AuditExportOptions) {
       sendError(response, 403, ErrorCode.Forbidden, `Not granted for purpose ${purpose?.code ?? '(none)'}: ${denied.join(', ')}`);
       return;
     }
-    try {
-      await record('OK');
-    } catch (error) {
-      options.log.error({ err: error, requestId: info.requestId }, 'export withheld: audit record not committed');
-      throw new HttpError(503, ErrorCode.AuditUnavailable, 'The audit log cannot record this export, so nothing is exported; retry later', {
-        'retry-after': '5',
-      });
-    }
+    await record('OK');
 
     response.statusCode = 200;
     response.setHeader('content-type', EXPORT_CONTENT_TYPES[asked.format]);
