@@ -28,3 +28,8 @@ export interface GatewayContext {
 export function newTrail(): AccessTrail {
   return { startedAt: performance.now(), coordinates: [], subjects: new Set(), subgraphs: new Set(), sent: [] };
 }
+
+/** Health checks and schema loads carry a bare context; only an incoming operation's is the gateway's, with its trail. */
+export function isGatewayContext(context: object): context is GatewayContext {
+  return 'trail' in context && 'principal' in context;
+}

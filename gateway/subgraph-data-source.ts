@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { CircuitBreaker, ErrorCode, type Logger, signRequest, type ForwardedHeader, injectTraceContext } from '../platform';
 import { SUBJECTS_EXTENSION } from '../subgraphs/kit';
 import { principalLabel } from './access/principal';
-import type { GatewayContext } from './context';
+import { isGatewayContext, type GatewayContext } from './context';
 import { SubgraphExchangeError, type SubgraphPools } from './subgraph-pools';
 import { subgraphFetchDuration, subgraphFetchErrors } from './telemetry/gateway-metrics';
 
@@ -53,11 +53,6 @@ const REQUEST_CODES: ReadonlySet<string> = new Set([
 
 /** Thrown by the fetcher while the subgraph's circuit is open. */
 class CircuitOpenError extends Error {}
-
-/** Health checks and schema loads carry a bare context; only an incoming operation's has the gateway's trail. */
-function isGatewayContext(context: object): context is GatewayContext {
-  return 'trail' in context;
-}
 
 /**
  * All gateway-to-subgraph behaviour: forwarding who asks and why, signing, the deadline and circuit breaker,
@@ -116,7 +111,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override didReceiveResponse({ response, context }: { response: SubgraphResponse; context: GatewayContext }): SubgraphResponse {
     const subjects: unknown = response.extensions?.[SUBJECTS_EXTENSION];
-    if (Array.isArray(subjects) && 'trail' in context) {
+    if (Array.isArray(subjects) && isGatewayContext(context)) {
       for (const subject of subjects) if (typeof subject === 'string') context.trail.subjects.add(subject);
     }
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- one constant key, removed in place from the response the gateway keeps

@@ -2,7 +2,7 @@ import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../platform';
-import type { GatewayContext } from '../context';
+import { isGatewayContext, type GatewayContext } from '../context';
 import { OperationShapes, withVariables } from './operation-fields';
 import { PlanFieldsCache } from './plan-fields';
 import { deniedCoordinates, deniedPlanCoordinates, subjectsInArguments } from './policy';
@@ -61,10 +61,6 @@ export function createAccessPlugin(options: { store: AccessStore }): ApolloServe
       };
     },
   };
-}
-
-function isGatewayContext(context: object): context is GatewayContext {
-  return 'trail' in context && 'principal' in context;
 }
 
 /**
