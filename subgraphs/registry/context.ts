@@ -9,9 +9,21 @@ export interface RegistryContext extends SubgraphContext {
   actor(): Promise<Actor>;
 }
 
-export function createRegistryContext({ config, platform }: SubgraphDeps, request: RequestInfo): RegistryContext {
+/** The registry's dependencies, made once per process's configuration and services rather than on every request. */
+const depsOf = new WeakMap<SubgraphDeps['config'], WeakMap<SubgraphDeps['platform'], RegistryDeps>>();
+
+function registryDepsOnce({ config, platform }: SubgraphDeps): RegistryDeps {
+  const byPlatform = depsOf.get(config) ?? new WeakMap<SubgraphDeps['platform'], RegistryDeps>();
+  depsOf.set(config, byPlatform);
+  const deps = byPlatform.get(platform) ?? registryDeps(config, platform);
+  byPlatform.set(platform, deps);
+  return deps;
+}
+
+export function createRegistryContext(deps: SubgraphDeps, request: RequestInfo): RegistryContext {
+  const { platform } = deps;
   const principal = typeof request.headers['x-once-principal'] === 'string' ? request.headers['x-once-principal'] : '';
-  const registry = registryDeps(config, platform);
+  const registry = registryDepsOnce(deps);
   return {
     subjects: new Set(),
     registry,
