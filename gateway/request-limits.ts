@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
@@ -129,12 +128,12 @@ export function createCostPlugin(options: { maxCost: number; assumedListSize: nu
 }
 
 /**
- * Whose slots a request takes (MAX_IN_FLIGHT_PER_CREDENTIAL), before it is authenticated: the credential it presents,
- * by its hash (never kept as sent), or its remote address when it presents none.
+ * Whose slots a request takes (MAX_IN_FLIGHT_PER_CREDENTIAL), before it is authenticated: the credential it presents
+ * (held only while its requests are in flight, as the request itself holds it), or its remote address without one.
  */
 export function admissionKey(request: IncomingMessage): string {
   const credential = request.headers['x-api-key'] ?? request.headers.authorization;
-  if (typeof credential === 'string' && credential !== '') return `credential:${createHash('sha256').update(credential).digest('base64url')}`;
+  if (typeof credential === 'string' && credential !== '') return `credential:${credential}`;
   return `address:${request.socket.remoteAddress ?? 'unknown'}`;
 }
 

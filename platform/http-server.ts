@@ -242,8 +242,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       return;
     }
     const stream = options.streamRoutes && Object.hasOwn(options.streamRoutes, url.pathname) ? options.streamRoutes[url.pathname] : undefined;
-    if (!stream && url.pathname !== '/graphql' && (await options.pages?.(request, response, url))) return;
-    if (!stream && url.pathname !== '/graphql') throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
+    if (!stream && url.pathname !== '/graphql') {
+      if (await options.pages?.(request, response, url)) return;
+      throw new HttpError(404, ErrorCode.BadRequest, `No route ${url.pathname}; GraphQL is served at /graphql`);
+    }
     if (lifecycle.phase === 'starting' || lifecycle.phase === 'stopping') {
       throw new HttpError(503, ErrorCode.ServiceUnavailable, `Server is ${lifecycle.phase}; retry shortly`, { 'retry-after': String(RETRY_AFTER_S) });
     }
