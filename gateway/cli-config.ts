@@ -13,7 +13,7 @@ function loginName(): string {
 }
 
 /** What the CLIs that talk to a running gateway (`npm run registry`) read: which gateway, as whom, for which case. */
-export const cliKeys = {
+const cliKeys = {
   /**
    * The gateway's /graphql URL; default the one `npm start` runs on this machine (http://127.0.0.1:PORT/graphql). Taken
    * as given: one the CLI cannot reach is reported as such, with the URL it tried.

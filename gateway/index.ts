@@ -32,4 +32,4 @@ export { failingHealthChecks } from './subgraph-health';
 export { runWorkers } from './workers';
 export { allInOneConfig, gatewayConfig, gatewayKeys } from './config';
 export type { AllInOneConfig, GatewayConfig } from './config';
-export { cliConfig, cliKeys } from './cli-config';
+export { cliConfig } from './cli-config';

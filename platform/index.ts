@@ -21,7 +21,7 @@ export {
   subgraphPort,
   subgraphUrl,
 } from './config';
-export type { ConfigOf, ConfigSchema, PlatformConfig, SubgraphAddress } from './config';
+export type { ConfigOf, PlatformConfig, SubgraphAddress } from './config';
 export { DatabaseLockedError, countQueries, lockDataDir, openDatabase, openPglite, openPostgres } from './database';
 export type { Database, Queryable, Session } from './database';
 export { ErrorCode, RETRY_AFTER_S, apolloErrorOptions, badUserInput, errorCodeOf, unavailable } from './errors';

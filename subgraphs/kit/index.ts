@@ -5,7 +5,7 @@ export { keyedLoader } from './loader';
 export { runSubgraph, startSubgraphs } from './run-subgraph';
 export { DateScalar, DateTimeScalar } from './scalars';
 export { openSubgraphServices } from './services';
-export type { GatewayHealthCheck, HealthCheckTarget, SubgraphServices } from './services';
+export type { GatewayHealthCheck, SubgraphServices } from './services';
 export { SUBJECTS_EXTENSION, createSubgraphServer, defineSubgraph, noteSubjects, startSubgraph } from './subgraph';
 export type { GraphQLResolverMap, SubgraphContext, SubgraphDeps, SubgraphModule } from './subgraph';
 export { auditLogKeys, registryAllowedHosts, registryKeys, subgraphConfig, subgraphKeys } from './config';
